@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup setup-test postgres lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+setup-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,bench]'
+
+# The store tests need a PostgreSQL server binary (Debian's package); the tests start it themselves.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
+
+run: setup
+	$(BIN)/python app.py
+
+test: setup-test postgres
+	$(BIN)/ruff check .
+	$(BIN)/complaints check policies.yaml
+	$(BIN)/python -m pytest -q
+
+lint: setup-test
+	$(BIN)/ruff check .
+
+bench: setup-test
+	$(BIN)/python -m bench.engine

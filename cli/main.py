@@ -1,0 +1,181 @@
+"""The `complaints` command line: check policies, decide complaints, look up the calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from engine.calendar import CalendarError, WorkCalendar
+from engine.complaint import ComplaintError
+from engine.deciders import decider_for_file
+from rules.canonical import canonical_json
+from rules.compiler import compile_policy
+from rules.errors import PolicyError
+from rules.loader import load_policy_file
+
+DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policies.yaml"
+
+
+def _policy_option(func):
+    return click.option(
+        "--policy",
+        "policy_path",
+        type=click.Path(dir_okay=False),
+        default=str(DEFAULT_POLICY),
+        show_default="policies.yaml",
+        envvar="COMPLAINTS_POLICY",
+        help="Policy file to use.",
+    )(func)
+
+
+def _fail_policy(error: PolicyError) -> None:
+    click.echo(f"{len(error.issues)} problem(s) in the policy:", err=True)
+    for issue in error.issues:
+        click.echo(f"  {issue}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def cli() -> None:
+    """Complaint decision service: policies, decisions, calendar."""
+
+
+@cli.command()
+@click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
+def check(policy_path: str) -> None:
+    """Validate and compile POLICY; exit 1 with every problem found."""
+    try:
+        policy = load_policy_file(policy_path)
+        compile_policy(policy)
+    except PolicyError as error:
+        _fail_policy(error)
+    rules = len(policy.routing) + len(policy.remedies) + len(policy.deadlines)
+    click.echo(f"{policy_path}: OK — version {policy.version}, {rules} rules, digest {policy.digest}")
+
+
+@cli.command()
+@click.argument("complaint_file", type=click.File("rb"))
+@_policy_option
+@click.option("--compact", is_flag=True, help="One line of canonical JSON instead of indented output.")
+def decide(complaint_file, policy_path: str, compact: bool) -> None:
+    """Decide the complaint in COMPLAINT_FILE (JSON, '-' for stdin) and print the decision."""
+    try:
+        raw = json.loads(complaint_file.read(), parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        click.echo(f"complaint: not valid JSON: {exc}", err=True)
+        sys.exit(2)
+    try:
+        decider = decider_for_file(policy_path)
+        decision = decider.decide(raw)
+    except PolicyError as error:
+        _fail_policy(error)
+    except ComplaintError as error:
+        click.echo("the complaint cannot be decided:", err=True)
+        for field, messages in sorted(error.errors.items()):
+            click.echo(f"  {field}: {' '.join(messages)}", err=True)
+        sys.exit(1)
+    except CalendarError as error:
+        click.echo(f"calendar: {error}", err=True)
+        sys.exit(1)
+    if compact:
+        click.echo(canonical_json(decision))
+    else:
+        click.echo(json.dumps(decision, ensure_ascii=False, indent=2))
+
+
+@cli.group()
+def calendar() -> None:
+    """Working-day look-ups on the policy's holiday calendar."""
+
+
+def _calendar(policy_path: str) -> WorkCalendar:
+    try:
+        policy = load_policy_file(policy_path)
+    except PolicyError as error:
+        _fail_policy(error)
+    return WorkCalendar(policy.calendar, policy.timezone)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"expected a date like 2026-10-08, got {text!r}") from None
+
+
+@calendar.command("is-working-day")
+@click.argument("day")
+@_policy_option
+def is_working_day(day: str, policy_path: str) -> None:
+    """Say whether DAY (YYYY-MM-DD) is a working day; exit 0 if it is, 3 if not."""
+    cal, when = _calendar(policy_path), _date(day)
+    try:
+        working = cal.is_working_day(when)
+    except CalendarError as error:
+        click.echo(f"calendar: {error}", err=True)
+        sys.exit(1)
+    kind = (
+        "make-up working day (调休)"
+        if when in cal.spec.makeup_working_days
+        else ("public holiday" if when in cal.spec.holidays else ("weekday" if working else "weekend"))
+    )
+    note = "" if when.year in cal.known_years else " (year not in the policy calendar: weekend-only fallback)"
+    click.echo(f"{when} {when.strftime('%A')}: {'working day' if working else 'non-working day'} — {kind}{note}")
+    sys.exit(0 if working else 3)
+
+
+@calendar.command("add-working-days")
+@click.argument("day")
+@click.argument("count", type=click.IntRange(1, 366))
+@_policy_option
+def add_working_days(day: str, count: int, policy_path: str) -> None:
+    """The COUNT-th working day after DAY."""
+    cal = _calendar(policy_path)
+    try:
+        click.echo(cal.add_working_days(_date(day), count).isoformat())
+    except CalendarError as error:
+        click.echo(f"calendar: {error}", err=True)
+        sys.exit(1)
+
+
+@calendar.command("period-end")
+@click.argument("day")
+@click.argument("count", type=click.IntRange(1, 3660))
+@click.option("--unit", type=click.Choice(["calendar_days", "working_days", "years"]), default="calendar_days")
+@_policy_option
+def period_end(day: str, count: int, unit: str, policy_path: str) -> None:
+    """Last day of a period of COUNT units running from an event on DAY (CC Art. 201, 203)."""
+    cal = _calendar(policy_path)
+    try:
+        click.echo(cal.period_end_date(_date(day), unit, count).isoformat())
+    except CalendarError as error:
+        click.echo(f"calendar: {error}", err=True)
+        sys.exit(1)
+
+
+@calendar.command("month")
+@click.argument("month")
+@_policy_option
+def month(month: str, policy_path: str) -> None:
+    """List MONTH (YYYY-MM) day by day: working day, weekend, holiday or make-up day."""
+    cal = _calendar(policy_path)
+    first = _date(f"{month}-01")
+    day = first
+    while day.month == first.month:
+        try:
+            working = cal.is_working_day(day)
+        except CalendarError as error:
+            click.echo(f"calendar: {error}", err=True)
+            sys.exit(1)
+        tag = "调休 make-up" if day in cal.spec.makeup_working_days else ("holiday" if day in cal.spec.holidays else "")
+        click.echo(f"{day} {day.strftime('%a')}  {'work' if working else 'off '}  {tag}".rstrip())
+        day += dt.timedelta(days=1)
+
+
+if __name__ == "__main__":
+    cli()

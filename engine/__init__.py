@@ -1,0 +1,1 @@
+"""Decisions: validate a complaint, evaluate it on the compiled policy, count deadlines."""

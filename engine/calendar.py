@@ -1,0 +1,103 @@
+"""The working-day calendar and the law's way of counting periods.
+
+CC Art. 201: a period in days starts the day after the event. CC Art. 203: a
+period whose last day is a statutory holiday ends on the day after the holiday
+(we extend to the end of the next working day, make-up working days counting
+as working days). A date in a year the policy does not list is an error or, if
+the policy says so, counted Monday to Friday and reported as a fallback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from rules.model import CalendarSpec
+
+END_OF_DAY = dt.time(23, 59, 59)
+
+
+class CalendarError(ValueError):
+    """A date the policy's calendar does not cover, with no fallback allowed."""
+
+
+class CountingTrace:
+    """Records the years a decision had to count with the fallback rule."""
+
+    def __init__(self) -> None:
+        self.fallback_years: set[int] = set()
+
+
+class WorkCalendar:
+    def __init__(self, spec: CalendarSpec, timezone: str = "Asia/Shanghai"):
+        self.spec = spec
+        self.tz = ZoneInfo(timezone)
+        self.known_years = frozenset(spec.years)
+
+    def is_working_day(self, day: dt.date, trace: CountingTrace | None = None) -> bool:
+        if day.year not in self.known_years:
+            if self.spec.outside_known_years == "error":
+                known = ", ".join(str(y) for y in sorted(self.known_years))
+                raise CalendarError(
+                    f"{day} is in {day.year}, which the policy calendar does not list (known: {known}); "
+                    "add that year's holidays to the policy"
+                )
+            if trace is not None:
+                trace.fallback_years.add(day.year)
+            return day.isoweekday() not in self.spec.weekend
+        if day in self.spec.makeup_working_days:
+            return True
+        if day in self.spec.holidays:
+            return False
+        return day.isoweekday() not in self.spec.weekend
+
+    def next_working_day(self, day: dt.date, trace: CountingTrace | None = None) -> dt.date:
+        """``day`` itself if it is a working day, else the first working day after it."""
+        while not self.is_working_day(day, trace):
+            day += dt.timedelta(days=1)
+        return day
+
+    def add_working_days(self, day: dt.date, count: int, trace: CountingTrace | None = None) -> dt.date:
+        """The ``count``-th working day after ``day`` (``day`` itself never counts)."""
+        remaining = count
+        while remaining > 0:
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day, trace):
+                remaining -= 1
+        return day
+
+    def period_end_date(self, start: dt.date, unit: str, amount: int, trace: CountingTrace | None = None) -> dt.date:
+        """Last day of a period of ``amount`` ``unit`` running from the event on ``start``."""
+        if unit == "working_days":
+            return self.add_working_days(start, amount, trace)
+        if unit == "calendar_days":
+            last = start + dt.timedelta(days=amount)
+        elif unit == "years":
+            last = _add_years(start, amount)
+        else:
+            raise ValueError(f"not a day-based period: {unit}")
+        return self.next_working_day(last, trace)
+
+    def period_end(self, event: dt.datetime, unit: str, amount: int, trace: CountingTrace | None = None) -> dt.datetime:
+        """The instant a period ends: clock units from the instant, day units at the end of the day."""
+        local = event.astimezone(self.tz)
+        if unit == "minutes":
+            return local + dt.timedelta(minutes=amount)
+        if unit == "hours":
+            return local + dt.timedelta(hours=amount)
+        day = self.period_end_date(local.date(), unit, amount, trace)
+        return dt.datetime.combine(day, END_OF_DAY, tzinfo=self.tz)
+
+    def within(
+        self, event: dt.datetime, moment: dt.datetime, unit: str, amount: int, trace: CountingTrace | None = None
+    ) -> bool:
+        """Whether ``moment`` falls within the period running from ``event``."""
+        last_day = self.period_end_date(event.astimezone(self.tz).date(), unit, amount, trace)
+        return moment.astimezone(self.tz).date() <= last_day
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year: the period ends on 28 February
+        return day.replace(year=day.year + years, day=28)

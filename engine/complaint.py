@@ -1,0 +1,199 @@
+"""Validate a complaint against the brief's input vocabulary.
+
+Every problem is reported at once, one message per field, with the field's
+dotted path. Amounts become Decimal (never float); times must carry an offset.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from rules.vocabulary import (
+    CATEGORIES,
+    CHANNELS,
+    CLAIM_REMEDIES,
+    GOODS_CONDITIONS,
+    GOODS_TYPES,
+    INPUT_FLAGS,
+    MERCHANTS,
+    TIERS,
+)
+
+MAX_AMOUNT = Decimal("100000000.00")
+
+
+class ComplaintError(ValueError):
+    """A complaint that cannot be decided; ``errors`` maps field paths to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in sorted(errors.items())))
+
+
+class Amount(fields.Field):
+    """CNY with at most 2 decimals, given as a string ("12.50") or a JSON number."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal, float)):
+            raise ValidationError('expected an amount such as "199.00"')
+        if isinstance(value, float):  # only reached when a caller parsed JSON with floats
+            value = repr(value)
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValidationError(f'expected an amount such as "199.00", got {value!r}') from None
+        if not amount.is_finite():
+            raise ValidationError(f"expected a finite amount, got {value!r}")
+        if amount < 0:
+            raise ValidationError(f"expected an amount of at least 0.00, got {amount}")
+        if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(f"expected at most 2 decimals, got {amount}")
+        if amount > MAX_AMOUNT:
+            raise ValidationError(f"expected at most {MAX_AMOUNT}, got {amount}")
+        return amount.quantize(Decimal("0.01"))
+
+
+def _timestamp(**kwargs) -> fields.AwareDateTime:
+    return fields.AwareDateTime(
+        format="iso",
+        error_messages={
+            "invalid": "expected an ISO 8601 timestamp with offset, e.g. 2026-10-02T10:00:00+08:00",
+            "invalid_awareness": "expected a timezone offset (e.g. +08:00); a time without one is ambiguous",
+        },
+        **kwargs,
+    )
+
+
+def _choice(values: tuple[str, ...], **kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(values, error="expected one of: {choices}; got {input}"), **kwargs)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class OrderSchema(_Strict):
+    order_id = fields.String(validate=validate.Length(min=1, max=128))
+    amount = Amount(required=True)
+    paid_at = _timestamp()
+    completed_at = _timestamp()
+    delivered_at = _timestamp()
+    promised_delivery_at = _timestamp()
+    goods_type = _choice(GOODS_TYPES, load_default="general")
+    goods_condition = _choice(GOODS_CONDITIONS)
+    merchant = _choice(MERCHANTS)
+
+    @validates_schema(skip_on_field_errors=False)
+    def order_of_events(self, data, **kwargs):
+        paid = data.get("paid_at")
+        errors = {}
+        for name in ("delivered_at", "completed_at"):
+            if paid and data.get(name) and data[name] < paid:
+                errors[name] = [f"{name} is before paid_at; expected a time at or after the payment"]
+        if errors:
+            raise ValidationError(errors)
+
+
+class ClaimSchema(_Strict):
+    remedy = _choice(CLAIM_REMEDIES)
+    amount = Amount()
+
+
+class CustomerSchema(_Strict):
+    customer_id = fields.String(validate=validate.Length(min=1, max=128))
+    tier = _choice(TIERS, load_default="regular")
+    complaints_last_30_days = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=100_000))
+
+
+def _history_schema(levels: tuple[str, ...]) -> type[Schema]:
+    class HistorySchema(_Strict):
+        level = _choice(levels)
+        rejected_offers = fields.Integer(strict=True, validate=validate.Range(min=0, max=1000))
+        resolution_overdue = fields.Boolean(truthy={True}, falsy={False})
+        repairs = fields.Integer(strict=True, validate=validate.Range(min=0, max=1000))
+        refund_overdue_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
+        return_received_at = _timestamp()
+
+    return HistorySchema
+
+
+@lru_cache(maxsize=16)
+def complaint_schema(levels: tuple[str, ...]) -> Schema:
+    """The complaint schema; ``history.level`` names the levels of the policy in force."""
+
+    class ComplaintSchema(_Strict):
+        complaint_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
+        received_at = _timestamp(required=True)
+        channel = _choice(CHANNELS, required=True)
+        category = _choice(CATEGORIES, required=True)
+        order = fields.Nested(OrderSchema, required=True)
+        claim = fields.Nested(ClaimSchema, load_default=dict)
+        customer = fields.Nested(CustomerSchema, load_default=lambda: {"tier": "regular", "complaints_last_30_days": 0})
+        history = fields.Nested(_history_schema(levels), load_default=dict)
+        flags = fields.List(_choice(INPUT_FLAGS), load_default=list)
+        description = fields.String(validate=validate.Length(max=20_000))
+
+        @validates_schema
+        def flags_once(self, data, **kwargs):
+            flags = data.get("flags", [])
+            if len(set(flags)) != len(flags):
+                raise ValidationError("each flag may be given once", "flags")
+
+        @validates_schema(skip_on_field_errors=False)
+        def received_after_payment(self, data, **kwargs):
+            paid = data.get("order", {}).get("paid_at")
+            if paid and data.get("received_at") and data["received_at"] < paid:
+                raise ValidationError(
+                    "received_at is before order.paid_at; expected the complaint after the payment", "received_at"
+                )
+
+    return ComplaintSchema()
+
+
+def validate_complaint(raw: object, levels: tuple[str, ...]) -> dict:
+    """The complaint as typed values, or ``ComplaintError`` naming every bad field."""
+    if not isinstance(raw, dict):
+        raise ComplaintError({"": ["expected a JSON object describing one complaint"]})
+    try:
+        return complaint_schema(levels).load(raw)
+    except ValidationError as exc:
+        raise ComplaintError(dict(_flatten(exc.messages))) from None
+
+
+def _flatten(messages: object, prefix: str = "") -> list[tuple[str, list[str]]]:
+    if isinstance(messages, dict):
+        found = []
+        for key, value in messages.items():
+            key = str(key)
+            child = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else key)
+            found.extend(_flatten(value, child))
+        return _merge(found)
+    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
+        return [(prefix, [_plain(item) for item in messages])]
+    found = []
+    for item in messages if isinstance(messages, list) else [messages]:
+        found.extend(_flatten(item, prefix))
+    return _merge(found)
+
+
+def _merge(pairs: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    merged: dict[str, list[str]] = {}
+    for path, msgs in pairs:
+        merged.setdefault(path or "complaint", []).extend(msgs)
+    return list(merged.items())
+
+
+def _plain(message: str) -> str:
+    return {
+        "Unknown field.": "unknown field; see the input vocabulary in the README",
+        "Missing data for required field.": "required field is missing",
+        "Not a valid integer.": "expected a whole number",
+        "Not a valid string.": "expected text",
+        "Not a valid boolean.": "expected true or false",
+        "Invalid input type.": "expected an object",
+        "Not a valid list.": "expected a list",
+    }.get(message, message)

@@ -1,0 +1,100 @@
+"""Deadlines from the deadline rules that fired: earliest binds, all are cited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.calendar import CountingTrace, WorkCalendar
+from engine.facts import lookup
+from rules.model import DeadlineRule, Policy
+
+COUNTING = {
+    "minutes": "{n} minutes on the clock from the event",
+    "hours": "{n} hours on the clock from the event",
+    "calendar_days": (
+        "{n} calendar days, counted from the day after the event, ending at 23:59:59 of the last day;"
+        " a last day that is not a working day moves to the next working day (CC Art. 201, 203)"
+    ),
+    "working_days": (
+        "{n} working days, counted from the day after the event, ending at 23:59:59 of the last one;"
+        " weekends and public holidays are skipped, make-up working days (调休) count"
+    ),
+}
+
+
+def schedule(
+    fired: list[DeadlineRule], complaint: dict, policy: Policy, calendar: WorkCalendar, trace: CountingTrace
+) -> list[dict]:
+    by_kind: dict[str, list[DeadlineRule]] = {}
+    for rule in fired:
+        by_kind.setdefault(rule.kind, []).append(rule)
+    resolved: dict[str, dict] = {}
+    # Kinds that hang on another kind (`with`) are settled after the rest.
+    order = sorted(by_kind, key=lambda kind: any(r.due.with_kind for r in by_kind[kind]))
+    for kind in order:
+        resolved[kind] = _settle(kind, by_kind[kind], complaint, policy, calendar, trace, resolved)
+    kinds_in_policy = list(dict.fromkeys(rule.kind for rule in policy.deadlines))
+    return [resolved[kind] for kind in kinds_in_policy if kind in resolved]
+
+
+def _settle(kind, rules, complaint, policy, calendar, trace, resolved) -> dict:
+    candidates = []
+    for rule in rules:
+        due_at, waiting_for, period = _due(rule, complaint, policy, calendar, trace, resolved)
+        candidates.append(
+            {
+                "rule": rule.info.id,
+                "basis": rule.info.basis,
+                "due_at": due_at.isoformat() if due_at else None,
+                "waiting_for": waiting_for,
+                "period": period,
+                "_sort": due_at,
+            }
+        )
+    # Earliest binds. A candidate still waiting on an event cannot be ranked yet:
+    # then the first rule in policy order stands and the others are cited.
+    if all(c["_sort"] is not None for c in candidates):
+        binding = min(candidates, key=lambda c: c["_sort"])
+    else:
+        binding = candidates[0]
+    for candidate in candidates:
+        del candidate["_sort"]
+    unit = next(iter(binding["period"])) if binding["period"] else None
+    counting = _counting(binding["period"])
+    return {
+        "kind": kind,
+        "status": "pending" if binding["due_at"] is None else "scheduled",
+        "due_at": binding["due_at"],
+        "waiting_for": binding["waiting_for"],
+        "period": binding["period"],
+        "counting": counting if unit else "",
+        "rule": binding["rule"],
+        "basis": binding["basis"],
+        "cited": [c for c in candidates if c is not binding],
+    }
+
+
+def _due(rule: DeadlineRule, complaint, policy: Policy, calendar: WorkCalendar, trace, resolved):
+    due = rule.due
+    if due.with_kind:
+        other = resolved.get(due.with_kind)
+        if other is None:
+            return None, {"deadline": due.with_kind}, {"with": due.with_kind}
+        return (
+            dt.datetime.fromisoformat(other["due_at"]) if other["due_at"] else None,
+            other["waiting_for"],
+            {"with": due.with_kind},
+        )
+    event = policy.events[due.after]
+    period = {"after": due.after, due.unit: due.amount}
+    moment = lookup(complaint, event.field) if event.field else None
+    if not isinstance(moment, dt.datetime):
+        return None, {"event": event.id, "label": event.label}, period
+    return calendar.period_end(moment, due.unit, due.amount, trace), None, period
+
+
+def _counting(period: dict | None) -> str:
+    if not period or "with" in period:
+        return "due together with the `{}` deadline".format(period["with"]) if period else ""
+    unit = next(key for key in period if key != "after")
+    return COUNTING[unit].format(n=period[unit])

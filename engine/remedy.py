@@ -1,0 +1,79 @@
+"""Amounts and approval of a remedy's components, all in Decimal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from rules.model import AmountSpec, Component, Policy
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Granted:
+    """One component of the remedy as decided."""
+
+    type: str
+    amount: Decimal | None
+    approver_level: str | None  # lowest level allowed to grant it
+    approver_team: str | None  # when no level may (punitive damages)
+    goods_return: bool
+    return_shipping_paid_by: str | None
+    capped_by: tuple[str, ...]  # "claim" and/or "order", when a cap lowered the amount
+
+    def as_dict(self, policy: Policy) -> dict:
+        return {
+            "type": self.type,
+            "label": policy.authority[self.type].label,
+            "amount": None if self.amount is None else f"{self.amount:.2f}",
+            "approved_by": {"team": self.approver_team} if self.approver_team else {"level": self.approver_level},
+            "goods_return": self.goods_return,
+            "return_shipping_paid_by": self.return_shipping_paid_by,
+            "capped_by": list(self.capped_by),
+        }
+
+
+def grant(component: Component, complaint: dict, policy: Policy) -> Granted:
+    amount, capped = None, []
+    if component.amount is not None:
+        amount = _base_amount(component.amount, complaint)
+        claim = complaint["claim"].get("amount")
+        if claim is not None and component.type in policy.claim_caps.types and claim < amount:
+            amount, capped = claim, ["claim"]
+        order_amount = complaint["order"]["amount"]
+        if component.type in policy.order_caps.types and amount > order_amount:
+            amount = order_amount
+            capped.append("order")
+    level, team = approver(component.type, amount, policy)
+    return Granted(
+        component.type, amount, level, team, component.goods_return, component.return_shipping_paid_by, tuple(capped)
+    )
+
+
+def _base_amount(spec: AmountSpec, complaint: dict) -> Decimal:
+    if spec.fixed is not None:
+        amount = spec.fixed
+    else:
+        amount = complaint["claim"].get("amount") if spec.of == "claim.amount" else complaint["order"]["amount"]
+        if amount is None:
+            amount = Decimal("0")  # rules test `claim.amount: {present: true}` before using it
+        if spec.percent is not None:
+            amount = amount * spec.percent / 100
+        if spec.times is not None:
+            amount = amount * spec.times
+    if spec.min is not None:
+        amount = max(amount, spec.min)
+    if spec.max is not None:
+        amount = min(amount, spec.max)
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def approver(kind: str, amount: Decimal | None, policy: Policy) -> tuple[str | None, str | None]:
+    """The lowest level whose limit covers ``amount``, or the team that must approve instead."""
+    authority = policy.authority[kind]
+    for level in policy.levels:
+        limit = authority.limits[level]
+        if limit == "any" or (limit != "never" and (amount is None or amount <= limit)):
+            return level, None
+    return None, authority.approved_by_team

@@ -1,0 +1,114 @@
+"""A thread-safe, leak-free way to ask durable_rules which rules fire.
+
+We drive the C module ``durable_rules_engine`` directly instead of the stock
+``Host``: the Host starts timer threads that segfault under concurrent callers
+(shared/DURABLE_RULES.md). Each evaluation borrows a session id from a pool,
+asserts one fact, drains the fired rule names in firing order, and retracts the
+fact in ``finally``, so the engine holds nothing between decisions and the
+1,024-session limit is never approached.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import queue
+import threading
+
+import durable_rules_engine as native
+
+MAX_SESSIONS = 64  # per ruleset; well under the engine's 1,024
+_ACTIVE_CONDITION_LIMIT = 303  # the engine's error code for "too many active conditions"
+
+
+class EngineError(RuntimeError):
+    """The rules engine refused or failed an evaluation."""
+
+
+class NativeRuleset:
+    """One durable_rules ruleset registered in this process, evaluated by many threads."""
+
+    def __init__(self, name: str, definition: dict):
+        self.name = name
+        # set_rulesets-style calls mutate their argument; keep ours intact.
+        payload = json.dumps(copy.deepcopy(definition), ensure_ascii=False)
+        try:
+            self._handle = native.create_ruleset(name, payload)
+        except native.error as exc:
+            raise EngineError(f"durable_rules refused ruleset {name}: {exc}") from None
+        self._sessions: queue.LifoQueue[str] = queue.LifoQueue()
+        self._created = 0
+        self._lock = threading.Lock()
+        self._fact_ids = itertools.count()
+
+    def fire(self, fact: dict) -> list[str]:
+        """Names of the rules ``fact`` satisfies, in the engine's firing order."""
+        sid = self._borrow()
+        healthy = True
+        message = dict(fact, sid=sid, id=f"f{next(self._fact_ids)}")
+        payload = json.dumps(message, ensure_ascii=False)
+        try:
+            result = native.assert_fact(self._handle, payload)
+            fired: list[str] = []
+            state = result[1]
+            try:
+                action = native.start_action_for_state(self._handle, state)
+                text = action[1] if action else None
+                while text:
+                    name = next(iter(json.loads(text)))
+                    if name not in fired:  # an `$or` fires once per satisfied branch
+                        fired.append(name)
+                    text = native.complete_and_start_action(self._handle, state)
+            except BaseException:
+                native.abandon_action(self._handle, state)
+                raise
+            return fired
+        except native.error as exc:
+            healthy = False
+            if str(_ACTIVE_CONDITION_LIMIT) in str(exc):
+                raise EngineError(
+                    f"{self.name}: too many rules match one complaint at once (durable_rules error 303); "
+                    "make conditions more exclusive"
+                ) from None
+            raise EngineError(f"{self.name}: {exc}") from None
+        finally:
+            try:
+                native.retract_fact(self._handle, payload)
+            except native.error:
+                healthy = False
+            self._release(sid, healthy)
+
+    def _borrow(self) -> str:
+        try:
+            return self._sessions.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self._created < MAX_SESSIONS:
+                self._created += 1
+                return f"s{self._created}"
+        return self._sessions.get()  # every session busy: wait for one
+
+    def _release(self, sid: str, healthy: bool) -> None:
+        if not healthy:
+            # A session left half-built must never be reused; drop its state.
+            try:
+                native.delete_state(self._handle, sid)
+            except native.error:
+                pass
+        self._sessions.put(sid)
+
+
+_registry: dict[str, NativeRuleset] = {}
+_registry_lock = threading.Lock()
+
+
+def native_ruleset(name: str, definition: dict) -> NativeRuleset:
+    """The process-wide ruleset ``name``: durable_rules cannot register a name twice."""
+    with _registry_lock:
+        ruleset = _registry.get(name)
+        if ruleset is None:
+            ruleset = NativeRuleset(name, definition)
+            _registry[name] = ruleset
+        return ruleset

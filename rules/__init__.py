@@ -1,0 +1,1 @@
+"""The policy language: load, validate, lint and compile `policies.yaml`."""

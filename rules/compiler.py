@@ -1,0 +1,122 @@
+"""Compile a validated policy into durable_rules JSON ruleset definitions.
+
+Two rulesets per policy: ``route`` (routing and remedy rules, tested on the
+complaint) and ``deadline`` (deadline rules, tested on the complaint plus the
+route and remedy found). Every condition is guarded by a type discriminator so
+the engine's own session-state fact can never satisfy it (a rule that it
+satisfies loops forever; see shared/DURABLE_RULES.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from rules.conditions import Condition, Test
+from rules.errors import EngineLimitError, PolicyIssue
+from rules.model import Policy
+
+# Measured ceilings of durable_rules 2.0.28, with a margin (shared/DURABLE_RULES.md
+# and our own probes: 512 rules in one ruleset hang on the first assertion).
+MAX_RULES_PER_RULESET = 480
+MAX_TESTS_PER_RULE = 48
+MAX_IDENTICAL_CONDITIONS = 200
+MAX_EQUALITY_VALUES_PER_FIELD = 400
+MAX_FACT_FIELDS = 200
+
+ROUTE_FACT = "complaint"
+DEADLINE_FACT = "decision"
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    policy: Policy
+    route_ruleset: dict
+    deadline_ruleset: dict
+
+    @property
+    def names(self) -> tuple[str, str]:
+        stem = f"complaints@{self.policy.digest[:20]}"
+        return f"{stem}:route", f"{stem}:deadline"
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    route: dict[str, dict] = {}
+    for rule in policy.routing:
+        route[rule.info.id] = _rule(rule.condition, ROUTE_FACT)
+    for rule in policy.remedies:
+        category = Test(
+            "category",
+            "in" if len(rule.categories) > 1 else "eq",
+            rule.categories if len(rule.categories) > 1 else rule.categories[0],
+        )
+        scoped = Condition((category, *rule.condition.all_of), rule.condition.any_of)
+        route[rule.info.id] = _rule(scoped, ROUTE_FACT)
+    deadline = {rule.info.id: _rule(rule.condition, DEADLINE_FACT) for rule in policy.deadlines}
+    issues: list[PolicyIssue] = []
+    for label, ruleset in (("routing and remedy", route), ("deadline", deadline)):
+        issues.extend(_check_limits(policy, label, ruleset))
+    if issues:
+        raise EngineLimitError(issues)
+    return CompiledPolicy(policy, route, deadline)
+
+
+def _rule(condition: Condition, fact_type: str) -> dict:
+    return {"all": [{"m": condition.to_durable([{"t": fact_type}])}]}
+
+
+def _check_limits(policy: Policy, label: str, ruleset: dict) -> list[PolicyIssue]:
+    def issue(rule_id: str | None, message: str) -> PolicyIssue:
+        line = policy.rules_by_id[rule_id].line if rule_id else 1
+        return PolicyIssue(policy.source_file, line, 1, rule_id or "", message)
+
+    found: list[PolicyIssue] = []
+    if len(ruleset) > MAX_RULES_PER_RULESET:
+        found.append(
+            issue(
+                None,
+                f"{len(ruleset)} {label} rules; the engine holds at most "
+                f"{MAX_RULES_PER_RULESET} in one ruleset: merge rules or split the policy",
+            )
+        )
+    shapes = Counter(json.dumps(rule, sort_keys=True) for rule in ruleset.values())
+    equality_values: dict[str, set] = {}
+    fields: set[str] = set()
+    for rule_id, rule in ruleset.items():
+        tests = list(_leaves(rule["all"][0]["m"]))
+        if len(tests) > MAX_TESTS_PER_RULE:
+            found.append(
+                issue(rule_id, f"rule has {len(tests)} tests; the engine limit we hold is {MAX_TESTS_PER_RULE}")
+            )
+        if shapes[json.dumps(rule, sort_keys=True)] > MAX_IDENTICAL_CONDITIONS:
+            found.append(issue(rule_id, f"more than {MAX_IDENTICAL_CONDITIONS} rules share this exact condition"))
+        for field, value, is_equality in tests:
+            fields.add(field)
+            if is_equality:
+                equality_values.setdefault(field, set()).add(json.dumps(value))
+    for field, values in equality_values.items():
+        if len(values) > MAX_EQUALITY_VALUES_PER_FIELD:
+            found.append(
+                issue(
+                    None,
+                    f"`{field}` is compared with {len(values)} distinct values; "
+                    f"the engine limit we hold is {MAX_EQUALITY_VALUES_PER_FIELD}",
+                )
+            )
+    if len(fields) > MAX_FACT_FIELDS:
+        found.append(issue(None, f"{label} rules test {len(fields)} fields; at most {MAX_FACT_FIELDS}"))
+    return found
+
+
+def _leaves(node: dict):
+    """Yield (field, value, is_equality) for every elementary test of a durable condition."""
+    for key, value in node.items():
+        if key in ("$and", "$or"):
+            for child in value:
+                yield from _leaves(child)
+        elif key.startswith("$"):
+            ((field, operand),) = value.items()
+            yield field, operand, key == "$neq"
+        else:
+            yield key, value, True

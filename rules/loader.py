@@ -1,0 +1,382 @@
+"""Load a policy file: parse, validate structure, check meaning, build the model.
+
+Every problem is collected and reported together, each located at
+file:line:column with the dotted path of the value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from marshmallow import ValidationError
+
+from rules.canonical import canonical_json, sha256_hex
+from rules.conditions import Condition, parse_condition
+from rules.errors import PolicyError, PolicyIssue
+from rules.model import (
+    AmountSpec,
+    Authority,
+    CalendarSpec,
+    Caps,
+    Component,
+    DeadlineRule,
+    Due,
+    Event,
+    Policy,
+    Records,
+    RemedyRule,
+    RouteOutcome,
+    RoutingRule,
+    RuleInfo,
+    Window,
+)
+from rules.schema import PolicySchema
+from rules.vocabulary import DEADLINE_UNITS, INPUT_FLAGS, WEEKDAYS, decision_fields, fact_fields
+from rules.yaml_source import SourceMap, load_yaml_text
+
+
+def load_policy_file(path: str | Path) -> Policy:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError([PolicyIssue(str(path), 1, 1, "", f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError([PolicyIssue(str(path), 1, 1, "", f"expected UTF-8 text: {exc.reason}")]) from None
+    return load_policy_text(text, str(path))
+
+
+def load_policy_text(text: str, file: str = "<policy>") -> Policy:
+    raw, source = load_yaml_text(text, file)
+    if not isinstance(raw, dict):
+        raise PolicyError([source.issue("", "expected a mapping with sections policy, levels, teams, ...")])
+    try:
+        data = PolicySchema().load(raw)
+    except ValidationError as exc:
+        raise PolicyError([source.issue(path, message) for path, message in _flatten(exc.messages)]) from None
+    return _Builder(data, source, text).build()
+
+
+def _flatten(messages: object, prefix: str = "") -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            key = str(key)
+            if key in ("value", "key", "_schema"):
+                child = prefix  # marshmallow's own wrappers for Dict entries and schema errors
+            else:
+                child = f"{prefix}.{key}" if prefix else key
+            found.extend(_flatten(value, child))
+    elif isinstance(messages, list):
+        for item in messages:
+            found.extend(_flatten(item, prefix))
+    else:
+        text = str(messages)
+        if text == "Unknown field.":
+            text = "unknown key; check its spelling and indentation"
+        elif text == "Missing data for required field.":
+            text = "required key is missing"
+        found.append((prefix, text))
+    return found
+
+
+class _Builder:
+    def __init__(self, data: dict, source: SourceMap, text: str):
+        self.data = data
+        self.source = source
+        self.text = text
+        self.issues: list[PolicyIssue] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.issues.append(self.source.issue(path, message))
+
+    def info(self, raw: dict, path: str) -> RuleInfo:
+        return RuleInfo(raw["id"], raw["description"], raw["basis"], self.source.locate(path)[0])
+
+    def build(self) -> Policy:
+        data = self.data
+        levels = tuple(level["id"] for level in data["levels"])
+        teams = tuple(team["id"] for team in data["teams"])
+        self.check_unique(levels, "levels", "level")
+        self.check_unique(teams, "teams", "team")
+        defaults = [team["id"] for team in data["teams"] if team["default"]]
+        if len(defaults) != 1:
+            self.problem("teams", f"expected exactly one team marked `default: true`, found {len(defaults)}")
+        authority = self.authority(levels, teams)
+        windows = self.windows(levels, teams)
+        output_flags = tuple(
+            sorted(
+                set(INPUT_FLAGS)
+                | {flag for rule in data["routing"] for flag in rule["then"].get("flags", [])}
+                | {"calendar_fallback"}
+            )
+        )
+        stage1 = fact_fields(levels, teams, tuple(w.id for w in windows), output_flags)
+        stage2 = {**stage1, **decision_fields(levels, teams, output_flags)}
+        self.check_rule_ids()
+        routing = self.routing(stage1, levels, teams)
+        remedies = self.remedies(stage1)
+        events = self.events(stage1)
+        deadlines = self.deadlines(stage2, events)
+        calendar = self.calendar()
+        if self.issues:
+            raise PolicyError(self.issues)
+        canonical = canonical_json(data)
+        header = data["policy"]
+        auth = data["authority"]
+        return Policy(
+            name=header["name"],
+            version=header["version"],
+            announced_at=header["announced_at"],
+            effective_from=header["effective_from"],
+            major=header["major"],
+            timezone=header["timezone"],
+            levels=levels,
+            level_labels={lv["id"]: lv["label"] for lv in data["levels"]},
+            teams=teams,
+            team_labels={t["id"]: t["label"] for t in data["teams"]},
+            default_team=defaults[0],
+            first_responder=RuleInfo(
+                "first_responder",
+                data["first_responder"]["description"],
+                data["first_responder"]["basis"],
+                self.source.locate("first_responder")[0],
+            ),
+            authority=authority,
+            authority_basis=auth["basis"],
+            approval_floor=self.info(auth["approval_floor"], "authority.approval_floor"),
+            claim_caps=Caps(frozenset(auth["claim_caps"]["types"]), auth["claim_caps"]["basis"]),
+            order_caps=Caps(frozenset(auth["order_caps"]["types"]), auth["order_caps"]["basis"]),
+            windows=windows,
+            routing=routing,
+            remedies=remedies,
+            events=events,
+            deadlines=deadlines,
+            calendar=calendar,
+            records=Records(**data["records"]),
+            source_file=self.source.file,
+            text=self.text,
+            canonical=canonical,
+            digest=sha256_hex(canonical),
+        )
+
+    def check_unique(self, ids: tuple[str, ...], path: str, what: str) -> None:
+        for name, count in Counter(ids).items():
+            if count > 1:
+                self.problem(path, f"{what} `{name}` is listed {count} times")
+
+    def check_rule_ids(self) -> None:
+        seen: dict[str, str] = {}
+        floor = self.data["authority"]["approval_floor"]["id"]
+        seen[floor] = "authority.approval_floor"
+        for section in ("routing", "remedies", "deadlines"):
+            for index, rule in enumerate(self.data[section]):
+                path = f"{section}.{index}.id"
+                if rule["id"] in seen:
+                    line = self.source.locate(seen[rule["id"]])[0]
+                    self.problem(path, f"duplicate rule id `{rule['id']}` (first used at line {line})")
+                else:
+                    seen[rule["id"]] = path
+
+    def authority(self, levels: tuple[str, ...], teams: tuple[str, ...]) -> dict[str, Authority]:
+        entries = self.data["authority"]["remedies"]
+        result: dict[str, Authority] = {}
+        for kind, entry in entries.items():
+            path = f"authority.remedies.{kind}"
+            limits = entry.get("limits")
+            if "limits_of" in entry:
+                target = entries.get(entry["limits_of"])
+                if target is None or "limits" not in target:
+                    self.problem(f"{path}.limits_of", f"`{entry['limits_of']}` has no `limits` of its own to share")
+                    continue
+                limits = target["limits"]
+            else:
+                self.check_limits(limits, levels, f"{path}.limits")
+            team = entry.get("approved_by_team")
+            if team is not None and team not in teams:
+                self.problem(f"{path}.approved_by_team", f"unknown team `{team}`; expected one of: {', '.join(teams)}")
+            if team is None and limits.get(levels[-1]) != "any":
+                self.problem(
+                    path,
+                    f"amounts above the {levels[-1]} limit have no approver: "
+                    f"set {levels[-1]} to `any` or give `approved_by_team`",
+                )
+            result[kind] = Authority(kind, entry["label"], dict(limits), team)
+        for kind in {c["type"] for rule in self.data["remedies"] for c in rule["remedy"]} - result.keys():
+            self.problem("authority.remedies", f"remedy type `{kind}` is used by a rule but has no authority entry")
+        return result
+
+    def check_limits(self, limits: dict, levels: tuple[str, ...], path: str) -> None:
+        for level in limits:
+            if level not in levels:
+                self.problem(f"{path}.{level}", f"unknown level `{level}`; expected one of: {', '.join(levels)}")
+        missing = [level for level in levels if level not in limits]
+        if missing:
+            self.problem(path, f"missing a limit for: {', '.join(missing)}")
+            return
+
+        # Authority only grows up the ladder: never < amounts (ascending) < any.
+        def rank(value):
+            if value == "never":
+                return (0, 0)
+            if value == "any":
+                return (2, 0)
+            return (1, value)
+
+        for lower, higher in zip(levels, levels[1:], strict=False):
+            if rank(limits[lower]) > rank(limits[higher]):
+                self.problem(
+                    f"{path}.{lower}",
+                    f"{lower} limit {limits[lower]} is above the {higher} limit {limits[higher]};"
+                    " limits must not decrease up the levels",
+                )
+
+    def windows(self, levels, teams) -> tuple[Window, ...]:
+        plain = fact_fields(levels, teams, (), ())
+        result = []
+        self.check_unique(tuple(w["id"] for w in self.data["windows"]), "windows", "window")
+        for index, raw in enumerate(self.data["windows"]):
+            kind = plain.get(raw["anchor"])
+            if kind is None or kind.kind != "date":
+                dates = sorted(name for name, k in plain.items() if k.kind == "date")
+                self.problem(f"windows.{index}.from", f"expected a date field, one of: {', '.join(dates)}")
+            ((unit, amount),) = raw["period"].items()
+            result.append(Window(raw["id"], raw["label"], raw["anchor"], unit, amount, raw["basis"]))
+        return tuple(result)
+
+    def condition(self, rule: dict, fields: dict, path: str) -> Condition:
+        condition, problems = parse_condition(rule["when"], rule.get("when_any"), fields, path)
+        for where, message in problems:
+            self.problem(where, message)
+        return condition
+
+    def routing(self, fields, levels, teams) -> tuple[RoutingRule, ...]:
+        result = []
+        for index, raw in enumerate(self.data["routing"]):
+            path = f"routing.{index}"
+            then = raw["then"]
+            if "team" in then and then["team"] not in teams:
+                self.problem(f"{path}.then.team", f"unknown team `{then['team']}`; expected one of: {', '.join(teams)}")
+            if "min_level" in then and then["min_level"] not in levels:
+                self.problem(
+                    f"{path}.then.min_level",
+                    f"unknown level `{then['min_level']}`; expected one of: {', '.join(levels)}",
+                )
+            if "redirect" in then and len(then) > 1:
+                self.problem(
+                    f"{path}.then.redirect",
+                    "a redirect stands alone: it routes the complaint out, with no team, level or flags",
+                )
+            outcome = RouteOutcome(
+                then.get("team"),
+                then.get("min_level"),
+                then.get("escalate_above"),
+                tuple(then.get("flags", ())),
+                then.get("redirect"),
+            )
+            result.append(RoutingRule(self.info(raw, path), self.condition(raw, fields, path), outcome))
+        return tuple(result)
+
+    def remedies(self, fields) -> tuple[RemedyRule, ...]:
+        result = []
+        for index, raw in enumerate(self.data["remedies"]):
+            path = f"remedies.{index}"
+            categories = raw["category"] if isinstance(raw["category"], list) else [raw["category"]]
+            components = []
+            for position, comp in enumerate(raw["remedy"]):
+                amount = comp.get("amount")
+                needs_amount = comp["type"] in {"refund", "return_refund", "resend", "compensation", "punitive_damages"}
+                if needs_amount and amount is None:
+                    self.problem(f"{path}.remedy.{position}", f"a `{comp['type']}` needs an `amount`")
+                if not needs_amount and amount is not None:
+                    self.problem(f"{path}.remedy.{position}.amount", f"a `{comp['type']}` has no amount")
+                components.append(
+                    Component(
+                        comp["type"],
+                        AmountSpec(**amount) if amount else None,
+                        comp["goods_return"],
+                        comp.get("return_shipping_paid_by"),
+                    )
+                )
+            result.append(
+                RemedyRule(
+                    self.info(raw, path),
+                    tuple(categories),
+                    self.condition(raw, fields, path),
+                    tuple(components),
+                    raw.get("reason"),
+                )
+            )
+        return tuple(result)
+
+    def events(self, fields) -> dict:
+        result = {}
+        for name, raw in self.data["events"].items():
+            field_name = raw.get("field")
+            if field_name is not None and field_name != "received_at":
+                kind = fields.get(field_name)
+                if kind is None or kind.kind != "date":
+                    self.problem(f"events.{name}.field", f"expected received_at or a date field, got `{field_name}`")
+            result[name] = Event(name, raw["label"], field_name)
+        return result
+
+    def deadlines(self, fields, events) -> tuple[DeadlineRule, ...]:
+        kinds = {raw["kind"] for raw in self.data["deadlines"]}
+        result = []
+        for index, raw in enumerate(self.data["deadlines"]):
+            path = f"deadlines.{index}"
+            due = raw["due"]
+            if "after" in due and due["after"] not in events:
+                self.problem(
+                    f"{path}.due.after", f"unknown event `{due['after']}`; expected one of: {', '.join(events)}"
+                )
+            if "with_" in due and (due["with_"] not in kinds or due["with_"] == raw["kind"]):
+                self.problem(
+                    f"{path}.due.with",
+                    f"expected another deadline kind, one of: {', '.join(sorted(kinds - {raw['kind']}))}",
+                )
+            unit = next((u for u in DEADLINE_UNITS if u in due), None)
+            result.append(
+                DeadlineRule(
+                    self.info(raw, path),
+                    raw["kind"],
+                    self.condition(raw, fields, path),
+                    Due(due.get("after"), due.get("with_"), unit, due.get(unit) if unit else None),
+                )
+            )
+        return tuple(result)
+
+    def calendar(self) -> CalendarSpec:
+        raw = self.data["calendar"]
+        holidays, makeup = set(), set()
+        for year, spec in raw["years"].items():
+            path = f"calendar.years.{year}"
+            for name, days, target in (
+                ("holidays", spec["holidays"], holidays),
+                ("makeup_working_days", spec["makeup_working_days"], makeup),
+            ):
+                for day in days:
+                    if day.year != year:
+                        self.problem(f"{path}.{name}", f"{day} is not in {year}")
+                target.update(days)
+            for day in spec["makeup_working_days"]:
+                if day in holidays:
+                    self.problem(f"{path}.makeup_working_days", f"{day} is both a holiday and a make-up working day")
+        weekend = frozenset(WEEKDAYS.index(day) + 1 for day in raw["weekend"])
+        for day in sorted(makeup):
+            if day.isoweekday() not in weekend:
+                self.problem(
+                    f"calendar.years.{day.year}.makeup_working_days",
+                    f"{day} is a {WEEKDAYS[day.weekday()]}, already a working day",
+                )
+        return CalendarSpec(
+            raw["basis"],
+            weekend,
+            raw["outside_known_years"],
+            frozenset(holidays),
+            frozenset(makeup),
+            tuple(sorted(raw["years"])),
+        )

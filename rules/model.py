@@ -1,0 +1,174 @@
+"""The validated policy, as plain immutable objects the engine reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from rules.conditions import Condition
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What an explanation cites: id, plain description, legal basis, line in the file."""
+
+    id: str
+    description: str
+    basis: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Window:
+    id: str
+    label: str
+    anchor: str  # fact path of the date the period runs from
+    unit: str  # calendar_days | working_days | years
+    amount: int
+    basis: str
+
+
+@dataclass(frozen=True)
+class RouteOutcome:
+    team: str | None = None
+    min_level: str | None = None
+    escalate_above: str | None = None
+    flags: tuple[str, ...] = ()
+    redirect: str | None = None
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    info: RuleInfo
+    condition: Condition
+    then: RouteOutcome
+
+
+@dataclass(frozen=True)
+class AmountSpec:
+    of: str | None = None
+    fixed: Decimal | None = None
+    percent: Decimal | None = None
+    times: Decimal | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Component:
+    type: str
+    amount: AmountSpec | None
+    goods_return: bool
+    return_shipping_paid_by: str | None
+
+
+@dataclass(frozen=True)
+class RemedyRule:
+    info: RuleInfo
+    categories: tuple[str, ...]
+    condition: Condition
+    components: tuple[Component, ...]
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Due:
+    after: str | None  # event id
+    with_kind: str | None
+    unit: str | None
+    amount: int | None
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    info: RuleInfo
+    kind: str
+    condition: Condition
+    due: Due
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    label: str
+    field: str | None
+
+
+@dataclass(frozen=True)
+class Authority:
+    type: str
+    label: str
+    limits: dict[str, Decimal | str]  # level -> amount | "any" | "never"
+    approved_by_team: str | None
+
+
+@dataclass(frozen=True)
+class Caps:
+    types: frozenset[str]
+    basis: str
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    basis: str
+    weekend: frozenset[int]  # isoweekday numbers, 6 and 7 by default
+    outside_known_years: str  # error | weekends_only
+    holidays: frozenset[dt.date]
+    makeup_working_days: frozenset[dt.date]
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Records:
+    retention_years: int
+    retention_basis: str
+    explanation_basis: str
+    change_notice_days: int
+    major_change_notice_days: int
+    change_notice_basis: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    version: str
+    announced_at: dt.datetime
+    effective_from: dt.datetime
+    major: bool
+    timezone: str
+    levels: tuple[str, ...]
+    level_labels: dict[str, str]
+    teams: tuple[str, ...]  # most specific first
+    team_labels: dict[str, str]
+    default_team: str
+    first_responder: RuleInfo
+    authority: dict[str, Authority]
+    authority_basis: str
+    approval_floor: RuleInfo
+    claim_caps: Caps
+    order_caps: Caps
+    windows: tuple[Window, ...]
+    routing: tuple[RoutingRule, ...]
+    remedies: tuple[RemedyRule, ...]
+    events: dict[str, Event]
+    deadlines: tuple[DeadlineRule, ...]
+    calendar: CalendarSpec
+    records: Records
+    source_file: str
+    text: str = field(repr=False)
+    canonical: str = field(repr=False)
+    digest: str
+
+    def level_rank(self, level: str) -> int:
+        return self.levels.index(level)
+
+    def rule_info(self, rule_id: str) -> RuleInfo:
+        return self.rules_by_id[rule_id]
+
+    @cached_property
+    def rules_by_id(self) -> dict[str, RuleInfo]:
+        table = {rule.info.id: rule.info for rule in (*self.routing, *self.remedies, *self.deadlines)}
+        table[self.approval_floor.id] = self.approval_floor
+        return table

@@ -56,7 +56,7 @@ class NativeRuleset:
                 action = native.start_action_for_state(self._handle, state)
                 text = action[1] if action else None
                 while text:
-                    name = next(iter(json.loads(text)))
+                    name = _rule_name(text)
                     if name not in fired:  # an `$or` fires once per satisfied branch
                         fired.append(name)
                     text = native.complete_and_start_action(self._handle, state)
@@ -98,6 +98,12 @@ class NativeRuleset:
             except native.error:
                 pass
         self._sessions.put(sid)
+
+
+def _rule_name(message: str) -> str:
+    """The fired rule's name from the engine's ``{"name":{...}}`` reply, without parsing the fact."""
+    start = message.index('"') + 1
+    return message[start : message.index('"', start)]
 
 
 _registry: dict[str, NativeRuleset] = {}

@@ -1,0 +1,160 @@
+"""Compare two decisions field by field: the basis of replay and impact analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+# What a what-if replay reports as a change of substance; the policy identity and
+# the wording of the explanation change with every new policy text.
+POLICY_IDENTITY = ("policy", "engine_version")
+EXPLANATION = ("explanation",)
+
+
+@dataclass(frozen=True)
+class Difference:
+    path: str
+    before: object
+    after: object
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "before": self.before, "after": self.after}
+
+
+def differences(before: object, after: object, ignore: tuple[str, ...] = (), path: str = "") -> list[Difference]:
+    """Every leaf that differs. Deadlines are matched by kind, not by position."""
+    if path in ignore:
+        return []
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[Difference] = []
+        for key in sorted(before.keys() | after.keys()):
+            child = f"{path}.{key}" if path else str(key)
+            found.extend(differences(before.get(key), after.get(key), ignore, child))
+        return found
+    if isinstance(before, list) and isinstance(after, list):
+        if path == "deadlines":
+            return differences(_by_kind(before), _by_kind(after), ignore, path)
+        found = []
+        for index in range(max(len(before), len(after))):
+            left = before[index] if index < len(before) else None
+            right = after[index] if index < len(after) else None
+            found.extend(differences(left, right, ignore, f"{path}.{index}"))
+        return found
+    return [] if before == after else [Difference(path, before, after)]
+
+
+def _by_kind(deadlines: list[dict]) -> dict:
+    return {item.get("kind", str(index)): item for index, item in enumerate(deadlines)}
+
+
+@dataclass
+class Change:
+    """How a decision changed under another policy, in the terms staff care about."""
+
+    kinds: list[str]
+    details: list[Difference]
+    refund_before: Decimal
+    refund_after: Decimal
+    compensation_before: Decimal
+    compensation_after: Decimal
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.kinds)
+
+
+REFUND_TYPES = ("refund", "return_refund")
+COMPENSATION_TYPES = ("compensation", "punitive_damages")
+
+
+def classify(before: dict, after: dict) -> Change:
+    details = differences(before, after, ignore=POLICY_IDENTITY + EXPLANATION)
+    kinds = []
+    paths = [d.path for d in details]
+
+    def touched(*prefixes: str) -> bool:
+        return any(p == prefix or p.startswith(prefix + ".") for p in paths for prefix in prefixes)
+
+    if touched("route.team", "route.redirect"):
+        kinds.append("route")
+    if touched("route.level"):
+        kinds.append("level")
+    if [c["type"] for c in before["remedy"]["components"]] != [c["type"] for c in after["remedy"]["components"]]:
+        kinds.append("remedy")
+    elif touched("remedy.components"):
+        kinds.append("amount" if any(p.endswith(".amount") for p in paths) else "remedy")
+    if touched("deadlines"):
+        kinds.append("deadline")
+    if touched("flags"):
+        kinds.append("flags")
+    return Change(
+        kinds, details,
+        _total(before, REFUND_TYPES), _total(after, REFUND_TYPES),
+        _total(before, COMPENSATION_TYPES), _total(after, COMPENSATION_TYPES),
+    )
+
+
+def _total(decision: dict, types: tuple[str, ...]) -> Decimal:
+    totals = decision["remedy"]["totals"]
+    return sum((Decimal(totals[t]) for t in types if t in totals), Decimal("0.00"))
+
+
+@dataclass
+class ImpactReport:
+    """Aggregate of many what-if comparisons, with a few examples of each kind of change."""
+
+    examples_per_kind: int = 3
+    total: int = 0
+    changed: int = 0
+    errors: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[dict]] = field(default_factory=dict)
+    refund_before: Decimal = Decimal("0.00")
+    refund_after: Decimal = Decimal("0.00")
+    compensation_before: Decimal = Decimal("0.00")
+    compensation_after: Decimal = Decimal("0.00")
+
+    def add(self, decision_id: str, change: Change) -> None:
+        self.total += 1
+        self.refund_before += change.refund_before
+        self.refund_after += change.refund_after
+        self.compensation_before += change.compensation_before
+        self.compensation_after += change.compensation_after
+        if not change.changed:
+            return
+        self.changed += 1
+        for kind in change.kinds:
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+            bucket = self.examples.setdefault(kind, [])
+            if len(bucket) < self.examples_per_kind:
+                bucket.append({"decision_id": decision_id,
+                               "differences": [d.as_dict() for d in change.details[:10]]})
+
+    def as_dict(self) -> dict:
+        return {
+            "decisions": self.total,
+            "changed": self.changed,
+            "unchanged": self.total - self.changed,
+            "errors": self.errors,
+            "by_kind": dict(sorted(self.by_kind.items())),
+            "totals": {
+                "refund": {"before": f"{self.refund_before:.2f}", "after": f"{self.refund_after:.2f}"},
+                "compensation": {"before": f"{self.compensation_before:.2f}",
+                                 "after": f"{self.compensation_after:.2f}"},
+            },
+            "examples": self.examples,
+        }
+
+    def as_text(self) -> str:
+        lines = [f"{self.total} decisions replayed: {self.changed} would change, "
+                 f"{self.total - self.changed} unchanged, {self.errors} could not be decided"]
+        for kind, count in sorted(self.by_kind.items()):
+            lines.append(f"  {kind:<9} {count}")
+        lines.append(f"  refunds       {self.refund_before:.2f} -> {self.refund_after:.2f}")
+        lines.append(f"  compensation  {self.compensation_before:.2f} -> {self.compensation_after:.2f}")
+        for kind, items in sorted(self.examples.items()):
+            lines.append(f"examples of {kind} changes:")
+            for item in items:
+                first = item["differences"][0] if item["differences"] else {}
+                lines.append(f"  {item['decision_id']}: {first.get('path')}: {first.get('before')!r} -> {first.get('after')!r}")
+        return "\n".join(lines)

@@ -49,16 +49,28 @@ class Amount(fields.Field):
             raise ValidationError(f"expected a finite amount, got {value!r}")
         if amount < 0:
             raise ValidationError(f"expected an amount of at least 0.00, got {amount}")
-        if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError(f"expected at most 2 decimals, got {amount}")
+        # The bound first: quantizing a number of 29+ digits raises InvalidOperation.
         if amount > MAX_AMOUNT:
             raise ValidationError(f"expected at most {MAX_AMOUNT}, got {amount}")
-        return amount.quantize(Decimal("0.01"))
+        if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(f"expected at most 2 decimals, got {amount}")
+        return amount.quantize(Decimal("0.01")).copy_abs()  # "-0.00" is 0.00
+
+
+# Periods of years and days are added to these times; near datetime.max that
+# overflows. A policy calendar lists years up to 2200 at most.
+MIN_YEAR, MAX_YEAR = 1970, 2200
+
+
+def _plausible_year(value) -> None:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValidationError(f"expected a time between the years {MIN_YEAR} and {MAX_YEAR}, got {value.isoformat()}")
 
 
 def _timestamp(**kwargs) -> fields.AwareDateTime:
     return fields.AwareDateTime(
         format="iso",
+        validate=_plausible_year,
         error_messages={
             "invalid": "expected an ISO 8601 timestamp with offset, e.g. 2026-10-02T10:00:00+08:00",
             "invalid_awareness": "expected a timezone offset (e.g. +08:00); a time without one is ambiguous",

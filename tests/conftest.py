@@ -32,7 +32,7 @@ BASELINE = {
     "order": {
         "order_id": "O-0001",
         "amount": "100.00",
-        "paid_at": "2026-03-01T10:00:00+08:00",
+        "paid_at": "2026-01-15T10:00:00+08:00",
         "delivered_at": "2026-03-05T10:00:00+08:00",
         "goods_type": "general",
         "goods_condition": "intact",

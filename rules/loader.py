@@ -15,6 +15,7 @@ from rules.canonical import canonical_json, sha256_hex
 from rules.conditions import Condition, parse_condition
 from rules.errors import PolicyError, PolicyIssue
 from rules.model import (
+    AcceptedFinding,
     AmountSpec,
     Authority,
     CalendarSpec,
@@ -122,6 +123,7 @@ class _Builder:
         events = self.events(stage1)
         deadlines = self.deadlines(stage2, events)
         calendar = self.calendar()
+        accepted = self.accepted_findings()
         if self.issues:
             raise PolicyError(self.issues)
         canonical = canonical_json(data)
@@ -161,6 +163,7 @@ class _Builder:
             text=self.text,
             canonical=canonical,
             digest=sha256_hex(canonical),
+            accepted_findings=accepted,
         )
 
     def check_unique(self, ids: tuple[str, ...], path: str, what: str) -> None:
@@ -180,6 +183,19 @@ class _Builder:
                     self.problem(path, f"duplicate rule id `{rule['id']}` (first used at line {line})")
                 else:
                     seen[rule["id"]] = path
+
+    def accepted_findings(self) -> tuple[AcceptedFinding, ...]:
+        known = {self.data["authority"]["approval_floor"]["id"]}
+        known.update(rule["id"] for section in ("routing", "remedies", "deadlines") for rule in self.data[section])
+        result = []
+        for index, raw in enumerate(self.data.get("lint", {}).get("accept", [])):
+            path = f"lint.accept.{index}"
+            for position, rule_id in enumerate(raw["rules"]):
+                if rule_id not in known:
+                    self.problem(f"{path}.rules.{position}", f"unknown rule `{rule_id}`")
+            line = self.source.locate(path)[0]
+            result.append(AcceptedFinding(raw["finding"], tuple(raw["rules"]), raw.get("about"), raw["reason"], line))
+        return tuple(result)
 
     def authority(self, levels: tuple[str, ...], teams: tuple[str, ...]) -> dict[str, Authority]:
         entries = self.data["authority"]["remedies"]

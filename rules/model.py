@@ -131,6 +131,17 @@ class Records:
 
 
 @dataclass(frozen=True)
+class AcceptedFinding:
+    """A lint finding the policy marks as deliberate (`lint: accept:`)."""
+
+    finding: str
+    rules: tuple[str, ...]
+    about: str | None
+    reason: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     version: str
@@ -160,6 +171,7 @@ class Policy:
     text: str = field(repr=False)
     canonical: str = field(repr=False)
     digest: str
+    accepted_findings: tuple[AcceptedFinding, ...] = ()
 
     def level_rank(self, level: str) -> int:
         return self.levels.index(level)

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from rules.lint_codes import FINDING_CODES
 from rules.vocabulary import CATEGORIES, DEADLINE_UNITS, REMEDY_TYPES, SHIPPING_PAYERS, WEEKDAYS
 
 IDENTIFIER = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_]*$", error="expected an identifier (letters, digits, _)")
@@ -310,6 +311,19 @@ class RecordsSchema(StrictSchema):
     change_notice_basis = fields.String(required=True)
 
 
+class AcceptedFindingSchema(StrictSchema):
+    """A lint finding the authors mean: which finding, about which rules, and why."""
+
+    finding = fields.String(required=True, validate=validate.OneOf(sorted(FINDING_CODES)))
+    rules = fields.List(fields.String(validate=IDENTIFIER), load_default=list)
+    about = fields.String()
+    reason = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class LintSchema(StrictSchema):
+    accept = fields.List(fields.Nested(AcceptedFindingSchema), load_default=list)
+
+
 class PolicySchema(StrictSchema):
     policy = fields.Nested(Header, required=True)
     levels = fields.List(fields.Nested(Labelled), required=True, validate=validate.Length(min=1))
@@ -323,3 +337,4 @@ class PolicySchema(StrictSchema):
     deadlines = fields.List(fields.Nested(DeadlineRule), required=True)
     calendar = fields.Nested(CalendarSchema, required=True)
     records = fields.Nested(RecordsSchema, required=True)
+    lint = fields.Nested(LintSchema)  # optional: absent keeps the digest of policies without it

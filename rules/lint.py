@@ -1,0 +1,499 @@
+"""Lint a policy: rules that can never fire, conflicts, gaps and loose ends.
+
+Each finding names the rules and the lines they are on and, where it is about
+complaints, carries an example complaint that shows it (built from the
+representative facts of ``rules.fact_space`` and replayable through the
+engine). Findings are warnings: the policy still loads and decides. A policy
+marks a deliberate one with ``lint: accept: [{finding, rules, about, reason}]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from dataclasses import dataclass, field, replace
+
+from rules.conditions import Condition, Test
+from rules.fact_space import FactSpace, TooManyCombinations, describe_fact
+from rules.lint_codes import FINDING_CODES
+from rules.model import Policy, RemedyRule, RuleInfo
+from rules.wording import test_words
+from rules.yaml_source import SourceMap, load_yaml_text
+
+_PLACEHOLDER = re.compile(r"^\s*(|-+|\?+|todo|tbd|tbc|n/?a|none|xxx+|待定|无|暂无)\s*\.?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    line: int
+    rules: tuple[str, ...] = ()
+    lines: tuple[int, ...] = ()
+    about: str | None = None
+    example: str | None = None  # the example in the policy's words
+    complaint: dict | None = None  # the example as a complaint a caller could send
+    accepted: str | None = None  # the policy's reason, when it accepts the finding
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": "warning",
+            "message": self.message,
+            "line": self.line,
+            "rules": [{"id": rule, "line": line} for rule, line in zip(self.rules, self.lines, strict=True)],
+            "about": self.about,
+            "example": self.example,
+            "complaint": self.complaint,
+            "accepted": self.accepted,
+        }
+
+    def render(self, file: str) -> list[str]:
+        status = f"accepted: {self.accepted}" if self.accepted else "warning"
+        lines = [f"{file}:{self.line}: {status} [{self.code}] {self.message}"]
+        if self.example:
+            lines.append(f"    example: {self.example}")
+        if self.complaint:
+            import json
+
+            lines.append(f"    complaint: {json.dumps(self.complaint, ensure_ascii=False)}")
+        return lines
+
+
+@dataclass
+class LintReport:
+    policy: Policy
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def unaccepted(self) -> list[Finding]:
+        return [f for f in self.findings if not f.accepted]
+
+    @property
+    def accepted(self) -> list[Finding]:
+        return [f for f in self.findings if f.accepted]
+
+    def as_dict(self) -> dict:
+        return {
+            "policy": {"file": self.policy.source_file, "version": self.policy.version, "digest": self.policy.digest},
+            "findings": [f.as_dict() for f in self.findings],
+            "unaccepted": len(self.unaccepted),
+            "accepted": len(self.accepted),
+        }
+
+
+def lint_policy(policy: Policy) -> LintReport:
+    linter = _Linter(policy)
+    linter.run()
+    findings = _apply_acceptances(policy, linter.findings)
+    findings.sort(key=lambda f: (f.line, f.code, f.rules))
+    return LintReport(policy, findings)
+
+
+def _apply_acceptances(policy: Policy, findings: list[Finding]) -> list[Finding]:
+    result, used = [], set()
+    for finding in findings:
+        for index, accept in enumerate(policy.accepted_findings):
+            if (
+                accept.finding == finding.code
+                and set(accept.rules) == set(finding.rules)
+                and (accept.about is None or accept.about == finding.about)
+            ):
+                finding = replace(finding, accepted=accept.reason)
+                used.add(index)
+                break
+        result.append(finding)
+    for index, accept in enumerate(policy.accepted_findings):
+        if index not in used:
+            what = accept.finding + (f" about {accept.about}" if accept.about else "")
+            rules = f" for {', '.join(accept.rules)}" if accept.rules else ""
+            result.append(
+                Finding(
+                    "stale_acceptance",
+                    f"lint.accept accepts `{what}`{rules}, which no longer occurs; remove the acceptance",
+                    accept.line,
+                    about=accept.finding,
+                )
+            )
+    return result
+
+
+class _Linter:
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.space = FactSpace(policy)
+        self.findings: list[Finding] = []
+        self.never: set[str] = set()
+        self._source: SourceMap | None = None
+
+    # -- helpers ------------------------------------------------------------
+
+    def add(
+        self, code: str, message: str, infos: list[RuleInfo] = (), *, about=None, fact=None, fields=None, line=None
+    ) -> None:
+        assert code in FINDING_CODES, code
+        lines = tuple(info.line for info in infos)
+        example = complaint = None
+        if fact is not None:
+            example = describe_fact(fact, self._with_anchors(fields or set()))
+            complaint = self.space.example_complaint(fact)
+            if any(f.startswith("decision.") for f in fact):
+                complaint = None  # a decision is the engine's output, not something a caller sends
+        self.findings.append(
+            Finding(
+                code,
+                message,
+                line if line is not None else (min(lines) if lines else 1),
+                tuple(info.id for info in infos),
+                lines,
+                about,
+                example,
+                complaint,
+            )
+        )
+
+    def _with_anchors(self, fields: set[str]) -> set[str]:
+        return set(fields) | {self.space.anchor_of[f] for f in fields if f in self.space.anchor_of}
+
+    def locate(self, path: str) -> int:
+        if self._source is None:
+            try:
+                self._source = load_yaml_text(self.policy.text, self.policy.source_file)[1]
+            except Exception:  # the policy loaded, so this cannot fail; stay safe in a linter
+                self._source = SourceMap(self.policy.source_file)
+        return self._source.locate(path)[0]
+
+    def facts(self, conditions: list[Condition], fixed: dict | None = None) -> list[dict] | None:
+        try:
+            return list(self.space.facts(conditions, fixed))
+        except TooManyCombinations:
+            return None
+
+    @staticmethod
+    def cite(info: RuleInfo) -> str:
+        return f"{info.id} (line {info.line})"
+
+    # -- checks -------------------------------------------------------------
+
+    def run(self) -> None:
+        self.contradictions()
+        self.remedies()
+        self.redirect_conflicts()
+        self.deadline_gaps()
+        self.pending_forever()
+        self.authority_bands()
+        self.bases()
+        self.unused()
+        self.calendar_and_notice()
+
+    def contradictions(self) -> None:
+        policy = self.policy
+        for rule in (*policy.routing, *policy.remedies, *policy.deadlines):
+            fixed = None
+            if isinstance(rule, RemedyRule):
+                condition = Condition(
+                    (Test("category", "in", rule.categories), *rule.condition.all_of), rule.condition.any_of
+                )
+            else:
+                condition = rule.condition
+            facts = self.facts([condition], fixed)
+            if facts is None or any(condition.matches(f) for f in facts):
+                continue
+            self.never.add(rule.info.id)
+            self.add("contradiction", f"{self.cite(rule.info)} can never fire: {self.why_never(rule)}", [rule.info])
+
+    def why_never(self, rule) -> str:
+        condition = rule.condition
+        by_field: dict[str, list[Test]] = {}
+        for test in condition.all_of:
+            by_field.setdefault(test.field, []).append(test)
+        if isinstance(rule, RemedyRule):
+            own = [t for t in by_field.get("category", [])]
+            if own and not any(all(t.matches({"category": c}) for t in own) for c in rule.categories):
+                words = " and ".join(test_words(t) for t in own)
+                return f"its condition `{words}` excludes the rule's own category ({', '.join(rule.categories)})"
+        for name, tests in by_field.items():
+            candidates = [c for _, options in self.space.groups({name}) for c in options]
+            if not any(all(t.matches(c) for t in tests) for c in candidates):
+                words = " and ".join(test_words(t) for t in tests)
+                if len(tests) > 1:
+                    return f"{words} cannot both hold"
+                if name.startswith("decision.flags."):
+                    return (
+                        f"`{words}` never holds: a decision flag is only ever given as true; test `{{present: false}}`"
+                    )
+                return f"`{words}` never holds"
+        if condition.any_of:
+            return "none of its when_any alternatives can hold together with its when conditions"
+        return "no complaint satisfies all of its conditions together"
+
+    def remedies(self) -> None:
+        policy = self.policy
+        redirects = [r for r in policy.routing if r.then.redirect]
+        categories = list(dict.fromkeys(c for field in ("category",) for c in self.space.kinds[field].values))
+        for category in categories:
+            rules = [r for r in policy.remedies if category in r.categories]
+            conditions = [r.condition for r in rules] + [r.condition for r in redirects]
+            facts = self.facts(conditions, {"category": category})
+            if facts is None:
+                continue
+            fields = {t.field for c in conditions for t in (*c.all_of, *(t for g in c.any_of for t in g))}
+            fields.add("category")
+
+            def redirected(fact, redirects=redirects):
+                return [r for r in redirects if r.condition.matches(fact)]
+
+            def first(fact, rules=rules):
+                return next((r for r in rules if r.condition.matches(fact)), None)
+
+            gap = next((f for f in facts if not redirected(f) and first(f) is None), None)
+            if gap is not None:
+                if rules:
+                    message = (
+                        f"some `{category}` complaints get no remedy: none of "
+                        f"{', '.join(r.info.id for r in rules)} matches them; "
+                        "end the category with a rule that always matches (`when: {}`)"
+                    )
+                else:
+                    message = f"no remedy rule covers category `{category}`: such complaints get no remedy"
+                self.add(
+                    "remedy_gap",
+                    message,
+                    [r.info for r in rules],
+                    about=category,
+                    fact=gap,
+                    fields=fields,
+                    line=rules[-1].info.line if rules else 1,
+                )
+            for index, rule in enumerate(rules):
+                if rule.info.id in self.never:
+                    continue
+                mine = [f for f in facts if rule.condition.matches(f)]
+                if not mine or any(first(f) is rule and not redirected(f) for f in mine):
+                    continue
+                about = category if len(rule.categories) > 1 else None
+                scope = f" for `{category}`" if about else ""
+                open_facts = [f for f in mine if not redirected(f)]
+                if open_facts:
+                    blockers = _cover(rules[:index], open_facts) or list(dict.fromkeys(first(f) for f in open_facts))
+                    names = " and ".join(self.cite(b.info) for b in blockers)
+                    verb = "answers" if len(blockers) == 1 else "together answer"
+                    self.add(
+                        "shadowed",
+                        f"{self.cite(rule.info)} is never reached{scope}: the earlier {names} {verb} every complaint it matches",
+                        [rule.info, *(b.info for b in blockers)],
+                        about=about,
+                        fact=open_facts[0],
+                        fields=fields,
+                        line=rule.info.line,
+                    )
+                else:
+                    blockers = _cover(redirects, mine) or list(dict.fromkeys(r for f in mine for r in redirected(f)))
+                    names = " and ".join(self.cite(b.info) for b in blockers)
+                    verb = "redirects" if len(blockers) == 1 else "together redirect"
+                    self.add(
+                        "redirected",
+                        f"{self.cite(rule.info)} never gives its remedy{scope}: routing {names} {verb} every complaint it matches, and a redirect has no remedy",
+                        [rule.info, *(b.info for b in blockers)],
+                        about=about,
+                        fact=mine[0],
+                        fields=fields,
+                        line=rule.info.line,
+                    )
+
+    def redirect_conflicts(self) -> None:
+        redirects = [r for r in self.policy.routing if r.then.redirect and r.info.id not in self.never]
+        for a, b in itertools.combinations(redirects, 2):
+            if a.then.redirect == b.then.redirect:
+                continue
+            facts = self.facts([a.condition, b.condition]) or []
+            both = next((f for f in facts if a.condition.matches(f) and b.condition.matches(f)), None)
+            if both is None:
+                continue
+            self.add(
+                "conflicting_redirects",
+                f"{self.cite(a.info)} and {self.cite(b.info)} fire together and redirect with different reasons; "
+                "the policy states no precedence between redirects, so only one reason is given",
+                [a.info, b.info],
+                fact=both,
+                fields=a.condition.fields() | b.condition.fields(),
+            )
+
+    def deadline_gaps(self) -> None:
+        by_kind: dict[str, list] = {}
+        for rule in self.policy.deadlines:
+            if rule.info.id not in self.never:
+                by_kind.setdefault(rule.kind, []).append(rule)
+        for kind, rules in by_kind.items():
+            split: set[str] = set()
+            for a, b in itertools.combinations(rules, 2):
+                facts = self.facts([a.condition, b.condition])
+                if facts is not None and not any(a.condition.matches(f) and b.condition.matches(f) for f in facts):
+                    split |= a.condition.fields() & b.condition.fields()
+            if not split:
+                continue  # the rules add cases; they do not divide one case into parts
+            relaxed = [_relax(r.condition, split) for r in rules]
+            facts = self.facts([r.condition for r in rules] + relaxed)
+            if facts is None:
+                continue
+            hole = next(
+                (
+                    f
+                    for f in facts
+                    if any(c.matches(f) for c in relaxed) and not any(r.condition.matches(f) for r in rules)
+                ),
+                None,
+            )
+            if hole is None:
+                continue
+            self.add(
+                "deadline_gap",
+                f"deadline `{kind}`: its rules divide the cases by {', '.join(sorted(split))} but leave a case with "
+                f"no `{kind}` deadline (rules {', '.join(r.info.id for r in rules)})",
+                [r.info for r in rules],
+                about=kind,
+                fact=hole,
+                fields=split,
+            )
+
+    def pending_forever(self) -> None:
+        kinds: dict[str, list] = {}
+        for rule in self.policy.deadlines:
+            kinds.setdefault(rule.kind, []).append(rule)
+        for rule in self.policy.deadlines:
+            other = rule.due.with_kind
+            if not other or rule.info.id in self.never:
+                continue
+            partners = kinds.get(other, [])
+            facts = self.facts([rule.condition, *(p.condition for p in partners)])
+            if facts is None:
+                continue
+            alone = next(
+                (f for f in facts if rule.condition.matches(f) and not any(p.condition.matches(f) for p in partners)),
+                None,
+            )
+            if alone is None:
+                continue
+            self.add(
+                "pending_forever",
+                f"{self.cite(rule.info)} is due with the `{other}` deadline, but for some decisions no `{other}` "
+                "rule applies: that deadline then stays pending for ever",
+                [rule.info, *(p.info for p in partners)],
+                about=other,
+                fact=alone,
+                fields=rule.condition.fields(),
+                line=rule.info.line,
+            )
+
+    def authority_bands(self) -> None:
+        seen: dict[tuple, list[str]] = {}
+        for kind, entry in self.policy.authority.items():
+            seen.setdefault(tuple(sorted((k, str(v)) for k, v in entry.limits.items())), []).append(kind)
+        levels = self.policy.levels
+        for kinds in seen.values():
+            limits = self.policy.authority[kinds[0]].limits
+            for lower, higher in zip(levels, levels[1:], strict=False):
+                a, b = limits[lower], limits[higher]
+                if isinstance(a, str) or isinstance(b, str) or a != b:
+                    continue
+                names = ", ".join(kinds)
+                self.add(
+                    "authority_band_empty",
+                    f"authority for {names}: the {higher} limit {b:.2f} equals the {lower} limit, so no amount ever "
+                    f"needs {higher} approval (the {higher} band is empty; the bands overlap)",
+                    about=kinds[0],
+                    line=self.locate(f"authority.remedies.{kinds[0]}.limits.{higher}"),
+                )
+
+    def bases(self) -> None:
+        policy = self.policy
+        for rule in (*policy.routing, *policy.remedies, *policy.deadlines):
+            if _PLACEHOLDER.match(rule.info.basis):
+                self.add(
+                    "missing_basis",
+                    f"{self.cite(rule.info)} has no real basis (`{rule.info.basis.strip()}`): cite the article of law "
+                    "or write `internal SLA`",
+                    [rule.info],
+                )
+        for index, window in enumerate(policy.windows):
+            if _PLACEHOLDER.match(window.basis):
+                self.add(
+                    "missing_basis",
+                    f"window `{window.id}` has no real basis (`{window.basis.strip()}`)",
+                    about=window.id,
+                    line=self.locate(f"windows.{index}.basis"),
+                )
+
+    def unused(self) -> None:
+        policy = self.policy
+        tested = {
+            t.field
+            for rule in (*policy.routing, *policy.remedies, *policy.deadlines)
+            for t in (*rule.condition.all_of, *(t for g in rule.condition.any_of for t in g))
+        }
+        for index, window in enumerate(policy.windows):
+            if f"within.{window.id}" not in tested:
+                self.add(
+                    "unused_window",
+                    f"window `{window.id}` is counted for every complaint but no rule tests within.{window.id}",
+                    about=window.id,
+                    line=self.locate(f"windows.{index}"),
+                )
+        used = {rule.due.after for rule in policy.deadlines}
+        for event in policy.events:
+            if event not in used:
+                self.add(
+                    "unused_event",
+                    f"event `{event}` is defined but no deadline counts from it",
+                    about=event,
+                    line=self.locate(f"events.{event}"),
+                )
+
+    def calendar_and_notice(self) -> None:
+        policy = self.policy
+        year = policy.effective_from.year
+        if year not in policy.calendar.years:
+            fallback = policy.calendar.outside_known_years
+            self.add(
+                "calendar_year_missing",
+                f"the policy takes effect in {year}, which its calendar does not list "
+                f"(outside_known_years: {fallback}); add {year}'s holidays and make-up working days",
+                about=str(year),
+                line=self.locate("calendar.years"),
+            )
+        records = policy.records
+        needed = records.major_change_notice_days if policy.major else records.change_notice_days
+        notice = policy.effective_from - policy.announced_at
+        if notice < dt.timedelta(days=needed):
+            what = "a major change" if policy.major else "a change"
+            self.add(
+                "short_notice",
+                f"effective_from is {notice} after announced_at; {what} must be announced at least {needed} days "
+                f"before it takes effect ({records.change_notice_basis})",
+                about="policy",
+                line=self.locate("policy.effective_from"),
+            )
+
+
+def _cover(candidates: list, facts: list[dict]) -> list:
+    """The first single rule that matches every one of ``facts``, as a one-item list, else []."""
+    for rule in candidates:
+        if all(rule.condition.matches(f) for f in facts):
+            return [rule]
+    return []
+
+
+def _relax(condition: Condition, split: set[str]) -> Condition:
+    """The condition with its tests on ``split`` fields loosened to `the field is given`."""
+
+    def loosen(tests):
+        out = []
+        for test in tests:
+            if test.field in split and test.op != "present":
+                out.append(Test(test.field, "present", 1))
+            else:
+                out.append(test)
+        return tuple(dict.fromkeys(out))
+
+    return Condition(loosen(condition.all_of), tuple(loosen(g) for g in condition.any_of))

@@ -42,7 +42,10 @@ def check(n: int = DEFAULT_N, seed: int = DEFAULT_SEED, policy: str = str(DEFAUL
         except Exception as exc:  # the corpus is valid: any exception is a failure
             mismatches += 1
             if mismatches <= MAX_SHOWN:
-                print(f"engine raised {type(exc).__name__}: {exc}\n  complaint: {json.dumps(raw, ensure_ascii=False)}", file=out)
+                print(
+                    f"engine raised {type(exc).__name__}: {exc}\n  complaint: {json.dumps(raw, ensure_ascii=False)}",
+                    file=out,
+                )
             continue
         expected = from_engine(decision)
         prepared = prepare(decider, raw)
@@ -52,7 +55,12 @@ def check(n: int = DEFAULT_N, seed: int = DEFAULT_SEED, policy: str = str(DEFAUL
             "zen": zen.decide(prepared.zen),
         }
         problems = [f"{name}: {describe_difference(expected, got)}" for name, got in found.items() if got != expected]
-        problems.extend(f"{name}: amount {amount} is not 2dp" for name, got in found.items() for amount in _amounts(got) if amount.as_tuple().exponent != -2)
+        problems.extend(
+            f"{name}: amount {amount} is not 2dp"
+            for name, got in found.items()
+            for amount in _amounts(got)
+            if amount.as_tuple().exponent != -2
+        )
         if problems:
             mismatches += 1
             if mismatches <= MAX_SHOWN:
@@ -104,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         for key, count in report["coverage"].items():
             print(f"{count:>8}  {key}")
     verdict = "FULL AGREEMENT" if report["mismatches"] == 0 else f"{report['mismatches']} MISMATCHES"
-    print(f"{verdict}: {report['n']} complaints (seed {report['seed']}), engine / engine rule stage / hand-written / zen, {report['seconds']} s")
+    print(
+        f"{verdict}: {report['n']} complaints (seed {report['seed']}), engine / engine rule stage / hand-written / zen, {report['seconds']} s"
+    )
     return 0 if report["mismatches"] == 0 else 1
 
 

@@ -189,4 +189,3 @@ def _remedy(f: dict, category: str, amount: int) -> tuple[str | None, tuple]:
     if category == "other":
         return "M26_other", ()
     return "M27_not_consumer_dispute", ()
-

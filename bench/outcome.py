@@ -50,6 +50,4 @@ def from_engine(decision: dict) -> Outcome:
 
 
 def describe_difference(a: Outcome, b: Outcome) -> str:
-    return "; ".join(
-        f"{name}: {x!r} != {y!r}" for name, x, y in zip(Outcome._fields, a, b, strict=True) if x != y
-    )
+    return "; ".join(f"{name}: {x!r} != {y!r}" for name, x, y in zip(Outcome._fields, a, b, strict=True) if x != y)

@@ -102,9 +102,18 @@ ROUTING_ROWS = [
     {"rule": '"R02_legal_matters"', "category": '"counterfeit", "privacy"', "team": str(LEGAL), "level": "1"},
     {"rule": '"R02_legal_matters"', "flags.punitive_damages_claimed": "1", "team": str(LEGAL), "level": "1"},
     {"rule": '"R02_legal_matters"', "flags.safety_hazard": "1", "team": str(LEGAL), "level": "1"},
-    {"rule": '"R03_logistics"', "category": '"logistics_delay", "damaged_in_transit", "missing_item"', "team": str(LOGISTICS)},
+    {
+        "rule": '"R03_logistics"',
+        "category": '"logistics_delay", "damaged_in_transit", "missing_item"',
+        "team": str(LOGISTICS),
+    },
     {"rule": '"R04_false_advertising"', "category": '"false_advertising"', "team": str(MERCHANT)},
-    {"rule": '"R05_quality_high_value"', "category": '"quality_defect"', "order.amount": "> 200000", "team": str(QUALITY)},
+    {
+        "rule": '"R05_quality_high_value"',
+        "category": '"quality_defect"',
+        "order.amount": "> 200000",
+        "team": str(QUALITY),
+    },
     {"rule": '"R06_service_attitude"', "category": '"service_attitude"', "level": "1"},
     {"rule": '"R07_repeat_complainant"', "customer.complaints_last_30_days": ">= 3", "level": "1"},
     {"rule": '"R08_media_exposure"', "flags.media_exposure": "1", "level": "1", "flag": '"public_relations"'},
@@ -118,7 +127,11 @@ ROUTING_ROWS = [
         "history.refund_overdue_days": "$ != null and $ > 7",
         "flag": '"legal_deadline_breached"',
     },
-    {"rule": '"R13_not_consumer_dispute"', "category": '"not_consumer_dispute"', "redirect": '"R13_not_consumer_dispute"'},
+    {
+        "rule": '"R13_not_consumer_dispute"',
+        "category": '"not_consumer_dispute"',
+        "redirect": '"R13_not_consumer_dispute"',
+    },
     {"rule": '"R14_older_than_3_years"', "within.completed_3_years": "0", "redirect": '"R14_older_than_3_years"'},
 ]
 
@@ -202,7 +215,9 @@ REMEDY_ROWS = [
     ),
     # 10 % of the order, half up to the cent, at least 5.00 and at most 50.00
     _rule(
-        "M15_delay_compensation", DELAY, ("compensation", "min([max([floor((order.amount * 10 + 50) / 100), 500]), 5000])")
+        "M15_delay_compensation",
+        DELAY,
+        ("compensation", "min([max([floor((order.amount * 10 + 50) / 100), 500]), 5000])"),
     ),
     _rule("M16_refund_delay_compensation", '"refund_delay"', ("compensation", "2000")),
     _rule("M17_service_attitude", '"service_attitude"', ("apology", "null"), ("compensation", "2000")),
@@ -292,9 +307,16 @@ OUTPUT_EXPRESSIONS = [
 def build_graph() -> dict:
     nodes = [
         _node("input", "inputNode", {}, 0),
-        _node("routing", "decisionTableNode", _table("collect", "routing", ROUTING_INPUTS, ROUTING_OUTPUTS, ROUTING_ROWS), 200),
+        _node(
+            "routing",
+            "decisionTableNode",
+            _table("collect", "routing", ROUTING_INPUTS, ROUTING_OUTPUTS, ROUTING_ROWS),
+            200,
+        ),
         _node("route", "expressionNode", _expressions(ROUTE_EXPRESSIONS, True), 400),
-        _node("remedy", "decisionTableNode", _table("first", "remedy", REMEDY_INPUTS, REMEDY_OUTPUTS, REMEDY_ROWS), 600),
+        _node(
+            "remedy", "decisionTableNode", _table("first", "remedy", REMEDY_INPUTS, REMEDY_OUTPUTS, REMEDY_ROWS), 600
+        ),
         _node("grant", "expressionNode", _expressions(_grant(1) + _grant(2) + OUTPUT_EXPRESSIONS, False), 800),
         _node("output", "outputNode", {}, 1000),
     ]

@@ -39,12 +39,11 @@ class Limit(Money):
     def _deserialize(self, value, attr, data, **kwargs):
         if value in ("any", "never"):
             return value
-        if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value < 0:
-            raise ValidationError(f"expected a limit of at least 0.00, `any` or `never`; got {value}")
-        try:
-            return super()._deserialize(value, attr, data, **kwargs)
-        except ValidationError:
-            raise ValidationError("expected an amount such as 200.00, `any` or `never`") from None
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            if value < 0:
+                raise ValidationError(f"expected a limit of at least 0.00, `any` or `never`; got {value}")
+            return super()._deserialize(value, attr, data, **kwargs)  # keeps "at most 2 decimals"
+        raise ValidationError("expected an amount such as 200.00, `any` or `never`")
 
 
 class Timestamp(fields.Field):

@@ -20,6 +20,12 @@ from rules.errors import PolicyError, PolicyIssue
 MAX_POLICY_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
 
+# The tags plain YAML resolves to by itself. Any other tag was written in the file
+# (``!!python/object``, ``!!binary``, ``!local``) and is refused, on any node.
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "merge", "value", "map", "seq")
+)
 _INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")
 
@@ -80,6 +86,9 @@ class _Builder:
                 [self.source.issue(path, f"document expands to more than {MAX_NODES} values (alias bomb?)")]
             )
         self.source.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if node.tag not in _PLAIN_TAGS:
+            self.issues.append(self._at(node, path, f"tag {node.tag} is not allowed"))
+            return None
         if isinstance(node, yaml.MappingNode):
             result: dict = {}
             for key_node, value_node in node.value:
@@ -104,7 +113,7 @@ class _Builder:
         return PolicyIssue(self.source.file, node.start_mark.line + 1, node.start_mark.column + 1, path, message)
 
     def _scalar(self, node: yaml.ScalarNode, path: str) -> object:
-        if node.tag.startswith("!"):
+        if node.tag not in _PLAIN_TAGS:  # keys come here without passing through build()
             self.issues.append(self._at(node, path, f"tag {node.tag} is not allowed"))
             return node.value
         text = node.value

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
+from cli.policy_cmds import lint_warning_lines
 from engine.calendar import CalendarError, WorkCalendar
 from engine.complaint import ComplaintError
 from engine.deciders import decider_for_file
@@ -45,6 +47,10 @@ def cli() -> None:
     """Complaint decision service: policies, decisions, calendar."""
 
 
+for _command in POLICY_COMMANDS:  # lint, test, diff (cli/policy_cmds.py)
+    cli.add_command(_command)
+
+
 @cli.command()
 @click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
 def check(policy_path: str) -> None:
@@ -56,6 +62,8 @@ def check(policy_path: str) -> None:
         _fail_policy(error)
     rules = len(policy.routing) + len(policy.remedies) + len(policy.deadlines)
     click.echo(f"{policy_path}: OK — version {policy.version}, {rules} rules, digest {policy.digest}")
+    for line in lint_warning_lines(policy):  # warnings only: the policy is usable, exit stays 0
+        click.echo(line, err=True)
 
 
 @cli.command()

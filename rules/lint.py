@@ -50,8 +50,10 @@ class Finding:
         }
 
     def render(self, file: str) -> list[str]:
-        status = f"accepted: {self.accepted}" if self.accepted else "warning"
+        status = "accepted" if self.accepted else "warning"
         lines = [f"{file}:{self.line}: {status} [{self.code}] {self.message}"]
+        if self.accepted:
+            lines.append(f"    accepted because: {self.accepted}")
         if self.example:
             lines.append(f"    example: {self.example}")
         if self.complaint:

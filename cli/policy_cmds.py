@@ -1,0 +1,123 @@
+"""Policy lifecycle commands for compliance staff: lint, test, diff.
+
+complaints lint [POLICY] [--json]            findings; exit 1 if any is not accepted
+complaints test [POLICY] [--tests FILE]      run the policy tests; exit 1 on a failure
+complaints diff OLD NEW [--json]             what changed between two policy versions
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from rules.errors import PolicyError
+from rules.loader import load_policy_file
+from rules.model import Policy
+
+DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policies.yaml"
+
+
+def _load(path: str) -> Policy:
+    try:
+        return load_policy_file(path)
+    except PolicyError as error:
+        _fail(error, "the policy")
+
+
+def _fail(error: PolicyError, what: str) -> None:
+    click.echo(f"{len(error.issues)} problem(s) in {what}:", err=True)
+    for issue in error.issues:
+        click.echo(f"  {issue}", err=True)
+    sys.exit(1)
+
+
+def lint_warning_lines(policy: Policy) -> list[str]:
+    """Lint findings as warnings for `complaints check`; accepted ones are counted, not listed."""
+    from rules.lint import lint_policy
+
+    report = lint_policy(policy)
+    lines = []
+    for finding in report.unaccepted:
+        lines.extend(finding.render(policy.source_file))
+    if report.accepted:
+        lines.append(f"{len(report.accepted)} lint finding(s) accepted by the policy (see `complaints lint`)")
+    return lines
+
+
+@click.command("lint")
+@click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
+@click.option("--json", "as_json", is_flag=True, help="Findings as JSON.")
+def lint(policy_path: str, as_json: bool) -> None:
+    """Find rules that never fire, conflicts and gaps in POLICY; exit 1 on findings the policy does not accept."""
+    from rules.lint import lint_policy
+
+    report = lint_policy(_load(policy_path))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for finding in report.findings:
+            for line in finding.render(policy_path):
+                click.echo(line)
+        click.echo(
+            f"{policy_path}: {len(report.unaccepted)} finding(s) to resolve, {len(report.accepted)} accepted"
+            + (" — clean" if not report.findings else "")
+        )
+    sys.exit(1 if report.unaccepted else 0)
+
+
+@click.command("test")
+@click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
+@click.option(
+    "--tests",
+    "tests_path",
+    type=click.Path(dir_okay=False),
+    help="Tests file; default: beside the policy, policies.yaml -> policies.tests.yaml.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Results as JSON.")
+@click.option("--require-coverage", is_flag=True, help="Also exit 1 when a rule is exercised by no test.")
+def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_coverage: bool) -> None:
+    """Run the policy tests of POLICY: pass/fail per test and the rules no test exercises."""
+    from rules.policy_tests import default_tests_path, load_tests_file, report_lines, run_as_dict, run_tests
+
+    policy = _load(policy_path)
+    tests_path = tests_path or str(default_tests_path(policy_path))
+    try:
+        tests = load_tests_file(tests_path, policy)
+    except PolicyError as error:
+        _fail(error, "the tests file")
+    run = run_tests(policy, tests, tests_path)
+    if as_json:
+        click.echo(json.dumps(run_as_dict(run), ensure_ascii=False, indent=2))
+    else:
+        for line in report_lines(run):
+            click.echo(line)
+    failed = bool(run.failed) or (require_coverage and bool(run.coverage.unexercised))
+    sys.exit(1 if failed else 0)
+
+
+@click.command("diff")
+@click.argument("old_path", type=click.Path(dir_okay=False))
+@click.argument("new_path", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Changes as JSON.")
+def diff(old_path: str, new_path: str, as_json: bool) -> None:
+    """What changed from OLD to NEW: rules, limits, deadlines, windows, calendar and header, in words."""
+    from rules.diff import diff_lines, diff_policies
+
+    old, new = _load(old_path), _load(new_path)
+    changes = diff_policies(old, new)
+    if as_json:
+        payload = {
+            "old": {"file": old_path, "version": old.version, "digest": old.digest},
+            "new": {"file": new_path, "version": new.version, "digest": new.digest},
+            "changes": [c.as_dict() for c in changes],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for line in diff_lines(old, new, changes):
+            click.echo(line)
+
+
+COMMANDS = (lint, test_cmd, diff)

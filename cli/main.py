@@ -185,5 +185,9 @@ def month(month: str, policy_path: str) -> None:
         day += dt.timedelta(days=1)
 
 
+from cli import admin  # noqa: E402 - the service's commands: keys, store, serve
+
+admin.register(cli)
+
 if __name__ == "__main__":
     cli()

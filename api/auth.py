@@ -1,0 +1,57 @@
+"""Bearer API keys with roles: decider, auditor, policy_admin.
+
+With COMPLAINTS_AUTH=off (development only) every caller has every role.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from api.context import services
+from api.problems import Problem
+from engine.store import ROLES, StoreUnavailable
+
+REALM = 'Bearer realm="complaint-decisions"'
+
+
+def require(*roles: str) -> None:
+    """Admit the caller if its key has any of ``roles``; else 401 or 403."""
+    ctx = services()
+    if ctx.settings.auth_mode == "off":
+        g.key_id, g.roles = "anonymous", frozenset(ROLES)
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Problem("unauthorized", "an API key is required", headers={"WWW-Authenticate": REALM})
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(
+            "unauthorized",
+            "expected Authorization: Bearer <key>",
+            headers={"WWW-Authenticate": f'{REALM}, error="invalid_request"'},
+        )
+    try:
+        key = ctx.store.key_for_token(token.strip())
+    except StoreUnavailable as exc:
+        raise store_unavailable(exc) from None
+    if key is None:
+        raise Problem(
+            "unauthorized",
+            "the API key is unknown or revoked",
+            headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+        )
+    g.key_id, g.roles = key.key_id, key.roles
+    if not key.roles & set(roles):
+        raise Problem(
+            "forbidden",
+            f"this operation needs the role {' or '.join(roles)}; the key has {', '.join(sorted(key.roles))}",
+            headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope"'},
+        )
+
+
+def store_unavailable(exc: Exception) -> Problem:
+    return Problem(
+        "store-unavailable",
+        "the decision store is unavailable; nothing was decided or recorded",
+        headers={"Retry-After": str(services().settings.retry_after_seconds)},
+    )

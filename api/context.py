@@ -1,0 +1,23 @@
+"""What the views share: settings, the decider of the policy in force, the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from api.settings import Settings
+from engine.decide import Decider
+from engine.store import DecisionService, DecisionStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    decider: Decider
+    store: DecisionStore
+    service: DecisionService
+
+
+def services() -> Services:
+    return current_app.extensions["complaints"]

@@ -1,0 +1,196 @@
+"""/v1/decisions and /v1/complaints/{id}/decisions: HTTP only, the deciding is engine.store.service."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import g, request, url_for
+from flask_smorest import Blueprint
+
+from api import metrics
+from api.auth import require, store_unavailable
+from api.body import array_item_texts, read_json
+from api.context import services
+from api.openapi import errors
+from api.problems import Problem, errors_list, problem_document
+from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordSchema, PageArgsSchema
+from engine.calendar import CalendarError
+from engine.complaint import ComplaintError
+from engine.store import Outcome, StoredDecision, StoreUnavailable
+
+blp = Blueprint("decisions", __name__, url_prefix="/v1", description="Decide complaints and read stored decisions")
+log = logging.getLogger("complaints.service")
+
+_COMPLAINT_BODY = {
+    "required": True,
+    "description": "One complaint (see the input vocabulary). Amounts as strings (\"199.00\") or JSON numbers; "
+    "numbers are read as decimals, never floats.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Complaint"}}},
+}
+_BATCH_BODY = {
+    "required": True,
+    "description": "Up to the configured batch limit (default 500) of complaints.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}}},
+}
+_LOCATION = {"Location": {"description": "URL of the stored decision", "schema": {"type": "string"}}}
+
+
+def record_out(record: StoredDecision) -> dict:
+    return {
+        "decision_id": record.decision_id,
+        "complaint_id": record.complaint_id,
+        "previous_decision_id": record.previous_decision_id,
+        "created_at": record.created_at,
+        "request_digest": record.request_digest,
+        "policy": {"digest": record.policy_digest, "version": record.policy_version},
+        "engine_version": record.engine_version,
+        "fired_rules": record.fired_rule_ids(),
+        "chain_hash": record.chain_hash,
+        "decision": record.decision_dict(),
+    }
+
+
+def _submit(raw: object, text: str) -> Outcome:
+    """Decide and record one complaint; raises Problem for anything but success."""
+    started = time.perf_counter()
+    try:
+        outcome = services().service.submit(raw, text)
+    except ComplaintError as exc:
+        raise Problem("validation", "the complaint cannot be decided; see errors", errors=exc.errors) from None
+    except CalendarError as exc:
+        raise Problem("calendar", str(exc)) from None
+    except StoreUnavailable as exc:
+        log.warning("decision store unavailable", extra={"request_id": g.get("request_id"), "reason": str(exc)})
+        raise store_unavailable(exc) from None
+    metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
+    if outcome.created:
+        metrics.count_decision(outcome.record.decision_dict())
+    else:
+        metrics.REPLAYS.inc()
+    return outcome
+
+
+@blp.route("/decisions", methods=["POST"])
+@blp.doc(
+    summary="Decide one complaint",
+    description="Validates, decides and durably records the complaint, then returns the stored decision (201). "
+    "Sending the same body again returns the stored decision (200) and records nothing. The same complaint_id "
+    "with a different body (e.g. a re-evaluation with `history`) is a new decision whose `previous_decision_id` "
+    "links the one before. Role: decider.",
+    requestBody=_COMPLAINT_BODY,
+)
+@blp.response(201, DecisionRecordSchema, description="Decided and recorded", headers=_LOCATION)
+@blp.alt_response(200, schema=DecisionRecordSchema, description="Decided before: the stored decision", success=True)
+@errors(blp, 400, 401, 403, 413, 415, 422, 503)
+def create_decision():
+    require("decider")
+    raw, text = read_json(services().settings.max_body_bytes)
+    outcome = _submit(raw, text)
+    g.decision_id = outcome.record.decision_id
+    location = url_for("decisions.get_decision", decision_id=outcome.record.decision_id)
+    return record_out(outcome.record), 201 if outcome.created else 200, {"Location": location}
+
+
+@blp.route("/decisions/batch", methods=["POST"])
+@blp.doc(
+    summary="Decide many complaints",
+    description="Each complaint is decided and recorded on its own (its own transaction): one bad item never "
+    "sinks the others. The answer is 200 with one result per item, in order; each result has the status the "
+    "item would have had alone (201, 200, 422, 503...) and either the decision or a problem document. "
+    "Once the store is found unavailable, the remaining items are not decided (503 each). Role: decider.",
+    requestBody=_BATCH_BODY,
+)
+@blp.response(200, BatchResponseSchema, description="Per-item results")
+@errors(blp, 400, 401, 403, 413, 415, 422)
+def create_batch():
+    require("decider")
+    settings = services().settings
+    raw, text = read_json(settings.max_batch_body_bytes)
+    if not isinstance(raw, dict) or not isinstance(raw.get("complaints"), list):
+        raise Problem("validation", "expected an object {\"complaints\": [...]}", errors={"complaints": ["expected a list of complaints"]})
+    unknown = sorted(set(raw) - {"complaints"})
+    if unknown:
+        raise Problem("validation", "unknown fields in the batch", errors={name: ["unknown field"] for name in unknown})
+    items = raw["complaints"]
+    if not items:
+        raise Problem("validation", "the batch is empty", errors={"complaints": ["expected at least one complaint"]})
+    if len(items) > settings.batch_limit:
+        raise Problem(
+            "batch-too-large",
+            f"{len(items)} complaints in one batch; the limit is {settings.batch_limit}",
+            errors={"complaints": [f"expected at most {settings.batch_limit} complaints"]},
+        )
+    texts = array_item_texts(text, "complaints")
+    results, summary = [], {"created": 0, "existing": 0, "failed": 0}
+    store_down: Problem | None = None
+    for index, (item, item_text) in enumerate(zip(items, texts, strict=True)):
+        complaint_id = item.get("complaint_id") if isinstance(item, dict) else None
+        result = {"index": index, "complaint_id": complaint_id if isinstance(complaint_id, str) else None}
+        try:
+            if store_down is not None:
+                raise store_down
+            outcome = _submit(item, item_text)
+        except Problem as problem:
+            if problem.slug == "store-unavailable":
+                store_down = problem
+            document = problem_document(problem.slug, problem.status, problem.detail)
+            if problem.errors is not None:
+                document["errors"] = errors_list(problem.errors)
+            document["instance"] = f"{request.path}#/complaints/{index}"
+            metrics.ERRORS.labels(kind=problem.slug).inc()
+            result.update(status=problem.status, decision=None, problem=document)
+            summary["failed"] += 1
+        else:
+            result.update(status=201 if outcome.created else 200, decision=record_out(outcome.record), problem=None)
+            summary["created" if outcome.created else "existing"] += 1
+        results.append(result)
+    g.batch = summary
+    return {"results": results, "summary": summary}
+
+
+@blp.route("/decisions/<string:decision_id>", methods=["GET"])
+@blp.doc(summary="One stored decision", description="Roles: decider, auditor.")
+@blp.response(200, DecisionRecordSchema)
+@errors(blp, 401, 403, 404, 503)
+def get_decision(decision_id: str):
+    require("decider", "auditor")
+    try:
+        record = services().store.get(decision_id)
+    except StoreUnavailable as exc:
+        raise store_unavailable(exc) from None
+    if record is None:
+        raise Problem("not-found", f"no decision {decision_id}")
+    g.decision_id = record.decision_id
+    return record_out(record)
+
+
+@blp.route("/complaints/<path:complaint_id>/decisions", methods=["GET"])
+@blp.doc(
+    summary="Decisions on one complaint",
+    description="Newest first, paginated (`page`, `page_size`). An unknown complaint has no decisions "
+    "(empty list). Roles: decider, auditor.",
+)
+@blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+@blp.response(200, DecisionPageSchema)
+@errors(blp, 401, 403, 422, 503)
+def list_complaint_decisions(complaint_id: str, page: int, page_size: int):
+    require("decider", "auditor")
+    limit = services().settings.page_size_max
+    if page_size > limit:
+        raise Problem("invalid-parameters", f"page_size is at most {limit}", errors={"page_size": [f"expected 1 to {limit}"]})
+    offset = (page - 1) * page_size
+    try:
+        records, total = services().store.for_complaint(complaint_id, limit=page_size, offset=offset)
+    except StoreUnavailable as exc:
+        raise store_unavailable(exc) from None
+    more = offset + len(records) < total
+    return {
+        "items": [record_out(r) for r in records],
+        "page": page,
+        "page_size": page_size,
+        "total": total,
+        "next": url_for(request.endpoint, complaint_id=complaint_id, page=page + 1, page_size=page_size)
+        if more
+        else None,
+    }

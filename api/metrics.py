@@ -1,0 +1,56 @@
+"""Prometheus metrics.
+
+Under gunicorn, several worker processes each count their own requests. With
+``PROMETHEUS_MULTIPROC_DIR`` set (gunicorn.conf.py sets and empties it at
+start, and marks dead workers), the values live in files in that directory
+and /metrics adds up every worker's; without it, /metrics shows this
+process only (fine for ``python app.py``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+DECISIONS = Counter(
+    "complaints_decisions",
+    "Decisions recorded, by handling team, level and remedy types",
+    ["team", "level", "remedy"],
+)
+REPLAYS = Counter("complaints_idempotent_replays", "Requests answered with a decision stored before (same body)")
+DECISION_SECONDS = Histogram(
+    "complaints_decision_seconds",
+    "Time to validate, decide and durably record one complaint",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+REQUEST_SECONDS = Histogram(
+    "complaints_http_request_seconds",
+    "HTTP request latency by route, method and status",
+    ["route", "method", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+ERRORS = Counter("complaints_errors", "Error answers by kind (problem type)", ["kind"])
+
+
+def count_decision(decision: dict) -> None:
+    route = decision["route"]
+    remedy = "+".join(sorted({c["type"] for c in decision["remedy"]["components"]})) or "none"
+    team = route["team"] or ("redirect" if route["redirect"] else "none")
+    DECISIONS.labels(team=team, level=route["level"] or "none", remedy=remedy).inc()
+
+
+def exposition() -> tuple[bytes, str]:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,69 @@
+"""Operations: liveness, readiness, Prometheus metrics, and the human-readable API docs."""
+
+from __future__ import annotations
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+
+from api import metrics
+from api.context import services
+from api.docs import render_docs
+from api.openapi import errors
+from api.problems import Problem
+from api.schemas import HealthSchema, ReadySchema
+from engine.store import StoreUnavailable
+
+blp = Blueprint("ops", __name__, description="Health, readiness and metrics (no API key needed)")
+PUBLIC = {"security": []}
+
+
+@blp.route("/healthz", methods=["GET"])
+@blp.doc(summary="Liveness: the process answers", **PUBLIC)
+@blp.response(200, HealthSchema)
+def healthz():
+    return {"status": "ok"}
+
+
+@blp.route("/readyz", methods=["GET"])
+@blp.doc(summary="Readiness: the policy is compiled and the decision store is reachable", **PUBLIC)
+@blp.response(200, ReadySchema)
+@errors(blp, 503)
+def readyz():
+    ctx = services()
+    try:
+        ctx.store.ping()
+    except StoreUnavailable as exc:
+        raise Problem(
+            "not-ready",
+            f"the decision store is unreachable: {exc}",
+            headers={"Retry-After": str(ctx.settings.retry_after_seconds)},
+        ) from None
+    policy = ctx.decider.policy
+    return {
+        "status": "ready",
+        "checks": {"policy": "compiled", "store": "reachable"},
+        "policy": {"digest": policy.digest, "version": policy.version},
+    }
+
+
+@blp.route("/metrics", methods=["GET"])
+@blp.doc(
+    summary="Prometheus metrics",
+    description="Text exposition format: decisions by team, level and remedy; latency histograms; errors by kind.",
+    responses={"200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    **PUBLIC,
+)
+def metrics_endpoint():
+    body, content_type = metrics.exposition()
+    return Response(body, mimetype=None, content_type=content_type)
+
+
+@blp.route("/docs", methods=["GET"])
+@blp.doc(
+    summary="API documentation (HTML, rendered from /openapi.json; no JavaScript)",
+    responses={"200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}},
+    **PUBLIC,
+)
+def docs():
+    spec = current_app.extensions["complaints_api"].spec.to_dict()
+    return Response(render_docs(spec), mimetype="text/html")

@@ -1,0 +1,131 @@
+"""RFC 9457 problem details: every error this service returns is application/problem+json."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, g, json, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+# slug -> (status, title, what it means). ``type`` is "/docs#problem-<slug>", documented on /docs.
+PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
+    "malformed-json": (400, "Malformed JSON", "The body is not one UTF-8 JSON document (or repeats a key)."),
+    "bad-request": (400, "Bad request", "The request is not well formed."),
+    "unauthorized": (401, "Unauthorized", "No API key, or a key that is unknown or revoked: send `Authorization: Bearer <key>`."),
+    "forbidden": (403, "Forbidden", "The API key is valid but lacks the role this operation needs."),
+    "not-found": (404, "Not found", "No such resource (or route)."),
+    "method-not-allowed": (405, "Method not allowed", "The route exists but not with this method; see the Allow header."),
+    "body-too-large": (413, "Body too large", "The request body exceeds the configured maximum size."),
+    "unsupported-media-type": (415, "Unsupported media type", "Send `Content-Type: application/json`."),
+    "validation": (422, "Invalid complaint", "The complaint does not match the input vocabulary; `errors` lists every bad field."),
+    "calendar": (422, "Date outside the policy calendar", "A date the policy's holiday calendar does not cover, with no fallback allowed."),
+    "invalid-parameters": (422, "Invalid parameters", "A query or path parameter is not valid; see `errors`."),
+    "batch-too-large": (422, "Too many complaints", "The batch holds more complaints than the configured limit."),
+    "store-unavailable": (503, "Decision store unavailable", "The decision store cannot record decisions right now; nothing was decided. Retry after the Retry-After delay."),
+    "not-ready": (503, "Not ready", "The policy is not compiled or the decision store is unreachable."),
+    "internal": (500, "Internal error", "An unexpected error; it was logged with the request id."),
+}
+
+_BY_STATUS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-parameters",
+    500: "internal",
+    503: "not-ready",
+}
+
+log = logging.getLogger("complaints.errors")
+
+
+class Problem(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(
+        self,
+        slug: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        errors: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(detail)
+        self.slug = slug
+        self.status = status or PROBLEM_TYPES[slug][0]
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem_document(slug: str, status: int, detail: str, errors: dict[str, list[str]] | None = None) -> dict:
+    title = PROBLEM_TYPES.get(slug, (status, "Error", ""))[1]
+    body = {
+        "type": f"/docs#problem-{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path if request else None,
+        "request_id": getattr(g, "request_id", None),
+    }
+    if errors is not None:
+        body["errors"] = errors_list(errors)
+    return body
+
+
+def errors_list(errors: dict[str, list[str]]) -> list[dict]:
+    return [{"field": field or "body", "messages": list(messages)} for field, messages in sorted(errors.items())]
+
+
+def problem_response(problem: Problem) -> Response:
+    g.error_kind = problem.slug
+    body = problem_document(problem.slug, problem.status, problem.detail, problem.errors)
+    response = Response(json.dumps(body), status=problem.status, mimetype=PROBLEM_JSON)
+    for name, value in problem.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def handle_problem(error: Problem) -> Response:
+    return problem_response(error)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    slug = _BY_STATUS.get(status, "bad-request" if status < 500 else "internal")
+    detail = error.description or PROBLEM_TYPES[slug][2]
+    errors = None
+    data = getattr(error, "data", None)  # webargs/flask-smorest argument errors
+    if isinstance(data, dict) and "messages" in data:
+        errors = dict(_flatten(data["messages"]))
+        detail = "some parameters are not valid; see errors"
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return problem_response(Problem(slug, detail, status=status, errors=errors, headers=headers))
+
+
+def handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unhandled error", extra={"request_id": getattr(g, "request_id", None)})
+    return problem_response(Problem("internal", "an unexpected error occurred; it was logged with the request id"))
+
+
+def _flatten(messages: object, prefix: str = "") -> list[tuple[str, list[str]]]:
+    if isinstance(messages, dict):
+        out: list[tuple[str, list[str]]] = []
+        for key, value in messages.items():
+            # webargs nests by location ("query", "json", "path"); keep the parameter name only
+            child = prefix if key in ("query", "json", "path", "headers", "_schema") and not prefix else (
+                f"{prefix}.{key}" if prefix else str(key)
+            )
+            out.extend(_flatten(value, child))
+        return out
+    if isinstance(messages, list):
+        return [(prefix, [str(m) for m in messages])]
+    return [(prefix, [str(messages)])]

@@ -1,0 +1,127 @@
+"""Marshmallow schemas of the HTTP API: they shape responses and the OpenAPI document.
+
+Complaint bodies are not loaded through these schemas: the engine validates
+complaints itself (engine.complaint) and the body is parsed with Decimal amounts.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class FieldErrorSchema(Schema):
+    field = fields.String(required=True, metadata={"description": "dotted path of the bad field, e.g. order.amount"})
+    messages = fields.List(fields.String(), required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True, metadata={"description": "URI reference of the problem type (see /docs)"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String(allow_none=True, metadata={"description": "the request path"})
+    request_id = fields.String(allow_none=True, metadata={"description": "also sent as the X-Request-ID header"})
+    errors = fields.List(
+        fields.Nested(FieldErrorSchema),
+        metadata={"description": "validation problems only: one entry per bad field"},
+    )
+
+
+class PolicyRefSchema(Schema):
+    digest = fields.String(required=True)
+    version = fields.String(required=True)
+
+
+class DecisionRecordSchema(Schema):
+    """A stored decision: the engine's decision plus what the store recorded about it."""
+
+    decision_id = fields.String(required=True)
+    complaint_id = fields.String(required=True)
+    previous_decision_id = fields.String(
+        allow_none=True, metadata={"description": "the decision this one supersedes on the same complaint"}
+    )
+    created_at = fields.String(required=True, metadata={"description": "when it was recorded (UTC)"})
+    request_digest = fields.String(
+        required=True, metadata={"description": "sha256 of the canonical JSON of the request body"}
+    )
+    policy = fields.Nested(PolicyRefSchema, required=True)
+    engine_version = fields.String(required=True)
+    fired_rules = fields.List(fields.String(), required=True)
+    chain_hash = fields.String(required=True, metadata={"description": "link of the store's tamper-evident hash chain"})
+    decision = fields.Dict(
+        required=True,
+        metadata={
+            "description": "the engine's decision: route, remedy, deadlines, flags, warnings, explanation "
+            "(the same bytes a replay on the same policy gives)"
+        },
+    )
+
+
+class DecisionPageSchema(Schema):
+    items = fields.List(fields.Nested(DecisionRecordSchema), required=True)
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    next = fields.String(allow_none=True, metadata={"description": "URL of the next page, or null"})
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1))
+
+
+class BatchRequestSchema(Schema):
+    complaints = fields.List(
+        fields.Dict(), required=True, metadata={"description": "complaints, each as for POST /v1/decisions"}
+    )
+
+
+class BatchItemSchema(Schema):
+    index = fields.Integer(required=True, metadata={"description": "position in the request's complaints list"})
+    complaint_id = fields.String(allow_none=True)
+    status = fields.Integer(required=True, metadata={"description": "201 new, 200 stored before, else the error status"})
+    decision = fields.Nested(DecisionRecordSchema, allow_none=True)
+    problem = fields.Nested(ProblemSchema, allow_none=True)
+
+
+class BatchSummarySchema(Schema):
+    created = fields.Integer(required=True)
+    existing = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+
+
+class BatchResponseSchema(Schema):
+    results = fields.List(fields.Nested(BatchItemSchema), required=True)
+    summary = fields.Nested(BatchSummarySchema, required=True)
+
+
+class RuleSchema(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "routing, remedy, deadline or approval"})
+    description = fields.String(required=True)
+    basis = fields.String(required=True)
+    line = fields.Integer(required=True, metadata={"description": "line in the policy file"})
+
+
+class PolicyOutSchema(Schema):
+    name = fields.String(required=True)
+    version = fields.String(required=True)
+    digest = fields.String(required=True)
+    announced_at = fields.String(required=True)
+    effective_from = fields.String(required=True)
+    major = fields.Boolean(required=True)
+    timezone = fields.String(required=True)
+    engine_version = fields.String(required=True)
+    rules = fields.List(fields.Nested(RuleSchema), required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+
+
+class ReadySchema(Schema):
+    status = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    policy = fields.Nested(PolicyRefSchema, required=True)

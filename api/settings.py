@@ -1,0 +1,97 @@
+"""Service configuration: defaults, then environment variables, then ``create_app(config)``.
+
+Imports nothing of the engine, so gunicorn's master can check it before forking.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_POLICY = str(REPO / "policies.yaml")
+DEFAULT_DATABASE_URL = "sqlite:///var/complaints.db"  # relative to the working directory
+
+ENVIRONMENTS = ("development", "production")
+AUTH_MODES = ("keys", "off")
+
+
+class ConfigError(ValueError):
+    """The configuration is unsafe or malformed; the service refuses to start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    auth: str = ""  # "" = by environment: keys in production, off in development
+    database_url: str = DEFAULT_DATABASE_URL
+    policy_path: str = DEFAULT_POLICY
+    max_body_bytes: int = 1_048_576
+    max_batch_body_bytes: int = 16_777_216
+    batch_limit: int = 500
+    page_size_max: int = 100
+    retry_after_seconds: int = 5
+    sqlite_busy_timeout_ms: int = 5000
+    db_pool_size: int = 5
+
+    @property
+    def auth_mode(self) -> str:
+        return self.auth or ("keys" if self.env == "production" else "off")
+
+    def check(self) -> Settings:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"COMPLAINTS_ENV={self.env!r}: expected one of {', '.join(ENVIRONMENTS)}")
+        if self.auth and self.auth not in AUTH_MODES:
+            raise ConfigError(f"COMPLAINTS_AUTH={self.auth!r}: expected one of {', '.join(AUTH_MODES)}")
+        if self.env == "production" and self.auth_mode != "keys":
+            raise ConfigError("COMPLAINTS_ENV=production requires COMPLAINTS_AUTH=keys: refusing to serve without API keys")
+        for name in ("max_body_bytes", "max_batch_body_bytes", "batch_limit", "page_size_max", "retry_after_seconds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+        return self
+
+
+# Setting -> environment variable.
+ENV_VARS = {
+    "env": "COMPLAINTS_ENV",
+    "auth": "COMPLAINTS_AUTH",
+    "database_url": "DATABASE_URL",
+    "policy_path": "COMPLAINTS_POLICY",
+    "max_body_bytes": "COMPLAINTS_MAX_BODY_BYTES",
+    "max_batch_body_bytes": "COMPLAINTS_MAX_BATCH_BODY_BYTES",
+    "batch_limit": "COMPLAINTS_BATCH_LIMIT",
+    "page_size_max": "COMPLAINTS_PAGE_SIZE_MAX",
+    "retry_after_seconds": "COMPLAINTS_RETRY_AFTER",
+    "sqlite_busy_timeout_ms": "COMPLAINTS_SQLITE_BUSY_TIMEOUT_MS",
+    "db_pool_size": "COMPLAINTS_DB_POOL_SIZE",
+}
+
+
+def load_settings(config: dict | None = None, environ: dict | None = None) -> Settings:
+    """Settings from the environment, overridden by ``config`` (keys: setting names or env var names)."""
+    environ = os.environ if environ is None else environ
+    config = dict(config or {})
+    by_var = {var: name for name, var in ENV_VARS.items()}
+    values: dict[str, object] = {}
+    for name, var in ENV_VARS.items():
+        if environ.get(var, "") != "":
+            values[name] = environ[var]
+    for key, value in config.items():
+        name = by_var.get(key, key.lower())
+        if name not in ENV_VARS:
+            raise ConfigError(f"unknown setting {key!r}")
+        values[name] = value
+    typed = {}
+    for spec in fields(Settings):
+        if spec.name in values:
+            value = values[spec.name]
+            if spec.type == "int":
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    raise ConfigError(f"{ENV_VARS[spec.name]}: expected a whole number, got {value!r}") from None
+            else:
+                value = str(value).strip()
+            typed[spec.name] = value
+    return Settings(**typed).check()

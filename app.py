@@ -1,0 +1,181 @@
+"""The HTTP decision service: ``create_app()`` for gunicorn, ``python app.py`` for development.
+
+Development (``make run``): 127.0.0.1:8080, SQLite under ./var/, policies.yaml,
+API keys off unless COMPLAINTS_AUTH=keys. Production: see gunicorn.conf.py.
+The policy is compiled to durable_rules rulesets here, i.e. in each gunicorn
+worker after fork, never in the master.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+
+from flask import Flask, g, request
+from werkzeug.exceptions import HTTPException
+
+from api import metrics
+from api.context import Services
+from api.logs import access, configure_logging
+from api.openapi import ProblemApi
+from api.problems import PROBLEM_TYPES, Problem, handle_http_exception, handle_problem, handle_unexpected
+from api.schemas import BatchRequestSchema
+from api.settings import ConfigError, Settings, load_settings
+from engine.complaint import Amount, complaint_schema
+from engine.decide import ENGINE_VERSION
+from engine.deciders import decider_for_file
+from engine.store import DecisionService, DecisionStore, StoreUnavailable
+
+log = logging.getLogger("complaints.service")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: load settings, compile the policy, open the store, check keys."""
+    configure_logging()
+    settings = load_settings(config)
+    decider = decider_for_file(settings.policy_path)  # PolicyError: refuse to start
+    store = DecisionStore(
+        settings.database_url,
+        sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+    )
+    _open_store(store, decider, settings)
+
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="Complaint decision service",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=max(settings.max_body_bytes, settings.max_batch_body_bytes),
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "Decides e-commerce complaints under the policy in force (policies.yaml) and keeps "
+                "every decision with its exact input, policy and a tamper-evident hash chain. "
+                f"Engine {ENGINE_VERSION}; policy {decider.policy.version} ({decider.policy.digest[:12]})."
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    app.json.ensure_ascii = False
+    app.extensions["complaints"] = Services(settings, decider, store, DecisionService(decider, store))
+
+    api = ProblemApi(app)
+    app.extensions["complaints_api"] = api
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "API key made with `complaints keys create`"}
+    )
+    api.ma_plugin.converter.add_attribute_function(_amount_property)
+    api.spec.components.schema("Complaint", schema=type(complaint_schema(decider.policy.levels)))
+    api.spec.components.schema("BatchRequest", schema=BatchRequestSchema)
+
+    from api.decisions import blp as decisions_blp
+    from api.ops import blp as ops_blp
+    from api.policy import blp as policy_blp
+
+    for blueprint in (decisions_blp, policy_blp, ops_blp):
+        api.register_blueprint(blueprint)
+
+    # After Api(app): ours replace flask-smorest's JSON error handler.
+    app.register_error_handler(Problem, handle_problem)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
+    app.before_request(_before)
+    app.after_request(_after)
+    return app
+
+
+def _amount_property(self, field, **kwargs) -> dict:
+    """Amounts are decimals given as text ("199.00") or JSON numbers (read as decimals, never floats)."""
+    if isinstance(field, Amount):
+        return {
+            "oneOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}, {"type": "number", "minimum": 0}],
+            "description": "CNY, at most 2 decimals",
+            "example": "199.00",
+        }
+    return {}
+
+
+def _open_store(store: DecisionStore, decider, settings: Settings) -> None:
+    try:
+        store.init_schema()
+        store.store_policy(decider.policy)
+        active_keys = store.active_key_count()
+    except StoreUnavailable as exc:
+        # Start anyway: /readyz says not ready and requests get 503 until the store is back.
+        log.error("decision store unreachable at start; serving 503 until it is back", extra={"reason": str(exc)})
+        active_keys = None
+    if settings.auth_mode == "off":
+        log.warning(
+            "API KEYS ARE OFF: every caller may decide and read every decision. Development only; "
+            "bind to 127.0.0.1 only. Set COMPLAINTS_AUTH=keys (COMPLAINTS_ENV=production requires it).",
+            extra={"auth": "off", "env": settings.env},
+        )
+    elif active_keys == 0:
+        if settings.env == "production":
+            raise ConfigError("no active API key in the store: create one with `complaints keys create` first")
+        log.warning("API keys are on but none exists yet: create one with `complaints keys create`")
+    log.info(
+        "service ready",
+        extra={
+            "policy_version": decider.policy.version,
+            "policy_digest": decider.policy.digest,
+            "engine_version": ENGINE_VERSION,
+            "store": store.dialect,
+            "auth": settings.auth_mode,
+            "env": settings.env,
+            "pid": os.getpid(),
+        },
+    )
+
+
+def _before() -> None:
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _after(response):
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    if request.path.startswith("/v1/"):
+        response.headers["Cache-Control"] = "no-store"
+    kind = g.get("error_kind")
+    if kind:
+        metrics.ERRORS.labels(kind=kind).inc()
+    metrics.REQUEST_SECONDS.labels(route=route, method=request.method, status=str(response.status_code)).observe(
+        elapsed
+    )
+    entry = {
+        "request_id": g.get("request_id"),
+        "method": request.method,
+        "route": route,
+        "status": response.status_code,
+        "latency_ms": round(elapsed * 1000, 3),
+        "key_id": g.get("key_id"),
+    }
+    if g.get("decision_id"):
+        entry["decision_id"] = g.decision_id
+    if g.get("batch"):
+        entry["batch"] = g.batch
+    if kind:
+        entry["error"] = kind
+    access.info("request", extra=entry)
+    return response
+
+
+assert "internal" in PROBLEM_TYPES  # the catch-all problem type exists
+
+if __name__ == "__main__":
+    port = int(os.environ.get("PORT", "8080"))
+    application = create_app()
+    settings: Settings = application.extensions["complaints"].settings
+    if settings.env == "production":
+        log.warning("python app.py runs Flask's development server; in production run gunicorn -c gunicorn.conf.py")
+    application.run(host="127.0.0.1", port=port, threaded=True)

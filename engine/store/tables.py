@@ -1,0 +1,78 @@
+"""The decision store's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Times are ISO 8601 UTC text (``2026-03-02T02:00:00.123456+00:00``) so that a row
+reads back byte for byte on both databases and the hash chain can be recomputed
+from what is stored.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# One row per policy text, keyed by its digest: decisions point here.
+policies = Table(
+    "policies",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("version", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("announced_at", String(40), nullable=False),
+    Column("effective_from", String(40), nullable=False),
+    Column("stored_at", String(40), nullable=False),
+)
+
+# Append-only. ``seq`` is the position in the hash chain (1, 2, 3, ...).
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("decision_id", String(36), nullable=False, unique=True),
+    Column("complaint_id", String(128), nullable=False),
+    Column("request_body", Text, nullable=False),  # exactly as received (UTF-8 text)
+    Column("request_digest", String(64), nullable=False),  # sha256 of the body's canonical JSON
+    Column("decision", Text, nullable=False),  # canonical JSON of the engine's decision
+    Column("fired_rules", Text, nullable=False),  # canonical JSON list of rule ids, in citation order
+    Column("policy_digest", String(64), ForeignKey("policies.digest"), nullable=False),
+    Column("policy_version", String(64), nullable=False),
+    Column("engine_version", String(32), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("previous_decision_id", String(36), nullable=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("chain_hash", String(64), nullable=False, unique=True),
+    UniqueConstraint("complaint_id", "request_digest", "policy_digest", name="uq_decisions_idempotency"),
+)
+Index("ix_decisions_complaint", decisions.c.complaint_id, decisions.c.seq)
+
+# A single row (id = 1): the last link of the hash chain. Writers lock it to append.
+chain_head = Table(
+    "chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Bearer API keys: only the sha256 of the key is kept.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("roles", String(200), nullable=False),  # comma-separated
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40), nullable=True),
+)

@@ -1,0 +1,72 @@
+"""Fixtures for the HTTP API tests: real app, real engine, real SQLite store in a temp dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from engine.deciders import decider_for_file
+from engine.store import DecisionStore
+
+REPO = Path(__file__).resolve().parents[2]
+POLICY = REPO / "policies.yaml"
+
+
+@pytest.fixture(scope="session")
+def decider():
+    return decider_for_file(POLICY)
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'decisions.db'}"
+
+
+@pytest.fixture
+def make_app(db_url):
+    def make(**config):
+        settings = {"DATABASE_URL": db_url, "COMPLAINTS_POLICY": str(POLICY), "COMPLAINTS_ENV": "development"}
+        settings.setdefault("COMPLAINTS_AUTH", "off")
+        settings.update(config)
+        return create_app(settings)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def store(app) -> DecisionStore:
+    return app.extensions["complaints"].store
+
+
+@pytest.fixture
+def keyed(make_app):
+    """An app with API keys on, and one key per role (plus a revoked one)."""
+    app = make_app(COMPLAINTS_AUTH="keys")
+    store = app.extensions["complaints"].store
+    tokens = {}
+    for role in ("decider", "auditor", "policy_admin"):
+        _, tokens[role] = store.create_key(f"test {role}", [role])
+    revoked, tokens["revoked"] = store.create_key("old", ["decider", "auditor"])
+    store.revoke_key(revoked.key_id)
+    return app, tokens
+
+
+def post_json(client, url, body, **kwargs):
+    return client.post(url, data=json.dumps(body, ensure_ascii=False), content_type="application/json", **kwargs)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}

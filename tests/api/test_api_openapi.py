@@ -1,0 +1,71 @@
+"""The OpenAPI document validates and describes every endpoint and its error responses."""
+
+from __future__ import annotations
+
+import re
+
+from openapi_spec_validator import validate
+
+EXPECTED_ERRORS = {
+    ("/v1/decisions", "post"): {400, 401, 403, 413, 415, 422, 503},
+    ("/v1/decisions/batch", "post"): {400, 401, 403, 413, 415, 422},
+    ("/v1/decisions/{decision_id}", "get"): {401, 403, 404, 503},
+    ("/v1/complaints/{complaint_id}/decisions", "get"): {401, 403, 422, 503},
+    ("/v1/policy", "get"): {401, 403},
+    ("/readyz", "get"): {503},
+}
+
+
+def test_spec_validates(client):
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    validate(response.get_json())
+
+
+def test_every_route_is_described(app, client):
+    spec = client.get("/openapi.json").get_json()
+    described = {(path, method) for path, ops in spec["paths"].items() for method in ops if method != "parameters"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static",) or rule.endpoint.startswith("api-docs"):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in described, (path, method)
+
+
+def test_error_responses_are_problem_documents(client):
+    spec = client.get("/openapi.json").get_json()
+    responses = spec["components"]["responses"]
+    for (path, method), statuses in EXPECTED_ERRORS.items():
+        operation = spec["paths"][path][method]
+        documented = {int(code) for code in operation["responses"] if code.isdigit() and int(code) >= 400}
+        assert statuses <= documented, (path, method, statuses - documented)
+        for code in documented:
+            ref = operation["responses"][str(code)]["$ref"].rsplit("/", 1)[-1]
+            assert "application/problem+json" in responses[ref]["content"]
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail", "instance", "errors"} <= set(problem["properties"])
+    assert "Retry-After" in responses["SERVICE_UNAVAILABLE"]["headers"]
+    assert "WWW-Authenticate" in responses["UNAUTHORIZED"]["headers"]
+
+
+def test_request_bodies_and_security(client):
+    spec = client.get("/openapi.json").get_json()
+    post = spec["paths"]["/v1/decisions"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Complaint"
+    complaint = spec["components"]["schemas"]["Complaint"]
+    assert {"complaint_id", "received_at", "channel", "category", "order"} <= set(complaint["required"])
+    assert spec["security"] == [{"bearerAuth": []}]
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    for public in ("/healthz", "/readyz", "/metrics"):
+        assert spec["paths"][public]["get"]["security"] == []
+
+
+def test_docs_page_is_self_contained_html(client):
+    response = client.get("/docs")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    for path in ("/v1/decisions", "/v1/decisions/batch", "/v1/policy", "/readyz"):
+        assert f"<code>{path}</code>" in page
+    assert "id='problem-validation'" in page

@@ -1,0 +1,73 @@
+"""503 + Retry-After when the store cannot record, and nothing decided-but-unlogged.
+
+Made real: the SQLite database is write-locked by another connection (busy
+timeout runs out), or its path cannot be opened at all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from api_samples import make_complaint
+from conftest import post_json
+from test_api_ops import samples, value
+
+
+def _locked(db_path: str) -> sqlite3.Connection:
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # takes the write lock and keeps it
+    return holder
+
+
+def test_locked_store_gives_503_and_records_nothing(make_app, tmp_path):
+    app = make_app(COMPLAINTS_SQLITE_BUSY_TIMEOUT_MS=150, COMPLAINTS_RETRY_AFTER=7)
+    client = app.test_client()
+    store = app.extensions["complaints"].store
+    body = make_complaint(1)
+    before = samples(client)
+    holder = _locked(str(tmp_path / "decisions.db"))
+    try:
+        response = post_json(client, "/v1/decisions", body)
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "7"
+        assert response.content_type == "application/problem+json"
+        assert response.get_json()["type"] == "/docs#problem-store-unavailable"
+        batch = post_json(client, "/v1/decisions/batch", {"complaints": [make_complaint(2), make_complaint(3)]})
+        assert batch.status_code == 200
+        assert [r["status"] for r in batch.get_json()["results"]] == [503, 503]
+        assert batch.get_json()["summary"]["failed"] == 2
+        assert store.count() == 0  # reads still work under WAL: nothing was recorded
+    finally:
+        holder.rollback()
+        holder.close()
+    after = samples(client)
+    assert sum(v for (name, _), v in after.items() if name == "complaints_decisions_total") == sum(
+        v for (name, _), v in before.items() if name == "complaints_decisions_total"
+    )
+    assert value(after, "complaints_errors_total", kind="store-unavailable") > value(
+        before, "complaints_errors_total", kind="store-unavailable"
+    )
+    retry = post_json(client, "/v1/decisions", body)
+    assert retry.status_code == 201
+    assert store.count() == 1 and store.verify_chain().ok
+
+
+def test_unreachable_store_starts_but_is_not_ready(make_app):
+    app = make_app(DATABASE_URL="sqlite:////dev/null/nowhere/decisions.db", COMPLAINTS_RETRY_AFTER=3)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.headers["Retry-After"] == "3"
+    assert ready.get_json()["type"] == "/docs#problem-not-ready"
+    created = post_json(client, "/v1/decisions", make_complaint(4))
+    assert created.status_code == 503 and created.headers["Retry-After"] == "3"
+    assert client.get("/v1/decisions/abc").status_code == 503
+    assert client.get("/v1/complaints/C-000004/decisions").status_code == 503
+    invalid = post_json(client, "/v1/decisions", {"complaint_id": "x"})
+    assert invalid.status_code == 422  # validation needs no store
+
+
+def test_unreachable_store_with_keys_is_503_not_401(make_app):
+    client = make_app(DATABASE_URL="sqlite:////dev/null/nowhere/decisions.db", COMPLAINTS_AUTH="keys").test_client()
+    response = client.get("/v1/policy", headers={"Authorization": "Bearer cds_x_y"})
+    assert response.status_code == 503 and "Retry-After" in response.headers

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
@@ -88,7 +89,14 @@ def machine() -> dict:
             model = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
     return {
+        "commit": commit,
         "nproc": os.cpu_count(),
         "cpu": model,
         "python": platform.python_version(),

@@ -299,3 +299,23 @@ def test_team_and_level_can_come_from_different_rules(decide):
     assert decision["route"]["team"] == "logistics"
     assert decision["route"]["level"] == "supervisor"
     assert decision["route"]["decided_by"] == {"team": "R03_logistics", "level": "R09_human_review"}
+
+
+# The record of a decision ---------------------------------------------------------------
+
+
+def test_decision_states_policy_version_rules_basis_and_summary(decide, policy):
+    decision = decide(category="wrong_item", order={"amount": "300.01"}, customer={"tier": "vip"})
+    assert decision["policy"] == {"version": "2026.1", "digest": policy.digest}
+    assert decision["engine_version"]
+    for rule in decision["explanation"]["rules"]:
+        assert rule["basis"] and rule["description"] and rule["effect"]
+        assert rule["line"] > 0
+        assert policy.text.splitlines()[rule["line"] - 1].strip().startswith(("- id:", "id:", "approval_floor:")), rule
+    assert decision["explanation"]["summary"] == (
+        "您的投诉由客服（客服主管）负责处理。拟定方案：补发 ¥300.01。我们将在 2026-03-11T10:00:00+08:00 前处理完毕。"
+    )
+    assert decision["explanation"]["summary_en"] == (
+        "Your complaint is handled by customer service at supervisor level. Proposed remedy: resend of CNY 300.01. "
+        "We will resolve it by 2026-03-11T10:00:00+08:00."
+    )

@@ -1,0 +1,90 @@
+"""Production serving: ``gunicorn -c gunicorn.conf.py`` (or ``complaints serve``).
+
+Each worker imports ``app`` and calls ``create_app()`` itself, after fork
+(``preload_app = False``): the durable_rules rulesets are compiled in every
+worker and never in the master (shared/DURABLE_RULES.md). The master only
+reads this file, checks the configuration and tidies the metrics directory.
+
+Environment (see also api/settings.py): COMPLAINTS_BIND (default
+127.0.0.1:8080; e.g. 0.0.0.0:8080 behind a load balancer), WEB_CONCURRENCY
+(workers, default 2 x CPUs), GUNICORN_THREADS (threads per worker, default 4),
+GUNICORN_MAX_REQUESTS (recycle a worker after so many requests, default 20000),
+FORWARDED_ALLOW_IPS, PROMETHEUS_MULTIPROC_DIR (default: a fresh temp dir).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from api.settings import ConfigError, load_settings
+
+bind = [part.strip() for part in os.environ.get("COMPLAINTS_BIND", "127.0.0.1:8080").split(",") if part.strip()]
+workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
+worker_class = "gthread"  # the engine is thread-safe (engine/runtime.py); threads share one compiled policy
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+wsgi_app = "app:create_app()"
+preload_app = False  # never compile rulesets in the master
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+accesslog = None  # the app writes its own JSON access lines (api/logs.py)
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proc_name = "complaint-decisions"
+control_socket_disable = True  # one fixed path per user: several instances on one host would clash
+
+# Prometheus multi-process mode: set before any worker imports prometheus_client.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="complaints-metrics-")
+
+
+def _loopback(address: str) -> bool:
+    if address.startswith(("unix:", "fd://")):
+        return True
+    host = address.rsplit(":", 1)[0].strip("[]") if ":" in address else address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def on_starting(server):
+    """In the master, before forking: refuse unsafe configurations, empty the metrics directory."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        raise SystemExit(f"refusing to start: {exc}") from None
+    if settings.auth_mode == "off":
+        exposed = [address for address in server.cfg.bind if not _loopback(address)]
+        if exposed:
+            raise SystemExit(f"refusing to start: API keys are off, so bind only to 127.0.0.1, not {', '.join(exposed)}")
+        server.log.warning("API KEYS ARE OFF (development only); serving on loopback only")
+    metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):
+        stale.unlink()
+
+
+def post_fork(server, worker):
+    server.log.info("worker %s forked; it compiles the policy now", worker.pid)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if Path(metrics_dir).name.startswith("complaints-metrics-"):
+        shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -146,8 +146,9 @@ def _authority(old: Policy, new: Policy, changes: list[Change]) -> None:
         _field(changes, "authority", kind, "approved_by_team", before.approved_by_team, after.approved_by_team)
     for (level, a, b), kinds in grouped.items():
         item = ", ".join(kinds)
+        shared = f"{kinds[0]} (shared by {', '.join(kinds[1:])})" if len(kinds) > 1 else item
         changes.append(
-            Change("authority", "changed", item, f"limits.{level}", a, b, f"{item}: {level} limit {a} → {b}")
+            Change("authority", "changed", item, f"limits.{level}", a, b, f"{shared}: {level} limit {a} → {b}")
         )
     _field(changes, "authority", "authority", "basis", old.authority_basis, new.authority_basis)
     for name in ("id", "description", "basis"):
@@ -355,6 +356,13 @@ def _condition_change(a, b) -> str:
     parts = []
     added = [t for t in b.all_of if t not in a.all_of]
     dropped = [t for t in a.all_of if t not in b.all_of]
+    for field in dict.fromkeys(t.field for t in added):
+        new = [t for t in added if t.field == field]
+        old = [t for t in dropped if t.field == field]
+        if len(new) == 1 and len(old) == 1:  # one test of a field rewritten: say it as a change
+            parts.append(f"changes {test_words(old[0])} → {test_words(new[0])}")
+            added.remove(new[0])
+            dropped.remove(old[0])
     if added:
         parts.append("adds " + "; ".join(test_words(t) for t in added))
     if dropped:

@@ -253,7 +253,6 @@ def test_decision_flag_tested_false_never_fires(variant):
 def test_placeholder_basis_unused_window_short_notice_and_missing_year(variant):
     policy, text, _ = variant(
         ("basis: internal SLA; CPL Art. 46\n", "basis: TODO\n"),
-        ("      - {order.goods_type: {not_in: [custom_made", "      - {order.goods_type: {not_in: [custom_made"),
         ("effective_from: 2026-01-10T00:00:00+08:00", "effective_from: 2026-01-03T00:00:00+08:00"),
         (
             "    when: {within.promised_delivery_7_days: false, order.delivered_at: {present: false}}",

@@ -38,7 +38,10 @@ def lint_warning_lines(policy: Policy) -> list[str]:
     """Lint findings as warnings for `complaints check`; accepted ones are counted, not listed."""
     from rules.lint import lint_policy
 
-    report = lint_policy(policy)
+    try:
+        report = lint_policy(policy)
+    except Exception as exc:  # lint is advice: a fault in it must not fail the validation `check` does
+        return [f"lint could not run: {type(exc).__name__}: {exc}"]
     lines = []
     for finding in report.unaccepted:
         lines.extend(finding.render(policy.source_file))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
 from dataclasses import dataclass, field, replace
 
@@ -57,8 +58,6 @@ class Finding:
         if self.example:
             lines.append(f"    example: {self.example}")
         if self.complaint:
-            import json
-
             lines.append(f"    complaint: {json.dumps(self.complaint, ensure_ascii=False)}")
         return lines
 

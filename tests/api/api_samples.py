@@ -1,6 +1,12 @@
-"""Valid, varied complaints for the API tests (no personal data beyond made-up ids)."""
+"""Helpers for the API tests: valid, varied complaints (made-up ids only) and request shortcuts."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+POLICY = REPO / "policies.yaml"
 
 CATEGORIES = (
     "quality_defect",
@@ -45,3 +51,11 @@ def make_complaint(i: int, prefix: str = "C") -> dict:
     if i % 7 == 3:
         complaint["description"] = "商品质量有问题，要求处理"
     return complaint
+
+
+def post_json(client, url, body, **kwargs):
+    return client.post(url, data=json.dumps(body, ensure_ascii=False), content_type="application/json", **kwargs)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}

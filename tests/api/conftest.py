@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from api_samples import POLICY
 
 from app import create_app
 from engine.deciders import decider_for_file
 from engine.store import DecisionStore
-
-REPO = Path(__file__).resolve().parents[2]
-POLICY = REPO / "policies.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +57,3 @@ def keyed(make_app):
     revoked, tokens["revoked"] = store.create_key("old", ["decider", "auditor"])
     store.revoke_key(revoked.key_id)
     return app, tokens
-
-
-def post_json(client, url, body, **kwargs):
-    return client.post(url, data=json.dumps(body, ensure_ascii=False), content_type="application/json", **kwargs)
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}

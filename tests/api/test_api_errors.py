@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from api_samples import make_complaint
-from conftest import POLICY, post_json
+from api_samples import POLICY, make_complaint, post_json
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 

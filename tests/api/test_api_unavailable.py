@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from api_samples import make_complaint
-from conftest import post_json
+from api_samples import make_complaint, post_json
 from test_api_ops import samples, value
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+POLICY = Path(__file__).resolve().parents[2] / "policies.yaml"
+
 CATEGORIES = (
     "quality_defect",
     "no_reason_return",

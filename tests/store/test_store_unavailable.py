@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import POLICY, start_postgres
-from store_samples import make_complaint
+from pg_server import start_postgres
+from store_samples import POLICY, make_complaint
 
 from app import create_app
 from engine.store import DecisionService, DecisionStore, StoreUnavailable

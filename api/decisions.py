@@ -131,7 +131,8 @@ def create_batch():
             if store_down is not None:
                 raise store_down
             outcome = _submit(item, item_text)
-        except Problem as problem:
+        except Exception as exc:  # noqa: BLE001 - one item's failure must not sink the batch
+            problem = exc if isinstance(exc, Problem) else _internal(exc, index)
             if problem.slug == "store-unavailable":
                 store_down = problem
             document = problem_document(problem.slug, problem.status, problem.detail)
@@ -147,6 +148,15 @@ def create_batch():
         results.append(result)
     g.batch = summary
     return {"results": results, "summary": summary}
+
+
+def _internal(exc: Exception, index: int) -> Problem:
+    log.error(
+        "batch item failed unexpectedly",
+        exc_info=exc,
+        extra={"request_id": g.get("request_id"), "index": index},
+    )
+    return Problem("internal", "an unexpected error occurred on this item; it was logged with the request id")
 
 
 @blp.route("/decisions/<string:decision_id>", methods=["GET"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from engine.complaint import validate_complaint
+from engine.complaint import ComplaintError, validate_complaint
 from engine.decide import ENGINE_VERSION, Decider
 from engine.store.db import DecisionStore, StoredDecision
 from rules.canonical import canonical_json, sha256_hex
@@ -49,6 +49,9 @@ class DecisionService:
         be decided and ``StoreUnavailable`` when the answer cannot be recorded.
         """
         policy = self.decider.policy
+        nul = _nul_fields(raw)
+        if nul:  # PostgreSQL text cannot hold U+0000; refuse it on every store alike
+            raise ComplaintError({path: ["text may not contain the NUL character (\\u0000)"] for path in nul})
         complaint = validate_complaint(raw, policy.levels)
         digest = request_digest(raw)
         existing = self.store.find(complaint["complaint_id"], digest, policy.digest)
@@ -66,3 +69,19 @@ class DecisionService:
             engine_version=ENGINE_VERSION,
         )
         return Outcome(record, created=created)
+
+
+def _nul_fields(value: object, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path or "complaint"] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                found.append(child)
+            found.extend(_nul_fields(item, child))
+        return found
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _nul_fields(item, f"{path}.{index}" if path else str(index))]
+    return []

@@ -124,3 +124,23 @@ def test_request_id_is_echoed_or_made(client):
     assert mine.headers["X-Request-ID"] == "abc-123"
     made = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     assert made.headers["X-Request-ID"] != "bad id with spaces" and len(made.headers["X-Request-ID"]) == 32
+
+
+def test_nul_characters_are_422_not_500(client):
+    body = make_complaint(45)
+    body["order"]["order_id"] = "O\u00001"
+    problem = assert_problem(post_json(client, "/v1/decisions", body), 422, "validation")
+    assert [e["field"] for e in problem["errors"]] == ["order.order_id"]
+
+
+def test_unexpected_errors_are_problem_json_and_logged(app, capsys):
+    def boom():
+        raise RuntimeError("kaput")
+
+    app.add_url_rule("/boom", "boom", boom)
+    response = app.test_client().get("/boom", headers={"X-Request-ID": "req-boom"})
+    problem = assert_problem(response, 500, "internal")
+    assert "kaput" not in problem["detail"]
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    failure = next(line for line in logged if line["logger"] == "complaints.errors")
+    assert failure["request_id"] == "req-boom" and "RuntimeError: kaput" in failure["exception"]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import delete, update
 from store_samples import make_complaint
 
+from engine.complaint import ComplaintError
 from engine.deciders import decider_for_text
 from engine.store import DecisionService, request_digest
 from engine.store.chain import GENESIS
@@ -171,3 +172,13 @@ def test_schema_init_is_idempotent(store_url):
         again.init_schema()
         again.ping()
         again.dispose()
+
+
+def test_nul_characters_are_refused_on_every_store(service, store):
+    body = make_complaint(9)
+    body["description"] = "a\u0000b"
+    body["complaint_id"] = "C\u0000"
+    with pytest.raises(ComplaintError) as caught:
+        submit(service, body)
+    assert set(caught.value.errors) == {"description", "complaint_id"}
+    assert store.count() == 0

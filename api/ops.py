@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
@@ -13,6 +15,7 @@ from api.problems import Problem
 from api.schemas import HealthSchema, ReadySchema
 from engine.store import StoreUnavailable
 
+log = logging.getLogger("complaints.service")
 blp = Blueprint("ops", __name__, description="Health, readiness and metrics (no API key needed)")
 PUBLIC = {"security": []}
 
@@ -33,9 +36,10 @@ def readyz():
     try:
         ctx.store.ping()
     except StoreUnavailable as exc:
+        log.warning("not ready: decision store unreachable", extra={"reason": str(exc)})
         raise Problem(
             "not-ready",
-            f"the decision store is unreachable: {exc}",
+            "the decision store is unreachable",
             headers={"Retry-After": str(ctx.settings.retry_after_seconds)},
         ) from None
     policy = ctx.decider.policy

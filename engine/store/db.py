@@ -100,6 +100,7 @@ class DecisionStore:
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_timeout=5,
+                hide_parameters=True,  # error messages must never carry request bodies (personal data)
                 connect_args={"connect_timeout": 3, "application_name": "complaint-decisions"},
             )
         else:
@@ -116,7 +117,11 @@ class DecisionStore:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             except OSError:
                 pass  # connecting will fail and say so (StoreUnavailable), like any unreachable database
-        engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
+        engine = create_engine(
+            parsed,
+            hide_parameters=True,  # error messages must never carry request bodies (personal data)
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        )
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection, _record):

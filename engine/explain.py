@@ -6,12 +6,13 @@ from rules.model import Policy, RuleInfo
 
 
 def cite(info: RuleInfo, stage: str, effect: str) -> dict:
+    # No line number: the policy digest covers the policy's content, not its layout,
+    # so a decision must not depend on where a comment moved a rule.
     return {
         "id": info.id,
         "stage": stage,
         "description": info.description,
         "basis": info.basis,
-        "line": info.line,
         "effect": effect,
     }
 

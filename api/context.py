@@ -21,3 +21,8 @@ class Services:
 
 def services() -> Services:
     return current_app.extensions["complaints"]
+
+
+def current_decider() -> Decider:
+    """The newest policy version this instance knows (the one `GET /v1/policy` shows)."""
+    return services().decider

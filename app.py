@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import time
 import uuid
 
@@ -26,7 +27,7 @@ from api.schemas import BatchRequestSchema
 from api.settings import ConfigError, Settings, load_settings
 from engine.complaint import Amount, complaint_schema
 from engine.decide import ENGINE_VERSION
-from engine.deciders import decider_for_file
+from engine.policy_registry import PolicyRegistry
 from engine.store import DecisionService, DecisionStore, StoreUnavailable
 
 log = logging.getLogger("complaints.service")
@@ -37,12 +38,14 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: load settings, compile the policy, open the store, check keys."""
     configure_logging()
     settings = load_settings(config)
-    decider = decider_for_file(settings.policy_path)  # PolicyError: refuse to start
     store = DecisionStore(
         settings.database_url,
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
     )
+    # A bad policy file refuses to start (PolicyError); later, a bad reload keeps the good one.
+    registry = PolicyRegistry(settings.policy_path, store, settings.policy_poll_seconds)
+    decider = registry.book.latest
     _open_store(store, decider, settings)
 
     app = Flask(__name__)
@@ -63,7 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
         },
     )
     app.json.ensure_ascii = False
-    app.extensions["complaints"] = Services(settings, decider, store, DecisionService(decider, store))
+    app.extensions["complaints"] = Services(settings, registry, store, DecisionService(registry, store))
 
     api = ProblemApi(app)
     app.extensions["complaints_api"] = api
@@ -76,9 +79,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     from api.decisions import blp as decisions_blp
     from api.ops import blp as ops_blp
+    from api.policies import blp as policies_blp
+    from api.policies import register_schemas
     from api.policy import blp as policy_blp
 
-    for blueprint in (decisions_blp, policy_blp, ops_blp):
+    register_schemas(api.spec)
+    for blueprint in (decisions_blp, policy_blp, policies_blp, ops_blp):
         api.register_blueprint(blueprint)
 
     # After Api(app): ours replace flask-smorest's JSON error handler.
@@ -176,4 +182,6 @@ if __name__ == "__main__":
     settings: Settings = application.extensions["complaints"].settings
     if settings.env == "production":
         log.warning("python app.py runs Flask's development server; in production run gunicorn -c gunicorn.conf.py")
+    # SIGHUP re-reads the policy file (and published versions) before the next request.
+    signal.signal(signal.SIGHUP, application.extensions["complaints"].policies.request_reload)
     application.run(host="127.0.0.1", port=port, threaded=True)

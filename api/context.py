@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
 
 from api.settings import Settings
 from engine.decide import Decider
+from engine.policy_book import NoPolicyInForce
+from engine.policy_registry import PolicyRegistry
 from engine.store import DecisionService, DecisionStore
 
 
 @dataclass
 class Services:
     settings: Settings
-    decider: Decider
+    policies: PolicyRegistry
     store: DecisionStore
     service: DecisionService
+
+    @property
+    def decider(self) -> Decider:
+        """The version in force now (wall clock: for showing, never for deciding)."""
+        book = self.policies.current()
+        try:
+            return book.in_force_at(dt.datetime.now(dt.UTC))
+        except NoPolicyInForce:
+            return book.versions[0]
 
 
 def services() -> Services:
@@ -24,5 +36,5 @@ def services() -> Services:
 
 
 def current_decider() -> Decider:
-    """The newest policy version this instance knows (the one `GET /v1/policy` shows)."""
+    """The policy version in force now (the one `GET /v1/policy` shows)."""
     return services().decider

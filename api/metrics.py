@@ -16,6 +16,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -38,6 +39,14 @@ REQUEST_SECONDS = Histogram(
     ["route", "method", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+POLICY_RELOAD_FAILURES = Gauge(
+    "complaints_policy_reload_failures",
+    "Policy reloads that failed since start (the policy in force stayed); highest of the workers",
+    multiprocess_mode="max",
+)
+POLICY_VERSIONS = Gauge(
+    "complaints_policy_versions", "Policy versions loaded by this instance", multiprocess_mode="max"
+)
 ERRORS = Counter("complaints_errors", "Error answers by kind (problem type)", ["kind"])
 
 
@@ -46,6 +55,11 @@ def count_decision(decision: dict) -> None:
     remedy = "+".join(sorted({c["type"] for c in decision["remedy"]["components"]})) or "none"
     team = route["team"] or ("redirect" if route["redirect"] else "none")
     DECISIONS.labels(team=team, level=route["level"] or "none", remedy=remedy).inc()
+
+
+def record_policy_status(registry) -> None:
+    POLICY_RELOAD_FAILURES.set(registry.status.failures)
+    POLICY_VERSIONS.set(len(registry.book.versions))
 
 
 def exposition() -> tuple[bytes, str]:

@@ -43,9 +43,16 @@ def readyz():
             headers={"Retry-After": str(ctx.settings.retry_after_seconds)},
         ) from None
     policy = ctx.decider.policy
+    status = ctx.policies.status
+    metrics.record_policy_status(ctx.policies)
     return {
         "status": "ready",
-        "checks": {"policy": "compiled", "store": "reachable"},
+        "checks": {
+            "policy": "compiled",
+            "store": "reachable",
+            # A failed reload leaves the last good policy in force: still ready, but say so.
+            "policy_reload": f"failed at {status.last_error_at}: {status.last_error}" if status.last_error else "ok",
+        },
         "policy": {"digest": policy.digest, "version": policy.version},
     }
 
@@ -58,6 +65,7 @@ def readyz():
     **PUBLIC,
 )
 def metrics_endpoint():
+    metrics.record_policy_status(services().policies)
     body, content_type = metrics.exposition()
     return Response(body, mimetype=None, content_type=content_type)
 

@@ -23,6 +23,8 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
     "calendar": (422, "Date outside the policy calendar", "A date the policy's holiday calendar does not cover, with no fallback allowed."),
     "invalid-parameters": (422, "Invalid parameters", "A query or path parameter is not valid; see `errors`."),
     "batch-too-large": (422, "Too many complaints", "The batch holds more complaints than the configured limit."),
+    "invalid-policy": (422, "Invalid policy", "The policy text does not load or compile; `errors` lists every problem with its line and column."),
+    "publish-refused": (409, "Publication refused", "The policy is valid but has lint findings to fix or accept, or a short notice to acknowledge; `errors` lists them."),
     "store-unavailable": (503, "Decision store unavailable", "The decision store cannot record decisions right now; nothing was decided. Retry after the Retry-After delay."),
     "not-ready": (503, "Not ready", "The policy is not compiled or the decision store is unreachable."),
     "internal": (500, "Internal error", "An unexpected error; it was logged with the request id."),

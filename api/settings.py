@@ -34,6 +34,7 @@ class Settings:
     retry_after_seconds: int = 5
     sqlite_busy_timeout_ms: int = 5000
     db_pool_size: int = 5
+    policy_poll_seconds: int = 5  # how often an instance looks for newly published policies
 
     @property
     def auth_mode(self) -> str:
@@ -65,6 +66,7 @@ ENV_VARS = {
     "retry_after_seconds": "COMPLAINTS_RETRY_AFTER",
     "sqlite_busy_timeout_ms": "COMPLAINTS_SQLITE_BUSY_TIMEOUT_MS",
     "db_pool_size": "COMPLAINTS_DB_POOL_SIZE",
+    "policy_poll_seconds": "COMPLAINTS_POLICY_POLL_SECONDS",
 }
 
 

@@ -189,5 +189,13 @@ from cli import admin  # noqa: E402 - the service's commands: keys, store, serve
 
 admin.register(cli)
 
+from cli import audit_cmds  # noqa: E402 - replay, export, export-policy, purge
+
+audit_cmds.register(cli)
+
+from cli import lifecycle_cmds  # noqa: E402 - publish, versions, impact
+
+lifecycle_cmds.register(cli)
+
 if __name__ == "__main__":
     cli()

@@ -27,7 +27,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from engine.store.chain import GENESIS, link_hash
 from engine.store.keys import ApiKey, check_roles, hash_key, new_key
-from engine.store.tables import api_keys, chain_head, decisions, metadata, policies
+from engine.store.tables import api_keys, chain_head, decisions, metadata, policies, publications
 from rules.canonical import canonical_json
 from rules.model import Policy
 
@@ -216,6 +216,55 @@ class DecisionStore:
         self._ensure_schema()
         with self._guard(), self.engine.connect() as conn:
             return conn.execute(select(policies.c.text).where(policies.c.digest == digest)).scalar()
+
+    def publish_policy(self, policy: Policy, published_by: str, acknowledged: list[str]) -> bool:
+        """Store ``policy`` and publish it; False if that exact policy was published before."""
+        self._ensure_schema()
+        with self._guard(), self._write() as conn:
+            self._ensure_policy(conn, policy)
+            found = conn.execute(select(publications.c.id).where(publications.c.digest == policy.digest)).first()
+            if found is not None:
+                return False
+            conn.execute(
+                insert(publications).values(
+                    digest=policy.digest,
+                    published_at=utc_now(),
+                    published_by=published_by,
+                    acknowledged=canonical_json(sorted(acknowledged)),
+                )
+            )
+        self._known_policies.add(policy.digest)
+        return True
+
+    def published_after(self, last_id: int) -> list[dict]:
+        """Publications newer than ``last_id``, oldest first, with their policy text."""
+        self._ensure_schema()
+        query = (
+            select(publications.c.id, publications.c.digest, publications.c.published_at,
+                   publications.c.published_by, policies.c.version, policies.c.text,
+                   policies.c.effective_from, policies.c.announced_at)
+            .join(policies, policies.c.digest == publications.c.digest)
+            .where(publications.c.id > last_id)
+            .order_by(publications.c.id)
+        )
+        with self._guard(), self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def decisions_between(self, since: str, until: str | None = None, batch: int = 500) -> Iterator[StoredDecision]:
+        """Stored decisions created in [since, until), in chain order, fetched in batches."""
+        self._ensure_schema()
+        last = 0
+        while True:
+            query = select(decisions).where(decisions.c.seq > last, decisions.c.created_at >= since)
+            if until is not None:
+                query = query.where(decisions.c.created_at < until)
+            with self._guard(), self.engine.connect() as conn:
+                rows = conn.execute(query.order_by(decisions.c.seq).limit(batch)).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _stored(row)
+            last = rows[-1].seq
 
     # -- decisions -------------------------------------------------------
 

@@ -9,10 +9,13 @@ decision is dropped and the caller answers 503.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.complaint import ComplaintError, validate_complaint
 from engine.decide import ENGINE_VERSION, Decider
+from engine.policy_book import PolicyBook
+from engine.policy_registry import PolicyRegistry
 from engine.store.db import DecisionStore, StoredDecision
 from rules.canonical import canonical_json, sha256_hex
 
@@ -38,8 +41,17 @@ def fired_rules(decision: dict) -> list[str]:
 
 
 class DecisionService:
-    def __init__(self, decider: Decider, store: DecisionStore):
-        self.decider = decider
+    """Decides under the policy version in force at each complaint's ``received_at``.
+
+    ``policies`` is a ``PolicyRegistry`` (reloading) or, for a fixed policy, a ``Decider``.
+    """
+
+    def __init__(self, policies: Decider | PolicyRegistry, store: DecisionStore):
+        if isinstance(policies, Decider):
+            fixed = PolicyBook([policies])
+            self.book: Callable[[], PolicyBook] = lambda: fixed
+        else:
+            self.book = policies.current
         self.store = store
 
     def submit(self, raw: object, body_text: str) -> Outcome:
@@ -48,16 +60,17 @@ class DecisionService:
         Raises ``ComplaintError``/``CalendarError`` for a complaint that cannot
         be decided and ``StoreUnavailable`` when the answer cannot be recorded.
         """
-        policy = self.decider.policy
         nul = _nul_fields(raw)
         if nul:  # PostgreSQL text cannot hold U+0000; refuse it on every store alike
             raise ComplaintError({path: ["text may not contain the NUL character (\\u0000)"] for path in nul})
+        decider = self.book().decider_for(raw)
+        policy = decider.policy
         complaint = validate_complaint(raw, policy.levels)
         digest = request_digest(raw)
         existing = self.store.find(complaint["complaint_id"], digest, policy.digest)
         if existing is not None:
             return Outcome(existing, created=False)
-        decision = self.decider.decide_valid(complaint)
+        decision = decider.decide_valid(complaint)
         record, created = self.store.append(
             decision_id=str(uuid.uuid4()),
             policy=policy,

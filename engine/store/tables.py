@@ -34,6 +34,19 @@ policies = Table(
     Column("stored_at", String(40), nullable=False),
 )
 
+# A policy version made available to every instance sharing the store
+# (`complaints publish`, POST /v1/policies). ``id`` orders publications, so an
+# instance asks only for those after the last one it has seen.
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("digest", String(64), ForeignKey("policies.digest"), nullable=False, unique=True),
+    Column("published_at", String(40), nullable=False),
+    Column("published_by", String(200), nullable=False),
+    Column("acknowledged", Text, nullable=False),  # canonical JSON list of acknowledged warnings
+)
+
 # Append-only. ``seq`` is the position in the hash chain (1, 2, 3, ...).
 decisions = Table(
     "decisions",

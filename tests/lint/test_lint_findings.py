@@ -253,7 +253,7 @@ def test_decision_flag_tested_false_never_fires(variant):
 def test_placeholder_basis_unused_window_short_notice_and_missing_year(variant):
     policy, text, _ = variant(
         ("basis: internal SLA; CPL Art. 46\n", "basis: TODO\n"),
-        ("effective_from: 2026-01-10T00:00:00+08:00", "effective_from: 2026-01-03T00:00:00+08:00"),
+        ("effective_from: 2025-01-01T00:00:00+08:00", "effective_from: 2024-12-20T00:00:00+08:00"),
         (
             "    when: {within.promised_delivery_7_days: false, order.delivered_at: {present: false}}",
             "    when: {order.delivered_at: {present: false}}",
@@ -264,8 +264,8 @@ def test_placeholder_basis_unused_window_short_notice_and_missing_year(variant):
     assert ("unused_window", (), "promised_delivery_7_days") in codes
     assert ("short_notice", (), "policy") in codes
     policy, _, _ = variant(
-        ("announced_at: 2026-01-01T09:00:00+08:00", "announced_at: 2026-12-01T09:00:00+08:00"),
-        ("effective_from: 2026-01-10T00:00:00+08:00", "effective_from: 2027-01-10T00:00:00+08:00"),
+        ("announced_at: 2024-12-16T09:00:00+08:00", "announced_at: 2026-12-01T09:00:00+08:00"),
+        ("effective_from: 2025-01-01T00:00:00+08:00", "effective_from: 2027-01-10T00:00:00+08:00"),
     )
     (finding,) = _findings(policy, "calendar_year_missing")
     assert finding.about == "2027"

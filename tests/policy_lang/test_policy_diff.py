@@ -92,7 +92,7 @@ def test_rules_header_windows_deadlines_and_calendar_changes_in_words(old, text)
     new_text = _edit(
         text,
         ('version: "2026.1"', 'version: "2026.2"'),
-        ("effective_from: 2026-01-10T00:00:00+08:00", "effective_from: 2026-02-10T00:00:00+08:00"),
+        ("effective_from: 2025-01-01T00:00:00+08:00", "effective_from: 2026-02-10T00:00:00+08:00"),
         (
             "when: {category: quality_defect, order.amount: {above: 2000.00}}",
             "when: {category: quality_defect, order.amount: {above: 3000.00}, order.merchant: third_party}",
@@ -123,7 +123,7 @@ def test_rules_header_windows_deadlines_and_calendar_changes_in_words(old, text)
     texts = [c.text for c in changes]
     assert texts == [
         "version: 2026.1 → 2026.2",
-        "effective_from: 2026-01-10T00:00:00+08:00 → 2026-02-10T00:00:00+08:00",
+        "effective_from: 2025-01-01T00:00:00+08:00 → 2026-02-10T00:00:00+08:00",
         "delivery_15_days period: 15 calendar days from order.delivered_at → 14 calendar days from order.delivered_at",
         "routing rule removed: R11_refund_delay: when category is refund_delay → level at least supervisor",
         "R05_quality_high_value conditions: changes order.amount above 2000.00 → order.amount above 3000.00, "

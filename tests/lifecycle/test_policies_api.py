@@ -1,0 +1,84 @@
+"""HTTP: GET/POST /v1/policies and POST /v1/policies/impact, with roles and problems."""
+
+from __future__ import annotations
+
+import pytest
+from lifecycle_samples import DEFAULT_TEXT, refund_complaint, variant
+
+from app import create_app
+
+RAISED = variant("2026.2", frontline_refund="300.00", announced="2026-06-01T09:00:00+08:00",
+                 effective="2026-06-15T00:00:00+08:00")
+
+
+@pytest.fixture
+def keyed(tmp_path):
+    policy = tmp_path / "policies.yaml"
+    policy.write_text(DEFAULT_TEXT, encoding="utf-8")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'api.db'}", "COMPLAINTS_POLICY": str(policy),
+                      "COMPLAINTS_AUTH": "keys", "COMPLAINTS_POLICY_POLL_SECONDS": 0})
+    store = app.extensions["complaints"].store
+    tokens = {role: store.create_key(role, [role])[1] for role in ("decider", "auditor", "policy_admin")}
+    return app.test_client(), {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
+
+
+def test_publish_needs_policy_admin(keyed):
+    client, auth = keyed
+    assert client.post("/v1/policies", json={"text": RAISED}).status_code == 401
+    for role in ("decider", "auditor"):
+        assert client.post("/v1/policies", json={"text": RAISED}, headers=auth[role]).status_code == 403
+    answer = client.post("/v1/policies", json={"text": RAISED, "published_by": "compliance"},
+                         headers=auth["policy_admin"])
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["version"] == "2026.2" and answer.get_json()["published"] is True
+    again = client.post("/v1/policies", json={"text": RAISED}, headers=auth["policy_admin"])
+    assert again.status_code == 200 and again.get_json()["published"] is False
+    listed = client.get("/v1/policies", headers=auth["decider"]).get_json()
+    assert [v["version"] for v in listed["versions"]] == ["2026.1", "2026.2"]
+    # Complaints either side of the new effective date are decided under the right version.
+    for received, version in (("2026-06-14T12:00:00+08:00", "2026.1"), ("2026-06-15T12:00:00+08:00", "2026.2")):
+        made = client.post("/v1/decisions", json=refund_complaint(f"C-{version}", received), headers=auth["decider"])
+        assert made.status_code == 201 and made.get_json()["policy"]["version"] == version
+
+
+def test_invalid_policy_is_a_422_problem_with_line_and_column(keyed):
+    client, auth = keyed
+    broken = DEFAULT_TEXT.replace("frontline: 200.00, supervisor: 2000.00", "frontline: -5, supervisor: 2000.00")
+    answer = client.post("/v1/policies", json={"text": broken}, headers=auth["policy_admin"])
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
+    problem = answer.get_json()
+    assert problem["type"].endswith("problem-invalid-policy")
+    (entry,) = problem["errors"]
+    assert entry["field"].startswith("authority.remedies.refund.limits.frontline (")
+    assert "at least 0.00" in entry["messages"][0]
+
+
+def test_short_notice_is_a_409_until_acknowledged(keyed):
+    client, auth = keyed
+    short = variant("2026.3", announced="2026-06-10T09:00:00+08:00", effective="2026-06-15T00:00:00+08:00")
+    refused = client.post("/v1/policies", json={"text": short}, headers=auth["policy_admin"])
+    assert refused.status_code == 409
+    assert refused.get_json()["errors"][0]["field"].startswith("short_notice")
+    accepted = client.post("/v1/policies", json={"text": short, "acknowledge": ["short_notice"]},
+                           headers=auth["policy_admin"])
+    assert accepted.status_code == 201 and accepted.get_json()["acknowledged"] == ["short_notice"]
+    bad = client.post("/v1/policies", json={"text": short, "acknowledge": ["everything"]},
+                      headers=auth["policy_admin"])
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "acknowledge"
+
+
+def test_impact_preview_over_http(keyed):
+    client, auth = keyed
+    for n, amount in enumerate(("150.00", "250.00", "299.99", "300.01")):
+        complaint = refund_complaint(f"C-{n}", "2026-07-01T10:00:00+08:00", amount=amount)
+        assert client.post("/v1/decisions", json=complaint, headers=auth["decider"]).status_code == 201
+    request = {"text": variant("2026.2", frontline_refund="300.00"), "since": "2020-01-01T00:00:00+08:00"}
+    assert client.post("/v1/policies/impact", json=request, headers=auth["decider"]).status_code == 403
+    answer = client.post("/v1/policies/impact", json=request, headers=auth["auditor"])
+    assert answer.status_code == 200, answer.get_json()
+    report = answer.get_json()
+    assert (report["decisions"], report["changed"]) == (4, 2)  # 250.00 and 299.99 move to frontline
+    assert report["by_kind"]["level"] == 2
+    assert report["totals"]["refund"]["before"] == report["totals"]["refund"]["after"] == "1000.00"
+    missing = client.post("/v1/policies/impact", json={"text": "x"}, headers=auth["auditor"])
+    assert missing.status_code == 422 and missing.get_json()["errors"][0]["field"] == "since"

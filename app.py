@@ -86,6 +86,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_schemas(api.spec)
     for blueprint in (decisions_blp, policy_blp, policies_blp, ops_blp):
         api.register_blueprint(blueprint)
+    from api.audit import blp as audit_blp  # replay, verify, exports (issue 4)
+    api.register_blueprint(audit_blp)
 
     # After Api(app): ours replace flask-smorest's JSON error handler.
     app.register_error_handler(Problem, handle_problem)

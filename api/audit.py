@@ -1,0 +1,334 @@
+"""Audit over HTTP: replay, what-if, verify the log, export decisions and policy texts (role auditor).
+
+Range replays and exports stream (JSON Lines / CSV) and read the log in
+batches by seq, never all at once. Request bodies (personal data) leave only
+through exports, masked unless the caller holds the ``personal_data`` role and
+asks for ``personal_data=include`` (see engine.audit.masking).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, g, stream_with_context
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.auth import require, store_unavailable
+from api.body import read_json
+from api.context import current_decider, services
+from api.openapi import errors
+from api.problems import Problem
+from engine.audit import records as walk
+from engine.audit.export import FORMATS, MEDIA_TYPES, export_lines
+from engine.audit.masking import Masker
+from engine.audit.replays import Tally, candidate_ref, replay_one, replay_stream
+from engine.audit.verify import verify_log
+from engine.replay import PolicyNotStored, StoredPolicies
+from engine.store import StoreUnavailable
+
+blp = Blueprint("audit", __name__, url_prefix="/v1", description="Audit: replay, verify, export")
+log = logging.getLogger("complaints.service")
+NDJSON = "application/x-ndjson; charset=utf-8"
+PERSONAL_DATA_ROLE = "personal_data"
+_BODY_LIMIT = 65_536
+
+
+@blp.record_once
+def _configure(state) -> None:
+    """At registration: read COMPLAINTS_MASKING_KEY (a key too short refuses to start)."""
+    state.app.extensions["complaints_audit"] = {"masker": Masker.from_env(), "policies": None}
+
+
+def _audit() -> dict:
+    return current_app.extensions["complaints_audit"]
+
+
+def _stored_policies() -> StoredPolicies:
+    audit = _audit()
+    if audit["policies"] is None or audit["policies"].store is not services().store:
+        audit["policies"] = StoredPolicies(services().store)
+    return audit["policies"]
+
+
+# -- schemas (shape the OpenAPI document; bodies are checked with them too) --------
+
+
+class PolicyChoice(fields.Field):
+    """"stored" (each decision's own policy), "current" (the one in force) or {"digest": ...}."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in ("stored", "current"):
+            return value
+        if isinstance(value, dict) and set(value) == {"digest"} and isinstance(value["digest"], str):
+            return value
+        raise ValidationError('expected "stored", "current" or {"digest": "<64 hex>"}')
+
+
+_POLICY_DOC = {
+    "description": '"stored" (default: replay on each decision\'s own policy text), "current" (what-if on the '
+    'policy in force) or {"digest": "..."} (what-if on a stored policy)',
+    "oneOf": [
+        {"type": "string", "enum": ["stored", "current"]},
+        {"type": "object", "properties": {"digest": {"type": "string"}}, "required": ["digest"]},
+    ],
+}
+
+
+class ReplayOneSchema(Schema):
+    policy = PolicyChoice(load_default="stored", metadata=_POLICY_DOC)
+
+
+class ReplayRangeSchema(Schema):
+    complaint_id = fields.String(validate=validate.Length(min=1, max=128),
+                                 metadata={"description": "every decision on this complaint"})
+    since = fields.String(metadata={"description": "recorded at or after (ISO date or date-time; no offset: policy "
+                                    "time zone, Asia/Shanghai)", "example": "2026-03-01"})
+    until = fields.String(metadata={"description": "recorded before (exclusive)", "example": "2026-04-01"})
+    policy = PolicyChoice(load_default="stored", metadata=_POLICY_DOC)
+
+    @validates_schema
+    def one_selection(self, data, **kwargs):
+        ranged = "since" in data or "until" in data
+        if ("complaint_id" in data) == ranged:
+            raise ValidationError("give complaint_id, or since and/or until (not both)", "complaint_id")
+
+
+class ExportArgsSchema(Schema):
+    since = fields.String(required=True, metadata={"description": "recorded at or after (inclusive)", "example": "2026-03-01"})
+    until = fields.String(required=True, metadata={"description": "recorded before (exclusive)", "example": "2026-04-01"})
+    format = fields.String(load_default="jsonl", validate=validate.OneOf(FORMATS))
+    personal_data = fields.String(
+        load_default="masked",
+        validate=validate.OneOf(("masked", "include")),
+        metadata={"description": "include: customer_id, order_id and description as received (needs the role "
+                  "personal_data as well as auditor)"},
+    )
+
+
+class DifferenceSchema(Schema):
+    path = fields.String(required=True)
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+
+
+class ReplayResultSchema(Schema):
+    seq = fields.Integer(required=True)
+    decision_id = fields.String(required=True)
+    complaint_id = fields.String(required=True)
+    policy_digest = fields.String(required=True, metadata={"description": "the policy the decision was made with"})
+    result = fields.String(required=True, metadata={"description": "identical | different | error (replay); "
+                                                    "unchanged | changed | error (what-if)"})
+    differences = fields.List(fields.Nested(DifferenceSchema), required=True)
+    error = fields.String(allow_none=True)
+    candidate = fields.Dict(metadata={"description": "what-if only: the policy decided on (digest, version)"})
+    kinds = fields.List(fields.String(), metadata={"description": "what-if only: route, level, remedy, amount, deadline, flags"})
+    totals = fields.Dict(metadata={"description": "what-if only: refund and compensation before/after"})
+
+
+class BreakSchema(Schema):
+    kind = fields.String(required=True, metadata={"description": "edited | relinked | missing | head | purge-log"})
+    seq = fields.Integer(allow_none=True)
+    decision_id = fields.String(allow_none=True)
+    detail = fields.String(required=True)
+
+
+class VerifySchema(Schema):
+    ok = fields.Boolean(required=True)
+    result = fields.String(required=True, metadata={"description": "intact | broken"})
+    decisions = fields.Integer(required=True)
+    first_seq = fields.Integer(allow_none=True)
+    last_seq = fields.Integer(allow_none=True)
+    head_seq = fields.Integer(required=True)
+    starts_from = fields.Dict(required=True, metadata={"description": "genesis, or the chain hash recorded at the last purge"})
+    first_break = fields.Nested(BreakSchema, allow_none=True, required=True)
+    problem_count = fields.Integer(required=True)
+    problems = fields.List(fields.Nested(BreakSchema), required=True, metadata={"description": "the first 100"})
+
+
+def _body(schema: Schema, *, optional: bool = False) -> dict:
+    from flask import request
+
+    if optional and not request.get_data(cache=True):
+        return schema.load({})
+    raw, _ = read_json(_BODY_LIMIT)
+    if not isinstance(raw, dict):
+        raise Problem("invalid-parameters", "expected a JSON object", errors={"body": ["expected a JSON object"]})
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        raise Problem("invalid-parameters", "some parameters are not valid; see errors",
+                      errors={k or "body": v if isinstance(v, list) else [str(v)] for k, v in _flat(exc.messages)}) from None
+
+
+def _flat(messages, prefix: str = ""):
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
+            yield from _flat(value, name)
+    else:
+        yield prefix, [str(m) for m in messages] if isinstance(messages, list) else [str(messages)]
+
+
+def _candidate(choice):
+    if choice == "stored":
+        return None
+    if choice == "current":
+        return current_decider()
+    try:
+        return _stored_policies().decider(choice["digest"])
+    except PolicyNotStored:
+        raise Problem("invalid-parameters", f"no stored policy {choice['digest']}",
+                      errors={"policy.digest": ["no stored policy with this digest"]}) from None
+
+
+def _utc(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        zone = ZoneInfo(current_decider().policy.timezone)
+        return walk.utc_text(value, zone)
+    except walk.BadTime as exc:
+        raise Problem("invalid-parameters", f"{name}: {exc}", errors={name: [str(exc)]}) from None
+
+
+# -- replay ---------------------------------------------------------------------------------
+
+
+@blp.route("/decisions/<string:decision_id>/replay", methods=["POST"])
+@blp.doc(
+    summary="Replay one stored decision",
+    description="Decides the stored request again on the exact policy text the decision was made with and "
+    "reports `identical`, or each field that differs. With `policy` \"current\" or {\"digest\"}: what-if, i.e. "
+    "which of route, level, remedy, amounts, deadlines would change. The body is optional. Role: auditor.",
+    requestBody={"required": False, "content": {"application/json": {"schema": ReplayOneSchema}}},
+)
+@blp.response(200, ReplayResultSchema)
+@errors(blp, 400, 401, 403, 404, 415, 422, 503)
+def replay_decision(decision_id: str):
+    require("auditor")
+    args = _body(ReplayOneSchema(), optional=True)
+    try:
+        record = services().store.get(decision_id)
+        if record is None:
+            raise Problem("not-found", f"no decision {decision_id}")
+        g.decision_id = record.decision_id
+        return replay_one(record, _stored_policies(), _candidate(args["policy"]))
+    except StoreUnavailable as exc:
+        raise store_unavailable(exc) from None
+
+
+@blp.route("/replays", methods=["POST"])
+@blp.doc(
+    summary="Replay many stored decisions (streamed)",
+    description="All decisions on one complaint (`complaint_id`) or recorded in [`since`, `until`) (either bound "
+    "may be left out). The answer streams as JSON Lines: one result per decision in chain order (as for "
+    "POST /v1/decisions/{id}/replay), then one line with `\"summary\": true` and the counts. If the store fails "
+    "mid-way the last line is `{\"error\": \"store-unavailable\"}`. Role: auditor.",
+    requestBody={"required": True, "content": {"application/json": {"schema": ReplayRangeSchema}}},
+    responses={"200": {"description": "JSON Lines: results, then a summary line",
+                       "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+)
+@errors(blp, 400, 401, 403, 415, 422, 503)
+def replay_range():
+    require("auditor")
+    args = _body(ReplayRangeSchema())
+    candidate = _candidate(args["policy"])
+    store, policies = services().store, _stored_policies()
+    if "complaint_id" in args:
+        records = walk.of_complaint(store, args["complaint_id"])
+    else:
+        records = walk.in_range(store, _utc("since", args.get("since")), _utc("until", args.get("until")))
+    tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
+
+    def lines():
+        try:
+            for result in replay_stream(records, policies, candidate, tally):
+                yield json.dumps(result, ensure_ascii=False) + "\n"
+        except StoreUnavailable as exc:
+            log.warning("decision store unavailable during a replay", extra={"reason": str(exc)})
+            yield json.dumps({"error": "store-unavailable", "after": tally.total}) + "\n"
+            return
+        yield json.dumps(tally.as_dict(), ensure_ascii=False) + "\n"
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson", content_type=NDJSON)
+
+
+# -- verify ---------------------------------------------------------------------------------
+
+
+@blp.route("/audit/verify", methods=["GET"])
+@blp.doc(
+    summary="Verify the decision log's hash chain",
+    description="Recomputes every link (from GENESIS, or from the chain hash recorded at the last retention "
+    "purge) and reports `intact`, or the breaks, the first one naming the exact decision (seq and decision_id) "
+    "where the log was edited, cut or reordered. 200 either way: read `ok`. Role: auditor.",
+)
+@blp.response(200, VerifySchema)
+@errors(blp, 401, 403, 503)
+def verify():
+    require("auditor")
+    try:
+        return verify_log(services().store).as_dict()
+    except StoreUnavailable as exc:
+        raise store_unavailable(exc) from None
+
+
+# -- exports --------------------------------------------------------------------------------
+
+
+@blp.route("/exports/decisions", methods=["GET"])
+@blp.doc(
+    summary="Export decisions (streamed JSON Lines or CSV)",
+    description="Every decision recorded in [`since`, `until`), in chain order, each with its policy digest and "
+    "version, request, decision, fired rules and chain links. Personal data (customer_id, order_id, description) "
+    "is masked (keyed pseudonyms, or redacted without COMPLAINTS_MASKING_KEY) unless `personal_data=include` "
+    "and the key has the role personal_data. A cut connection (unterminated chunked body) means an incomplete "
+    "export. Role: auditor.",
+    responses={"200": {"description": "the export", "content": {
+        "application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}}},
+)
+@blp.arguments(ExportArgsSchema, location="query", as_kwargs=True)
+@errors(blp, 401, 403, 422, 503)
+def export_decisions(since: str, until: str, format: str, personal_data: str):
+    require("auditor")
+    masker = _audit()["masker"]
+    if personal_data == "include":
+        if PERSONAL_DATA_ROLE not in g.roles:
+            raise Problem("forbidden", "personal_data=include needs the role personal_data as well as auditor")
+        masker = masker.unmasked()
+    low, high = _utc("since", since), _utc("until", until)
+    store = services().store
+    try:
+        store.ping()
+    except StoreUnavailable as exc:
+        raise store_unavailable(exc) from None
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    headers = {
+        "Content-Disposition": f'attachment; filename="decisions-{stamp}.{format}"',
+        "X-Personal-Data": masker.mode,
+    }
+    lines = export_lines(walk.in_range(store, low, high), format, masker)
+    return Response(stream_with_context(lines), content_type=MEDIA_TYPES[format], headers=headers)
+
+
+@blp.route("/policies/<string:digest>/text", methods=["GET"])
+@blp.doc(
+    summary="The exact text of a stored policy",
+    description="The policy text (YAML) byte for byte as stored, by the digest every decision cites "
+    "(`policy.digest`). Roles: auditor, policy_admin.",
+    responses={"200": {"description": "the policy text", "content": {"application/yaml": {"schema": {"type": "string"}}}}},
+)
+@errors(blp, 401, 403, 404, 503)
+def policy_text(digest: str):
+    require("auditor", "policy_admin")
+    try:
+        text = services().store.policy_text(digest)
+    except StoreUnavailable as exc:
+        raise store_unavailable(exc) from None
+    if text is None:
+        raise Problem("not-found", f"no stored policy {digest}")
+    return Response(text, content_type="application/yaml; charset=utf-8", headers={"X-Policy-Digest": digest})

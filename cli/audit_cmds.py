@@ -1,0 +1,207 @@
+"""Audit commands: replay, export, export-policy, purge (the store is DATABASE_URL / --database-url).
+
+Times (--since/--until) are ISO dates or date-times; without an offset they
+are Asia/Shanghai (--tz to change). Ranges are by when the decision was
+recorded (created_at): since inclusive, until exclusive.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from cli.admin import _database_option, _store
+from engine.audit import records as walk
+from engine.audit.export import FORMATS, export_lines
+from engine.audit.masking import Masker, MaskingKeyError
+from engine.audit.replays import Tally, candidate_ref, replay_stream
+from engine.audit.retention import (
+    LEGAL_MINIMUM_YEARS,
+    PurgeRefused,
+    check_period,
+    plan,
+    purge,
+    strictest_retention,
+)
+from engine.deciders import decider_for_file
+from engine.replay import PolicyNotStored, StoredPolicies
+from engine.store import StoreUnavailable
+from rules.errors import PolicyError
+from rules.loader import load_policy_file
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def _range_options(func):
+    func = click.option("--tz", default=DEFAULT_TZ, show_default=True, help="Time zone of --since/--until without an offset.")(func)
+    func = click.option("--until", help="Recorded before this time (exclusive), e.g. 2026-04-01.")(func)
+    func = click.option("--since", help="Recorded at or after this time (inclusive), e.g. 2026-03-01.")(func)
+    return func
+
+
+def _bounds(since: str | None, until: str | None, tz: str) -> tuple[str | None, str | None]:
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
+    try:
+        return (walk.utc_text(since, zone) if since else None, walk.utc_text(until, zone) if until else None)
+    except walk.BadTime as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _masker(unmasked: bool) -> Masker:
+    try:
+        masker = Masker.from_env()
+    except MaskingKeyError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    return masker.unmasked() if unmasked else masker
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@click.command()
+@click.argument("decision_id", required=False)
+@click.option("--complaint", "complaint_id", help="Replay every decision on this complaint.")
+@_range_options
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, exists=True),
+              help="What-if: decide on this policy file instead of each decision's own policy.")
+@click.option("--policy-digest", help="What-if: decide on this stored policy (by digest).")
+@click.option("--progress-every", default=500, show_default=True, help="Progress line on stderr every N decisions.")
+@_database_option
+def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_digest, progress_every, database_url):
+    """Replay stored decisions and report `identical` or each difference (JSON Lines on stdout).
+
+    One DECISION_ID, --complaint ID, or a range --since/--until (by recorded time). Each decision is
+    decided again on the exact policy text it was made with; with --policy FILE or --policy-digest D,
+    on that policy instead (what-if: route, level, remedy, amounts, deadlines that would change).
+    Exit 0 when every replay is identical (what-if: when every decision could be decided), else 1.
+    """
+    if sum(bool(x) for x in (decision_id, complaint_id, since or until)) != 1:
+        raise click.UsageError("give exactly one of DECISION_ID, --complaint, or --since/--until")
+    if policy_path and policy_digest:
+        raise click.UsageError("give --policy or --policy-digest, not both")
+    store = _store(database_url)
+    policies = StoredPolicies(store)
+    candidate = None
+    try:
+        if policy_path:
+            candidate = decider_for_file(policy_path)
+        elif policy_digest:
+            candidate = policies.decider(policy_digest)
+    except PolicyError as error:
+        _fail("\n".join([f"{len(error.issues)} problem(s) in the policy:", *(f"  {i}" for i in error.issues)]))
+    except PolicyNotStored as exc:
+        _fail(str(exc))
+    if decision_id:
+        record = store.get(decision_id)
+        if record is None:
+            _fail(f"no decision {decision_id}")
+        records = iter([record])
+    elif complaint_id:
+        records = walk.of_complaint(store, complaint_id)
+    else:
+        low, high = _bounds(since, until, tz)
+        records = walk.in_range(store, low, high)
+    tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
+    try:
+        for result in replay_stream(records, policies, candidate, tally):
+            click.echo(json.dumps(result, ensure_ascii=False))
+            if progress_every and tally.total % progress_every == 0:
+                click.echo(f"... {tally.as_text()}", err=True)
+    except StoreUnavailable as exc:
+        _fail(f"decision store unavailable after {tally.total} decisions: {exc}")
+    click.echo(tally.as_text(), err=True)
+    sys.exit(0 if tally.ok else 1)
+
+
+@click.command("export")
+@_range_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout).")
+@click.option("--unmasked", is_flag=True,
+              help="Personal fields as received (customer_id, order_id, description). Default: masked "
+              "(keyed pseudonyms with COMPLAINTS_MASKING_KEY, else redacted).")
+@_database_option
+def export(since, until, tz, fmt, output, unmasked, database_url):
+    """Export the decisions recorded in [--since, --until) as JSON Lines or CSV, each with its policy digest."""
+    low, high = _bounds(since, until, tz)
+    masker = _masker(unmasked)
+    store = _store(database_url)
+    count = 0
+    try:
+        for line in export_lines(walk.in_range(store, low, high), fmt, masker):
+            output.write(line)
+            count += 1
+    except StoreUnavailable as exc:
+        _fail(f"decision store unavailable: {exc}")
+    if fmt == "csv":
+        count -= 1
+    click.echo(f"{count} decisions exported ({fmt}, personal data: {masker.mode})", err=True)
+
+
+@click.command("export-policy")
+@click.argument("digest")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout).")
+@_database_option
+def export_policy(digest, output, database_url):
+    """Print the exact text of the stored policy DIGEST (as decisions cite it)."""
+    text = _store(database_url).policy_text(digest)
+    if text is None:
+        _fail(f"no stored policy {digest}")
+    output.write(text)
+
+
+@click.command("purge")
+@click.option("--older-than-years", "years", type=int, required=True,
+              help=f"Remove decisions recorded more than N years ago (N >= {LEGAL_MINIMUM_YEARS}, ECL Art. 31, "
+              "and >= every policy's records.retention_years).")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False), envvar="COMPLAINTS_POLICY",
+              help="The policy in force (its records.retention_years also binds).")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_database_option
+def purge_cmd(years, policy_path, dry_run, yes, database_url):
+    """Remove decisions older than the retention period and record the purge (verify still passes)."""
+    store = _store(database_url)
+    try:
+        in_force = [load_policy_file(policy_path)] if policy_path else []
+        policy_years = strictest_retention(store, *in_force)
+        check_period(years, policy_years)
+    except PolicyError as error:
+        _fail("\n".join([f"{len(error.issues)} problem(s) in the policy:", *(f"  {i}" for i in error.issues)]))
+    except PurgeRefused as exc:
+        _fail(f"refused: {exc}", 2)
+    would = plan(store, years)
+    if would.count == 0:
+        click.echo(f"nothing recorded before {would.cut}: nothing to purge")
+        return
+    click.echo(f"{would.count} decisions (seq {would.first_seq}..{would.last_seq}) were recorded before {would.cut}")
+    if dry_run:
+        return
+    if not yes and not click.confirm("remove them for good?", err=True):
+        _fail("nothing removed")
+    try:
+        record = purge(store, years, policy_years=policy_years)
+    except PurgeRefused as exc:
+        _fail(f"refused: {exc}", 2)
+    if record is None:
+        click.echo("nothing to purge")
+        return
+    click.echo(f"purge {record.id}: removed {record.count} decisions, seq {record.first_seq}..{record.last_seq} "
+               f"(cut {record.cut}); verification now starts from chain hash {record.cut_hash}")
+
+
+COMMANDS = (replay, export, export_policy, purge_cmd)
+
+
+def register(cli: click.Group) -> None:
+    for command in COMMANDS:
+        cli.add_command(command)

@@ -1,0 +1,110 @@
+"""Retention purges on SQLite and PostgreSQL: at least 3 years (and the policy's retention_years),
+only the old prefix of the chain goes, the purge is logged, verify passes after it and still finds tampering."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from audit_samples import POLICY, backdate, execute, row
+from click.testing import CliRunner
+
+from cli.main import cli
+from engine.audit.purges import purge_log
+from engine.audit.retention import PurgeRefused, purge, strictest_retention
+from engine.audit.verify import verify_log
+from engine.store import DecisionStore
+from rules.loader import load_policy_text
+
+OLD = "2022-01-{day:02d}T03:00:00.000000+00:00"
+
+
+@pytest.fixture
+def aged(filled) -> DecisionStore:
+    """The first 10 decisions recorded in January 2022, the rest now."""
+    backdate(filled, {seq: OLD.format(day=seq) for seq in range(1, 11)})
+    assert verify_log(filled).ok
+    return filled
+
+
+def test_purge_removes_only_the_old_prefix_and_verify_still_passes(aged):
+    before = verify_log(aged)
+    tenth, eleventh = row(aged, 10), row(aged, 11)
+    record = purge(aged, 3, purged_by="test")
+    assert (record.count, record.first_seq, record.last_seq) == (10, 1, 10)
+    assert record.last_decision_id == tenth.decision_id and record.cut_hash == tenth.chain_hash
+    assert record.cut < dt.datetime.now(dt.UTC).isoformat()
+    assert purge_log(aged) == [record]
+    report = verify_log(aged)
+    assert report.ok, report.as_text()
+    assert (report.count, report.first_seq, report.start_seq) == (before.count - 10, 11, 11)
+    assert report.as_dict()["starts_from"] == {"seq": 11, "prev_hash": tenth.chain_hash, "after": "purge 1"}
+    assert row(aged, 11).decision_id == eleventh.decision_id
+    assert purge(aged, 3) is None  # nothing older is left: no second log entry
+    assert len(purge_log(aged)) == 1
+
+
+def test_tampering_after_a_purge_is_still_found(aged):
+    purge(aged, 3)
+    victim = row(aged, 15)
+    execute(aged, "UPDATE decisions SET policy_version = 'x' WHERE seq = 15")
+    first = verify_log(aged).first_break
+    assert (first.kind, first.seq, first.decision_id) == ("edited", 15, victim.decision_id)
+
+
+def test_deleting_the_first_remaining_decision_after_a_purge_is_found(aged):
+    purge(aged, 3)
+    following = row(aged, 12)
+    execute(aged, "DELETE FROM decisions WHERE seq = 11")
+    first = verify_log(aged).first_break
+    assert (first.kind, first.seq, first.decision_id) == ("missing", 12, following.decision_id)
+
+
+def test_a_purge_log_entry_moved_to_hide_deletions_is_found(aged):
+    purge(aged, 3)
+    execute(aged, "DELETE FROM decisions WHERE seq <= 12")
+    execute(aged, "UPDATE decision_purges SET first_seq = 3, last_seq = 12")
+    report = verify_log(aged)
+    assert not report.ok and report.first_break.kind == "purge-log"
+
+
+def test_purge_refuses_short_periods_and_a_broken_log(aged):
+    with pytest.raises(PurgeRefused, match="at least 3 years"):
+        purge(aged, 2)
+    with pytest.raises(PurgeRefused, match="retention_years"):
+        purge(aged, 4, policy_years=5)
+    execute(aged, "UPDATE decisions SET engine_version = '0' WHERE seq = 20")
+    with pytest.raises(PurgeRefused, match="not intact"):
+        purge(aged, 3)
+    assert purge_log(aged) == [] and row(aged, 1) is not None
+
+
+def test_the_cut_stops_at_the_first_recent_decision(filled):
+    """A decision recorded late (clock skew) inside the old prefix keeps everything after it."""
+    backdate(filled, {1: OLD.format(day=1), 2: OLD.format(day=2), 4: OLD.format(day=4)})
+    record = purge(filled, 3)
+    assert (record.first_seq, record.last_seq) == (1, 2)
+    assert verify_log(filled).ok
+
+
+def test_the_strictest_retention_of_stored_policies_binds(store):
+    longer = load_policy_text(POLICY.read_text(encoding="utf-8").replace("retention_years: 3", "retention_years: 5"))
+    assert strictest_retention(store) == 3
+    store.store_policy(longer)
+    assert strictest_retention(store) == 5
+
+
+def test_cli_purge(aged, store_url):
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["purge", "--older-than-years", "2", "--database-url", store_url])
+    assert refused.exit_code == 2 and "at least 3 years" in refused.output
+    dry = runner.invoke(cli, ["purge", "--older-than-years", "3", "--dry-run", "--database-url", store_url])
+    assert dry.exit_code == 0 and "10 decisions (seq 1..10)" in dry.output
+    assert row(aged, 1) is not None
+    done = runner.invoke(cli, ["purge", "--older-than-years", "3", "--yes", "--database-url", store_url])
+    assert done.exit_code == 0, done.output
+    assert "removed 10 decisions, seq 1..10" in done.output
+    verified = runner.invoke(cli, ["store", "verify", "--database-url", store_url])
+    assert verified.exit_code == 0 and "intact" in verified.output, verified.output
+    again = runner.invoke(cli, ["purge", "--older-than-years", "3", "--yes", "--database-url", store_url])
+    assert again.exit_code == 0 and "nothing to purge" in again.output

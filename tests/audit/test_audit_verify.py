@@ -1,0 +1,143 @@
+"""Tamper evidence on SQLite and PostgreSQL: raw SQL edits, deletions and reorderings are found, and the
+report names the exact decision (seq and decision_id); concurrent writers keep one intact chain."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+from audit_samples import execute, fill, row
+from click.testing import CliRunner
+
+from cli.main import cli
+from engine.audit.verify import verify_log
+from engine.deciders import decider_for_file
+from engine.store import DecisionService, DecisionStore
+
+
+def test_an_untouched_log_is_intact(filled):
+    report = verify_log(filled)
+    assert report.ok and report.first_break is None
+    assert report.count == report.head_seq == report.last_seq > 30
+    assert report.as_dict()["result"] == "intact"
+
+
+def test_an_edited_decision_is_named(filled):
+    victim = row(filled, 7)
+    execute(filled, "UPDATE decisions SET decision = REPLACE(decision, '\"frontline\"', '\"manager\"') || ' ' "
+            "WHERE seq = 7")
+    report = verify_log(filled)
+    assert not report.ok
+    first = report.first_break
+    assert (first.kind, first.seq, first.decision_id) == ("edited", 7, victim.decision_id)
+    assert report.problem_count == 1  # the next link still matches the stored chain_hash
+
+
+def test_an_edited_request_body_is_named(filled):
+    victim = row(filled, 12)
+    execute(filled, "UPDATE decisions SET request_body = REPLACE(request_body, '\"category\"', '\"category\" ') "
+            "WHERE seq = 12")
+    first = verify_log(filled).first_break
+    assert (first.kind, first.seq, first.decision_id) == ("edited", 12, victim.decision_id)
+
+
+def test_a_rewritten_and_rehashed_row_shows_at_the_next_link(filled):
+    """Who rewrites a row and its chain_hash (but not the rest of the chain) breaks the following link."""
+    from engine.store.chain import link_hash
+
+    victim, following = row(filled, 5), row(filled, 6)
+    values = victim._asdict()
+    values["created_at"] = "2020-01-01T00:00:00.000000+00:00"
+    execute(filled, "UPDATE decisions SET created_at = :c, chain_hash = :h WHERE seq = 5",
+            c=values["created_at"], h=link_hash(values))
+    report = verify_log(filled)
+    first = report.first_break
+    assert (first.kind, first.seq, first.decision_id) == ("relinked", 6, following.decision_id)
+    assert "seq 5" in first.detail
+
+
+def test_a_deleted_decision_is_named_by_its_place(filled):
+    after = row(filled, 9)
+    before = row(filled, 7)
+    execute(filled, "DELETE FROM decisions WHERE seq = 8")
+    report = verify_log(filled)
+    first = report.first_break
+    assert (first.kind, first.seq, first.decision_id) == ("missing", 9, after.decision_id)
+    assert "seq 8 missing" in first.detail and before.decision_id in first.detail
+
+
+def test_reordered_decisions_are_named(filled):
+    a, b = row(filled, 3), row(filled, 4)
+    execute(filled, "UPDATE decisions SET seq = -4 WHERE seq = 4")
+    execute(filled, "UPDATE decisions SET seq = 4 WHERE seq = 3")
+    execute(filled, "UPDATE decisions SET seq = 3 WHERE seq = -4")
+    report = verify_log(filled)
+    first = report.first_break
+    assert first.seq == 3 and first.decision_id == b.decision_id  # the decision now in 3rd place
+    assert {(p.seq, p.decision_id) for p in report.problems} >= {(3, b.decision_id), (4, a.decision_id)}
+
+
+def test_deleted_last_decisions_show_at_the_head(filled):
+    last = verify_log(filled).last_seq
+    execute(filled, "DELETE FROM decisions WHERE seq >= :s", s=last - 1)
+    report = verify_log(filled)
+    assert report.first_break.kind == "head" and report.first_break.seq == last
+    assert f"seq {last - 2}" in report.first_break.detail
+
+
+def test_cli_store_verify_names_the_decision(filled, store_url):
+    victim = row(filled, 2)
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["store", "verify", "--database-url", store_url])
+    assert ok.exit_code == 0 and "intact" in ok.output
+    execute(filled, "UPDATE decisions SET fired_rules = '[]' WHERE seq = 2")
+    broken = runner.invoke(cli, ["store", "verify", "--database-url", store_url])
+    assert broken.exit_code == 1
+    assert f"first break: seq 2 (decision {victim.decision_id}): edited" in broken.output
+
+
+def test_threads_writing_at_once_keep_one_chain(service, store):
+    errors: list[BaseException] = []
+
+    def work(t: int) -> None:
+        try:
+            fill(service, 10, seed=1000 + t, reevaluate_every=0)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert not errors, errors[:1]
+    report = verify_log(store)
+    assert report.ok, report.as_text()
+    assert report.count == report.head_seq >= 55
+
+
+def _process_writer(url: str, seed: int, queue) -> None:
+    from audit_samples import POLICY
+
+    store = DecisionStore(url)
+    try:
+        queue.put(len(fill(DecisionService(decider_for_file(POLICY), store), 12, seed=seed, reevaluate_every=3)))
+    except BaseException as exc:  # noqa: BLE001
+        queue.put(repr(exc))
+    finally:
+        store.dispose()
+
+
+def test_processes_writing_at_once_keep_one_chain(store, store_url):
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers = [context.Process(target=_process_writer, args=(store_url, 2000 + p, queue)) for p in range(3)]
+    for w in workers:
+        w.start()
+    results = [queue.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=30)
+    assert all(isinstance(r, int) for r in results), results
+    report = verify_log(store)
+    assert report.ok, report.as_text()
+    assert report.count == sum(results) == report.head_seq

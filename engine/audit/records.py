@@ -9,6 +9,7 @@ microseconds, so comparing text compares instants.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from engine.store.db import DecisionStore, StoredDecision
 from engine.store.tables import decisions
 
 BATCH = 500
+_PLUS_AS_SPACE = re.compile(r"\d \d\d:\d\d\s*$")
 
 
 class BadTime(ValueError):
@@ -27,6 +29,8 @@ def utc_text(value: str | dt.datetime | dt.date, tz: dt.tzinfo = dt.UTC) -> str:
     """An ISO date or date-time (naive means ``tz``) as the store writes times: UTC, microseconds."""
     if isinstance(value, str):
         text = value.strip()
+        if _PLUS_AS_SPACE.search(value):  # "+08:00" in a query string left unencoded arrives as " 08:00"
+            text = value.rstrip()[:-6] + "+" + value.rstrip()[-5:]
         try:
             moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:

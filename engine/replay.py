@@ -83,13 +83,18 @@ def replay(record, policies: StoredPolicies) -> ReplayResult:
     result = ReplayResult(record.decision_id, record.complaint_id, record.policy_digest, identical=False)
     try:
         fresh = redecide(record, policies.decider(record.policy_digest))
-    except (PolicyNotStored, PolicyError, ComplaintError, CalendarError) as exc:
+    except (PolicyNotStored, PolicyError, ComplaintError, CalendarError, json.JSONDecodeError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
         return result
     if canonical_json(fresh) == record.decision:
         result.identical = True
         return result
-    result.differences = [d.as_dict() for d in differences(json.loads(record.decision), fresh)]
+    try:
+        stored = json.loads(record.decision)
+    except json.JSONDecodeError as exc:  # the stored decision was damaged: report it, keep replaying the rest
+        result.error = f"stored decision is not JSON: {exc}"
+        return result
+    result.differences = [d.as_dict() for d in differences(stored, fresh)]
     return result
 
 
@@ -110,7 +115,7 @@ def impact(records: Iterable, candidate: Decider, examples_per_kind: int = 3,
     for record in records:
         try:
             report.add(record.decision_id, what_if(record, candidate))
-        except (ComplaintError, CalendarError):
+        except (ComplaintError, CalendarError, json.JSONDecodeError):  # a stored body no longer JSON: tampered
             report.total += 1
             report.errors += 1
         if progress is not None:

@@ -8,6 +8,7 @@ no personal data.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -75,7 +76,7 @@ def replay_one(record, policies: StoredPolicies, candidate: Decider | None = Non
     }
     try:
         change = what_if(record, candidate)
-    except (ComplaintError, CalendarError, PolicyError) as exc:
+    except (ComplaintError, CalendarError, PolicyError, json.JSONDecodeError) as exc:
         result.update(result="error", kinds=[], differences=[], error=f"{type(exc).__name__}: {exc}")
         return result
     result.update(

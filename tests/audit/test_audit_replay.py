@@ -130,3 +130,16 @@ def test_times_are_read_in_a_zone_and_compared_in_utc():
     assert walk.utc_text("2026-03-01T08:00:00Z") == "2026-03-01T08:00:00.000000+00:00"
     with pytest.raises(walk.BadTime):
         walk.utc_text("last month")
+
+
+def test_a_damaged_row_is_an_error_result_not_a_crash(filled):
+    from audit_samples import execute
+
+    execute(filled, "UPDATE decisions SET request_body = '{broken' WHERE seq = 2")
+    execute(filled, "UPDATE decisions SET decision = '{\"route\": ' WHERE seq = 3")
+    candidate = StoredPolicies(filled).decider(next(walk.every(filled)).policy_digest)
+    replayed = list(replay_stream(walk.every(filled), StoredPolicies(filled)))
+    assert [r["result"] for r in replayed[:4]] == ["identical", "error", "error", "identical"]
+    assert "JSONDecodeError" in replayed[1]["error"] and "not JSON" in replayed[2]["error"]
+    what_if = list(replay_stream(walk.every(filled), StoredPolicies(filled), candidate))
+    assert [r["result"] for r in what_if[:4]] == ["unchanged", "error", "error", "unchanged"]

@@ -91,9 +91,30 @@ class WorkCalendar:
     def within(
         self, event: dt.datetime, moment: dt.datetime, unit: str, amount: int, trace: CountingTrace | None = None
     ) -> bool:
-        """Whether ``moment`` falls within the period running from ``event``."""
-        last_day = self.period_end_date(event.astimezone(self.tz).date(), unit, amount, trace)
-        return moment.astimezone(self.tz).date() <= last_day
+        """Whether ``moment`` falls within the period running from ``event``.
+
+        Only the days up to ``moment`` are looked up: whether a period that is still
+        running would later be extended (a last day in a year the calendar does not
+        list yet) cannot change the answer, so it must not cost a fallback.
+        """
+        start = event.astimezone(self.tz).date()
+        day = moment.astimezone(self.tz).date()
+        if unit == "working_days":
+            counted, probe = 0, start
+            while probe < day:
+                probe += dt.timedelta(days=1)
+                if self.is_working_day(probe, trace):
+                    counted += 1
+                    if counted == amount:
+                        return probe == day
+            return True
+        nominal = start + dt.timedelta(days=amount) if unit == "calendar_days" else _add_years(start, amount)
+        probe = nominal
+        while probe < day:  # past the nominal end: within only while every day since was non-working
+            if self.is_working_day(probe, trace):
+                return False
+            probe += dt.timedelta(days=1)
+        return True
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:

@@ -208,3 +208,33 @@ def test_decision_in_an_unknown_year_with_error_mode_raises(policy, complaint):
                 order={"paid_at": "2027-03-01T10:00:00+08:00", "delivered_at": "2027-03-05T10:00:00+08:00"},
             )
         )
+
+
+@pytest.mark.parametrize("unit", ["calendar_days", "working_days", "years"])
+@pytest.mark.parametrize("amount", [1, 3, 7, 15])
+def test_within_agrees_with_the_period_end_inside_known_years(cal, unit, amount):
+    """within() looks up only the days it needs, but answers as the full period end does."""
+    if unit == "years" and amount > 1:
+        return
+    start = d("2025-01-20")
+    while start < d("2025-12-01"):
+        event = dt.datetime.combine(start, dt.time(15), tzinfo=SHANGHAI)
+        last = cal.period_end_date(start, unit, amount)
+        for offset in range(0, 40 if unit != "years" else 400, 1 if unit != "years" else 13):
+            moment = event + dt.timedelta(days=offset)
+            if moment.year > 2026:
+                break
+            assert cal.within(event, moment, unit, amount) == (moment.date() <= last), (start, offset)
+        start += dt.timedelta(days=11)
+
+
+def test_a_running_three_year_window_costs_no_calendar_fallback(decide):
+    """A 2026 complaint on an order completed in 2025: the window ends in 2028, unlisted, yet it is still running."""
+    decision = decide(
+        received_at="2026-03-10T10:00:00+08:00",
+        order={"paid_at": "2025-05-01T10:00:00+08:00", "completed_at": "2025-05-10T10:00:00+08:00",
+               "delivered_at": "2025-05-08T10:00:00+08:00"},
+    )
+    assert "calendar_fallback" not in decision["flags"]
+    assert decision["warnings"] == []
+    assert decision["route"]["redirect"] is None

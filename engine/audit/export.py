@@ -101,6 +101,12 @@ def _totals(decision: dict, types: tuple[str, ...]) -> str:
     return f"{sum((Decimal(totals[t]) for t in types if t in totals), Decimal('0.00')):.2f}"
 
 
+def _redirect(redirect) -> str:
+    if isinstance(redirect, dict):
+        return f"{redirect.get('rule', '')}: {redirect.get('reason', '')}"
+    return redirect or ""
+
+
 def csv_row(record: StoredDecision, masker: Masker) -> list:
     d = record.decision_dict()
     route, remedy = d.get("route", {}), d.get("remedy", {})
@@ -120,7 +126,7 @@ def csv_row(record: StoredDecision, masker: Masker) -> list:
         record.engine_version,
         route.get("team"),
         route.get("level"),
-        route.get("redirect") or "",
+        _redirect(route.get("redirect")),
         " + ".join(f"{c['type']} {c.get('amount') or ''}".strip() for c in remedy.get("components", [])) or "none",
         _totals(d, ("refund", "return_refund")),
         _totals(d, ("compensation", "punitive_damages")),

@@ -77,7 +77,9 @@ def test_csv_has_one_row_per_decision_with_its_policy(filled):
     assert [r["decision_id"] for r in table] == [r.decision_id for r in records]
     for line, record in zip(table, records, strict=True):
         assert line["policy_digest"] == record.policy_digest and line["chain_hash"] == record.chain_hash
-        assert line["level"] == (record.decision_dict()["route"]["level"] or "")
+        route = record.decision_dict()["route"]
+        assert line["level"] == (route["level"] or "")
+        assert line["redirect"] == (f"{route['redirect']['rule']}: {route['redirect']['reason']}" if route["redirect"] else "")
         assert json.loads(line["request_body"])["complaint_id"] == record.complaint_id
     assert not any(value in text for value in _personal(filled))
 

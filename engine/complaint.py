@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from engine.complaint_fast import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, fast_load
 from rules.vocabulary import (
     CATEGORIES,
     CHANNELS,
@@ -21,8 +22,6 @@ from rules.vocabulary import (
     MERCHANTS,
     TIERS,
 )
-
-MAX_AMOUNT = Decimal("100000000.00")
 
 
 class ComplaintError(ValueError):
@@ -59,7 +58,6 @@ class Amount(fields.Field):
 
 # Periods of years and days are added to these times; near datetime.max that
 # overflows. A policy calendar lists years up to 2200 at most.
-MIN_YEAR, MAX_YEAR = 1970, 2200
 
 
 def _plausible_year(value) -> None:
@@ -170,6 +168,9 @@ def validate_complaint(raw: object, levels: tuple[str, ...]) -> dict:
     """The complaint as typed values, or ``ComplaintError`` naming every bad field."""
     if not isinstance(raw, dict):
         raise ComplaintError({"": ["expected a JSON object describing one complaint"]})
+    loaded = fast_load(raw, levels)  # plainly valid input skips marshmallow; anything else gets its messages
+    if loaded is not None:
+        return loaded
     try:
         return complaint_schema(levels).load(raw)
     except ValidationError as exc:

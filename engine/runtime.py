@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import queue
 import threading
 
 import durable_rules_engine as native
@@ -37,9 +36,12 @@ class NativeRuleset:
             self._handle = native.create_ruleset(name, payload)
         except native.error as exc:
             raise EngineError(f"durable_rules refused ruleset {name}: {exc}") from None
-        self._sessions: queue.LifoQueue[str] = queue.LifoQueue()
+        # Free session ids. list.pop/append are atomic under the GIL, so the common
+        # case takes no lock; the condition is only for waiting when all are busy.
+        self._free: list[str] = []
         self._created = 0
-        self._lock = threading.Lock()
+        self._waiting = 0
+        self._available = threading.Condition()
         self._fact_ids = itertools.count()
 
     def fire(self, fact: dict) -> list[str]:
@@ -47,7 +49,7 @@ class NativeRuleset:
         sid = self._borrow()
         healthy = True
         message = dict(fact, sid=sid, id=f"f{next(self._fact_ids)}")
-        payload = json.dumps(message, ensure_ascii=False)
+        payload = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
         try:
             result = native.assert_fact(self._handle, payload)
             fired: list[str] = []
@@ -81,14 +83,22 @@ class NativeRuleset:
 
     def _borrow(self) -> str:
         try:
-            return self._sessions.get_nowait()
-        except queue.Empty:
+            return self._free.pop()
+        except IndexError:
             pass
-        with self._lock:
+        with self._available:
             if self._created < MAX_SESSIONS:
                 self._created += 1
                 return f"s{self._created}"
-        return self._sessions.get()  # every session busy: wait for one
+            self._waiting += 1  # every session busy: wait for one
+            try:
+                while True:
+                    try:
+                        return self._free.pop()
+                    except IndexError:
+                        self._available.wait(0.05)  # the timeout covers a release between pop and wait
+            finally:
+                self._waiting -= 1
 
     def _release(self, sid: str, healthy: bool) -> None:
         if not healthy:
@@ -97,7 +107,10 @@ class NativeRuleset:
                 native.delete_state(self._handle, sid)
             except native.error:
                 pass
-        self._sessions.put(sid)
+        self._free.append(sid)
+        if self._waiting:
+            with self._available:
+                self._available.notify()
 
 
 def _rule_name(message: str) -> str:

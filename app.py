@@ -15,7 +15,7 @@ import signal
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from api import metrics
@@ -28,6 +28,7 @@ from api.settings import ConfigError, Settings, load_settings
 from engine.complaint import Amount, complaint_schema
 from engine.decide import ENGINE_VERSION
 from engine.policy_registry import PolicyRegistry
+from engine.runtime import native_ruleset_count
 from engine.store import DecisionService, DecisionStore, StoreUnavailable
 
 log = logging.getLogger("complaints.service")
@@ -148,7 +149,27 @@ def _before() -> None:
     g.started = time.perf_counter()
 
 
+_recycle_requested = False
+
+
+def _recycle_if_bloated() -> None:
+    """durable_rules never frees a ruleset: after many distinct policies (reloads, impact
+    candidates) a gunicorn worker exits gracefully and the master starts a fresh one."""
+    global _recycle_requested
+    limit = current_app.extensions["complaints"].settings.max_rulesets
+    if _recycle_requested or native_ruleset_count() <= limit:
+        return
+    _recycle_requested = True
+    if os.environ.get("COMPLAINTS_GUNICORN_WORKER"):
+        log.warning("worker holds %d rulesets (limit %d): recycling it", native_ruleset_count(), limit)
+        os.kill(os.getpid(), signal.SIGTERM)
+    else:
+        log.warning("process holds %d rulesets (limit %d): restart it to return their memory",
+                    native_ruleset_count(), limit)
+
+
 def _after(response):
+    _recycle_if_bloated()
     elapsed = time.perf_counter() - g.get("started", time.perf_counter())
     route = request.url_rule.rule if request.url_rule else "unmatched"
     response.headers["X-Request-ID"] = g.get("request_id", "")

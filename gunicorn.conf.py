@@ -76,6 +76,8 @@ def on_starting(server):
 
 def post_fork(server, worker):
     server.log.info("worker %s forked; it compiles the policy now", worker.pid)
+    # Tells the app it may ask to be recycled (SIGTERM to itself: a graceful exit the master replaces).
+    os.environ["COMPLAINTS_GUNICORN_WORKER"] = "1"
 
 
 def child_exit(server, worker):

@@ -35,6 +35,7 @@ class Settings:
     sqlite_busy_timeout_ms: int = 5000
     db_pool_size: int = 5
     policy_poll_seconds: int = 5  # how often an instance looks for newly published policies
+    max_rulesets: int = 200  # native rulesets a gunicorn worker may hold before it is recycled
 
     @property
     def auth_mode(self) -> str:
@@ -67,6 +68,7 @@ ENV_VARS = {
     "sqlite_busy_timeout_ms": "COMPLAINTS_SQLITE_BUSY_TIMEOUT_MS",
     "db_pool_size": "COMPLAINTS_DB_POOL_SIZE",
     "policy_poll_seconds": "COMPLAINTS_POLICY_POLL_SECONDS",
+    "max_rulesets": "COMPLAINTS_MAX_RULESETS",
 }
 
 

@@ -131,3 +131,8 @@ def native_ruleset(name: str, definition: dict) -> NativeRuleset:
             ruleset = NativeRuleset(name, definition)
             _registry[name] = ruleset
         return ruleset
+
+
+def native_ruleset_count() -> int:
+    """Rulesets registered in this process; each holds native memory until the process ends."""
+    return len(_registry)

@@ -74,3 +74,61 @@ def test_profile_script_runs(capsys):
 
     assert profile_decide.main(["--n", "200"]) == 0
     assert "validation (marshmallow)" in capsys.readouterr().out
+
+
+def test_replay_benchmark_runs(tmp_path, capsys):
+    from bench import replay as replay_bench
+
+    out = tmp_path / "replay.json"
+    db = tmp_path / "replay.db"
+    assert replay_bench.main(["--decisions", "120", "--impact", "60", "--db", str(db), "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["store"]["decisions"] == 120
+    assert report["verify"]["ok"] and report["verify"]["count"] == 120
+    assert report["replay"]["results"] == {"identical": 120, "different": 0, "error": 0}
+    assert report["impact"]["decisions"] == 60 and report["impact"]["errors"] == 0
+    assert "| replay (own policy) |" in capsys.readouterr().out
+    # a second run on the same file reuses it instead of filling again
+    assert replay_bench.main(["--decisions", "120", "--impact", "0", "--db", str(db), "--no-verify"]) == 0
+    assert "reused" in capsys.readouterr().out
+
+
+def test_replay_candidate_raises_the_frontline_refund_limit():
+    from bench.prepare import DEFAULT_POLICY
+    from bench.replay import REFUND_LIMIT_NEW, candidate_text
+
+    assert REFUND_LIMIT_NEW in candidate_text(str(DEFAULT_POLICY))
+
+
+def test_http_benchmark_runs(tmp_path, capsys):
+    from bench import http as http_bench
+
+    out = tmp_path / "http.json"
+    argv = ["--seconds", "1", "--targets", "echo,sqlite", "--corpus", "200", "--split", "60",
+            "--connections", "4", "--open-connections", "4", "--json", str(out)]
+    assert http_bench.main(argv) == 0
+    report = json.loads(out.read_text())
+    for name in ("echo", "sqlite"):
+        for phase in ("saturation", "50%", "80%"):
+            row = report["targets"][name][phase]
+            assert row["ok"] > 0 and set(row["statuses"]) == {"201"}, row
+    sqlite = report["targets"]["sqlite"]
+    # warm-up and closed-loop answers after the deadline are stored too, so at least this many
+    assert sqlite["stored_decisions"] >= sum(sqlite[p]["ok"] for p in ("saturation", "50%", "80%"))
+    assert sqlite["in_process"]["n"] == 10
+    assert "sqlite / echo ceiling" in report["ratios"]
+    assert "| sqlite | saturation |" in capsys.readouterr().out
+
+
+def test_http_profile_summary(tmp_path):
+    from bench.http import summarize_profile
+
+    stacks = tmp_path / "worker-1.txt"
+    stacks.write_text(
+        "run (gunicorn/workers/gthread.py:1);load (marshmallow/schema.py:2) 3\n"
+        "run (gunicorn/workers/gthread.py:1);execute (sqlalchemy/engine/base.py:3) 1\n"
+        "run (gunicorn/workers/gthread.py:1);select (selectors.py:4) 4\n"
+    )
+    summary = summarize_profile([stacks])
+    assert summary["samples"] == 8 and summary["idle_share"] == 0.5
+    assert summary["busy_shares"] == {"validation (marshmallow)": 0.75, "store: SQLAlchemy": 0.25}

@@ -79,13 +79,20 @@ def classify(before: dict, after: dict) -> Change:
         kinds.append("route")
     if touched("route.level"):
         kinds.append("level")
+    component_fields = {p.split(".", 3)[3].split(".")[0] for p in paths
+                        if p.startswith("remedy.components.") and p.count(".") >= 3}
     if [c["type"] for c in before["remedy"]["components"]] != [c["type"] for c in after["remedy"]["components"]]:
         kinds.append("remedy")
-    elif touched("remedy.components"):
-        kinds.append("amount" if any(p.endswith(".amount") for p in paths) else "remedy")
+    else:
+        if component_fields - {"amount", "approved_by", "capped_by"} or touched("remedy.reason", "remedy.rule"):
+            kinds.append("remedy")
+        if "amount" in component_fields:
+            kinds.append("amount")
+    if "approved_by" in component_fields or touched("remedy.approval"):
+        kinds.append("approval")
     if touched("deadlines"):
         kinds.append("deadline")
-    if touched("flags"):
+    if touched("flags", "warnings"):
         kinds.append("flags")
     return Change(
         kinds, details,

@@ -45,8 +45,9 @@ def test_impact_reports_exactly_the_affected_decisions(filled):
     assert changed == expected
     report = impact(filled.decisions_between("2000-01-01"), candidate)
     assert (report.total, report.changed, report.errors) == (N, len(expected), 0)
+    assert report.by_kind["approval"] == len(expected)  # every affected refund changes approver
     assert report.by_kind.get("level", 0) <= len(expected)
-    assert "route" not in report.by_kind and "amount" not in report.by_kind
+    assert set(report.by_kind) <= {"approval", "level", "deadline"}
     assert report.refund_before == report.refund_after  # approvers change, money does not
     for kind, examples in report.examples.items():
         assert {e["decision_id"] for e in examples} <= expected, kind

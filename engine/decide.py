@@ -36,6 +36,9 @@ class Decider:
         self._routing = {rule.info.id: rule for rule in self.policy.routing}
         self._remedies = {rule.info.id: rule for rule in self.policy.remedies}
         self._deadlines = {rule.info.id: rule for rule in self.policy.deadlines}
+        self._position = {
+            rule.info.id: index for index, rule in enumerate((*self.policy.routing, *self.policy.remedies))
+        }
 
     def decide(self, raw: object) -> dict:
         """Validate ``raw`` (raises ``ComplaintError``) and decide it."""
@@ -47,12 +50,13 @@ class Decider:
         fact = route_fact(complaint, policy, self.calendar, trace)
         fired = self._route_engine.fire(fact)
         routing = [self._routing[name] for name in fired if name in self._routing]
-        route = combine(routing, complaint, policy)
+        # Precedence is the policy's order, not the engine's firing order: the first
+        # redirect listed gives the reason, the first remedy rule listed gives the remedy.
+        route = combine(sorted(routing, key=lambda rule: self._position[rule.info.id]), complaint, policy)
         cited = [cite(rule.info, "route", _route_effect(rule.then)) for rule in routing]
 
-        remedy_rule = (
-            None if route.redirect else next((self._remedies[name] for name in fired if name in self._remedies), None)
-        )
+        candidates = [self._remedies[name] for name in fired if name in self._remedies]
+        remedy_rule = None if route.redirect or not candidates else min(candidates, key=lambda rule: self._position[rule.info.id])
         granted = [grant(component, complaint, policy) for component in remedy_rule.components] if remedy_rule else []
         if remedy_rule:
             cited.append(cite(remedy_rule.info, "remedy", _remedy_effect(remedy_rule, granted)))

@@ -6,8 +6,10 @@ import copy
 from pathlib import Path
 
 import pytest
+from store.pg_server import start_postgres  # tests/store: started once per session for every suite
 
 from engine.deciders import decider_for_file
+from engine.store import DecisionService, DecisionStore
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_FILE = ROOT / "policies.yaml"
@@ -121,3 +123,34 @@ class Look:
 @pytest.fixture(scope="session")
 def look():
     return Look
+
+
+# Store fixtures shared by tests/store and tests/audit: each store test runs on SQLite and on a
+# real PostgreSQL server (Debian's binaries; with CI=true it never skips, see tests/store/pg_server.py).
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = start_postgres()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'decisions.db'}"
+    return request.getfixturevalue("postgres").create_database()
+
+
+@pytest.fixture
+def store(store_url):
+    store = DecisionStore(store_url)
+    store.init_schema()
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def service(decider, store) -> DecisionService:
+    return DecisionService(decider, store)

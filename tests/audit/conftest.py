@@ -15,43 +15,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "store"))
 
-from audit_samples import POLICY, fill  # noqa: E402
-from pg_server import start_postgres  # noqa: E402
+from audit_samples import fill  # noqa: E402
 
-from engine.deciders import decider_for_file  # noqa: E402
-from engine.store import DecisionService, DecisionStore  # noqa: E402
+from engine.store import DecisionStore  # noqa: E402
 
-
-@pytest.fixture(scope="session")
-def postgres():
-    server = start_postgres()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'decisions.db'}"
-    return request.getfixturevalue("postgres").create_database()
-
-
-@pytest.fixture
-def store(store_url):
-    store = DecisionStore(store_url)
-    store.init_schema()
-    yield store
-    store.dispose()
-
-
-@pytest.fixture(scope="session")
-def decider():
-    return decider_for_file(POLICY)
-
-
-@pytest.fixture
-def service(decider, store) -> DecisionService:
-    return DecisionService(decider, store)
+# postgres, store_url, store and service come from tests/conftest.py.
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from engine.route import Route, combine, raise_level, raise_team
 from engine.runtime import native_ruleset
 from rules.compiler import CompiledPolicy
 from rules.model import Policy, RemedyRule
+from rules.wording import outcome_words
 
 ENGINE_VERSION = "1.0.0"
 
@@ -53,7 +54,7 @@ class Decider:
         # Precedence is the policy's order, not the engine's firing order: the first
         # redirect listed gives the reason, the first remedy rule listed gives the remedy.
         route = combine(sorted(routing, key=lambda rule: self._position[rule.info.id]), complaint, policy)
-        cited = [cite(rule.info, "route", _route_effect(rule.then)) for rule in routing]
+        cited = [cite(rule.info, "route", outcome_words(rule.then)) for rule in routing]
 
         candidates = [self._remedies[name] for name in fired if name in self._remedies]
         remedy_rule = None if route.redirect or not candidates else min(candidates, key=lambda rule: self._position[rule.info.id])
@@ -114,21 +115,6 @@ def _apply_approval_floor(route: Route, granted: list[Granted], policy: Policy) 
         if part.approver_team and raise_team(route, part.approver_team, policy.approval_floor.id, policy):
             effects.append(f"team set to {part.approver_team}, which approves {part.type}")
     return effects
-
-
-def _route_effect(then) -> str:
-    parts = []
-    if then.redirect:
-        parts.append(f"redirect: {then.redirect}")
-    if then.team:
-        parts.append(f"team {then.team}")
-    if then.min_level:
-        parts.append(f"level at least {then.min_level}")
-    if then.escalate_above:
-        parts.append(f"one level above {then.escalate_above}")
-    if then.flags:
-        parts.append("flags " + ", ".join(then.flags))
-    return "; ".join(parts)
 
 
 def _remedy_effect(rule: RemedyRule, granted: list[Granted]) -> str:

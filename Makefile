@@ -26,6 +26,8 @@ run: setup
 test: setup-test postgres
 	$(BIN)/ruff check .
 	$(BIN)/complaints check policies.yaml
+	$(BIN)/complaints lint policies.yaml
+	$(BIN)/complaints test policies.yaml --tests policies.tests.yaml --require-coverage
 	$(BIN)/python -m pytest -q
 
 lint: setup-test

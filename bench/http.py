@@ -4,7 +4,9 @@
 
 For each target, one gunicorn is started exactly as in production
 (``gunicorn -c gunicorn.conf.py``, gthread workers; ``--workers`` 2 and
-``--threads`` 4 by default, passed as WEB_CONCURRENCY / GUNICORN_THREADS) on
+``--threads`` 4 by default, passed as WEB_CONCURRENCY / GUNICORN_THREADS; worker recycling
+off, GUNICORN_MAX_REQUESTS=0, unless ``--max-requests``: at the echo endpoint's rate the
+production 20,000 would restart workers mid-phase) on
 127.0.0.1 with COMPLAINTS_ENV=development and COMPLAINTS_AUTH=off (loopback only):
 
   echo        bench/echo_app.py: a bare Flask endpoint that echoes the JSON (the ceiling)
@@ -84,7 +86,8 @@ def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
 class Gunicorn:
     """``gunicorn -c gunicorn.conf.py [APP]`` on a free loopback port, as a child process."""
 
-    def __init__(self, app: str | None, workers: int, threads: int, logdir: Path, database_url: str | None = None):
+    def __init__(self, app: str | None, workers: int, threads: int, logdir: Path, database_url: str | None = None,
+                 max_requests: int = 0):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.app = app
@@ -96,6 +99,7 @@ class Gunicorn:
             COMPLAINTS_BIND=f"127.0.0.1:{self.port}",
             WEB_CONCURRENCY=str(workers),
             GUNICORN_THREADS=str(threads),
+            GUNICORN_MAX_REQUESTS=str(max_requests),
             PYTHONPATH=str(ROOT),
         )
         if database_url:
@@ -540,7 +544,7 @@ def profile_workers(server: Gunicorn, seconds: float, outdir: Path) -> list[subp
         procs.append(
             subprocess.Popen(
                 [py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
-                 "--format", "raw", "--output", str(out), "--nonblocking"],
+                 "--format", "raw", "--output", str(out), "--nonblocking", "--idle"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             )
         )
@@ -561,8 +565,9 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
             database_url = f"sqlite:///{workdir / 'bench-http.db'}"
         else:
             pg, database_url = start_postgres(workdir)
-    server = Gunicorn(app, args.workers, args.threads, workdir, database_url)
-    report: dict = {"target": name, "path": path, "workers": args.workers, "threads": args.threads}
+    server = Gunicorn(app, args.workers, args.threads, workdir, database_url, args.max_requests)
+    report: dict = {"target": name, "path": path, "workers": args.workers, "threads": args.threads,
+                    "max_requests": args.max_requests}
     try:
         server.wait_ready(ready, args.workers)
         report["worker_pids"] = server.worker_pids()
@@ -699,6 +704,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated: echo,sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument("--threads", type=int, default=4, help="GUNICORN_THREADS")
+    parser.add_argument("--max-requests", type=int, default=0,
+                        help="GUNICORN_MAX_REQUESTS; 0 (default): no worker recycling during the run")
     parser.add_argument("--connections", type=int, default=16, help="in flight during saturation")
     parser.add_argument("--open-connections", type=int, default=16, help="connections for the constant-rate phases")
     parser.add_argument("--clients", type=int, default=2, help="load-generator processes")

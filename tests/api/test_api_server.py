@@ -134,9 +134,11 @@ def test_sigkill_mid_stream_loses_no_acknowledged_decision(tmp_path):
     threads = [threading.Thread(target=stream, args=(n,)) for n in range(4)]
     for t in threads:
         t.start()
-    assert enough.wait(60), server.log()
-    server.kill()  # mid-stream: requests are in flight
-    stop.set()
+    try:
+        assert enough.wait(60), server.log()
+    finally:
+        server.kill()  # mid-stream: requests are in flight (and never left running if the wait failed)
+        stop.set()
     for t in threads:
         t.join(30)
     assert len(acknowledged) >= 150

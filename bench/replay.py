@@ -1,6 +1,6 @@
 """Replay speed over a large decision store, and the time of an impact preview.
 
-    python -m bench.replay [--decisions 1000000] [--impact 100000] [--db PATH] [--json out.json]
+    python -m bench.replay [--decisions 1000000] [--impact 100000] [--db PATH] [--json out.json] [--profile N]
 
 1. Fill: a fresh SQLite store (engine.store.DecisionStore, the service's own schema) gets
    ``--decisions`` real decisions of the seeded corpus (bench/corpus.py). Fast path: the
@@ -225,6 +225,14 @@ def run(args) -> dict:
             report["verify"] = {"ok": chain.ok, "count": chain.count, "problems": chain.problems[:3],
                                 "seconds": round(time.perf_counter() - t0, 1)}
             print(f"  verify: {report['verify']}", file=sys.stderr)
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+            timed_replay(store, args.profile)
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False), file=sys.stderr)
         report["replay"] = timed_replay(store, args.decisions)
         print(f"  replay: {report['replay']['per_s']:,.0f}/s", file=sys.stderr)
         if args.impact:
@@ -277,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fill-workers", type=int, default=2, help="processes deciding during the fill")
     parser.add_argument("--verify", action=argparse.BooleanOptionalAction, default=True,
                         help="walk the hash chain after filling (timed)")
+    parser.add_argument("--profile", type=int, default=0,
+                        help="first profile this many replays with pyinstrument (printed to stderr)")
     parser.add_argument("--json", help="write the report here")
     args = parser.parse_args(argv)
     report = run(args)

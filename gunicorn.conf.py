@@ -7,7 +7,7 @@ reads this file, checks the configuration and tidies the metrics directory.
 
 Environment (see also api/settings.py): COMPLAINTS_BIND (default
 127.0.0.1:8080; e.g. 0.0.0.0:8080 behind a load balancer), WEB_CONCURRENCY
-(workers, default 2 x CPUs), GUNICORN_THREADS (threads per worker, default 4),
+(workers, default 2 x CPUs), GUNICORN_THREADS (threads per worker, default 2),
 GUNICORN_MAX_REQUESTS (recycle a worker after so many requests, default 20000),
 FORWARDED_ALLOW_IPS, PROMETHEUS_MULTIPROC_DIR (default: a fresh temp dir).
 """
@@ -25,7 +25,7 @@ from api.settings import ConfigError, load_settings
 bind = [part.strip() for part in os.environ.get("COMPLAINTS_BIND", "127.0.0.1:8080").split(",") if part.strip()]
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
 worker_class = "gthread"  # the engine is thread-safe (engine/runtime.py); threads share one compiled policy
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))  # more threads only queue on the store's write lock (BENCHMARKS.md)
 wsgi_app = "app:create_app()"
 preload_app = False  # never compile rulesets in the master
 timeout = 30

@@ -28,6 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from engine.store.chain import GENESIS, link_hash
 from engine.store.keys import ApiKey, check_roles, hash_key, new_key
 from engine.store.tables import api_keys, chain_head, decisions, metadata, policies, publications
+from engine.store.writer_lock import WriterLock
 from rules.canonical import canonical_json
 from rules.model import Policy
 
@@ -91,8 +92,12 @@ class DecisionStore:
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
+        self._writers = WriterLock(None)
         if self.dialect == "sqlite":
             self.engine = self._sqlite_engine(parsed, sqlite_busy_timeout_ms)
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                self._writers = WriterLock(f"{database}-writers.lock")
         elif self.dialect == "postgresql":
             self.engine = create_engine(
                 self.url,
@@ -157,9 +162,12 @@ class DecisionStore:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A write transaction holding the append lock; commits on exit."""
-        with self.engine.connect() as conn:
-            if self.dialect == "sqlite":
-                conn.execution_options(immediate=True)
+        if self.dialect != "sqlite":
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        with self._writers.held(), self.engine.connect() as conn:
+            conn.execution_options(immediate=True)
             with conn.begin():
                 yield conn
 

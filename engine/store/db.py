@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, insert, select, text, update
+from sqlalchemy import bindparam, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -280,7 +280,7 @@ class DecisionStore:
         """The decision already stored for this exact request under this policy, if any."""
         self._ensure_schema()
         with self._guard(), self.engine.connect() as conn:
-            row = conn.execute(_idempotent(complaint_id, request_digest, policy_digest)).first()
+            row = conn.execute(_IDEMPOTENT, _idempotency_key(complaint_id, request_digest, policy_digest)).first()
         return _stored(row) if row else None
 
     def append(
@@ -300,19 +300,13 @@ class DecisionStore:
         try:
             with self._guard():
                 with self._write() as conn:
-                    head = conn.execute(
-                        select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
-                    ).one()
-                    existing = conn.execute(_idempotent(complaint_id, request_digest, policy.digest)).first()
+                    head = conn.execute(_HEAD).one()
+                    key = _idempotency_key(complaint_id, request_digest, policy.digest)
+                    existing = conn.execute(_IDEMPOTENT, key).first()
                     if existing is not None:
                         return _stored(existing), False
                     self._ensure_policy(conn, policy)
-                    previous = conn.execute(
-                        select(decisions.c.decision_id)
-                        .where(decisions.c.complaint_id == complaint_id)
-                        .order_by(decisions.c.seq.desc())
-                        .limit(1)
-                    ).scalar()
+                    previous = conn.execute(_PREVIOUS, {"complaint_id": complaint_id}).scalar()
                     row = {
                         "seq": head.seq + 1,
                         "decision_id": decision_id,
@@ -329,10 +323,8 @@ class DecisionStore:
                         "prev_hash": head.hash,
                     }
                     row["chain_hash"] = link_hash(row)
-                    conn.execute(insert(decisions).values(**row))
-                    conn.execute(
-                        update(chain_head).where(chain_head.c.id == 1).values(seq=row["seq"], hash=row["chain_hash"])
-                    )
+                    conn.execute(_INSERT, row)
+                    conn.execute(_ADVANCE, {"new_seq": row["seq"], "new_hash": row["chain_hash"]})
         except IntegrityError:
             # Another writer stored the same request between our check and our insert.
             existing = self.find(complaint_id, request_digest, policy.digest)
@@ -454,12 +446,26 @@ class DecisionStore:
         return result.rowcount == 1
 
 
-def _idempotent(complaint_id: str, request_digest: str, policy_digest: str):
-    return select(decisions).where(
-        decisions.c.complaint_id == complaint_id,
-        decisions.c.request_digest == request_digest,
-        decisions.c.policy_digest == policy_digest,
-    )
+# The statements of the hot path, built once: building a Core statement per call cost
+# more CPU than executing it (bench/http.py profile).
+_HEAD = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
+_IDEMPOTENT = select(decisions).where(
+    decisions.c.complaint_id == bindparam("complaint_id"),
+    decisions.c.request_digest == bindparam("request_digest"),
+    decisions.c.policy_digest == bindparam("policy_digest"),
+)
+_PREVIOUS = (
+    select(decisions.c.decision_id)
+    .where(decisions.c.complaint_id == bindparam("complaint_id"))
+    .order_by(decisions.c.seq.desc())
+    .limit(1)
+)
+_INSERT = insert(decisions)
+_ADVANCE = update(chain_head).where(chain_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
+def _idempotency_key(complaint_id: str, request_digest: str, policy_digest: str) -> dict:
+    return {"complaint_id": complaint_id, "request_digest": request_digest, "policy_digest": policy_digest}
 
 
 def _stored(row) -> StoredDecision:

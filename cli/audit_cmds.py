@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from cli.admin import _database_option, _store
+from cli.failures import policy_problem_lines
 from engine.audit import records as walk
 from engine.audit.export import FORMATS, export_lines
 from engine.audit.masking import Masker, MaskingKeyError
@@ -97,7 +98,7 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
         elif policy_digest:
             candidate = policies.decider(policy_digest)
     except PolicyError as error:
-        _fail("\n".join([f"{len(error.issues)} problem(s) in the policy:", *(f"  {i}" for i in error.issues)]))
+        _fail("\n".join(policy_problem_lines(error)))
     except PolicyNotStored as exc:
         _fail(str(exc))
     if decision_id:
@@ -176,7 +177,7 @@ def purge_cmd(years, policy_path, dry_run, yes, database_url):
         policy_years = strictest_retention(store, *in_force)
         check_period(years, policy_years)
     except PolicyError as error:
-        _fail("\n".join([f"{len(error.issues)} problem(s) in the policy:", *(f"  {i}" for i in error.issues)]))
+        _fail("\n".join(policy_problem_lines(error)))
     except PurgeRefused as exc:
         _fail(f"refused: {exc}", 2)
     would = plan(store, years)

@@ -15,18 +15,12 @@ from pathlib import Path
 import click
 
 from cli.admin import _database_option, _store
+from cli.failures import fail_policy
 from engine.deciders import decider_for
 from engine.publish import ACKNOWLEDGEABLE, PublishRefused, publish
 from engine.replay import impact as impact_of
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
-
-
-def _fail_policy(error: PolicyError) -> None:
-    click.echo(f"{len(error.issues)} problem(s) in the policy:", err=True)
-    for issue in error.issues:
-        click.echo(f"  {issue}", err=True)
-    sys.exit(1)
 
 
 @click.command("publish")
@@ -41,7 +35,7 @@ def publish_cmd(policy_path: str, acknowledge: tuple[str, ...], published_by: st
     try:
         result = publish(_store(database_url), text, policy_path, published_by, acknowledge)
     except PolicyError as error:
-        _fail_policy(error)
+        fail_policy(error)
     except PublishRefused as refused:
         click.echo(f"not published: {refused}", err=True)
         for finding in refused.findings:
@@ -94,7 +88,7 @@ def impact_cmd(policy_path: str, since: str, until: str | None, examples: int, a
     try:
         candidate = decider_for(load_policy_file(policy_path))
     except PolicyError as error:
-        _fail_policy(error)
+        fail_policy(error)
     store = _store(database_url)
     records = store.decisions_between(_instant(since, "--since"), _instant(until, "--until") if until else None)
 

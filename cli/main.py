@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from cli.failures import fail_policy
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines
 from engine.calendar import CalendarError, WorkCalendar
@@ -35,13 +36,6 @@ def _policy_option(func):
     )(func)
 
 
-def _fail_policy(error: PolicyError) -> None:
-    click.echo(f"{len(error.issues)} problem(s) in the policy:", err=True)
-    for issue in error.issues:
-        click.echo(f"  {issue}", err=True)
-    sys.exit(1)
-
-
 @click.group()
 def cli() -> None:
     """Complaint decision service: policies, decisions, calendar."""
@@ -59,7 +53,7 @@ def check(policy_path: str) -> None:
         policy = load_policy_file(policy_path)
         compile_policy(policy)
     except PolicyError as error:
-        _fail_policy(error)
+        fail_policy(error)
     rules = len(policy.routing) + len(policy.remedies) + len(policy.deadlines)
     click.echo(f"{policy_path}: OK — version {policy.version}, {rules} rules, digest {policy.digest}")
     for line in lint_warning_lines(policy):  # warnings only: the policy is usable, exit stays 0
@@ -81,7 +75,7 @@ def decide(complaint_file, policy_path: str, compact: bool) -> None:
         decider = decider_for_file(policy_path)
         decision = decider.decide(raw)
     except PolicyError as error:
-        _fail_policy(error)
+        fail_policy(error)
     except ComplaintError as error:
         click.echo("the complaint cannot be decided:", err=True)
         for field, messages in sorted(error.errors.items()):
@@ -105,7 +99,7 @@ def _calendar(policy_path: str) -> WorkCalendar:
     try:
         policy = load_policy_file(policy_path)
     except PolicyError as error:
-        _fail_policy(error)
+        fail_policy(error)
     return WorkCalendar(policy.calendar, policy.timezone)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from cli.failures import fail_policy
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from rules.model import Policy
@@ -24,14 +25,7 @@ def _load(path: str) -> Policy:
     try:
         return load_policy_file(path)
     except PolicyError as error:
-        _fail(error, "the policy")
-
-
-def _fail(error: PolicyError, what: str) -> None:
-    click.echo(f"{len(error.issues)} problem(s) in {what}:", err=True)
-    for issue in error.issues:
-        click.echo(f"  {issue}", err=True)
-    sys.exit(1)
+        fail_policy(error, "the policy")
 
 
 def lint_warning_lines(policy: Policy) -> list[str]:
@@ -90,7 +84,7 @@ def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_co
     try:
         tests = load_tests_file(tests_path, policy)
     except PolicyError as error:
-        _fail(error, "the tests file")
+        fail_policy(error, "the tests file")
     run = run_tests(policy, tests, tests_path)
     if as_json:
         click.echo(json.dumps(run_as_dict(run), ensure_ascii=False, indent=2))

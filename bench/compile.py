@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import re
 import statistics
 import sys
@@ -29,7 +28,7 @@ import time
 from pathlib import Path
 
 from bench.corpus import generate
-from bench.prepare import DEFAULT_POLICY, current_rss_mb, machine, peak_rss_mb
+from bench.prepare import DEFAULT_POLICY, current_rss_mb, emit, machine, peak_rss_mb
 from engine.decide import Decider
 from engine.deciders import decider_for
 from rules.compiler import compile_policy
@@ -200,11 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the report here")
     args = parser.parse_args(argv)
     report = run(args.policy, args.reloads, args.repeat, args.every)
-    print(table(report))
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(report, out, indent=1, ensure_ascii=False)
-    return 0
+    return emit(report, table, args.json)
 
 
 if __name__ == "__main__":

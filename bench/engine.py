@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import multiprocessing as mp
 import os
 import sys
@@ -44,6 +43,7 @@ from bench.prepare import (
     DEFAULT_POLICY,
     Prepared,
     current_rss_mb,
+    emit,
     engine_rules,
     load_decider,
     machine,
@@ -284,11 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run(
         args.n, args.seed, args.policy, not args.skip_parallel, args.only or list(IMPLEMENTATIONS), args.workers
     )
-    print(table(report))
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(report, out, indent=1, ensure_ascii=False)
-    return 0
+    return emit(report, table, args.json)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ import uuid
 from pathlib import Path
 
 from bench.corpus import DEFAULT_SEED, generate
-from bench.prepare import machine, percentiles
+from bench.prepare import emit, machine, percentiles
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("echo", "sqlite", "postgresql")
@@ -719,11 +719,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown targets {sorted(unknown)}; expected {', '.join(TARGETS)}")
     report = run(args)
-    print(table(report))
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(report, out, indent=1, ensure_ascii=False)
-    return 0
+    return emit(report, table, args.json)
 
 
 if __name__ == "__main__":

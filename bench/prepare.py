@@ -9,6 +9,7 @@ same fact nested for zen.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
@@ -113,3 +114,12 @@ def percentiles(samples_ns: list[int]) -> dict:
         return ordered[min(n - 1, int(q * n))] / 1e6
 
     return {"p50_ms": at(0.50), "p99_ms": at(0.99), "p999_ms": at(0.999), "max_ms": ordered[-1] / 1e6}
+
+
+def emit(report: dict, table, json_path: str | None) -> int:
+    """Print a benchmark's table and, when asked, write its report as JSON; the exit status."""
+    print(table(report))
+    if json_path:
+        with open(json_path, "w") as out:
+            json.dump(report, out, indent=1, ensure_ascii=False)
+    return 0

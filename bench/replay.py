@@ -37,7 +37,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from bench.corpus import DEFAULT_SEED, iter_complaints
-from bench.prepare import DEFAULT_POLICY, current_rss_mb, machine, peak_rss_mb
+from bench.prepare import DEFAULT_POLICY, current_rss_mb, emit, machine, peak_rss_mb
 
 FILL_BATCH = 5000
 REFUND_LIMIT_OLD = "refund:           {label: 退款, limits: {frontline: 200.00,"
@@ -290,11 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the report here")
     args = parser.parse_args(argv)
     report = run(args)
-    print(table(report))
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(report, out, indent=1, ensure_ascii=False)
-    return 0
+    return emit(report, table, args.json)
 
 
 if __name__ == "__main__":

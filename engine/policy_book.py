@@ -26,8 +26,9 @@ class PolicyBook:
             raise ValueError("a policy book needs at least one policy version")
         unique = {d.policy.digest: d for d in deciders}
         # Same effective date: the one announced later supersedes.
-        self.versions = sorted(unique.values(),
-                               key=lambda d: (d.policy.effective_from, d.policy.announced_at, d.policy.digest))
+        self.versions = sorted(
+            unique.values(), key=lambda d: (d.policy.effective_from, d.policy.announced_at, d.policy.digest)
+        )
         self._starts = [d.policy.effective_from for d in self.versions]
         self._by_digest = unique
 
@@ -42,9 +43,14 @@ class PolicyBook:
         index = bisect.bisect_right(self._starts, moment) - 1
         if index < 0:
             first = self.versions[0].policy
-            raise NoPolicyInForce({"received_at": [
-                f"{moment.isoformat()} is before the first policy version in force "
-                f"({first.version}, effective {first.effective_from.isoformat()})"]})
+            raise NoPolicyInForce(
+                {
+                    "received_at": [
+                        f"{moment.isoformat()} is before the first policy version in force "
+                        f"({first.version}, effective {first.effective_from.isoformat()})"
+                    ]
+                }
+            )
         return self.versions[index]
 
     def decider_for(self, raw: object) -> Decider:
@@ -55,12 +61,6 @@ class PolicyBook:
         """
         moment = _received_at(raw)
         return self.latest if moment is None else self.in_force_at(moment)
-
-    def decide(self, raw: object) -> dict:
-        return self.decider_for(raw).decide(raw)
-
-    def with_version(self, decider: Decider) -> PolicyBook:
-        return PolicyBook([*self.versions, decider])
 
 
 def _received_at(raw: object) -> dt.datetime | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -98,18 +98,12 @@ def replay(record, policies: StoredPolicies) -> ReplayResult:
     return result
 
 
-def replay_many(records: Iterable, policies: StoredPolicies) -> Iterator[ReplayResult]:
-    for record in records:
-        yield replay(record, policies)
-
-
 def what_if(record, candidate: Decider) -> Change:
     """How one stored decision would come out under ``candidate``."""
     return classify(json.loads(record.decision), redecide(record, candidate))
 
 
-def impact(records: Iterable, candidate: Decider, examples_per_kind: int = 3,
-           progress=None) -> ImpactReport:
+def impact(records: Iterable, candidate: Decider, examples_per_kind: int = 3, progress=None) -> ImpactReport:
     """Replay ``records`` under ``candidate`` and aggregate what would change."""
     report = ImpactReport(examples_per_kind=examples_per_kind)
     for record in records:

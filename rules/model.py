@@ -176,9 +176,6 @@ class Policy:
     def level_rank(self, level: str) -> int:
         return self.levels.index(level)
 
-    def rule_info(self, rule_id: str) -> RuleInfo:
-        return self.rules_by_id[rule_id]
-
     @cached_property
     def rules_by_id(self) -> dict[str, RuleInfo]:
         table = {rule.info.id: rule.info for rule in (*self.routing, *self.remedies, *self.deadlines)}

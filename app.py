@@ -26,10 +26,11 @@ from api.problems import Problem, handle_http_exception, handle_problem, handle_
 from api.schemas import BatchRequestSchema
 from api.settings import ConfigError, Settings, load_settings
 from engine.complaint import Amount, complaint_schema
-from engine.decide import ENGINE_VERSION
-from engine.policy_registry import PolicyRegistry
+from engine.decider import ENGINE_VERSION
 from engine.runtime import native_ruleset_count
-from engine.store import DecisionService, DecisionStore, StoreUnavailable
+from lifecycle.decision_service import DecisionService
+from lifecycle.reloader import PolicyRegistry
+from store import DecisionStore, StoreUnavailable
 
 log = logging.getLogger("complaints.service")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -80,9 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from api.decisions import blp as decisions_blp
     from api.ops import blp as ops_blp
-    from api.policies import blp as policies_blp
-    from api.policies import register_schemas
-    from api.policy import blp as policy_blp
+    from api.policy_in_force import blp as policy_blp
+    from api.policy_versions import blp as policies_blp
+    from api.policy_versions import register_schemas
 
     register_schemas(api.spec)
     for blueprint in (decisions_blp, policy_blp, policies_blp, ops_blp):

@@ -22,13 +22,13 @@ from api.body import read_json
 from api.context import current_decider, services
 from api.openapi import errors
 from api.problems import Problem
-from engine.audit import records as walk
-from engine.audit.export import FORMATS, MEDIA_TYPES, export_lines
-from engine.audit.masking import Masker
-from engine.audit.replays import Tally, candidate_ref, replay_one, replay_stream
-from engine.audit.verify import verify_log
-from engine.replay import PolicyNotStored, StoredPolicies
-from engine.store import StoreUnavailable
+from audit import records as walk
+from audit.export import FORMATS, MEDIA_TYPES, export_lines
+from audit.masking import Masker
+from audit.replay import PolicyNotStored, StoredPolicies
+from audit.runs import Tally, candidate_ref, replay_one, replay_stream
+from audit.verify import verify_log
+from store import StoreUnavailable
 
 blp = Blueprint("audit", __name__, url_prefix="/v1", description="Audit: replay, verify, export")
 log = logging.getLogger("complaints.service")

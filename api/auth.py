@@ -9,7 +9,7 @@ from flask import g, request
 
 from api.context import services
 from api.problems import Problem
-from engine.store import ROLES, StoreUnavailable
+from store import ROLES, StoreUnavailable
 
 REALM = 'Bearer realm="complaint-decisions"'
 

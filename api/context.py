@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from flask import current_app
 
 from api.settings import Settings
-from engine.decide import Decider
-from engine.policy_book import NoPolicyInForce
-from engine.policy_registry import PolicyRegistry
-from engine.store import DecisionService, DecisionStore
+from engine.decider import Decider
+from lifecycle.decision_service import DecisionService
+from lifecycle.reloader import PolicyRegistry
+from lifecycle.versions import NoPolicyInForce
+from store import DecisionStore
 
 
 @dataclass

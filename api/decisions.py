@@ -15,9 +15,10 @@ from api.context import services
 from api.openapi import errors
 from api.problems import Problem, errors_list, problem_document
 from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordSchema, PageArgsSchema
-from engine.calendar import CalendarError
 from engine.complaint import ComplaintError
-from engine.store import Outcome, StoredDecision, StoreUnavailable
+from lifecycle.decision_service import Outcome
+from rules.calendar import CalendarError
+from store import StoredDecision, StoreUnavailable
 
 blp = Blueprint("decisions", __name__, url_prefix="/v1", description="Decide complaints and read stored decisions")
 log = logging.getLogger("complaints.service")

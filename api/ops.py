@@ -13,7 +13,7 @@ from api.docs import render_docs
 from api.openapi import errors
 from api.problems import Problem
 from api.schemas import HealthSchema, ReadySchema
-from engine.store import StoreUnavailable
+from store import StoreUnavailable
 
 log = logging.getLogger("complaints.service")
 blp = Blueprint("ops", __name__, description="Health, readiness and metrics (no API key needed)")

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from bench.corpus import generate
 from bench.prepare import DEFAULT_POLICY, current_rss_mb, emit, machine, peak_rss_mb
-from engine.decide import Decider
-from engine.deciders import decider_for
+from engine.compiled import decider_for
+from engine.decider import Decider
 from rules.compiler import compile_policy
 from rules.loader import load_policy_text
 

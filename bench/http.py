@@ -162,7 +162,7 @@ class Gunicorn:
 def start_postgres(root: Path):
     """A throwaway PostgreSQL server (tests/store/pg_server.py), with fsync on; returns (server, url)."""
     sys.path.insert(0, str(ROOT))
-    from tests.store.pg_server import PostgresServer, pg_bin
+    from devtools.postgres_server import PostgresServer, pg_bin
 
     class DurablePostgres(PostgresServer):
         def start(self) -> None:
@@ -431,8 +431,9 @@ def in_process_split(database_url: str, bodies: list[str], n: int) -> dict:
 
     from bench.prepare import load_decider
     from engine.complaint import validate_complaint
-    from engine.decide import ENGINE_VERSION
-    from engine.store import DecisionStore, fired_rules, request_digest
+    from engine.decider import ENGINE_VERSION
+    from lifecycle.decision_service import fired_rules, request_digest
+    from store import DecisionStore
 
     decider = load_decider()
     store = DecisionStore(database_url)
@@ -612,7 +613,7 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
 
 
 def _stored_count(database_url: str) -> int:
-    from engine.store import DecisionStore
+    from store import DecisionStore
 
     store = DecisionStore(database_url)
     try:

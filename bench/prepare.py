@@ -19,13 +19,13 @@ from typing import NamedTuple
 
 from bench.outcome import Outcome
 from bench.zen_graph import zen_input
-from engine.calendar import CountingTrace
+from engine.compiled import decider_for_file
 from engine.complaint import validate_complaint
-from engine.decide import Decider, _apply_approval_floor
-from engine.deciders import decider_for_file
+from engine.decider import Decider, _apply_approval_floor
 from engine.facts import route_fact
 from engine.remedy import grant
 from engine.route import combine
+from rules.calendar import CountingTrace
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY = ROOT / "policies.yaml"

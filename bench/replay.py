@@ -55,8 +55,8 @@ def _init_worker(policy_path: str) -> None:
 
 def _decide_chunk(chunk: list[dict]) -> list[tuple]:
     """As DecisionService.submit: (complaint_id, body text, request digest, decision JSON, fired rules JSON)."""
-    from engine.store import fired_rules, request_digest
-    from rules.canonical import canonical_json
+    from canonical import canonical_json
+    from lifecycle.decision_service import fired_rules, request_digest
 
     out = []
     for complaint in chunk:
@@ -76,10 +76,10 @@ def _chunks(n: int, seed: int, size: int):
 
 def fill(store, policy, n: int, seed: int, workers: int, policy_path: str) -> dict:
     """Append ``n`` real decisions in chain order with bulk inserts; returns timings."""
-    from engine.decide import ENGINE_VERSION
-    from engine.store.chain import link_hash
-    from engine.store.db import utc_now
-    from engine.store.tables import chain_head, decisions
+    from engine.decider import ENGINE_VERSION
+    from store.chain import link_hash
+    from store.db import utc_now
+    from store.tables import chain_head, decisions
 
     store.init_schema()
     store.store_policy(policy)
@@ -131,7 +131,7 @@ def fill(store, policy, n: int, seed: int, workers: int, policy_path: str) -> di
 
 
 def timed_replay(store, limit: int | None) -> dict:
-    from engine.replay import StoredPolicies, replay
+    from audit.replay import StoredPolicies, replay
 
     policies = StoredPolicies(store)
     records = store.all_decisions()
@@ -172,8 +172,8 @@ def candidate_text(policy_path: str) -> str:
 
 
 def timed_impact(store, policy_path: str, limit: int) -> dict:
-    from engine.deciders import decider_for_text
-    from engine.replay import impact
+    from audit.replay import impact
+    from engine.compiled import decider_for_text
 
     t0 = time.perf_counter()
     candidate = decider_for_text(candidate_text(policy_path), "candidate.yaml")
@@ -197,7 +197,7 @@ def timed_impact(store, policy_path: str, limit: int) -> dict:
 
 def run(args) -> dict:
     from bench.prepare import load_decider
-    from engine.store import DecisionStore
+    from store import DecisionStore
 
     report: dict = {"machine": machine(), "command": "python -m bench.replay " + " ".join(sys.argv[1:])}
     tmp = None

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from api.settings import DEFAULT_DATABASE_URL
-from engine.store import ROLES, DecisionStore, StoreUnavailable
+from store import ROLES, DecisionStore, StoreUnavailable
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -87,7 +87,7 @@ def store_init(database_url: str) -> None:
 @_database_option
 def store_verify(database_url: str) -> None:
     """Recompute the hash chain over every stored decision; exit 1 naming the first broken decision."""
-    from engine.audit.verify import verify_log  # after purges it starts from the recorded cut, not GENESIS
+    from audit.verify import verify_log  # after purges it starts from the recorded cut, not GENESIS
 
     report = verify_log(_store(database_url))
     click.echo(report.as_text())

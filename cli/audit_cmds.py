@@ -13,13 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from cli.admin import _database_option, _store
-from cli.failures import policy_problem_lines
-from engine.audit import records as walk
-from engine.audit.export import FORMATS, export_lines
-from engine.audit.masking import Masker, MaskingKeyError
-from engine.audit.replays import Tally, candidate_ref, replay_stream
-from engine.audit.retention import (
+from audit import records as walk
+from audit.export import FORMATS, export_lines
+from audit.masking import Masker, MaskingKeyError
+from audit.replay import PolicyNotStored, StoredPolicies
+from audit.retention import (
     LEGAL_MINIMUM_YEARS,
     PurgeRefused,
     check_period,
@@ -27,11 +25,13 @@ from engine.audit.retention import (
     purge,
     strictest_retention,
 )
-from engine.deciders import decider_for_file
-from engine.replay import PolicyNotStored, StoredPolicies
-from engine.store import StoreUnavailable
+from audit.runs import Tally, candidate_ref, replay_stream
+from cli.admin import _database_option, _store
+from cli.failures import policy_problem_lines
+from engine.compiled import decider_for_file
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
+from store import StoreUnavailable
 
 DEFAULT_TZ = "Asia/Shanghai"
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
+from audit.replay import impact as impact_of
 from cli.admin import _database_option, _store
 from cli.failures import fail_policy
-from engine.deciders import decider_for
-from engine.publish import ACKNOWLEDGEABLE, PublishRefused, publish
-from engine.replay import impact as impact_of
+from engine.compiled import decider_for
+from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, publish
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 

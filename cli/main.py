@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
+from canonical import canonical_json
 from cli.failures import fail_policy
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines
-from engine.calendar import CalendarError, WorkCalendar
+from engine.compiled import decider_for_file
 from engine.complaint import ComplaintError
-from engine.deciders import decider_for_file
-from rules.canonical import canonical_json
+from rules.calendar import CalendarError, WorkCalendar
 from rules.compiler import compile_policy
 from rules.errors import PolicyError
 from rules.loader import load_policy_file

@@ -77,7 +77,7 @@ def lint(policy_path: str, as_json: bool) -> None:
 @click.option("--require-coverage", is_flag=True, help="Also exit 1 when a rule is exercised by no test.")
 def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_coverage: bool) -> None:
     """Run the policy tests of POLICY: pass/fail per test and the rules no test exercises."""
-    from rules.policy_tests import default_tests_path, load_tests_file, report_lines, run_as_dict, run_tests
+    from lifecycle.policy_tests import default_tests_path, load_tests_file, report_lines, run_as_dict, run_tests
 
     policy = _load(policy_path)
     tests_path = tests_path or str(default_tests_path(policy_path))

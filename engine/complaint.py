@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from engine.complaint_fast import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, fast_load
+from engine.fast_path import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, fast_load
 from rules.vocabulary import (
     CATEGORIES,
     CHANNELS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine.calendar import CountingTrace, WorkCalendar
 from engine.facts import lookup
+from rules.calendar import CountingTrace, WorkCalendar
 from rules.model import DeadlineRule, Policy
 
 COUNTING = {

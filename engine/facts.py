@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from engine.calendar import CountingTrace, WorkCalendar
+from rules.calendar import CountingTrace, WorkCalendar
 from rules.compiler import DEADLINE_FACT, ROUTE_FACT
 from rules.model import Policy
 from rules.vocabulary import INPUT_FLAGS, REMEDY_TYPES

@@ -21,7 +21,7 @@ import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 
-from engine.calendar import CalendarError, WorkCalendar
+from rules.calendar import CalendarError, WorkCalendar
 from rules.conditions import Condition, Test
 from rules.model import Policy
 from rules.vocabulary import INPUT_FLAGS, REMEDY_TYPES, FieldKind, decision_fields, fact_fields

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
-from rules.canonical import canonical_json, sha256_hex
+from canonical import canonical_json, sha256_hex
 from rules.conditions import Condition, parse_condition
 from rules.errors import PolicyError, PolicyIssue
 from rules.model import (

@@ -6,10 +6,11 @@ import copy
 from pathlib import Path
 
 import pytest
-from store.pg_server import start_postgres  # tests/store: started once per session for every suite
 
-from engine.deciders import decider_for_file
-from engine.store import DecisionService, DecisionStore
+from devtools.postgres_server import start_postgres  # tests/store: started once per session for every suite
+from engine.compiled import decider_for_file
+from lifecycle.decision_service import DecisionService
+from store import DecisionStore
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_FILE = ROOT / "policies.yaml"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from api_samples import POLICY
 
 from app import create_app
-from engine.deciders import decider_for_file
-from engine.store import DecisionStore
+from engine.compiled import decider_for_file
+from store import DecisionStore
+from tests.helpers.api_samples import POLICY
 
 
 @pytest.fixture(scope="session")

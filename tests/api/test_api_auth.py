@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from api_samples import POLICY, bearer, make_complaint, post_json
 from click.testing import CliRunner
 
 from api.settings import ConfigError
 from cli.main import cli
-from engine.store import DecisionStore
-from engine.store.tables import api_keys
+from store import DecisionStore
+from store.tables import api_keys
+from tests.helpers.api_samples import POLICY, bearer, make_complaint, post_json
 
 
 def test_missing_and_invalid_keys_are_401(keyed):

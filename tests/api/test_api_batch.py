@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from api_samples import make_complaint, post_json
-
-from rules.canonical import canonical_json
+from canonical import canonical_json
+from tests.helpers.api_samples import make_complaint, post_json
 
 
 def test_mixed_batch(client, store, decider):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from api_samples import make_complaint, post_json
-
-from rules.canonical import canonical_json, sha256_hex
+from canonical import canonical_json, sha256_hex
+from tests.helpers.api_samples import make_complaint, post_json
 
 
 def test_create_returns_the_engines_decision_with_201_and_location(client, decider, store):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from api_samples import POLICY, make_complaint, post_json
+
+from tests.helpers.api_samples import POLICY, make_complaint, post_json
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from api_samples import make_complaint, post_json
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.helpers.api_samples import make_complaint, post_json
 
 
 def samples(client) -> dict:

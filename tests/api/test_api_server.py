@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from api_samples import make_complaint
 from prometheus_client.parser import text_string_to_metric_families
-from server_process import REPO, Server
 
-from engine.store import DecisionStore
-from rules.canonical import canonical_json
+from canonical import canonical_json
+from store import DecisionStore
+from tests.helpers.api_samples import make_complaint
+from tests.helpers.server_process import REPO, Server
 
 
 def create_key(db_url: str, role: str, workdir) -> str:

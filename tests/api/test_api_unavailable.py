@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from api_samples import make_complaint, post_json
-from test_api_ops import samples, value
+from tests.api.test_api_ops import samples, value
+from tests.helpers.api_samples import make_complaint, post_json
 
 
 def _locked(db_path: str) -> sqlite3.Connection:

@@ -8,16 +8,10 @@ stored through engine.store.DecisionService.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "store"))
-
-from audit_samples import fill  # noqa: E402
-
-from engine.store import DecisionStore  # noqa: E402
+from store import DecisionStore
+from tests.helpers.audit_samples import fill
 
 # postgres, store_url, store and service come from tests/conftest.py.
 

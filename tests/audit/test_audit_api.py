@@ -8,12 +8,12 @@ import io
 import json
 
 import pytest
-from audit_samples import POLICY, execute, row
 
 from app import create_app
+from audit.masking import MASKING_KEY_ENV
 from bench.corpus import iter_complaints
-from engine.audit.masking import MASKING_KEY_ENV
-from engine.store import DecisionStore
+from store import DecisionStore
+from tests.helpers.audit_samples import POLICY, execute, row
 
 KEY = "api-masking-key-0123456789"
 RANGE = {"since": "2000-01-01", "until": "2100-01-01"}
@@ -215,7 +215,7 @@ def test_openapi_documents_the_audit_endpoints(keyed):
 
 
 def test_a_short_masking_key_refuses_to_start(tmp_path, monkeypatch):
-    from engine.audit.masking import MaskingKeyError
+    from audit.masking import MaskingKeyError
 
     monkeypatch.setenv(MASKING_KEY_ENV, "short")
     with pytest.raises(MaskingKeyError):

@@ -8,16 +8,16 @@ import io
 import json
 
 import pytest
-from audit_samples import POLICY
 from click.testing import CliRunner
 
+from audit import records as walk
+from audit.export import CSV_COLUMNS, export_lines, import_rows, read_jsonl, verify_rows
+from audit.masking import MASKING_KEY_ENV, Masker
+from audit.replay import StoredPolicies
+from audit.runs import Tally, replay_stream
 from cli.main import cli
-from engine.audit import records as walk
-from engine.audit.export import CSV_COLUMNS, export_lines, import_rows, read_jsonl, verify_rows
-from engine.audit.masking import MASKING_KEY_ENV, Masker
-from engine.audit.replays import Tally, replay_stream
-from engine.replay import StoredPolicies
-from engine.store import DecisionStore
+from store import DecisionStore
+from tests.helpers.audit_samples import POLICY
 
 KEY = "export-masking-key-0123456789"
 
@@ -136,7 +136,7 @@ def test_cli_export_replay_and_policy(filled, store_url, tmp_path, monkeypatch):
 
 
 def test_cli_replay_exits_1_on_a_difference(filled, store_url):
-    from audit_samples import execute
+    from tests.helpers.audit_samples import execute
 
     execute(filled, "UPDATE decisions SET decision = REPLACE(decision, '\"channel\":\"', '\"channel\":\"x') WHERE seq = 1")
     result = CliRunner().invoke(cli, ["replay", "--since", "2000-01-01", "--database-url", store_url])

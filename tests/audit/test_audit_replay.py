@@ -8,15 +8,16 @@ import json
 from decimal import Decimal
 
 import pytest
-from audit_samples import POLICY, fill
 
-from engine.audit import records as walk
-from engine.audit.masking import Masker
-from engine.audit.replays import Tally, replay_stream
-from engine.deciders import decider_for
-from engine.replay import StoredPolicies, replay
-from engine.store import DecisionService, DecisionStore
+from audit import records as walk
+from audit.masking import Masker
+from audit.replay import StoredPolicies, replay
+from audit.runs import Tally, replay_stream
+from engine.compiled import decider_for
+from lifecycle.decision_service import DecisionService
 from rules.loader import load_policy_text
+from store import DecisionStore
+from tests.helpers.audit_samples import POLICY, fill
 
 KEY = "test-masking-key-0123456789"
 
@@ -133,7 +134,7 @@ def test_times_are_read_in_a_zone_and_compared_in_utc():
 
 
 def test_a_damaged_row_is_an_error_result_not_a_crash(filled):
-    from audit_samples import execute
+    from tests.helpers.audit_samples import execute
 
     execute(filled, "UPDATE decisions SET request_body = '{broken' WHERE seq = 2")
     execute(filled, "UPDATE decisions SET decision = '{\"route\": ' WHERE seq = 3")

@@ -6,15 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from audit_samples import POLICY, backdate, execute, row
 from click.testing import CliRunner
 
+from audit.purges import purge_log
+from audit.retention import PurgeRefused, purge, strictest_retention
+from audit.verify import verify_log
 from cli.main import cli
-from engine.audit.purges import purge_log
-from engine.audit.retention import PurgeRefused, purge, strictest_retention
-from engine.audit.verify import verify_log
-from engine.store import DecisionStore
 from rules.loader import load_policy_text
+from store import DecisionStore
+from tests.helpers.audit_samples import POLICY, backdate, execute, row
 
 OLD = "2022-01-{day:02d}T03:00:00.000000+00:00"
 

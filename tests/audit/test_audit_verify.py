@@ -6,13 +6,14 @@ from __future__ import annotations
 import multiprocessing
 import threading
 
-from audit_samples import execute, fill, row
 from click.testing import CliRunner
 
+from audit.verify import verify_log
 from cli.main import cli
-from engine.audit.verify import verify_log
-from engine.deciders import decider_for_file
-from engine.store import DecisionService, DecisionStore
+from engine.compiled import decider_for_file
+from lifecycle.decision_service import DecisionService
+from store import DecisionStore
+from tests.helpers.audit_samples import execute, fill, row
 
 
 def test_an_untouched_log_is_intact(filled):
@@ -43,7 +44,7 @@ def test_an_edited_request_body_is_named(filled):
 
 def test_a_rewritten_and_rehashed_row_shows_at_the_next_link(filled):
     """Who rewrites a row and its chain_hash (but not the rest of the chain) breaks the following link."""
-    from engine.store.chain import link_hash
+    from store.chain import link_hash
 
     victim, following = row(filled, 5), row(filled, 6)
     values = victim._asdict()
@@ -117,7 +118,7 @@ def test_threads_writing_at_once_keep_one_chain(service, store):
 
 
 def _process_writer(url: str, seed: int, queue) -> None:
-    from audit_samples import POLICY
+    from tests.helpers.audit_samples import POLICY
 
     store = DecisionStore(url)
     try:

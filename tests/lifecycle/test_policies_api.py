@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from lifecycle_samples import DEFAULT_TEXT, refund_complaint, variant
 
 from app import create_app
+from tests.helpers.lifecycle_samples import DEFAULT_TEXT, refund_complaint, variant
 
 RAISED = variant("2026.2", frontline_refund="300.00", announced="2026-06-01T09:00:00+08:00",
                  effective="2026-06-15T00:00:00+08:00")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import requests
-from lifecycle_samples import variant
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-from server_process import Server  # noqa: E402
+from tests.helpers.lifecycle_samples import variant
+from tests.helpers.server_process import Server
 
 
 def test_worker_recycles_after_too_many_rulesets(tmp_path):

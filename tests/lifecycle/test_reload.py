@@ -6,9 +6,9 @@ import os
 import threading
 
 import pytest
-from lifecycle_samples import DEFAULT_TEXT, refund_complaint, variant
 
 from app import create_app
+from tests.helpers.lifecycle_samples import DEFAULT_TEXT, refund_complaint, variant
 
 
 @pytest.fixture

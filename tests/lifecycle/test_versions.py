@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from lifecycle_samples import DEFAULT_TEXT, body, refund_complaint, variant
 
+from audit.replay import StoredPolicies, replay
 from engine.complaint import ComplaintError
-from engine.policy_registry import PolicyRegistry
-from engine.publish import PublishRefused, publish
-from engine.replay import StoredPolicies, replay
-from engine.store import DecisionService, DecisionStore
+from lifecycle.decision_service import DecisionService
+from lifecycle.publish import PublishRefused, publish
+from lifecycle.reloader import PolicyRegistry
 from rules.errors import PolicyError
+from store import DecisionStore
+from tests.helpers.lifecycle_samples import DEFAULT_TEXT, body, refund_complaint, variant
 
 RAISED = dict(frontline_refund="300.00", announced="2026-06-01T09:00:00+08:00", effective="2026-06-15T00:00:00+08:00")
 

@@ -7,14 +7,14 @@ import threading
 
 import pytest
 from sqlalchemy import delete, update
-from store_samples import make_complaint
 
+from canonical import canonical_json
+from engine.compiled import decider_for_text
 from engine.complaint import ComplaintError
-from engine.deciders import decider_for_text
-from engine.store import DecisionService, request_digest
-from engine.store.chain import GENESIS
-from engine.store.tables import decisions
-from rules.canonical import canonical_json
+from lifecycle.decision_service import DecisionService, request_digest
+from store.chain import GENESIS
+from store.tables import decisions
+from tests.helpers.store_samples import make_complaint
 
 
 def submit(service, body: dict, text: str | None = None):
@@ -165,7 +165,7 @@ def test_api_keys(store):
 
 
 def test_schema_init_is_idempotent(store_url):
-    from engine.store import DecisionStore
+    from store import DecisionStore
 
     for _ in range(2):
         again = DecisionStore(store_url)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
-from store_samples import make_complaint
 
-from engine.store import DecisionStore
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))  # the API tests' server helper
-from server_process import Server  # noqa: E402
+from store import DecisionStore
+from tests.helpers.server_process import Server
+from tests.helpers.store_samples import make_complaint
 
 
 def test_two_instances_share_one_postgres(postgres, tmp_path, decider):

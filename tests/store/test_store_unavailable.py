@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from pg_server import start_postgres
-from store_samples import POLICY, make_complaint
 
 from app import create_app
-from engine.store import DecisionService, DecisionStore, StoreUnavailable
+from devtools.postgres_server import start_postgres
+from lifecycle.decision_service import DecisionService
+from store import DecisionStore, StoreUnavailable
+from tests.helpers.store_samples import POLICY, make_complaint
 
 
 @pytest.fixture(scope="module")

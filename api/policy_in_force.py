@@ -1,0 +1,45 @@
+"""/v1/policy: the policy in force."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from api.auth import require
+from api.context import services
+from api.openapi import errors
+from api.schemas import PolicyOutSchema
+from engine.decider import ENGINE_VERSION
+
+blp = Blueprint("policy", __name__, url_prefix="/v1", description="The policy in force")
+
+
+@blp.route("/policy", methods=["GET"])
+@blp.doc(
+    summary="The policy in force",
+    description="Version, digest, announcement and effective dates, and every rule with its plain description "
+    "and legal basis. Roles: decider, auditor, policy_admin.",
+)
+@blp.response(200, PolicyOutSchema)
+@errors(blp, 401, 403)
+def get_policy():
+    require("decider", "auditor", "policy_admin")
+    policy = services().decider.policy
+    rules = [_rule(r.info, "routing") for r in policy.routing]
+    rules += [_rule(r.info, "remedy") for r in policy.remedies]
+    rules += [_rule(r.info, "deadline") for r in policy.deadlines]
+    rules.append(_rule(policy.approval_floor, "approval"))
+    return {
+        "name": policy.name,
+        "version": policy.version,
+        "digest": policy.digest,
+        "announced_at": policy.announced_at.isoformat(),
+        "effective_from": policy.effective_from.isoformat(),
+        "major": policy.major,
+        "timezone": policy.timezone,
+        "engine_version": ENGINE_VERSION,
+        "rules": rules,
+    }
+
+
+def _rule(info, kind: str) -> dict:
+    return {"id": info.id, "kind": kind, "description": info.description, "basis": info.basis, "line": info.line}

@@ -1,0 +1,85 @@
+"""Walks over the decision log in batches by ``seq``: one decision, a complaint, a time range.
+
+Time ranges are by ``created_at`` (when the store recorded the decision, UTC):
+it is what retention counts from and it grows with ``seq``. ``since`` is
+inclusive, ``until`` exclusive. Stored times are ISO 8601 UTC text with
+microseconds, so comparing text compares instants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from store.db import DecisionStore, StoredDecision
+from store.tables import decisions
+
+BATCH = 500
+_PLUS_AS_SPACE = re.compile(r"\d \d\d:\d\d\s*$")
+
+
+class BadTime(ValueError):
+    """A --since/--until value that is not an ISO date or date-time."""
+
+
+def utc_text(value: str | dt.datetime | dt.date, tz: dt.tzinfo = dt.UTC) -> str:
+    """An ISO date or date-time (naive means ``tz``) as the store writes times: UTC, microseconds."""
+    if isinstance(value, str):
+        text = value.strip()
+        if _PLUS_AS_SPACE.search(value):  # "+08:00" in a query string left unencoded arrives as " 08:00"
+            text = value.rstrip()[:-6] + "+" + value.rstrip()[-5:]
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadTime(f"expected an ISO date or date-time like 2026-03-01 or 2026-03-01T00:00:00+08:00, got {value!r}") from None
+    elif isinstance(value, dt.datetime):
+        moment = value
+    else:
+        moment = dt.datetime.combine(value, dt.time())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def stored(row) -> StoredDecision:
+    return StoredDecision(**{name: getattr(row, name) for name in StoredDecision.__dataclass_fields__})
+
+
+def _batches(store: DecisionStore, *conditions, batch: int = BATCH) -> Iterator[StoredDecision]:
+    store._ensure_schema()
+    last = 0
+    while True:
+        with store._guard(), store.engine.connect() as conn:
+            rows = conn.execute(
+                select(decisions).where(decisions.c.seq > last, *conditions).order_by(decisions.c.seq).limit(batch)
+            ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield stored(row)
+        last = rows[-1].seq
+        if len(rows) < batch:
+            return
+
+
+def in_range(store: DecisionStore, since: str | None = None, until: str | None = None, *,
+             batch: int = BATCH) -> Iterator[StoredDecision]:
+    """Decisions recorded in [since, until) (UTC text from ``utc_text``), in chain order."""
+    conditions = []
+    if since:
+        conditions.append(decisions.c.created_at >= since)
+    if until:
+        conditions.append(decisions.c.created_at < until)
+    return _batches(store, *conditions, batch=batch)
+
+
+def of_complaint(store: DecisionStore, complaint_id: str, *, batch: int = BATCH) -> Iterator[StoredDecision]:
+    """Every decision on one complaint, oldest first."""
+    return _batches(store, decisions.c.complaint_id == complaint_id, batch=batch)
+
+
+def every(store: DecisionStore, *, batch: int = BATCH) -> Iterator[StoredDecision]:
+    return _batches(store, batch=batch)

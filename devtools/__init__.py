@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks (not shipped): a throwaway PostgreSQL server."""

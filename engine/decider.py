@@ -1,0 +1,175 @@
+"""One complaint in, one complete, explained decision out.
+
+A decision is a pure function of (complaint, policy, calendar): nothing here
+reads the clock, a random source or state left by an earlier decision, so a
+replay on the same policy text gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.complaint import validate_complaint
+from engine.deadlines import schedule
+from engine.explain import cite, summary
+from engine.facts import deadline_fact, route_fact
+from engine.remedy import Granted, grant
+from engine.route import Route, combine, raise_level, raise_team
+from engine.runtime import native_ruleset
+from rules.calendar import CountingTrace, WorkCalendar
+from rules.compiler import CompiledPolicy
+from rules.model import Policy, RemedyRule
+from rules.wording import outcome_words
+
+ENGINE_VERSION = "1.0.0"
+
+
+class Decider:
+    """Decides complaints under one compiled policy; safe to share between threads."""
+
+    def __init__(self, compiled: CompiledPolicy):
+        self.compiled = compiled
+        self.policy: Policy = compiled.policy
+        self.calendar = WorkCalendar(self.policy.calendar, self.policy.timezone)
+        route_name, deadline_name = compiled.names
+        self._route_engine = native_ruleset(route_name, compiled.route_ruleset)
+        self._deadline_engine = native_ruleset(deadline_name, compiled.deadline_ruleset)
+        self._routing = {rule.info.id: rule for rule in self.policy.routing}
+        self._remedies = {rule.info.id: rule for rule in self.policy.remedies}
+        self._deadlines = {rule.info.id: rule for rule in self.policy.deadlines}
+        self._position = {
+            rule.info.id: index for index, rule in enumerate((*self.policy.routing, *self.policy.remedies))
+        }
+
+    def decide(self, raw: object) -> dict:
+        """Validate ``raw`` (raises ``ComplaintError``) and decide it."""
+        return self.decide_valid(validate_complaint(raw, self.policy.levels))
+
+    def decide_valid(self, complaint: dict) -> dict:
+        policy = self.policy
+        trace = CountingTrace()
+        fact = route_fact(complaint, policy, self.calendar, trace)
+        fired = self._route_engine.fire(fact)
+        routing = [self._routing[name] for name in fired if name in self._routing]
+        # Precedence is the policy's order, not the engine's firing order: the first
+        # redirect listed gives the reason, the first remedy rule listed gives the remedy.
+        route = combine(sorted(routing, key=lambda rule: self._position[rule.info.id]), complaint, policy)
+        cited = [cite(rule.info, "route", outcome_words(rule.then)) for rule in routing]
+
+        candidates = [self._remedies[name] for name in fired if name in self._remedies]
+        remedy_rule = None if route.redirect or not candidates else min(candidates, key=lambda rule: self._position[rule.info.id])
+        granted = [grant(component, complaint, policy) for component in remedy_rule.components] if remedy_rule else []
+        if remedy_rule:
+            cited.append(cite(remedy_rule.info, "remedy", _remedy_effect(remedy_rule, granted)))
+        floor_effects = _apply_approval_floor(route, granted, policy)
+        if floor_effects:
+            cited.append(cite(policy.approval_floor, "route", "; ".join(floor_effects)))
+
+        team = None if route.redirect else route.team
+        goods_return = any(part.goods_return for part in granted)
+        stage2 = deadline_fact(fact, team, route.level, {p.type for p in granted}, goods_return, route.flags)
+        deadline_rules = [self._deadlines[name] for name in self._deadline_engine.fire(stage2)]
+        deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace)
+        for deadline in deadlines:
+            info = policy.rules_by_id[deadline["rule"]]
+            effect = f"{deadline['kind']} due {deadline['due_at'] or 'after ' + _waiting(deadline)}"
+            cited.append(cite(info, "deadline", effect))
+            cited.extend(
+                cite(policy.rules_by_id[c["rule"]], "deadline", f"{deadline['kind']} also cited")
+                for c in deadline["cited"]
+            )
+
+        flags = list(route.flags)
+        warnings = []
+        if trace.fallback_years:
+            flags.append("calendar_fallback")
+            years = ", ".join(str(y) for y in sorted(trace.fallback_years))
+            warnings.append(
+                f"the policy calendar does not list {years}; counted Monday to Friday as working days "
+                "(calendar.outside_known_years: weekends_only)"
+            )
+        route_out = _route_out(route, policy)
+        remedy_out = _remedy_out(remedy_rule, granted, route, policy)
+        text_zh, text_en = summary(policy, route_out, remedy_out, deadlines)
+        return {
+            "complaint_id": complaint["complaint_id"],
+            "received_at": complaint["received_at"].isoformat(),
+            "category": complaint["category"],
+            "channel": complaint["channel"],
+            "policy": {"version": policy.version, "digest": policy.digest},
+            "engine_version": ENGINE_VERSION,
+            "route": route_out,
+            "remedy": remedy_out,
+            "deadlines": deadlines,
+            "flags": flags,
+            "warnings": warnings,
+            "explanation": {"rules": cited, "summary": text_zh, "summary_en": text_en},
+        }
+
+
+def _apply_approval_floor(route: Route, granted: list[Granted], policy: Policy) -> list[str]:
+    effects = []
+    for part in granted:
+        if part.approver_level and raise_level(route, part.approver_level, policy.approval_floor.id, policy):
+            effects.append(f"level raised to {part.approver_level} to approve {part.type} {part.amount}")
+        if part.approver_team and raise_team(route, part.approver_team, policy.approval_floor.id, policy):
+            effects.append(f"team set to {part.approver_team}, which approves {part.type}")
+    return effects
+
+
+def _remedy_effect(rule: RemedyRule, granted: list[Granted]) -> str:
+    if not granted:
+        return f"no remedy: {rule.reason}"
+    return " + ".join(p.type + (f" {p.amount:.2f}" if p.amount is not None else "") for p in granted)
+
+
+def _waiting(deadline: dict) -> str:
+    waiting = deadline["waiting_for"] or {}
+    return waiting.get("event") or waiting.get("deadline") or "an event"
+
+
+def _route_out(route: Route, policy: Policy) -> dict:
+    if route.redirect:
+        return {
+            "redirect": {"reason": route.redirect, "rule": route.redirect_rule},
+            "team": None,
+            "team_label": None,
+            "level": None,
+            "level_label": None,
+            "escalated_from": None,
+            "decided_by": {"team": None, "level": None},
+        }
+    return {
+        "redirect": None,
+        "team": route.team,
+        "team_label": policy.team_labels[route.team],
+        "level": route.level,
+        "level_label": policy.level_labels[route.level],
+        "escalated_from": route.escalated_from,
+        "decided_by": {
+            "team": route.team_rule or policy.first_responder.id,
+            "level": route.level_rule or policy.first_responder.id,
+        },
+    }
+
+
+def _remedy_out(rule: RemedyRule | None, granted: list[Granted], route: Route, policy: Policy) -> dict:
+    totals: dict[str, Decimal] = {}
+    for part in granted:
+        if part.amount is not None:
+            totals[part.type] = totals.get(part.type, Decimal("0")) + part.amount
+    levels = [p.approver_level for p in granted if p.approver_level]
+    approval_level = max(levels, key=policy.level_rank) if levels else None
+    if route.redirect:
+        reason = route.redirect
+    elif rule is None:
+        reason = "no remedy rule of the policy covers this complaint; the agent proposes one"
+    else:
+        reason = rule.reason
+    return {
+        "rule": rule.info.id if rule and not route.redirect else None,
+        "components": [part.as_dict(policy) for part in granted],
+        "reason": None if granted else reason,
+        "approval": {"level": approval_level, "teams": sorted({p.approver_team for p in granted if p.approver_team})},
+        "totals": {kind: f"{amount:.2f}" for kind, amount in sorted(totals.items())},
+    }

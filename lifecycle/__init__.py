@@ -1,0 +1,1 @@
+"""Policy versions across time: which version is in force, reloading, publishing, policy tests, decide-and-record."""

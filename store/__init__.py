@@ -1,0 +1,15 @@
+"""The decision store: every decision with its exact input, policy and a hash chain."""
+
+from store.db import DEFAULT_URL, ChainReport, DecisionStore, StoredDecision, StoreUnavailable, normalize_url
+from store.keys import ROLES, ApiKey
+
+__all__ = [
+    "DEFAULT_URL",
+    "ROLES",
+    "ApiKey",
+    "ChainReport",
+    "DecisionStore",
+    "StoreUnavailable",
+    "StoredDecision",
+    "normalize_url",
+]

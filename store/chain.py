@@ -1,0 +1,36 @@
+"""The tamper-evident hash chain over stored decisions.
+
+Each row's ``chain_hash`` is sha256 over ``prev_hash`` and the canonical JSON of
+the row's content (everything but ``chain_hash`` itself), so changing, removing
+or reordering any stored decision breaks every later link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from canonical import canonical_json
+
+GENESIS = "0" * 64
+
+# The columns a link covers, in a fixed list: adding a column later means a new chain format.
+CHAINED_COLUMNS = (
+    "seq",
+    "decision_id",
+    "complaint_id",
+    "request_body",
+    "request_digest",
+    "decision",
+    "fired_rules",
+    "policy_digest",
+    "policy_version",
+    "engine_version",
+    "created_at",
+    "previous_decision_id",
+    "prev_hash",
+)
+
+
+def link_hash(row: dict) -> str:
+    content = canonical_json({name: row[name] for name in CHAINED_COLUMNS})
+    return hashlib.sha256(f"{row['prev_hash']}\n{content}".encode()).hexdigest()

@@ -1,0 +1,487 @@
+"""The decision store: one interface over SQLite (default) and PostgreSQL.
+
+Appends are serialized so that the hash chain has exactly one head:
+SQLite takes the write lock up front (``BEGIN IMMEDIATE``), PostgreSQL locks
+the single ``chain_head`` row (``SELECT ... FOR UPDATE``). Inside that lock the
+idempotency key (complaint_id, request_digest, policy_digest) is checked again,
+and the unique constraint on it is the last line of defence, so two identical
+requests at once give one decision. A method returns only after COMMIT.
+
+Any failure to reach or write the database surfaces as ``StoreUnavailable``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import bindparam, create_engine, event, func, insert, select, text, update
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from canonical import canonical_json
+from rules.model import Policy
+from store.chain import GENESIS, link_hash
+from store.keys import ApiKey, check_roles, hash_key, new_key
+from store.tables import api_keys, chain_head, decisions, metadata, policies, publications
+from store.writer_lock import WriterLock
+
+DEFAULT_URL = "sqlite:///var/complaints.db"
+_SCHEMA_LOCK_KEY = 7_261_354_001  # pg_advisory_xact_lock key for schema creation
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached or written right now; retry later."""
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    seq: int
+    decision_id: str
+    complaint_id: str
+    request_body: str
+    request_digest: str
+    decision: str  # canonical JSON
+    fired_rules: str  # canonical JSON list
+    policy_digest: str
+    policy_version: str
+    engine_version: str
+    created_at: str
+    previous_decision_id: str | None
+    prev_hash: str
+    chain_hash: str
+
+    def decision_dict(self) -> dict:
+        return json.loads(self.decision)
+
+    def fired_rule_ids(self) -> list[str]:
+        return json.loads(self.fired_rules)
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    count: int
+    head_seq: int
+    problems: list[str]
+
+
+def normalize_url(url: str) -> str:
+    """Accept the usual ``postgres://`` / ``postgresql://`` spellings; we drive psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+class DecisionStore:
+    def __init__(self, url: str = DEFAULT_URL, *, sqlite_busy_timeout_ms: int = 5000, pool_size: int = 5):
+        self.url = normalize_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        self._writers = WriterLock(None)
+        if self.dialect == "sqlite":
+            self.engine = self._sqlite_engine(parsed, sqlite_busy_timeout_ms)
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                self._writers = WriterLock(f"{database}-writers.lock")
+        elif self.dialect == "postgresql":
+            self.engine = create_engine(
+                self.url,
+                pool_pre_ping=True,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_timeout=5,
+                hide_parameters=True,  # error messages must never carry request bodies (personal data)
+                connect_args={"connect_timeout": 3, "application_name": "complaint-decisions"},
+            )
+        else:
+            raise ValueError(f"unsupported database {self.dialect!r}: expected sqlite or postgresql")
+        self._schema_ready = False
+        self._schema_lock = threading.Lock()
+        self._known_policies: set[str] = set()
+
+    @staticmethod
+    def _sqlite_engine(parsed, busy_timeout_ms: int) -> Engine:
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                pass  # connecting will fail and say so (StoreUnavailable), like any unreachable database
+        engine = create_engine(
+            parsed,
+            hide_parameters=True,  # error messages must never carry request bodies (personal data)
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA synchronous=FULL")  # a COMMIT is on disk before we answer 201
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+
+        return engine
+
+    # -- plumbing --------------------------------------------------------
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except IntegrityError:
+            raise
+        except (OperationalError, InterfaceError, PoolTimeout) as exc:
+            raise StoreUnavailable(_reason(exc)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreUnavailable(_reason(exc)) from exc
+            raise
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction holding the append lock; commits on exit."""
+        if self.dialect != "sqlite":
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        with self._writers.held(), self.engine.connect() as conn:
+            conn.execution_options(immediate=True)
+            with conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def init_schema(self) -> None:
+        """Create missing tables and the chain head; safe from many processes at once."""
+        with self._guard(), self._write() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            metadata.create_all(conn, checkfirst=True)
+            if conn.execute(select(chain_head.c.id).where(chain_head.c.id == 1)).first() is None:
+                conn.execute(insert(chain_head).values(id=1, seq=0, hash=GENESIS))
+        self._schema_ready = True
+
+    def _ensure_schema(self) -> None:
+        if not self._schema_ready:
+            with self._schema_lock:
+                if not self._schema_ready:
+                    self.init_schema()
+
+    def ping(self) -> None:
+        """Raise ``StoreUnavailable`` unless the database answers and the schema is in place."""
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            conn.execute(select(chain_head.c.seq).where(chain_head.c.id == 1)).one()
+
+    # -- policies --------------------------------------------------------
+
+    def store_policy(self, policy: Policy) -> None:
+        self._ensure_schema()
+        with self._guard(), self._write() as conn:
+            self._ensure_policy(conn, policy)
+        self._known_policies.add(policy.digest)
+
+    def _ensure_policy(self, conn: Connection, policy: Policy) -> None:
+        if policy.digest in self._known_policies:
+            return
+        found = conn.execute(select(policies.c.digest).where(policies.c.digest == policy.digest)).first()
+        if found is None:
+            conn.execute(
+                insert(policies).values(
+                    digest=policy.digest,
+                    version=policy.version,
+                    text=policy.text,
+                    announced_at=policy.announced_at.isoformat(),
+                    effective_from=policy.effective_from.isoformat(),
+                    stored_at=utc_now(),
+                )
+            )
+
+    def policy_text(self, digest: str) -> str | None:
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            return conn.execute(select(policies.c.text).where(policies.c.digest == digest)).scalar()
+
+    def publish_policy(self, policy: Policy, published_by: str, acknowledged: list[str]) -> bool:
+        """Store ``policy`` and publish it; False if that exact policy was published before."""
+        self._ensure_schema()
+        with self._guard(), self._write() as conn:
+            self._ensure_policy(conn, policy)
+            found = conn.execute(select(publications.c.id).where(publications.c.digest == policy.digest)).first()
+            if found is not None:
+                return False
+            conn.execute(
+                insert(publications).values(
+                    digest=policy.digest,
+                    published_at=utc_now(),
+                    published_by=published_by,
+                    acknowledged=canonical_json(sorted(acknowledged)),
+                )
+            )
+        self._known_policies.add(policy.digest)
+        return True
+
+    def published_after(self, last_id: int) -> list[dict]:
+        """Publications newer than ``last_id``, oldest first, with their policy text."""
+        self._ensure_schema()
+        query = (
+            select(publications.c.id, publications.c.digest, publications.c.published_at,
+                   publications.c.published_by, policies.c.version, policies.c.text,
+                   policies.c.effective_from, policies.c.announced_at)
+            .join(policies, policies.c.digest == publications.c.digest)
+            .where(publications.c.id > last_id)
+            .order_by(publications.c.id)
+        )
+        with self._guard(), self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def decisions_between(self, since: str, until: str | None = None, batch: int = 500) -> Iterator[StoredDecision]:
+        """Stored decisions created in [since, until), in chain order, fetched in batches."""
+        self._ensure_schema()
+        last = 0
+        while True:
+            query = select(decisions).where(decisions.c.seq > last, decisions.c.created_at >= since)
+            if until is not None:
+                query = query.where(decisions.c.created_at < until)
+            with self._guard(), self.engine.connect() as conn:
+                rows = conn.execute(query.order_by(decisions.c.seq).limit(batch)).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _stored(row)
+            last = rows[-1].seq
+
+    # -- decisions -------------------------------------------------------
+
+    def find(self, complaint_id: str, request_digest: str, policy_digest: str) -> StoredDecision | None:
+        """The decision already stored for this exact request under this policy, if any."""
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            row = conn.execute(_IDEMPOTENT, _idempotency_key(complaint_id, request_digest, policy_digest)).first()
+        return _stored(row) if row else None
+
+    def append(
+        self,
+        *,
+        decision_id: str,
+        policy: Policy,
+        complaint_id: str,
+        request_body: str,
+        request_digest: str,
+        decision: dict,
+        fired_rules: list[str],
+        engine_version: str,
+    ) -> tuple[StoredDecision, bool]:
+        """Store a new decision and return (it, True), or (the one already stored, False)."""
+        self._ensure_schema()
+        try:
+            with self._guard():
+                with self._write() as conn:
+                    head = conn.execute(_HEAD).one()
+                    key = _idempotency_key(complaint_id, request_digest, policy.digest)
+                    existing = conn.execute(_IDEMPOTENT, key).first()
+                    if existing is not None:
+                        return _stored(existing), False
+                    self._ensure_policy(conn, policy)
+                    previous = conn.execute(_PREVIOUS, {"complaint_id": complaint_id}).scalar()
+                    row = {
+                        "seq": head.seq + 1,
+                        "decision_id": decision_id,
+                        "complaint_id": complaint_id,
+                        "request_body": request_body,
+                        "request_digest": request_digest,
+                        "decision": canonical_json(decision),
+                        "fired_rules": canonical_json(fired_rules),
+                        "policy_digest": policy.digest,
+                        "policy_version": policy.version,
+                        "engine_version": engine_version,
+                        "created_at": utc_now(),
+                        "previous_decision_id": previous,
+                        "prev_hash": head.hash,
+                    }
+                    row["chain_hash"] = link_hash(row)
+                    conn.execute(_INSERT, row)
+                    conn.execute(_ADVANCE, {"new_seq": row["seq"], "new_hash": row["chain_hash"]})
+        except IntegrityError:
+            # Another writer stored the same request between our check and our insert.
+            existing = self.find(complaint_id, request_digest, policy.digest)
+            if existing is None:
+                raise
+            return existing, False
+        self._known_policies.add(policy.digest)
+        return StoredDecision(**row), True
+
+    def get(self, decision_id: str) -> StoredDecision | None:
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            row = conn.execute(select(decisions).where(decisions.c.decision_id == decision_id)).first()
+        return _stored(row) if row else None
+
+    def for_complaint(self, complaint_id: str, *, limit: int, offset: int = 0) -> tuple[list[StoredDecision], int]:
+        """Decisions on one complaint, newest first, and how many there are in all."""
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            total = conn.execute(
+                select(func.count()).select_from(decisions).where(decisions.c.complaint_id == complaint_id)
+            ).scalar_one()
+            rows = conn.execute(
+                select(decisions)
+                .where(decisions.c.complaint_id == complaint_id)
+                .order_by(decisions.c.seq.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return [_stored(row) for row in rows], total
+
+    def count(self) -> int:
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(decisions)).scalar_one()
+
+    def all_decisions(self, batch: int = 500) -> Iterator[StoredDecision]:
+        """Every stored decision in chain order."""
+        self._ensure_schema()
+        last = 0
+        while True:
+            with self._guard(), self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(decisions).where(decisions.c.seq > last).order_by(decisions.c.seq).limit(batch)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _stored(row)
+            last = rows[-1].seq
+
+    def verify_chain(self) -> ChainReport:
+        """Recompute every link; report each break (edited, removed or reordered rows)."""
+        self._ensure_schema()
+        problems: list[str] = []
+        expected_prev, expected_seq, count = GENESIS, 1, 0
+        for record in self.all_decisions():
+            count += 1
+            row = record.as_row()
+            if record.seq != expected_seq:
+                problems.append(f"seq {record.seq}: expected seq {expected_seq} (a row is missing)")
+            if record.prev_hash != expected_prev:
+                problems.append(f"seq {record.seq}: prev_hash does not match the previous row's chain_hash")
+            if link_hash(row) != record.chain_hash:
+                problems.append(f"seq {record.seq}: chain_hash does not match the row's content (edited)")
+            expected_prev, expected_seq = record.chain_hash, record.seq + 1
+        with self._guard(), self.engine.connect() as conn:
+            head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).one()
+        if head.hash != expected_prev or head.seq != expected_seq - 1:
+            problems.append(f"chain head (seq {head.seq}) does not match the last stored row")
+        return ChainReport(ok=not problems, count=count, head_seq=head.seq, problems=problems)
+
+    # -- API keys --------------------------------------------------------
+
+    def create_key(self, name: str, roles: list[str]) -> tuple[ApiKey, str]:
+        """A new key; the returned token is the only copy of the secret."""
+        role_set = check_roles(roles)
+        key_id, token, digest = new_key()
+        key = ApiKey(key_id=key_id, name=name, roles=role_set, created_at=utc_now())
+        self._ensure_schema()
+        with self._guard(), self._write() as conn:
+            conn.execute(
+                insert(api_keys).values(
+                    key_id=key_id,
+                    key_hash=digest,
+                    name=name,
+                    roles=",".join(sorted(role_set)),
+                    created_at=key.created_at,
+                )
+            )
+        return key, token
+
+    def key_for_token(self, token: str) -> ApiKey | None:
+        """The active key whose secret is ``token``, or None."""
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            row = conn.execute(
+                select(api_keys).where(api_keys.c.key_hash == hash_key(token), api_keys.c.revoked_at.is_(None))
+            ).first()
+        return _key(row) if row else None
+
+    def list_keys(self) -> list[ApiKey]:
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            rows = conn.execute(select(api_keys).order_by(api_keys.c.created_at)).all()
+        return [_key(row) for row in rows]
+
+    def active_key_count(self) -> int:
+        return sum(1 for key in self.list_keys() if key.revoked_at is None)
+
+    def revoke_key(self, key_id: str) -> bool:
+        self._ensure_schema()
+        with self._guard(), self._write() as conn:
+            result = conn.execute(
+                update(api_keys)
+                .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=utc_now())
+            )
+        return result.rowcount == 1
+
+
+# The statements of the hot path, built once: building a Core statement per call cost
+# more CPU than executing it (bench/http.py profile).
+_HEAD = select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
+_IDEMPOTENT = select(decisions).where(
+    decisions.c.complaint_id == bindparam("complaint_id"),
+    decisions.c.request_digest == bindparam("request_digest"),
+    decisions.c.policy_digest == bindparam("policy_digest"),
+)
+_PREVIOUS = (
+    select(decisions.c.decision_id)
+    .where(decisions.c.complaint_id == bindparam("complaint_id"))
+    .order_by(decisions.c.seq.desc())
+    .limit(1)
+)
+_INSERT = insert(decisions)
+_ADVANCE = update(chain_head).where(chain_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
+def _idempotency_key(complaint_id: str, request_digest: str, policy_digest: str) -> dict:
+    return {"complaint_id": complaint_id, "request_digest": request_digest, "policy_digest": policy_digest}
+
+
+def _stored(row) -> StoredDecision:
+    return StoredDecision(**{name: getattr(row, name) for name in StoredDecision.__dataclass_fields__})
+
+
+def _key(row) -> ApiKey:
+    return ApiKey(
+        key_id=row.key_id,
+        name=row.name,
+        roles=frozenset(row.roles.split(",")),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def _reason(exc: Exception) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__

@@ -1,0 +1,150 @@
+"""The `complaints` command line, through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from canonical import canonical_json
+from cli.main import cli
+
+HERE = Path(__file__).resolve().parents[1]  # tests/
+DEFAULT = HERE.parent / "policies.yaml"
+BROKEN = HERE / "policies" / "broken"
+
+
+@pytest.fixture(scope="module")
+def runner():
+    return CliRunner()
+
+
+def test_check_default_policy(runner):
+    result = runner.invoke(cli, ["check", str(DEFAULT)])
+    assert result.exit_code == 0, result.output
+    assert "OK — version 2026.1" in result.stdout
+    assert "57 rules" in result.stdout
+
+
+def test_check_broken_policy_lists_every_problem(runner):
+    file = BROKEN / "three_meaning_problems.yaml"
+    result = runner.invoke(cli, ["check", str(file)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "3 problem(s) in the policy:"
+    assert lines[1].strip().startswith(f"{file}:38:12: routing.0.then.team: unknown team `legal`")
+    assert lines[2].strip().startswith(f"{file}:43:12: remedies.0.when.order.colour: unknown field")
+    assert lines[3].strip() == f"{file}:48:5: remedies.1.id: duplicate rule id `M01_refund` (first used at line 41)"
+
+
+def test_check_bad_yaml(runner):
+    result = runner.invoke(cli, ["check", str(BROKEN / "bad_yaml_syntax.yaml")])
+    assert result.exit_code == 1
+    assert ":13:6: <document>: invalid YAML" in result.stderr
+
+
+def _write(tmp_path: Path, data) -> str:
+    path = tmp_path / "complaint.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_decide_prints_the_decision(runner, tmp_path, complaint, decider):
+    raw = complaint(category="counterfeit", order={"amount": "120.50"})
+    result = runner.invoke(cli, ["decide", _write(tmp_path, raw), "--policy", str(DEFAULT)])
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.stdout)
+    assert decision["complaint_id"] == "C-0001"
+    assert decision["route"]["team"] == "legal_compliance"
+    assert [(c["type"], c["amount"]) for c in decision["remedy"]["components"]] == [
+        ("refund", "120.50"),
+        ("punitive_damages", "500.00"),
+    ]
+    assert decision == json.loads(canonical_json(decider.decide(raw)))
+
+
+def test_decide_compact_is_canonical_json(runner, tmp_path, complaint, decider):
+    raw = complaint(category="logistics_delay")
+    result = runner.invoke(cli, ["decide", _write(tmp_path, raw), "--compact", "--policy", str(DEFAULT)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == canonical_json(decider.decide(raw))
+
+
+def test_decide_reads_amounts_as_decimal_from_stdin(runner, complaint):
+    raw = json.dumps(complaint(category="price_dispute")).replace('"category"', '"claim": {"amount": 19.9}, "category"')
+    result = runner.invoke(cli, ["decide", "-", "--compact", "--policy", str(DEFAULT)], input=raw)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["remedy"]["components"][0]["amount"] == "19.90"
+
+
+def test_decide_invalid_complaint(runner, tmp_path, complaint):
+    raw = complaint(channel="fax", order={"amount": "1.234"})
+    result = runner.invoke(cli, ["decide", _write(tmp_path, raw), "--policy", str(DEFAULT)])
+    assert result.exit_code == 1
+    assert "the complaint cannot be decided:" in result.stderr
+    assert "  channel: expected one of:" in result.stderr
+    assert "  order.amount: expected at most 2 decimals, got 1.234" in result.stderr
+
+
+def test_decide_not_json(runner, tmp_path):
+    result = runner.invoke(cli, ["decide", _write(tmp_path, "{not json"), "--policy", str(DEFAULT)])
+    assert result.exit_code == 2
+    assert "not valid JSON" in result.stderr
+
+
+def test_decide_with_a_broken_policy(runner, tmp_path, complaint):
+    result = runner.invoke(cli, ["decide", _write(tmp_path, complaint()), "--policy", str(BROKEN / "unknown_team.yaml")])
+    assert result.exit_code == 1
+    assert "unknown team `legal`" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("day", "code", "text"),
+    [
+        ("2026-10-10", 0, "2026-10-10 Saturday: working day — make-up working day (调休)"),
+        ("2026-09-20", 0, "2026-09-20 Sunday: working day — make-up working day (调休)"),
+        ("2026-10-01", 3, "2026-10-01 Thursday: non-working day — public holiday"),
+        ("2026-02-23", 3, "2026-02-23 Monday: non-working day — public holiday"),
+        ("2026-03-10", 0, "2026-03-10 Tuesday: working day — weekday"),
+        ("2026-03-14", 3, "2026-03-14 Saturday: non-working day — weekend"),
+        ("2027-10-01", 0, "2027-10-01 Friday: working day — weekday (year not in the policy calendar: weekend-only fallback)"),
+    ],
+)
+def test_calendar_is_working_day(runner, day, code, text):
+    result = runner.invoke(cli, ["calendar", "is-working-day", day, "--policy", str(DEFAULT)])
+    assert result.exit_code == code
+    assert result.stdout.strip() == text
+
+
+@pytest.mark.parametrize(
+    ("day", "count", "expected"),
+    [("2026-09-30", 1, "2026-10-08"), ("2026-09-30", 3, "2026-10-10"), ("2026-02-12", 3, "2026-02-24"), ("2026-09-18", 1, "2026-09-20")],
+)
+def test_calendar_add_working_days(runner, day, count, expected):
+    result = runner.invoke(cli, ["calendar", "add-working-days", day, str(count), "--policy", str(DEFAULT)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == expected
+
+
+def test_calendar_period_end(runner):
+    result = runner.invoke(cli, ["calendar", "period-end", "2026-09-24", "7", "--policy", str(DEFAULT)])
+    assert (result.exit_code, result.stdout.strip()) == (0, "2026-10-08")
+
+
+def test_calendar_bad_date(runner):
+    result = runner.invoke(cli, ["calendar", "add-working-days", "2026-13-01", "3", "--policy", str(DEFAULT)])
+    assert result.exit_code == 2
+    assert "expected a date like 2026-10-08" in result.output
+
+
+def test_calendar_unknown_year_with_error_mode(runner, tmp_path):
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(
+        DEFAULT.read_text(encoding="utf-8").replace("outside_known_years: weekends_only", "outside_known_years: error"),
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["calendar", "add-working-days", "2026-12-30", "3", "--policy", str(strict)])
+    assert result.exit_code == 1
+    assert "calendar: 2027-01-01 is in 2027, which the policy calendar does not list" in result.stderr

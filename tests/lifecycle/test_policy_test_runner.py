@@ -1,0 +1,214 @@
+"""`complaints test`: compliance staff's YAML examples, pass/fail, coverage, located errors."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from lifecycle.policy_tests import default_tests_path, load_tests_file, load_tests_text, resolve, run_tests, same
+from rules.errors import PolicyError
+from rules.loader import load_policy_file
+from tests.helpers.policy_lang_files import DEFAULT_POLICY, DEFAULT_TESTS, line_of
+
+HEAD = """defaults:
+  received_at: 2026-03-10T10:00:00+08:00
+  channel: online_chat
+  order: {amount: "199.00"}
+tests:
+"""
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy_file(DEFAULT_POLICY)
+
+
+def _run(policy, body: str, file: str = "t.tests.yaml"):
+    return run_tests(policy, load_tests_text(HEAD + body, policy, file), file)
+
+
+def test_the_shipped_suite_passes_and_exercises_every_rule(policy):
+    assert default_tests_path(DEFAULT_POLICY) == DEFAULT_TESTS
+    run = run_tests(policy, load_tests_file(DEFAULT_TESTS, policy), str(DEFAULT_TESTS))
+    assert [o.test.name for o in run.failed] == []
+    assert run.coverage.unexercised == []
+    every = {r.info.id for r in (*policy.routing, *policy.remedies, *policy.deadlines)}
+    assert every - set(run.coverage.exercised) == {"M27_not_consumer_dispute"}
+    # ... which lint proves cannot fire (R13 redirects first), accepted in the policy.
+    assert set(run.coverage.cannot_fire) == {"M27_not_consumer_dispute"}
+    assert "A01_level_not_below_approval" in run.coverage.exercised
+
+
+def test_pass_and_fail_with_expected_and_actual(policy):
+    body = """  - name: 漏发商品 — logistics resends it
+    complaint: {category: missing_item}
+    expect:
+      route.team: logistics
+      remedy.components.resend.amount: 199
+      deadlines.resolution.due_at: 2026-03-12T02:00:00Z
+      fired: [R03_logistics, M10_wrong_or_missing_resend]
+  - name: wrong expectations
+    complaint: {category: missing_item}
+    expect:
+      route.team: customer_service
+      remedy.components.0.amount: "300.00"
+      deadlines.refund.due_at: 2026-03-11T10:00:00+08:00
+      not_fired: [R03_logistics]
+"""
+    run = _run(policy, body)
+    good, bad = run.outcomes
+    assert good.passed
+    assert not bad.passed
+    text = HEAD + body
+    assert bad.failures == [
+        {
+            "path": "route.team",
+            "expected": "customer_service",
+            "actual": "logistics",
+            "line": line_of(text, "route.team: customer_service"),
+        },
+        {
+            "path": "remedy.components.0.amount",
+            "expected": "300.00",
+            "actual": "199.00",
+            "line": line_of(text, '"300.00"'),
+        },
+        {
+            "path": "deadlines.refund.due_at",
+            "expected": "2026-03-11T10:00:00+08:00",
+            "actual": "(not in the decision)",
+            "line": line_of(text, "deadlines.refund.due_at"),
+        },
+        {
+            "path": "not_fired",
+            "expected": "does not cite R03_logistics",
+            "actual": "cites R03_logistics, M10_wrong_or_missing_resend, D03_first_response_working, D06_resolution_complex",
+            "line": line_of(text, "not_fired"),
+        },
+    ]
+
+
+def test_coverage_lists_the_rules_no_test_exercises(policy):
+    run = _run(policy, "  - name: other\n    complaint: {category: other}\n    expect: {remedy.rule: M26_other}\n")
+    assert set(run.coverage.exercised) == {"M26_other", "D03_first_response_working", "D05_resolution_ordinary"}
+    assert "R01_regulator_channel" in run.coverage.unexercised
+    assert len(run.coverage.unexercised) == len(run.coverage.rules) - 3 - 1  # minus exercised and M27
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment", "path", "message"),
+    [
+        (
+            "  - name: typo\n    complaint: {category: other}\n    expect: {route.team: x}\n    expcet: {x: 1}\n",
+            "expcet",
+            "tests.0.expcet",
+            "unknown key; expected one of: name, description, complaint, expect",
+        ),
+        (
+            "  - complaint: {category: other}\n    expect: {route.team: x}\n",
+            "complaint: {category: other}",
+            "tests.0",
+            "each test needs a `name` saying what it checks",
+        ),
+        (
+            "  - name: bad amount\n    complaint: {category: other, order: {amount: 12.345}}\n    expect: {route.team: x}\n",
+            "amount: 12.345",
+            "tests.0.complaint.order.amount",
+            "complaint: expected at most 2 decimals, got 12.345",
+        ),
+        (
+            "  - name: bad channel\n    complaint:\n      category: other\n      channel: wechat\n    expect: {route.team: x}\n",
+            "channel: wechat",
+            "tests.0.complaint.channel",
+            "complaint: expected one of:",
+        ),
+        (
+            "  - name: unknown rule\n    complaint: {category: other}\n    expect:\n      fired: [M26_other, M99]\n",
+            "M99",
+            "tests.0.expect.fired.1",
+            "unknown rule `M99`",
+        ),
+        (
+            "  - name: not a decision part\n    complaint: {category: other}\n    expect: {routing.team: x}\n",
+            "routing.team",
+            "tests.0.expect.routing.team",
+            "`routing.team` is not part of a decision",
+        ),
+    ],
+    ids=["unknown_key", "no_name", "bad_amount", "bad_channel", "unknown_rule", "unknown_path"],
+)
+def test_errors_in_the_tests_file_are_located(policy, body, fragment, path, message):
+    with pytest.raises(PolicyError) as caught:
+        load_tests_text(HEAD + body, policy, "t.tests.yaml")
+    (issue,) = caught.value.issues
+    line = line_of(HEAD + body, fragment)
+    column = (HEAD + body).splitlines()[line - 1].index(fragment) + 1
+    assert (issue.file, issue.line, issue.column, issue.path) == ("t.tests.yaml", line, column, path)
+    assert message in issue.message
+    assert str(issue).startswith(f"t.tests.yaml:{issue.line}:{column}: {path}: ")
+
+
+def test_yaml_syntax_error_and_duplicate_names(policy):
+    with pytest.raises(PolicyError) as caught:
+        load_tests_text(HEAD + "  - name: a: b\n", policy, "t.tests.yaml")
+    assert "invalid YAML" in str(caught.value) and "t.tests.yaml:6:" in str(caught.value)
+    twice = "  - name: same\n    complaint: {category: other}\n    expect: {route.level: frontline}\n"
+    with pytest.raises(PolicyError, match=r"another test is already named this \(line 6\)"):
+        load_tests_text(HEAD + twice + twice, policy, "t.tests.yaml")
+
+
+def test_paths_and_comparisons():
+    decision = {
+        "deadlines": [{"kind": "first_response", "due_at": "2026-03-10T10:15:00+08:00"}],
+        "remedy": {"components": [{"type": "refund", "amount": "199.00"}]},
+        "flags": ["a", "b"],
+    }
+    assert resolve(decision, "deadlines.first_response.due_at") == "2026-03-10T10:15:00+08:00"
+    assert resolve(decision, "remedy.components.refund.amount") == "199.00"
+    assert resolve(decision, "remedy.components.0.type") == "refund"
+    assert not same("x", resolve(decision, "remedy.components.1.type"))
+    assert same(Decimal("199"), "199.00") and same("199.0", "199.00") and not same(Decimal("199.01"), "199.00")
+    import datetime as dt
+
+    utc = dt.datetime(2026, 3, 10, 2, 15, tzinfo=dt.UTC)
+    assert same(utc, "2026-03-10T10:15:00+08:00")
+    assert same(["b", "a"], ["a", "b"]) and not same(["a"], ["a", "b"])
+    assert same(None, None) and not same(None, "x") and not same(False, 0)
+
+
+def test_cli_report_and_exit_codes(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY)])
+    assert result.exit_code == 0, result.output
+    assert "51 passed, 0 failed" in result.stdout
+    assert "Rule coverage: 57 of 57 rules exercised by at least one test" in result.stdout
+    assert "not exercised by any test: none" in result.stdout
+    tests = tmp_path / "mine.tests.yaml"
+    tests.write_text(
+        HEAD
+        + "  - name: expect the wrong team\n    complaint: {category: privacy}\n    expect: {route.team: logistics}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    assert result.exit_code == 1
+    assert f"  FAIL  expect the wrong team  ({tests}:6)" in result.stdout
+    assert "            expected: logistics\n            actual:   legal_compliance" in result.stdout
+    assert "  not exercised by any test (" in result.stdout and "    R01_regulator_channel (line " in result.stdout
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--json"])
+    payload = json.loads(result.stdout)
+    assert payload["failed"] == 1 and payload["tests"][0]["failures"][0]["path"] == "route.team"
+    tests.write_text(
+        HEAD + "  - name: x\n    complaint: {category: otherr}\n    expect: {route.team: x}\n", encoding="utf-8"
+    )
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    assert result.exit_code == 1
+    assert f"{tests}:7:17: tests.0.complaint.category: complaint: expected one of" in result.stderr
+    passing = tmp_path / "ok.tests.yaml"
+    passing.write_text(HEAD + "  - name: x\n    complaint: {category: other}\n    expect: {route.level: frontline}\n")
+    assert runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(passing)]).exit_code == 0
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(passing), "--require-coverage"])
+    assert result.exit_code == 1

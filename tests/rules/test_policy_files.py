@@ -1,0 +1,162 @@
+"""Loading policy files: the shipped policy, and a gallery of broken ones (tests/policies/broken/),
+each refused with the expected message at the right line and column."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from rules.errors import PolicyError
+from rules.loader import load_policy_file, load_policy_text
+
+HERE = Path(__file__).resolve().parents[1]  # tests/
+BROKEN = HERE / "policies" / "broken"
+MINIMAL = HERE / "policies" / "minimal.yaml"
+DEFAULT = HERE.parent / "policies.yaml"
+
+
+def issues_of(path: Path) -> list:
+    with pytest.raises(PolicyError) as caught:
+        load_policy_file(path)
+    return caught.value.issues
+
+
+def test_default_policy_loads_with_the_brief_s_numbers():
+    policy = load_policy_file(DEFAULT)
+    assert policy.levels == ("frontline", "supervisor", "manager")
+    assert policy.teams == ("legal_compliance", "quality_assurance", "merchant_management", "logistics", "customer_service")
+    assert policy.default_team == "customer_service"
+    limits = {kind: entry.limits for kind, entry in policy.authority.items()}
+    assert limits["refund"] == {"frontline": Decimal("200.00"), "supervisor": Decimal("2000.00"), "manager": "any"}
+    assert limits["return_refund"] == limits["refund"]
+    assert limits["resend"] == {"frontline": Decimal("300.00"), "supervisor": Decimal("3000.00"), "manager": "any"}
+    assert limits["compensation"] == {"frontline": Decimal("50.00"), "supervisor": Decimal("500.00"), "manager": "any"}
+    assert limits["punitive_damages"] == {"frontline": "never", "supervisor": "never", "manager": "never"}
+    assert policy.authority["punitive_damages"].approved_by_team == "legal_compliance"
+    assert [rule.info.id for rule in policy.routing][:2] == ["R01_regulator_channel", "R02_legal_matters"]
+    assert all(rule.info.basis for rule in (*policy.routing, *policy.remedies, *policy.deadlines))
+    assert policy.records.retention_years == 3
+
+
+def test_money_is_read_as_decimal_never_float():
+    policy = load_policy_file(DEFAULT)
+    for entry in policy.authority.values():
+        for limit in entry.limits.values():
+            assert isinstance(limit, (Decimal, str))
+
+
+def test_minimal_policy_loads():
+    assert load_policy_file(MINIMAL).version == "test.1"
+
+
+GALLERY = [
+    # file, line, column, path, message fragment
+    ("bad_yaml_syntax", 13, 6, "", "invalid YAML: while parsing a flow mapping expected ',' or '}'"),
+    ("wrong_type", 73, 3, "records.retention_years", "Not a valid integer"),
+    ("unknown_key", 35, 5, "routing.0.descripton", "unknown key; check its spelling and indentation"),
+    ("negative_limit", 28, 34, "authority.remedies.refund.limits.frontline", "expected a limit of at least 0.00, `any` or `never`; got -200.00"),
+    ("frontline_above_supervisor", 28, 34, "authority.remedies.refund.limits.frontline", "frontline limit 2500.00 is above the supervisor limit 2000.00"),
+    ("duplicate_rule_id", 47, 5, "remedies.1.id", "duplicate rule id `M01_refund` (first used at line 41)"),
+    ("missing_basis", 34, 5, "routing.0.basis", "required key is missing"),
+    ("unknown_team", 38, 12, "routing.0.then.team", "unknown team `legal`; expected one of: legal_compliance, customer_service"),
+    ("unknown_condition_field", 37, 12, "routing.0.when.chanel", "unknown field `chanel`; expected one of: category, channel,"),
+    ("three_decimal_limit", 28, 34, "authority.remedies.refund.limits.frontline", "expected at most 2 decimals, got 200.005"),
+    ("three_decimal_amount", 46, 51, "remedies.0.remedy.0.amount.max", "expected at most 2 decimals, got 99.999"),
+    ("python_tag", 3, 9, "policy.name", "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed"),
+    ("duplicate_yaml_key", 5, 3, "policy.version", "duplicate key"),
+    ("alias_bomb", 3, 7, None, "document expands to more than 200000 values (alias bomb?)"),
+]
+
+
+@pytest.mark.parametrize(("name", "line", "column", "path", "message"), GALLERY, ids=[g[0] for g in GALLERY])
+def test_broken_policy_is_refused_at_the_right_place(name, line, column, path, message):
+    file = BROKEN / f"{name}.yaml"
+    found = [issue for issue in issues_of(file) if message in issue.message]
+    assert len(found) == 1, issues_of(file)
+    (issue,) = found
+    assert (issue.line, issue.column) == (line, column)
+    if path is not None:
+        assert issue.path == path
+    assert issue.file == str(file)
+    assert str(issue).startswith(f"{file}:{line}:{column}: ")
+
+
+def test_every_gallery_file_is_tested():
+    assert sorted(p.stem for p in BROKEN.glob("*.yaml")) == sorted(
+        [g[0] for g in GALLERY] + ["three_schema_problems", "three_meaning_problems"]
+    )
+
+
+@pytest.mark.parametrize("name", [g[0] for g in GALLERY if g[0] != "unknown_key"])
+def test_a_single_problem_gives_a_single_issue(name):
+    assert len(issues_of(BROKEN / f"{name}.yaml")) == 1
+
+
+def test_a_misspelt_required_key_is_both_unknown_and_missing():
+    issues = issues_of(BROKEN / "unknown_key.yaml")
+    assert [(i.line, i.path, i.message) for i in issues] == [
+        (34, "routing.0.description", "required key is missing"),
+        (35, "routing.0.descripton", "unknown key; check its spelling and indentation"),
+    ]
+
+
+def test_alias_bomb_is_refused_quickly():
+    start = time.monotonic()
+    issues_of(BROKEN / "alias_bomb.yaml")
+    assert time.monotonic() - start < 10
+
+
+def test_three_structure_problems_are_reported_at_once():
+    issues = issues_of(BROKEN / "three_schema_problems.yaml")
+    assert [(i.line, i.column, i.path) for i in issues] == [
+        (28, 34, "authority.remedies.refund.limits.frontline"),
+        (37, 5, "routing.0.colour"),
+        (74, 3, "records.retention_years"),
+    ]
+    assert issues[0].message.endswith("got -1.00")
+    assert issues[1].message == "unknown key; check its spelling and indentation"
+    assert issues[2].message == "expected at least 3 (ECL Art. 31)"
+
+
+def test_three_meaning_problems_are_reported_at_once():
+    issues = issues_of(BROKEN / "three_meaning_problems.yaml")
+    assert [(i.line, i.column, i.path) for i in issues] == [
+        (38, 12, "routing.0.then.team"),
+        (43, 12, "remedies.0.when.order.colour"),
+        (48, 5, "remedies.1.id"),
+    ]
+    assert issues[0].message.startswith("unknown team `legal`")
+    assert issues[1].message.startswith("unknown field `order.colour`")
+    assert issues[2].message == "duplicate rule id `M01_refund` (first used at line 41)"
+
+
+def test_policy_error_message_lists_every_issue():
+    with pytest.raises(PolicyError) as caught:
+        load_policy_file(BROKEN / "three_meaning_problems.yaml")
+    assert len(str(caught.value).splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty"),
+        ("- just\n- a list\n", "expected a mapping with sections policy, levels, teams"),
+        ("policy: !custom {}\n", "tag !custom is not allowed"),
+        ("policy: !!binary aGVsbG8=\n", "tag tag:yaml.org,2002:binary is not allowed"),
+    ],
+)
+def test_documents_that_are_not_policies(text, message):
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text(text, "inline.yaml")
+    assert any(message in issue.message for issue in caught.value.issues), caught.value.issues
+
+
+def test_unreadable_file(tmp_path):
+    issues = issues_of(tmp_path / "absent.yaml")
+    assert issues[0].message.startswith("cannot read the file")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    assert issues_of(latin)[0].message.startswith("expected UTF-8 text")

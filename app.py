@@ -89,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (decisions_blp, policy_blp, policies_blp, ops_blp):
         api.register_blueprint(blueprint)
     from api.audit import blp as audit_blp  # replay, verify, exports (issue 4)
+
     api.register_blueprint(audit_blp)
 
     # After Api(app): ours replace flask-smorest's JSON error handler.
@@ -165,8 +166,9 @@ def _recycle_if_bloated() -> None:
         log.warning("worker holds %d rulesets (limit %d): recycling it", native_ruleset_count(), limit)
         os.kill(os.getpid(), signal.SIGTERM)
     else:
-        log.warning("process holds %d rulesets (limit %d): restart it to return their memory",
-                    native_ruleset_count(), limit)
+        log.warning(
+            "process holds %d rulesets (limit %d): restart it to return their memory", native_ruleset_count(), limit
+        )
 
 
 def _after(response):

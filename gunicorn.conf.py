@@ -25,7 +25,9 @@ from api.settings import ConfigError, load_settings
 bind = [part.strip() for part in os.environ.get("COMPLAINTS_BIND", "127.0.0.1:8080").split(",") if part.strip()]
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
 worker_class = "gthread"  # the engine is thread-safe (engine/runtime.py); threads share one compiled policy
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))  # more threads only queue on the store's write lock (BENCHMARKS.md)
+threads = int(
+    os.environ.get("GUNICORN_THREADS", "2")
+)  # more threads only queue on the store's write lock (BENCHMARKS.md)
 wsgi_app = "app:create_app()"
 preload_app = False  # never compile rulesets in the master
 timeout = 30
@@ -66,7 +68,9 @@ def on_starting(server):
     if settings.auth_mode == "off":
         exposed = [address for address in server.cfg.bind if not _loopback(address)]
         if exposed:
-            raise SystemExit(f"refusing to start: API keys are off, so bind only to 127.0.0.1, not {', '.join(exposed)}")
+            raise SystemExit(
+                f"refusing to start: API keys are off, so bind only to 127.0.0.1, not {', '.join(exposed)}"
+            )
         server.log.warning("API KEYS ARE OFF (development only); serving on loopback only")
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     metrics_dir.mkdir(parents=True, exist_ok=True)

@@ -58,7 +58,7 @@ def _stored_policies() -> StoredPolicies:
 
 
 class PolicyChoice(fields.Field):
-    """"stored" (each decision's own policy), "current" (the one in force) or {"digest": ...}."""
+    """ "stored" (each decision's own policy), "current" (the one in force) or {"digest": ...}."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value in ("stored", "current"):
@@ -83,10 +83,15 @@ class ReplayOneSchema(Schema):
 
 
 class ReplayRangeSchema(Schema):
-    complaint_id = fields.String(validate=validate.Length(min=1, max=128),
-                                 metadata={"description": "every decision on this complaint"})
-    since = fields.String(metadata={"description": "recorded at or after (ISO date or date-time; no offset: policy "
-                                    "time zone, Asia/Shanghai)", "example": "2026-03-01"})
+    complaint_id = fields.String(
+        validate=validate.Length(min=1, max=128), metadata={"description": "every decision on this complaint"}
+    )
+    since = fields.String(
+        metadata={
+            "description": "recorded at or after (ISO date or date-time; no offset: policy time zone, Asia/Shanghai)",
+            "example": "2026-03-01",
+        }
+    )
     until = fields.String(metadata={"description": "recorded before (exclusive)", "example": "2026-04-01"})
     policy = PolicyChoice(load_default="stored", metadata=_POLICY_DOC)
 
@@ -98,14 +103,20 @@ class ReplayRangeSchema(Schema):
 
 
 class ExportArgsSchema(Schema):
-    since = fields.String(required=True, metadata={"description": "recorded at or after (inclusive)", "example": "2026-03-01"})
-    until = fields.String(required=True, metadata={"description": "recorded before (exclusive)", "example": "2026-04-01"})
+    since = fields.String(
+        required=True, metadata={"description": "recorded at or after (inclusive)", "example": "2026-03-01"}
+    )
+    until = fields.String(
+        required=True, metadata={"description": "recorded before (exclusive)", "example": "2026-04-01"}
+    )
     format = fields.String(load_default="jsonl", validate=validate.OneOf(FORMATS))
     personal_data = fields.String(
         load_default="masked",
         validate=validate.OneOf(("masked", "include")),
-        metadata={"description": "include: customer_id, order_id and description as received (needs the role "
-                  "personal_data as well as auditor)"},
+        metadata={
+            "description": "include: customer_id, order_id and description as received (needs the role "
+            "personal_data as well as auditor)"
+        },
     )
 
 
@@ -120,12 +131,16 @@ class ReplayResultSchema(Schema):
     decision_id = fields.String(required=True)
     complaint_id = fields.String(required=True)
     policy_digest = fields.String(required=True, metadata={"description": "the policy the decision was made with"})
-    result = fields.String(required=True, metadata={"description": "identical | different | error (replay); "
-                                                    "unchanged | changed | error (what-if)"})
+    result = fields.String(
+        required=True,
+        metadata={"description": "identical | different | error (replay); unchanged | changed | error (what-if)"},
+    )
     differences = fields.List(fields.Nested(DifferenceSchema), required=True)
     error = fields.String(allow_none=True)
     candidate = fields.Dict(metadata={"description": "what-if only: the policy decided on (digest, version)"})
-    kinds = fields.List(fields.String(), metadata={"description": "what-if only: route, level, remedy, amount, deadline, flags"})
+    kinds = fields.List(
+        fields.String(), metadata={"description": "what-if only: route, level, remedy, amount, deadline, flags"}
+    )
     totals = fields.Dict(metadata={"description": "what-if only: refund and compensation before/after"})
 
 
@@ -143,7 +158,9 @@ class VerifySchema(Schema):
     first_seq = fields.Integer(allow_none=True)
     last_seq = fields.Integer(allow_none=True)
     head_seq = fields.Integer(required=True)
-    starts_from = fields.Dict(required=True, metadata={"description": "genesis, or the chain hash recorded at the last purge"})
+    starts_from = fields.Dict(
+        required=True, metadata={"description": "genesis, or the chain hash recorded at the last purge"}
+    )
     first_break = fields.Nested(BreakSchema, allow_none=True, required=True)
     problem_count = fields.Integer(required=True)
     problems = fields.List(fields.Nested(BreakSchema), required=True, metadata={"description": "the first 100"})
@@ -160,8 +177,11 @@ def _body(schema: Schema, *, optional: bool = False) -> dict:
     try:
         return schema.load(raw)
     except ValidationError as exc:
-        raise Problem("invalid-parameters", "some parameters are not valid; see errors",
-                      errors={k or "body": v if isinstance(v, list) else [str(v)] for k, v in _flat(exc.messages)}) from None
+        raise Problem(
+            "invalid-parameters",
+            "some parameters are not valid; see errors",
+            errors={k or "body": v if isinstance(v, list) else [str(v)] for k, v in _flat(exc.messages)},
+        ) from None
 
 
 def _flat(messages, prefix: str = ""):
@@ -181,8 +201,11 @@ def _candidate(choice):
     try:
         return _stored_policies().decider(choice["digest"])
     except PolicyNotStored:
-        raise Problem("invalid-parameters", f"no stored policy {choice['digest']}",
-                      errors={"policy.digest": ["no stored policy with this digest"]}) from None
+        raise Problem(
+            "invalid-parameters",
+            f"no stored policy {choice['digest']}",
+            errors={"policy.digest": ["no stored policy with this digest"]},
+        ) from None
 
 
 def _utc(name: str, value: str | None) -> str | None:
@@ -202,7 +225,7 @@ def _utc(name: str, value: str | None) -> str | None:
 @blp.doc(
     summary="Replay one stored decision",
     description="Decides the stored request again on the exact policy text the decision was made with and "
-    "reports `identical`, or each field that differs. With `policy` \"current\" or {\"digest\"}: what-if, i.e. "
+    'reports `identical`, or each field that differs. With `policy` "current" or {"digest"}: what-if, i.e. '
     "which of route, level, remedy, amounts, deadlines would change. The body is optional. Role: auditor.",
     requestBody={"required": False, "content": {"application/json": {"schema": ReplayOneSchema}}},
 )
@@ -226,11 +249,15 @@ def replay_decision(decision_id: str):
     summary="Replay many stored decisions (streamed)",
     description="All decisions on one complaint (`complaint_id`) or recorded in [`since`, `until`) (either bound "
     "may be left out). The answer streams as JSON Lines: one result per decision in chain order (as for "
-    "POST /v1/decisions/{id}/replay), then one line with `\"summary\": true` and the counts. If the store fails "
-    "mid-way the last line is `{\"error\": \"store-unavailable\"}`. Role: auditor.",
+    'POST /v1/decisions/{id}/replay), then one line with `"summary": true` and the counts. If the store fails '
+    'mid-way the last line is `{"error": "store-unavailable"}`. Role: auditor.',
     requestBody={"required": True, "content": {"application/json": {"schema": ReplayRangeSchema}}},
-    responses={"200": {"description": "JSON Lines: results, then a summary line",
-                       "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+    responses={
+        "200": {
+            "description": "JSON Lines: results, then a summary line",
+            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+        }
+    },
 )
 @errors(blp, 400, 401, 403, 415, 422, 503)
 def replay_range():
@@ -288,8 +315,15 @@ def verify():
     "is masked (keyed pseudonyms, or redacted without COMPLAINTS_MASKING_KEY) unless `personal_data=include` "
     "and the key has the role personal_data. A cut connection (unterminated chunked body) means an incomplete "
     "export. Role: auditor.",
-    responses={"200": {"description": "the export", "content": {
-        "application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        "200": {
+            "description": "the export",
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 @blp.arguments(ExportArgsSchema, location="query", as_kwargs=True)
 @errors(blp, 401, 403, 422, 503)
@@ -320,7 +354,9 @@ def export_decisions(since: str, until: str, format: str, personal_data: str):
     summary="The exact text of a stored policy",
     description="The policy text (YAML) byte for byte as stored, by the digest every decision cites "
     "(`policy.digest`). Roles: auditor, policy_admin.",
-    responses={"200": {"description": "the policy text", "content": {"application/yaml": {"schema": {"type": "string"}}}}},
+    responses={
+        "200": {"description": "the policy text", "content": {"application/yaml": {"schema": {"type": "string"}}}}
+    },
 )
 @errors(blp, 401, 403, 404, 503)
 def policy_text(digest: str):

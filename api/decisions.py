@@ -25,7 +25,7 @@ log = logging.getLogger("complaints.service")
 
 _COMPLAINT_BODY = {
     "required": True,
-    "description": "One complaint (see the input vocabulary). Amounts as strings (\"199.00\") or JSON numbers; "
+    "description": 'One complaint (see the input vocabulary). Amounts as strings ("199.00") or JSON numbers; '
     "numbers are read as decimals, never floats.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Complaint"}}},
 }
@@ -109,7 +109,11 @@ def create_batch():
     settings = services().settings
     raw, text = read_json(settings.max_batch_body_bytes)
     if not isinstance(raw, dict) or not isinstance(raw.get("complaints"), list):
-        raise Problem("validation", "expected an object {\"complaints\": [...]}", errors={"complaints": ["expected a list of complaints"]})
+        raise Problem(
+            "validation",
+            'expected an object {"complaints": [...]}',
+            errors={"complaints": ["expected a list of complaints"]},
+        )
     unknown = sorted(set(raw) - {"complaints"})
     if unknown:
         raise Problem("validation", "unknown fields in the batch", errors={name: ["unknown field"] for name in unknown})
@@ -189,7 +193,9 @@ def list_complaint_decisions(complaint_id: str, page: int, page_size: int):
     require("decider", "auditor")
     limit = services().settings.page_size_max
     if page_size > limit:
-        raise Problem("invalid-parameters", f"page_size is at most {limit}", errors={"page_size": [f"expected 1 to {limit}"]})
+        raise Problem(
+            "invalid-parameters", f"page_size is at most {limit}", errors={"page_size": [f"expected 1 to {limit}"]}
+        )
     offset = (page - 1) * page_size
     try:
         records, total = services().store.for_complaint(complaint_id, limit=page_size, offset=offset)

@@ -40,11 +40,16 @@ def render_docs(spec: dict) -> str:
                 out.append(f"<p>{escape(op['description'])}</p>")
             params = [*operations.get("parameters", []), *op.get("parameters", [])]
             if params:
-                out.append("<p>Parameters: " + ", ".join(
-                    f"<code>{escape(p['name'])}</code> ({escape(p['in'])})" for p in params) + "</p>")
+                out.append(
+                    "<p>Parameters: "
+                    + ", ".join(f"<code>{escape(p['name'])}</code> ({escape(p['in'])})" for p in params)
+                    + "</p>"
+                )
             body = op.get("requestBody", {}).get("content", {})
             for media, content in body.items():
-                out.append(f"<p>Request body: <code>{escape(media)}</code> {_schema_name(content.get('schema', {}))}</p>")
+                out.append(
+                    f"<p>Request body: <code>{escape(media)}</code> {_schema_name(content.get('schema', {}))}</p>"
+                )
             out.append("<table><tr><th>status</th><th>meaning</th></tr>")
             for status, response in sorted(op.get("responses", {}).items()):
                 response = _resolve(spec, response)

@@ -61,7 +61,9 @@ def readyz():
 @blp.doc(
     summary="Prometheus metrics",
     description="Text exposition format: decisions by team, level and remedy; latency histograms; errors by kind.",
-    responses={"200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    responses={
+        "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}
+    },
     **PUBLIC,
 )
 def metrics_endpoint():

@@ -43,7 +43,9 @@ class PublishSchema(Schema):
 
 
 class PublishedSchema(VersionSchema):
-    published = fields.Boolean(required=True, metadata={"description": "false: this exact version was published before"})
+    published = fields.Boolean(
+        required=True, metadata={"description": "false: this exact version was published before"}
+    )
     acknowledged = fields.List(fields.String(), required=True)
 
 
@@ -60,8 +62,11 @@ class ImpactRequestSchema(Schema):
 
 
 def _body_doc(schema: str, description: str) -> dict:
-    return {"required": True, "description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    return {
+        "required": True,
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
 
 
 def register_schemas(spec) -> None:
@@ -70,8 +75,13 @@ def register_schemas(spec) -> None:
 
 
 def _version(policy) -> dict:
-    return {"version": policy.version, "digest": policy.digest, "announced_at": policy.announced_at.isoformat(),
-            "effective_from": policy.effective_from.isoformat(), "major": policy.major}
+    return {
+        "version": policy.version,
+        "digest": policy.digest,
+        "announced_at": policy.announced_at.isoformat(),
+        "effective_from": policy.effective_from.isoformat(),
+        "major": policy.major,
+    }
 
 
 def _body(schema: Schema) -> dict:
@@ -79,19 +89,27 @@ def _body(schema: Schema) -> dict:
     try:
         return schema.load(raw if isinstance(raw, dict) else {})
     except ValidationError as exc:
-        raise Problem("invalid-parameters", "the request body is not valid; see errors",
-                      errors={k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()}) from None
+        raise Problem(
+            "invalid-parameters",
+            "the request body is not valid; see errors",
+            errors={k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()},
+        ) from None
 
 
 def _policy_problem(error: PolicyError) -> Problem:
-    return Problem("invalid-policy", f"{len(error.issues)} problem(s) in the policy",
-                   errors={f"{i.path or 'policy'} ({i.line}:{i.column})": [i.message] for i in error.issues})
+    return Problem(
+        "invalid-policy",
+        f"{len(error.issues)} problem(s) in the policy",
+        errors={f"{i.path or 'policy'} ({i.line}:{i.column})": [i.message] for i in error.issues},
+    )
 
 
 @blp.route("/policies", methods=["GET"])
-@blp.doc(summary="Policy versions this instance applies",
-         description="Each complaint is decided under the version whose effective_from is the latest at or before "
-         "its received_at. Includes reload status. Roles: decider, auditor, policy_admin.")
+@blp.doc(
+    summary="Policy versions this instance applies",
+    description="Each complaint is decided under the version whose effective_from is the latest at or before "
+    "its received_at. Includes reload status. Roles: decider, auditor, policy_admin.",
+)
 @blp.response(200, VersionsSchema)
 @errors(blp, 401, 403)
 def list_versions():
@@ -100,17 +118,23 @@ def list_versions():
     status = registry.status
     return {
         "versions": [_version(d.policy) for d in registry.current().versions],
-        "reload": {"reloads": status.reloads, "failures": status.failures, "last_error": status.last_error,
-                   "last_error_at": status.last_error_at},
+        "reload": {
+            "reloads": status.reloads,
+            "failures": status.failures,
+            "last_error": status.last_error,
+            "last_error_at": status.last_error_at,
+        },
     }
 
 
 @blp.route("/policies", methods=["POST"])
-@blp.doc(summary="Publish a policy version",
-         description="Validates, compiles and lints the text, stores it by digest and publishes it to every instance "
-         "sharing the store (they pick it up within COMPLAINTS_POLICY_POLL_SECONDS). A version announced less "
-         "than 7 days (major: 15) before it takes effect needs `acknowledge: [short_notice]`. Role: policy_admin.",
-         requestBody=_body_doc("PublishRequest", "The policy text and any acknowledged warning"))
+@blp.doc(
+    summary="Publish a policy version",
+    description="Validates, compiles and lints the text, stores it by digest and publishes it to every instance "
+    "sharing the store (they pick it up within COMPLAINTS_POLICY_POLL_SECONDS). A version announced less "
+    "than 7 days (major: 15) before it takes effect needs `acknowledge: [short_notice]`. Role: policy_admin.",
+    requestBody=_body_doc("PublishRequest", "The policy text and any acknowledged warning"),
+)
 @blp.response(201, PublishedSchema, description="Published")
 @blp.alt_response(200, schema=PublishedSchema, description="Published before: nothing changed", success=True)
 @errors(blp, 400, 401, 403, 409, 415, 422, 503)
@@ -118,13 +142,21 @@ def publish_version():
     require("policy_admin")
     body = _body(PublishSchema())
     try:
-        result = publish(services().store, body["text"], "<published policy>",
-                         body["published_by"] or g.get("key_id") or "api", tuple(body["acknowledge"]))
+        result = publish(
+            services().store,
+            body["text"],
+            "<published policy>",
+            body["published_by"] or g.get("key_id") or "api",
+            tuple(body["acknowledge"]),
+        )
     except PolicyError as error:
         raise _policy_problem(error) from None
     except PublishRefused as refused:
-        raise Problem("publish-refused", str(refused),
-                      errors={f"{f['code']} (line {f['line']})": [f["message"]] for f in refused.findings}) from None
+        raise Problem(
+            "publish-refused",
+            str(refused),
+            errors={f"{f['code']} (line {f['line']})": [f["message"]] for f in refused.findings},
+        ) from None
     except StoreUnavailable as exc:
         raise store_unavailable(exc) from None
     services().policies.refresh(force=True)
@@ -133,11 +165,13 @@ def publish_version():
 
 
 @blp.route("/policies/impact", methods=["POST"])
-@blp.doc(summary="Preview a candidate policy on past decisions",
-         description="Replays the decisions recorded in [since, until) under the candidate and reports how many "
-         "change and how (route, level, remedy, amounts, deadlines), refund and compensation totals before and "
-         "after, and examples of each kind. Nothing is stored. Roles: policy_admin, auditor.",
-         requestBody=_body_doc("ImpactRequest", "The candidate policy text and the period to replay"))
+@blp.doc(
+    summary="Preview a candidate policy on past decisions",
+    description="Replays the decisions recorded in [since, until) under the candidate and reports how many "
+    "change and how (route, level, remedy, amounts, deadlines), refund and compensation totals before and "
+    "after, and examples of each kind. Nothing is stored. Roles: policy_admin, auditor.",
+    requestBody=_body_doc("ImpactRequest", "The candidate policy text and the period to replay"),
+)
 @blp.response(200, description="The impact report")
 @errors(blp, 400, 401, 403, 415, 422, 503)
 def preview_impact():

@@ -13,19 +13,47 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
     "malformed-json": (400, "Malformed JSON", "The body is not one UTF-8 JSON document (or repeats a key)."),
     "bad-request": (400, "Bad request", "The request is not well formed."),
-    "unauthorized": (401, "Unauthorized", "No API key, or a key that is unknown or revoked: send `Authorization: Bearer <key>`."),
+    "unauthorized": (
+        401,
+        "Unauthorized",
+        "No API key, or a key that is unknown or revoked: send `Authorization: Bearer <key>`.",
+    ),
     "forbidden": (403, "Forbidden", "The API key is valid but lacks the role this operation needs."),
     "not-found": (404, "Not found", "No such resource (or route)."),
-    "method-not-allowed": (405, "Method not allowed", "The route exists but not with this method; see the Allow header."),
+    "method-not-allowed": (
+        405,
+        "Method not allowed",
+        "The route exists but not with this method; see the Allow header.",
+    ),
     "body-too-large": (413, "Body too large", "The request body exceeds the configured maximum size."),
     "unsupported-media-type": (415, "Unsupported media type", "Send `Content-Type: application/json`."),
-    "validation": (422, "Invalid complaint", "The complaint does not match the input vocabulary; `errors` lists every bad field."),
-    "calendar": (422, "Date outside the policy calendar", "A date the policy's holiday calendar does not cover, with no fallback allowed."),
+    "validation": (
+        422,
+        "Invalid complaint",
+        "The complaint does not match the input vocabulary; `errors` lists every bad field.",
+    ),
+    "calendar": (
+        422,
+        "Date outside the policy calendar",
+        "A date the policy's holiday calendar does not cover, with no fallback allowed.",
+    ),
     "invalid-parameters": (422, "Invalid parameters", "A query or path parameter is not valid; see `errors`."),
     "batch-too-large": (422, "Too many complaints", "The batch holds more complaints than the configured limit."),
-    "invalid-policy": (422, "Invalid policy", "The policy text does not load or compile; `errors` lists every problem with its line and column."),
-    "publish-refused": (409, "Publication refused", "The policy is valid but has lint findings to fix or accept, or a short notice to acknowledge; `errors` lists them."),
-    "store-unavailable": (503, "Decision store unavailable", "The decision store cannot record decisions right now; nothing was decided. Retry after the Retry-After delay."),
+    "invalid-policy": (
+        422,
+        "Invalid policy",
+        "The policy text does not load or compile; `errors` lists every problem with its line and column.",
+    ),
+    "publish-refused": (
+        409,
+        "Publication refused",
+        "The policy is valid but has lint findings to fix or accept, or a short notice to acknowledge; `errors` lists them.",
+    ),
+    "store-unavailable": (
+        503,
+        "Decision store unavailable",
+        "The decision store cannot record decisions right now; nothing was decided. Retry after the Retry-After delay.",
+    ),
     "not-ready": (503, "Not ready", "The policy is not compiled or the decision store is unreachable."),
     "internal": (500, "Internal error", "An unexpected error; it was logged with the request id."),
 }
@@ -123,8 +151,10 @@ def _flatten(messages: object, prefix: str = "") -> list[tuple[str, list[str]]]:
         out: list[tuple[str, list[str]]] = []
         for key, value in messages.items():
             # webargs nests by location ("query", "json", "path"); keep the parameter name only
-            child = prefix if key in ("query", "json", "path", "headers", "_schema") and not prefix else (
-                f"{prefix}.{key}" if prefix else str(key)
+            child = (
+                prefix
+                if key in ("query", "json", "path", "headers", "_schema") and not prefix
+                else (f"{prefix}.{key}" if prefix else str(key))
             )
             out.extend(_flatten(value, child))
         return out

@@ -81,7 +81,9 @@ class BatchRequestSchema(Schema):
 class BatchItemSchema(Schema):
     index = fields.Integer(required=True, metadata={"description": "position in the request's complaints list"})
     complaint_id = fields.String(allow_none=True)
-    status = fields.Integer(required=True, metadata={"description": "201 new, 200 stored before, else the error status"})
+    status = fields.Integer(
+        required=True, metadata={"description": "201 new, 200 stored before, else the error status"}
+    )
     decision = fields.Nested(DecisionRecordSchema, allow_none=True)
     problem = fields.Nested(ProblemSchema, allow_none=True)
 

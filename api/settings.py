@@ -47,7 +47,9 @@ class Settings:
         if self.auth and self.auth not in AUTH_MODES:
             raise ConfigError(f"COMPLAINTS_AUTH={self.auth!r}: expected one of {', '.join(AUTH_MODES)}")
         if self.env == "production" and self.auth_mode != "keys":
-            raise ConfigError("COMPLAINTS_ENV=production requires COMPLAINTS_AUTH=keys: refusing to serve without API keys")
+            raise ConfigError(
+                "COMPLAINTS_ENV=production requires COMPLAINTS_AUTH=keys: refusing to serve without API keys"
+            )
         for name in ("max_body_bytes", "max_batch_body_bytes", "batch_limit", "page_size_max", "retry_after_seconds"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")

@@ -79,8 +79,9 @@ def classify(before: dict, after: dict) -> Change:
         kinds.append("route")
     if touched("route.level"):
         kinds.append("level")
-    component_fields = {p.split(".", 3)[3].split(".")[0] for p in paths
-                        if p.startswith("remedy.components.") and p.count(".") >= 3}
+    component_fields = {
+        p.split(".", 3)[3].split(".")[0] for p in paths if p.startswith("remedy.components.") and p.count(".") >= 3
+    }
     if [c["type"] for c in before["remedy"]["components"]] != [c["type"] for c in after["remedy"]["components"]]:
         kinds.append("remedy")
     else:
@@ -95,9 +96,12 @@ def classify(before: dict, after: dict) -> Change:
     if touched("flags", "warnings"):
         kinds.append("flags")
     return Change(
-        kinds, details,
-        _total(before, REFUND_TYPES), _total(after, REFUND_TYPES),
-        _total(before, COMPENSATION_TYPES), _total(after, COMPENSATION_TYPES),
+        kinds,
+        details,
+        _total(before, REFUND_TYPES),
+        _total(after, REFUND_TYPES),
+        _total(before, COMPENSATION_TYPES),
+        _total(after, COMPENSATION_TYPES),
     )
 
 
@@ -134,8 +138,7 @@ class ImpactReport:
             self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
             bucket = self.examples.setdefault(kind, [])
             if len(bucket) < self.examples_per_kind:
-                bucket.append({"decision_id": decision_id,
-                               "differences": [d.as_dict() for d in change.details[:10]]})
+                bucket.append({"decision_id": decision_id, "differences": [d.as_dict() for d in change.details[:10]]})
 
     def as_dict(self) -> dict:
         return {
@@ -146,15 +149,19 @@ class ImpactReport:
             "by_kind": dict(sorted(self.by_kind.items())),
             "totals": {
                 "refund": {"before": f"{self.refund_before:.2f}", "after": f"{self.refund_after:.2f}"},
-                "compensation": {"before": f"{self.compensation_before:.2f}",
-                                 "after": f"{self.compensation_after:.2f}"},
+                "compensation": {
+                    "before": f"{self.compensation_before:.2f}",
+                    "after": f"{self.compensation_after:.2f}",
+                },
             },
             "examples": self.examples,
         }
 
     def as_text(self) -> str:
-        lines = [f"{self.total} decisions replayed: {self.changed} would change, "
-                 f"{self.total - self.changed} unchanged, {self.errors} could not be decided"]
+        lines = [
+            f"{self.total} decisions replayed: {self.changed} would change, "
+            f"{self.total - self.changed} unchanged, {self.errors} could not be decided"
+        ]
         for kind, count in sorted(self.by_kind.items()):
             lines.append(f"  {kind:<9} {count}")
         lines.append(f"  refunds       {self.refund_before:.2f} -> {self.refund_after:.2f}")
@@ -163,5 +170,7 @@ class ImpactReport:
             lines.append(f"examples of {kind} changes:")
             for item in items:
                 first = item["differences"][0] if item["differences"] else {}
-                lines.append(f"  {item['decision_id']}: {first.get('path')}: {first.get('before')!r} -> {first.get('after')!r}")
+                lines.append(
+                    f"  {item['decision_id']}: {first.get('path')}: {first.get('before')!r} -> {first.get('after')!r}"
+                )
         return "\n".join(lines)

@@ -110,9 +110,7 @@ def _redirect(redirect) -> str:
 def csv_row(record: StoredDecision, masker: Masker) -> list:
     d = record.decision_dict()
     route, remedy = d.get("route", {}), d.get("remedy", {})
-    deadlines = "; ".join(
-        f"{x.get('kind')}={x.get('due_at') or x.get('status')}" for x in d.get("deadlines", [])
-    )
+    deadlines = "; ".join(f"{x.get('kind')}={x.get('due_at') or x.get('status')}" for x in d.get("deadlines", []))
     return [
         record.seq,
         record.decision_id,

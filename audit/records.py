@@ -34,7 +34,9 @@ def utc_text(value: str | dt.datetime | dt.date, tz: dt.tzinfo = dt.UTC) -> str:
         try:
             moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise BadTime(f"expected an ISO date or date-time like 2026-03-01 or 2026-03-01T00:00:00+08:00, got {value!r}") from None
+            raise BadTime(
+                f"expected an ISO date or date-time like 2026-03-01 or 2026-03-01T00:00:00+08:00, got {value!r}"
+            ) from None
     elif isinstance(value, dt.datetime):
         moment = value
     else:
@@ -65,8 +67,9 @@ def _batches(store: DecisionStore, *conditions, batch: int = BATCH) -> Iterator[
             return
 
 
-def in_range(store: DecisionStore, since: str | None = None, until: str | None = None, *,
-             batch: int = BATCH) -> Iterator[StoredDecision]:
+def in_range(
+    store: DecisionStore, since: str | None = None, until: str | None = None, *, batch: int = BATCH
+) -> Iterator[StoredDecision]:
     """Decisions recorded in [since, until) (UTC text from ``utc_text``), in chain order."""
     conditions = []
     if since:

@@ -84,8 +84,14 @@ def plan(store: DecisionStore, years: int, *, now: dt.datetime | None = None) ->
     return PurgePlan(cut, count, first, last)
 
 
-def purge(store: DecisionStore, years: int, *, policy_years: int = LEGAL_MINIMUM_YEARS,
-          purged_by: str = "complaints purge", now: dt.datetime | None = None) -> PurgeRecord | None:
+def purge(
+    store: DecisionStore,
+    years: int,
+    *,
+    policy_years: int = LEGAL_MINIMUM_YEARS,
+    purged_by: str = "complaints purge",
+    now: dt.datetime | None = None,
+) -> PurgeRecord | None:
     """Remove decisions recorded more than ``years`` years before ``now``; None if there are none."""
     check_period(years, policy_years)
     ensure_purge_table(store)

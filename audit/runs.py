@@ -43,7 +43,12 @@ class Tally:
         return not self.results.get("error")
 
     def as_dict(self) -> dict:
-        out = {"summary": True, "mode": self.mode, "decisions": self.total, "results": dict(sorted(self.results.items()))}
+        out = {
+            "summary": True,
+            "mode": self.mode,
+            "decisions": self.total,
+            "results": dict(sorted(self.results.items())),
+        }
         if self.mode == "what-if":
             out["candidate"] = self.candidate
             out["by_kind"] = dict(sorted(self.by_kind.items()))
@@ -85,15 +90,19 @@ def replay_one(record, policies: StoredPolicies, candidate: Decider | None = Non
         differences=[d.as_dict() for d in change.details],
         totals={
             "refund": {"before": f"{change.refund_before:.2f}", "after": f"{change.refund_after:.2f}"},
-            "compensation": {"before": f"{change.compensation_before:.2f}", "after": f"{change.compensation_after:.2f}"},
+            "compensation": {
+                "before": f"{change.compensation_before:.2f}",
+                "after": f"{change.compensation_after:.2f}",
+            },
         },
         error=None,
     )
     return result
 
 
-def replay_stream(records: Iterable, policies: StoredPolicies, candidate: Decider | None = None,
-                  tally: Tally | None = None) -> Iterator[dict]:
+def replay_stream(
+    records: Iterable, policies: StoredPolicies, candidate: Decider | None = None, tally: Tally | None = None
+) -> Iterator[dict]:
     """Results one by one as ``records`` stream in; ``tally`` (if given) counts them."""
     for record in records:
         result = replay_one(record, policies, candidate)

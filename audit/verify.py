@@ -111,9 +111,15 @@ def _start(report: VerifyReport, log: list[PurgeRecord]) -> None:
     expected_first = 1
     for purge in log:
         if purge.first_seq != expected_first or purge.last_seq < purge.first_seq:
-            report.add(Break("purge-log", purge.first_seq, purge.first_decision_id,
-                             f"purge {purge.id} covers seq {purge.first_seq}..{purge.last_seq}; "
-                             f"expected it to start at seq {expected_first}"))
+            report.add(
+                Break(
+                    "purge-log",
+                    purge.first_seq,
+                    purge.first_decision_id,
+                    f"purge {purge.id} covers seq {purge.first_seq}..{purge.last_seq}; "
+                    f"expected it to start at seq {expected_first}",
+                )
+            )
         expected_first = purge.last_seq + 1
     if log:
         report.purges = len(log)
@@ -134,26 +140,58 @@ def verify_log(store: DecisionStore) -> VerifyReport:
         report.last_seq = record.seq
         if record.seq != expected_seq:
             if record.seq > expected_seq:
-                gap = f"seq {expected_seq}" if record.seq == expected_seq + 1 else f"seq {expected_seq}..{record.seq - 1}"
+                gap = (
+                    f"seq {expected_seq}" if record.seq == expected_seq + 1 else f"seq {expected_seq}..{record.seq - 1}"
+                )
                 after = f" after decision {previous_id}" if previous_id else ""
-                report.add(Break("missing", record.seq, record.decision_id,
-                                 f"{gap} missing{after}: rows were deleted before this decision"))
+                report.add(
+                    Break(
+                        "missing",
+                        record.seq,
+                        record.decision_id,
+                        f"{gap} missing{after}: rows were deleted before this decision",
+                    )
+                )
             else:
-                report.add(Break("missing", record.seq, record.decision_id,
-                                 f"seq {record.seq} is at or before the start of the chain (seq {expected_seq})"))
+                report.add(
+                    Break(
+                        "missing",
+                        record.seq,
+                        record.decision_id,
+                        f"seq {record.seq} is at or before the start of the chain (seq {expected_seq})",
+                    )
+                )
         if record.prev_hash != expected_prev:
             before = f"seq {record.seq - 1}'s chain_hash" if previous_id else "the chain start"
-            report.add(Break("relinked", record.seq, record.decision_id,
-                             f"prev_hash does not match {before}: the previous row was rewritten or this link edited"))
+            report.add(
+                Break(
+                    "relinked",
+                    record.seq,
+                    record.decision_id,
+                    f"prev_hash does not match {before}: the previous row was rewritten or this link edited",
+                )
+            )
         if link_hash(record.as_row()) != record.chain_hash:
-            report.add(Break("edited", record.seq, record.decision_id,
-                             "the row's content does not hash to its chain_hash: this decision was changed"))
+            report.add(
+                Break(
+                    "edited",
+                    record.seq,
+                    record.decision_id,
+                    "the row's content does not hash to its chain_hash: this decision was changed",
+                )
+            )
         expected_seq, expected_prev, previous_id = record.seq + 1, record.chain_hash, record.decision_id
     with store._guard(), store.engine.connect() as conn:
         head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).one()
     report.head_seq = head.seq
     if head.seq != expected_seq - 1 or head.hash != expected_prev:
         last = f"the last row is seq {expected_seq - 1}" + (f" (decision {previous_id})" if previous_id else "")
-        report.add(Break("head", head.seq, None,
-                         f"chain head is seq {head.seq} but {last}: rows after it were deleted or the head moved"))
+        report.add(
+            Break(
+                "head",
+                head.seq,
+                None,
+                f"chain head is seq {head.seq} but {last}: rows after it were deleted or the head moved",
+            )
+        )
     return report

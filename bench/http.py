@@ -86,8 +86,15 @@ def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
 class Gunicorn:
     """``gunicorn -c gunicorn.conf.py [APP]`` on a free loopback port, as a child process."""
 
-    def __init__(self, app: str | None, workers: int, threads: int, logdir: Path, database_url: str | None = None,
-                 max_requests: int = 0):
+    def __init__(
+        self,
+        app: str | None,
+        workers: int,
+        threads: int,
+        logdir: Path,
+        database_url: str | None = None,
+        max_requests: int = 0,
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.app = app
@@ -347,8 +354,18 @@ def run_load(port, path, bodies, tag, mode, rate, connections, clients, seconds)
     procs = [
         ctx.Process(
             target=_client,
-            args=(port, path, bodies[k::clients], f"{tag}c{k}", mode, rate / clients, per_client, start_at,
-                  seconds, results),
+            args=(
+                port,
+                path,
+                bodies[k::clients],
+                f"{tag}c{k}",
+                mode,
+                rate / clients,
+                per_client,
+                start_at,
+                seconds,
+                results,
+            ),
             daemon=True,
         )
         for k in range(clients)
@@ -405,8 +422,12 @@ def app_timings(base: str) -> dict:
             out["decision_sum"] += value
         elif name == "complaints_decision_seconds_count":
             out["decision_count"] += value
-        elif name.startswith("complaints_http_request_seconds_") and 'route="/v1/decisions"' in labels \
-                and 'method="POST"' in labels and 'status="201"' in labels:
+        elif (
+            name.startswith("complaints_http_request_seconds_")
+            and 'route="/v1/decisions"' in labels
+            and 'method="POST"' in labels
+            and 'status="201"' in labels
+        ):
             if name.endswith("_sum"):
                 out["http_sum"] += value
             elif name.endswith("_count"):
@@ -454,8 +475,13 @@ def in_process_split(database_url: str, bodies: list[str], n: int) -> dict:
         decision = decider.decide_valid(complaint)
         t4 = time.perf_counter_ns()
         _, created = store.append(
-            decision_id=str(uuid.uuid4()), policy=decider.policy, complaint_id=complaint["complaint_id"],
-            request_body=text, request_digest=digest, decision=decision, fired_rules=fired_rules(decision),
+            decision_id=str(uuid.uuid4()),
+            policy=decider.policy,
+            complaint_id=complaint["complaint_id"],
+            request_body=text,
+            request_digest=digest,
+            decision=decision,
+            fired_rules=fired_rules(decision),
             engine_version=ENGINE_VERSION,
         )
         t5 = time.perf_counter_ns()
@@ -493,9 +519,20 @@ PROFILE_BUCKETS = (
     ("validation (marshmallow)", ("marshmallow",)),
     ("store: SQLAlchemy", ("sqlalchemy",)),
     ("store: sqlite3/psycopg driver", ("sqlite3", "psycopg")),
-    ("engine: durable_rules + decide", ("engine/decide", "engine/runtime", "durable", "engine/deadlines",
-                                         "engine/facts", "engine/explain", "engine/remedy", "engine/route",
-                                         "engine/calendar")),
+    (
+        "engine: durable_rules + decide",
+        (
+            "engine/decide",
+            "engine/runtime",
+            "durable",
+            "engine/deadlines",
+            "engine/facts",
+            "engine/explain",
+            "engine/remedy",
+            "engine/route",
+            "engine/calendar",
+        ),
+    ),
     ("store: hash chain + canonical JSON", ("engine/store/chain", "rules/canonical")),
     ("access log (logging)", ("logging/", "api/logs")),
     ("metrics (prometheus_client)", ("prometheus_client",)),
@@ -518,8 +555,12 @@ def summarize_profile(collapsed: list[Path]) -> dict:
             n = int(count)
             total += n
             frames = stack.split(";")
-            if any(f.startswith(("wait (threading", "select (selectors", "_sleep", "sleep (gunicorn"))
-                   or "poll (" in f or "select (" in f for f in frames[-2:]):
+            if any(
+                f.startswith(("wait (threading", "select (selectors", "_sleep", "sleep (gunicorn"))
+                or "poll (" in f
+                or "select (" in f
+                for f in frames[-2:]
+            ):
                 idle += n
                 continue
             found = "other"
@@ -544,9 +585,24 @@ def profile_workers(server: Gunicorn, seconds: float, outdir: Path) -> list[subp
         out = outdir / f"worker-{pid}.txt"
         procs.append(
             subprocess.Popen(
-                [py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
-                 "--format", "raw", "--output", str(out), "--nonblocking", "--idle"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                [
+                    py_spy,
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--duration",
+                    str(int(seconds)),
+                    "--rate",
+                    "200",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(out),
+                    "--nonblocking",
+                    "--idle",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
         )
     return procs
@@ -567,8 +623,13 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
         else:
             pg, database_url = start_postgres(workdir)
     server = Gunicorn(app, args.workers, args.threads, workdir, database_url, args.max_requests)
-    report: dict = {"target": name, "path": path, "workers": args.workers, "threads": args.threads,
-                    "max_requests": args.max_requests}
+    report: dict = {
+        "target": name,
+        "path": path,
+        "workers": args.workers,
+        "threads": args.threads,
+        "max_requests": args.max_requests,
+    }
     try:
         server.wait_ready(ready, args.workers)
         report["worker_pids"] = server.worker_pids()
@@ -585,9 +646,16 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
             spies = []
             if profile_dir and name == "sqlite" and label == "saturation":
                 spies = profile_workers(server, args.seconds, profile_dir)
-            row = run_load(server.port, path, bodies, label.rstrip("%"), mode, rate, seconds=args.seconds,
-                           **(common if mode == "closed" else dict(connections=args.open_connections,
-                                                                   clients=args.clients)))
+            row = run_load(
+                server.port,
+                path,
+                bodies,
+                label.rstrip("%"),
+                mode,
+                rate,
+                seconds=args.seconds,
+                **(common if mode == "closed" else dict(connections=args.open_connections, clients=args.clients)),
+            )
             for spy in spies:
                 _, err = spy.communicate(timeout=60)
                 if spy.returncode:
@@ -598,8 +666,11 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
             if label == "saturation":
                 saturation = row["per_s"]
             report[label] = row
-            print(f"  {name:<10} {label:<10} {row['per_s']:>8,.1f}/s  p50 {row.get('p50_ms', 0):7.2f} ms  "
-                  f"p99 {row.get('p99_ms', 0):8.2f} ms  statuses {row['statuses']}", file=sys.stderr)
+            print(
+                f"  {name:<10} {label:<10} {row['per_s']:>8,.1f}/s  p50 {row.get('p50_ms', 0):7.2f} ms  "
+                f"p99 {row.get('p99_ms', 0):8.2f} ms  statuses {row['statuses']}",
+                file=sys.stderr,
+            )
         if name != "echo":
             report["stored_decisions"] = _stored_count(database_url)
     finally:
@@ -705,8 +776,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated: echo,sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument("--threads", type=int, default=2, help="GUNICORN_THREADS")
-    parser.add_argument("--max-requests", type=int, default=0,
-                        help="GUNICORN_MAX_REQUESTS; 0 (default): no worker recycling during the run")
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=0,
+        help="GUNICORN_MAX_REQUESTS; 0 (default): no worker recycling during the run",
+    )
     parser.add_argument("--connections", type=int, default=16, help="in flight during saturation")
     parser.add_argument("--open-connections", type=int, default=16, help="connections for the constant-rate phases")
     parser.add_argument("--clients", type=int, default=2, help="load-generator processes")

@@ -63,8 +63,15 @@ def _decide_chunk(chunk: list[dict]) -> list[tuple]:
         text = json.dumps(complaint, ensure_ascii=False)
         raw = json.loads(text, parse_float=Decimal)
         decision = _decider.decide(raw)
-        out.append((raw["complaint_id"], text, request_digest(raw), canonical_json(decision),
-                    canonical_json(fired_rules(decision))))
+        out.append(
+            (
+                raw["complaint_id"],
+                text,
+                request_digest(raw),
+                canonical_json(decision),
+                canonical_json(fired_rules(decision)),
+            )
+        )
     return out
 
 
@@ -212,7 +219,9 @@ def run(args) -> dict:
         store.init_schema()
         have = store.count()
         if have and have < args.decisions:
-            raise SystemExit(f"{path} holds {have:,} decisions, fewer than --decisions {args.decisions:,}: use a new --db")
+            raise SystemExit(
+                f"{path} holds {have:,} decisions, fewer than --decisions {args.decisions:,}: use a new --db"
+            )
         if have:
             report["fill"] = {"reused": str(path), "decisions": have}
         else:
@@ -222,8 +231,12 @@ def run(args) -> dict:
         if args.verify:
             t0 = time.perf_counter()
             chain = store.verify_chain()
-            report["verify"] = {"ok": chain.ok, "count": chain.count, "problems": chain.problems[:3],
-                                "seconds": round(time.perf_counter() - t0, 1)}
+            report["verify"] = {
+                "ok": chain.ok,
+                "count": chain.count,
+                "problems": chain.problems[:3],
+                "seconds": round(time.perf_counter() - t0, 1),
+            }
             print(f"  verify: {report['verify']}", file=sys.stderr)
         if args.profile:
             from pyinstrument import Profiler
@@ -283,10 +296,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--policy", default=str(DEFAULT_POLICY))
     parser.add_argument("--fill-workers", type=int, default=2, help="processes deciding during the fill")
-    parser.add_argument("--verify", action=argparse.BooleanOptionalAction, default=True,
-                        help="walk the hash chain after filling (timed)")
-    parser.add_argument("--profile", type=int, default=0,
-                        help="first profile this many replays with pyinstrument (printed to stderr)")
+    parser.add_argument(
+        "--verify",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="walk the hash chain after filling (timed)",
+    )
+    parser.add_argument(
+        "--profile", type=int, default=0, help="first profile this many replays with pyinstrument (printed to stderr)"
+    )
     parser.add_argument("--json", help="write the report here")
     args = parser.parse_args(argv)
     report = run(args)

@@ -41,13 +41,17 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--name", required=True, help="Who or what uses the key.")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several roles.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several roles."
+)
 @_database_option
 def keys_create(name: str, roles: tuple[str, ...], database_url: str) -> None:
     """Create a key and print it once; only its hash is stored."""
     key, token = _store(database_url).create_key(name, list(roles))
     click.echo(token)
-    click.echo(f"key {key.key_id} ({', '.join(sorted(key.roles))}) for {name}: store it now, it is not shown again", err=True)
+    click.echo(
+        f"key {key.key_id} ({', '.join(sorted(key.roles))}) for {name}: store it now, it is not shown again", err=True
+    )
 
 
 @keys.command("list")
@@ -100,7 +104,16 @@ def serve(gunicorn_args: tuple[str, ...]) -> None:
     """Serve the API with gunicorn and gunicorn.conf.py (extra arguments go to gunicorn)."""
     os.execvp(
         sys.executable,
-        [sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py"), "--chdir", str(Path.cwd()), *gunicorn_args],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(REPO / "gunicorn.conf.py"),
+            "--chdir",
+            str(Path.cwd()),
+            *gunicorn_args,
+        ],
     )
 
 

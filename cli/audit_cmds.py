@@ -37,7 +37,9 @@ DEFAULT_TZ = "Asia/Shanghai"
 
 
 def _range_options(func):
-    func = click.option("--tz", default=DEFAULT_TZ, show_default=True, help="Time zone of --since/--until without an offset.")(func)
+    func = click.option(
+        "--tz", default=DEFAULT_TZ, show_default=True, help="Time zone of --since/--until without an offset."
+    )(func)
     func = click.option("--until", help="Recorded before this time (exclusive), e.g. 2026-04-01.")(func)
     func = click.option("--since", help="Recorded at or after this time (inclusive), e.g. 2026-03-01.")(func)
     return func
@@ -72,8 +74,12 @@ def _fail(message: str, code: int = 1):
 @click.argument("decision_id", required=False)
 @click.option("--complaint", "complaint_id", help="Replay every decision on this complaint.")
 @_range_options
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, exists=True),
-              help="What-if: decide on this policy file instead of each decision's own policy.")
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="What-if: decide on this policy file instead of each decision's own policy.",
+)
 @click.option("--policy-digest", help="What-if: decide on this stored policy (by digest).")
 @click.option("--progress-every", default=500, show_default=True, help="Progress line on stderr every N decisions.")
 @_database_option
@@ -126,10 +132,15 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
 @click.command("export")
 @_range_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout).")
-@click.option("--unmasked", is_flag=True,
-              help="Personal fields as received (customer_id, order_id, description). Default: masked "
-              "(keyed pseudonyms with COMPLAINTS_MASKING_KEY, else redacted).")
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
+)
+@click.option(
+    "--unmasked",
+    is_flag=True,
+    help="Personal fields as received (customer_id, order_id, description). Default: masked "
+    "(keyed pseudonyms with COMPLAINTS_MASKING_KEY, else redacted).",
+)
 @_database_option
 def export(since, until, tz, fmt, output, unmasked, database_url):
     """Export the decisions recorded in [--since, --until) as JSON Lines or CSV, each with its policy digest."""
@@ -150,7 +161,9 @@ def export(since, until, tz, fmt, output, unmasked, database_url):
 
 @click.command("export-policy")
 @click.argument("digest")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout).")
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
+)
 @_database_option
 def export_policy(digest, output, database_url):
     """Print the exact text of the stored policy DIGEST (as decisions cite it)."""
@@ -161,11 +174,21 @@ def export_policy(digest, output, database_url):
 
 
 @click.command("purge")
-@click.option("--older-than-years", "years", type=int, required=True,
-              help=f"Remove decisions recorded more than N years ago (N >= {LEGAL_MINIMUM_YEARS}, ECL Art. 31, "
-              "and >= every policy's records.retention_years).")
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False), envvar="COMPLAINTS_POLICY",
-              help="The policy in force (its records.retention_years also binds).")
+@click.option(
+    "--older-than-years",
+    "years",
+    type=int,
+    required=True,
+    help=f"Remove decisions recorded more than N years ago (N >= {LEGAL_MINIMUM_YEARS}, ECL Art. 31, "
+    "and >= every policy's records.retention_years).",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False),
+    envvar="COMPLAINTS_POLICY",
+    help="The policy in force (its records.retention_years also binds).",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @_database_option
@@ -196,8 +219,10 @@ def purge_cmd(years, policy_path, dry_run, yes, database_url):
     if record is None:
         click.echo("nothing to purge")
         return
-    click.echo(f"purge {record.id}: removed {record.count} decisions, seq {record.first_seq}..{record.last_seq} "
-               f"(cut {record.cut}); verification now starts from chain hash {record.cut_hash}")
+    click.echo(
+        f"purge {record.id}: removed {record.count} decisions, seq {record.first_seq}..{record.last_seq} "
+        f"(cut {record.cut}); verification now starts from chain hash {record.cut_hash}"
+    )
 
 
 COMMANDS = (replay, export, export_policy, purge_cmd)

@@ -25,8 +25,13 @@ from rules.loader import load_policy_file
 
 @click.command("publish")
 @click.argument("policy_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--ack", "acknowledge", multiple=True, type=click.Choice(ACKNOWLEDGEABLE),
-              help="Acknowledge a warning, e.g. a change announced less than 7 (major: 15) days ahead.")
+@click.option(
+    "--ack",
+    "acknowledge",
+    multiple=True,
+    type=click.Choice(ACKNOWLEDGEABLE),
+    help="Acknowledge a warning, e.g. a change announced less than 7 (major: 15) days ahead.",
+)
 @click.option("--by", "published_by", default="cli", show_default=True, help="Who publishes (recorded).")
 @_database_option
 def publish_cmd(policy_path: str, acknowledge: tuple[str, ...], published_by: str, database_url: str) -> None:
@@ -43,8 +48,9 @@ def publish_cmd(policy_path: str, acknowledge: tuple[str, ...], published_by: st
         sys.exit(1)
     policy = result.policy
     state = "published" if result.published else "already published"
-    click.echo(f"{state}: version {policy.version}, digest {policy.digest}, "
-               f"effective from {policy.effective_from.isoformat()}")
+    click.echo(
+        f"{state}: version {policy.version}, digest {policy.digest}, effective from {policy.effective_from.isoformat()}"
+    )
     if result.acknowledged:
         click.echo(f"acknowledged: {', '.join(result.acknowledged)}")
 
@@ -57,8 +63,10 @@ def versions_cmd(database_url: str) -> None:
     if not rows:
         click.echo("no published versions (instances use their policy file)")
     for row in rows:
-        click.echo(f"{row['version']:<12} effective {row['effective_from']}  digest {row['digest'][:16]}  "
-                   f"published {row['published_at']} by {row['published_by']}")
+        click.echo(
+            f"{row['version']:<12} effective {row['effective_from']}  digest {row['digest'][:16]}  "
+            f"published {row['published_at']} by {row['published_by']}"
+        )
 
 
 def _instant(text: str, option: str) -> str:
@@ -66,8 +74,9 @@ def _instant(text: str, option: str) -> str:
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"expected a date (2026-10-01) or a timestamp with offset, got {text!r}",
-                                 param_hint=option) from None
+        raise click.BadParameter(
+            f"expected a date (2026-10-01) or a timestamp with offset, got {text!r}", param_hint=option
+        ) from None
     if moment.tzinfo is None:
         if len(text) > 10:
             raise click.BadParameter("a timestamp needs an offset, e.g. +08:00", param_hint=option)
@@ -82,8 +91,9 @@ def _instant(text: str, option: str) -> str:
 @click.option("--examples", default=3, show_default=True, help="Examples shown per kind of change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_database_option
-def impact_cmd(policy_path: str, since: str, until: str | None, examples: int, as_json: bool,
-               database_url: str) -> None:
+def impact_cmd(
+    policy_path: str, since: str, until: str | None, examples: int, as_json: bool, database_url: str
+) -> None:
     """Replay stored decisions under the candidate POLICY and report what would change."""
     try:
         candidate = decider_for(load_policy_file(policy_path))
@@ -99,8 +109,16 @@ def impact_cmd(policy_path: str, since: str, until: str | None, examples: int, a
     report = impact_of(records, candidate, examples, progress)
     click.echo(f"\r  {report.total} replayed, {report.changed} changed", err=True)
     if as_json:
-        click.echo(json.dumps({"policy": {"version": candidate.policy.version, "digest": candidate.policy.digest},
-                               **report.as_dict()}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "policy": {"version": candidate.policy.version, "digest": candidate.policy.digest},
+                    **report.as_dict(),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         click.echo(f"candidate {candidate.policy.version} ({candidate.policy.digest[:12]})")
         click.echo(report.as_text())

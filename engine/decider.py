@@ -57,7 +57,9 @@ class Decider:
         cited = [cite(rule.info, "route", outcome_words(rule.then)) for rule in routing]
 
         candidates = [self._remedies[name] for name in fired if name in self._remedies]
-        remedy_rule = None if route.redirect or not candidates else min(candidates, key=lambda rule: self._position[rule.info.id])
+        remedy_rule = (
+            None if route.redirect or not candidates else min(candidates, key=lambda rule: self._position[rule.info.id])
+        )
         granted = [grant(component, complaint, policy) for component in remedy_rule.components] if remedy_rule else []
         if remedy_rule:
             cited.append(cite(remedy_rule.info, "remedy", _remedy_effect(remedy_rule, granted)))

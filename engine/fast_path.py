@@ -27,10 +27,33 @@ MAX_AMOUNT = Decimal("100000000.00")
 MIN_YEAR, MAX_YEAR = 1970, 2200
 CENT = Decimal("0.01")
 
-_TOP = frozenset({"complaint_id", "received_at", "channel", "category", "order", "claim", "customer", "history",
-                  "flags", "description"})
-_ORDER = frozenset({"order_id", "amount", "paid_at", "completed_at", "delivered_at", "promised_delivery_at",
-                    "goods_type", "goods_condition", "merchant"})
+_TOP = frozenset(
+    {
+        "complaint_id",
+        "received_at",
+        "channel",
+        "category",
+        "order",
+        "claim",
+        "customer",
+        "history",
+        "flags",
+        "description",
+    }
+)
+_ORDER = frozenset(
+    {
+        "order_id",
+        "amount",
+        "paid_at",
+        "completed_at",
+        "delivered_at",
+        "promised_delivery_at",
+        "goods_type",
+        "goods_condition",
+        "merchant",
+    }
+)
 _ORDER_TIMES = ("paid_at", "completed_at", "delivered_at", "promised_delivery_at")
 _CLAIM = frozenset({"remedy", "amount"})
 _CUSTOMER = frozenset({"customer_id", "tier", "complaints_last_30_days"})
@@ -61,8 +84,9 @@ def _load(raw: object, levels: tuple[str, ...]) -> dict:
         "category": _one_of(raw["category"], CATEGORIES),
         "order": _order(raw["order"]),
         "claim": _claim(raw.get("claim", {})),
-        "customer": _customer(raw["customer"]) if "customer" in raw else {"tier": "regular",
-                                                                          "complaints_last_30_days": 0},
+        "customer": _customer(raw["customer"])
+        if "customer" in raw
+        else {"tier": "regular", "complaints_last_30_days": 0},
         "history": _history(raw.get("history", {}), levels),
         "flags": _flags(raw.get("flags", [])),
     }
@@ -109,8 +133,10 @@ def _claim(raw: object) -> dict:
 def _customer(raw: object) -> dict:
     if type(raw) is not dict or not raw.keys() <= _CUSTOMER:
         raise _Decline
-    out: dict = {"tier": _one_of(raw.get("tier", "regular"), TIERS),
-                 "complaints_last_30_days": _count(raw.get("complaints_last_30_days", 0), 100_000)}
+    out: dict = {
+        "tier": _one_of(raw.get("tier", "regular"), TIERS),
+        "complaints_last_30_days": _count(raw.get("complaints_last_30_days", 0), 100_000),
+    }
     if "customer_id" in raw:
         out["customer_id"] = _text(raw["customer_id"], 1, 128)
     return out

@@ -96,5 +96,7 @@ def _nul_fields(value: object, path: str = "") -> list[str]:
             found.extend(_nul_fields(item, child))
         return found
     if isinstance(value, list):
-        return [p for index, item in enumerate(value) for p in _nul_fields(item, f"{path}.{index}" if path else str(index))]
+        return [
+            p for index, item in enumerate(value) for p in _nul_fields(item, f"{path}.{index}" if path else str(index))
+        ]
     return []

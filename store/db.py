@@ -248,9 +248,16 @@ class DecisionStore:
         """Publications newer than ``last_id``, oldest first, with their policy text."""
         self._ensure_schema()
         query = (
-            select(publications.c.id, publications.c.digest, publications.c.published_at,
-                   publications.c.published_by, policies.c.version, policies.c.text,
-                   policies.c.effective_from, policies.c.announced_at)
+            select(
+                publications.c.id,
+                publications.c.digest,
+                publications.c.published_at,
+                publications.c.published_by,
+                policies.c.version,
+                policies.c.text,
+                policies.c.effective_from,
+                policies.c.announced_at,
+            )
             .join(policies, policies.c.digest == publications.c.digest)
             .where(publications.c.id > last_id)
             .order_by(publications.c.id)

@@ -105,7 +105,9 @@ def test_keys_off_warns_loudly(make_app, capsys):
 def test_cli_creates_lists_and_revokes_keys(db_url, make_app):
     runner = CliRunner()
     env = {"DATABASE_URL": db_url}
-    created = runner.invoke(cli, ["keys", "create", "--name", "ops team", "--role", "decider", "--role", "auditor"], env=env)
+    created = runner.invoke(
+        cli, ["keys", "create", "--name", "ops team", "--role", "decider", "--role", "auditor"], env=env
+    )
     assert created.exit_code == 0, created.output
     token = next(line for line in created.output.splitlines() if line.startswith("cds_"))
     client = make_app(COMPLAINTS_AUTH="keys").test_client()

@@ -38,7 +38,9 @@ def test_malformed_json_is_400(client, data):
     assert_problem(client.post("/v1/decisions", data=data, content_type="application/json"), 400, "malformed-json")
 
 
-@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1"])
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1"]
+)
 def test_non_json_is_415(client, content_type):
     response = client.post("/v1/decisions", data=b"{}", content_type=content_type)
     assert_problem(response, 415, "unsupported-media-type")
@@ -85,13 +87,18 @@ def test_float_amount_with_three_decimals_is_rejected_not_rounded(client):
     text = json.dumps(make_complaint(43)).replace('"amount": "', '"amount": ').replace('", "paid_at"', ', "paid_at"', 1)
     text = text.replace('"amount": 1592.43', '"amount": 1592.435')
     assert '"amount": 1592.435' in text
-    problem = assert_problem(client.post("/v1/decisions", data=text, content_type="application/json"), 422, "validation")
+    problem = assert_problem(
+        client.post("/v1/decisions", data=text, content_type="application/json"), 422, "validation"
+    )
     assert [e["field"] for e in problem["errors"]] == ["order.amount"]
 
 
 def test_calendar_error_is_422(make_app, tmp_path):
     strict = tmp_path / "strict.yaml"
-    strict.write_text(POLICY.read_text(encoding="utf-8").replace("outside_known_years: weekends_only", "outside_known_years: error"), encoding="utf-8")
+    strict.write_text(
+        POLICY.read_text(encoding="utf-8").replace("outside_known_years: weekends_only", "outside_known_years: error"),
+        encoding="utf-8",
+    )
     client = make_app(COMPLAINTS_POLICY=str(strict)).test_client()
     body = make_complaint(44)
     body["received_at"] = "2031-03-03T10:00:00+08:00"

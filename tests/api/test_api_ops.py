@@ -43,15 +43,25 @@ def test_metrics_count_decisions_errors_and_latency(client, decider):
     post_json(client, "/v1/decisions", {"complaint_id": "x"})
     client.get("/v1/decisions/none")
     after = samples(client)
-    assert value(after, "complaints_decisions_total", **labels) - value(before, "complaints_decisions_total", **labels) == 1
-    assert value(after, "complaints_idempotent_replays_total") - value(before, "complaints_idempotent_replays_total") == 1
+    assert (
+        value(after, "complaints_decisions_total", **labels) - value(before, "complaints_decisions_total", **labels)
+        == 1
+    )
+    assert (
+        value(after, "complaints_idempotent_replays_total") - value(before, "complaints_idempotent_replays_total") == 1
+    )
     for kind in ("validation", "not-found"):
-        assert value(after, "complaints_errors_total", kind=kind) - value(before, "complaints_errors_total", kind=kind) == 1
+        assert (
+            value(after, "complaints_errors_total", kind=kind) - value(before, "complaints_errors_total", kind=kind)
+            == 1
+        )
     assert value(after, "complaints_decision_seconds_count") - value(before, "complaints_decision_seconds_count") == 2
     route = {"route": "/v1/decisions", "method": "POST", "status": "201"}
-    assert value(after, "complaints_http_request_seconds_count", **route) - value(
-        before, "complaints_http_request_seconds_count", **route
-    ) == 1
+    assert (
+        value(after, "complaints_http_request_seconds_count", **route)
+        - value(before, "complaints_http_request_seconds_count", **route)
+        == 1
+    )
 
 
 def test_access_log_is_json_without_personal_fields(client, capsys):

@@ -54,6 +54,7 @@ def post(base: str, body: dict, headers: dict, session=None) -> requests.Respons
 
 def test_production_server_decides_like_the_engine(production, decider):
     server, headers, db_url = production
+
     # rulesets are compiled in the workers after fork, never in the master
     def maps(pid: int) -> str:
         with open(f"/proc/{pid}/maps") as file:

@@ -27,13 +27,22 @@ def bearer(token: str) -> dict:
 def keyed(tmp_path, monkeypatch):
     """A keyed app with 24 decisions (some re-evaluated) and a key per role."""
     monkeypatch.setenv(MASKING_KEY_ENV, KEY)
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}", "COMPLAINTS_POLICY": str(POLICY),
-                      "COMPLAINTS_ENV": "development", "COMPLAINTS_AUTH": "keys"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}",
+            "COMPLAINTS_POLICY": str(POLICY),
+            "COMPLAINTS_ENV": "development",
+            "COMPLAINTS_AUTH": "keys",
+        }
+    )
     store: DecisionStore = app.extensions["complaints"].store
     tokens = {}
     for name, roles in {
-        "decider": ["decider"], "auditor": ["auditor"], "policy_admin": ["policy_admin"],
-        "personal_data": ["personal_data"], "auditor+personal_data": ["auditor", "personal_data"],
+        "decider": ["decider"],
+        "auditor": ["auditor"],
+        "policy_admin": ["policy_admin"],
+        "personal_data": ["personal_data"],
+        "auditor+personal_data": ["auditor", "personal_data"],
     }.items():
         _, tokens[name] = store.create_key(f"test {name}", roles)
     client = app.test_client()
@@ -88,16 +97,21 @@ def test_replay_one_decision(keyed):
     assert body["differences"] == []
     current = client.post(f"/v1/decisions/{record.decision_id}/replay", json={"policy": "current"}, headers=auditor)
     assert current.get_json()["result"] == "unchanged" and current.get_json()["kinds"] == []
-    digest = client.post(f"/v1/decisions/{record.decision_id}/replay",
-                         json={"policy": {"digest": record.policy_digest}}, headers=auditor)
+    digest = client.post(
+        f"/v1/decisions/{record.decision_id}/replay", json={"policy": {"digest": record.policy_digest}}, headers=auditor
+    )
     assert digest.get_json()["candidate"]["digest"] == record.policy_digest
-    unknown = client.post(f"/v1/decisions/{record.decision_id}/replay", json={"policy": {"digest": "f" * 64}}, headers=auditor)
+    unknown = client.post(
+        f"/v1/decisions/{record.decision_id}/replay", json={"policy": {"digest": "f" * 64}}, headers=auditor
+    )
     assert unknown.status_code == 422 and unknown.get_json()["errors"][0]["field"] == "policy.digest"
     bad = client.post(f"/v1/decisions/{record.decision_id}/replay", json={"policy": "tomorrow"}, headers=auditor)
     assert bad.status_code == 422 and bad.content_type == "application/problem+json"
     missing = client.post("/v1/decisions/nope/replay", headers=auditor)
     assert missing.status_code == 404
-    execute(store, "UPDATE decisions SET decision = REPLACE(decision, '\"category\":\"', '\"category\":\"x') WHERE seq = 3")
+    execute(
+        store, 'UPDATE decisions SET decision = REPLACE(decision, \'"category":"\', \'"category":"x\') WHERE seq = 3'
+    )
     changed = client.post(f"/v1/decisions/{record.decision_id}/replay", headers=auditor).get_json()
     assert changed["result"] == "different" and changed["differences"][0]["path"] == "category"
 
@@ -111,7 +125,12 @@ def test_replays_stream_json_lines(keyed):
     lines = _lines(response)
     results, summary = lines[:-1], lines[-1]
     assert len(results) == store.count() and {r["result"] for r in results} == {"identical"}
-    assert summary == {"summary": True, "mode": "replay", "decisions": len(results), "results": {"identical": len(results)}}
+    assert summary == {
+        "summary": True,
+        "mode": "replay",
+        "decisions": len(results),
+        "results": {"identical": len(results)},
+    }
 
     complaint = row(store, 1).complaint_id
     mine = _lines(client.post("/v1/replays", json={"complaint_id": complaint, "policy": "current"}, headers=auditor))
@@ -138,7 +157,9 @@ def test_verify_names_the_tampered_decision(keyed):
     broken = client.get("/v1/audit/verify", headers=auditor).get_json()
     assert not broken["ok"] and broken["result"] == "broken"
     assert broken["first_break"] == {
-        "kind": "edited", "seq": 6, "decision_id": victim.decision_id,
+        "kind": "edited",
+        "seq": 6,
+        "decision_id": victim.decision_id,
         "detail": "the row's content does not hash to its chain_hash: this decision was changed",
     }
 
@@ -164,22 +185,34 @@ def test_exports_are_streamed_and_masked(keyed):
     assert forbidden.status_code == 403 and "personal_data" in forbidden.get_json()["detail"]
     included = client.get(url + "&personal_data=include", headers=bearer(tokens["auditor+personal_data"]))
     assert included.status_code == 200 and included.headers["X-Personal-Data"] == "none"
-    assert [r["request_body"] for r in _lines(included)] == [row(store, s).request_body for s in range(1, store.count() + 1)]
+    assert [r["request_body"] for r in _lines(included)] == [
+        row(store, s).request_body for s in range(1, store.count() + 1)
+    ]
 
     as_csv = client.get(url + "&format=csv", headers=bearer(tokens["auditor"]))
     assert as_csv.mimetype == "text/csv"
     table = list(csv.DictReader(io.StringIO(as_csv.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(table) == store.count() and table[0]["policy_digest"] == row(store, 1).policy_digest
 
-    window = client.get(f"/v1/exports/decisions?since={row(store, 4).created_at}&until={row(store, 7).created_at}",
-                        headers=bearer(tokens["auditor"]))
+    window = client.get(
+        f"/v1/exports/decisions?since={row(store, 4).created_at}&until={row(store, 7).created_at}",
+        headers=bearer(tokens["auditor"]),
+    )
     assert [r["seq"] for r in _lines(window)] == [4, 5, 6]  # "+00:00" unencoded arrives as " 00:00": still read right
-    encoded = client.get("/v1/exports/decisions", query_string={"since": row(store, 4).created_at, "until": "2100-01-01"},
-                         headers=bearer(tokens["auditor"]))
+    encoded = client.get(
+        "/v1/exports/decisions",
+        query_string={"since": row(store, 4).created_at, "until": "2100-01-01"},
+        headers=bearer(tokens["auditor"]),
+    )
     assert _lines(encoded)[0]["seq"] == 4
 
-    for query in ("", "?since=2026-01-01", "?since=x&until=y", "?since=2026-01-01&until=2026-02-01&format=xml",
-                  "?since=2026-01-01&until=2026-02-01&personal_data=all"):
+    for query in (
+        "",
+        "?since=2026-01-01",
+        "?since=x&until=y",
+        "?since=2026-01-01&until=2026-02-01&format=xml",
+        "?since=2026-01-01&until=2026-02-01&personal_data=all",
+    ):
         bad = client.get("/v1/exports/decisions" + query, headers=bearer(tokens["auditor"]))
         assert bad.status_code == 422, query
         assert bad.content_type == "application/problem+json"

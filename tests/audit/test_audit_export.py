@@ -26,7 +26,11 @@ def _personal(store) -> set[str]:
     values = set()
     for record in walk.every(store):
         body = json.loads(record.request_body)
-        values |= {body.get("customer", {}).get("customer_id"), body.get("order", {}).get("order_id"), body.get("description")}
+        values |= {
+            body.get("customer", {}).get("customer_id"),
+            body.get("order", {}).get("order_id"),
+            body.get("description"),
+        }
     return {v for v in values if v and len(v) > 3}
 
 
@@ -61,7 +65,9 @@ def test_jsonl_round_trip_replays_identical(filled, tmp_path, masking):
 
 def test_an_unmasked_export_shows_edits_and_gaps(filled):
     rows = list(read_jsonl("".join(export_lines(walk.every(filled), "jsonl", Masker().unmasked())).splitlines()))
-    rows[3]["decision"]["route"]["level"] = "manager" if rows[3]["decision"]["route"]["level"] != "manager" else "frontline"
+    rows[3]["decision"]["route"]["level"] = (
+        "manager" if rows[3]["decision"]["route"]["level"] != "manager" else "frontline"
+    )
     del rows[6]
     problems = verify_rows(rows)
     assert problems[0].startswith(f"seq 4 (decision {rows[3]['decision_id']}): content")
@@ -79,7 +85,9 @@ def test_csv_has_one_row_per_decision_with_its_policy(filled):
         assert line["policy_digest"] == record.policy_digest and line["chain_hash"] == record.chain_hash
         route = record.decision_dict()["route"]
         assert line["level"] == (route["level"] or "")
-        assert line["redirect"] == (f"{route['redirect']['rule']}: {route['redirect']['reason']}" if route["redirect"] else "")
+        assert line["redirect"] == (
+            f"{route['redirect']['rule']}: {route['redirect']['reason']}" if route["redirect"] else ""
+        )
         assert json.loads(line["request_body"])["complaint_id"] == record.complaint_id
     assert not any(value in text for value in _personal(filled))
 
@@ -91,7 +99,9 @@ def test_cli_export_replay_and_policy(filled, store_url, tmp_path, monkeypatch):
     middle = records[len(records) // 2]
     db = ["--database-url", store_url]
 
-    out = runner.invoke(cli, ["export", "--since", middle.created_at, "--until", "2100-01-01", "--format", "jsonl", *db])
+    out = runner.invoke(
+        cli, ["export", "--since", middle.created_at, "--until", "2100-01-01", "--format", "jsonl", *db]
+    )
     assert out.exit_code == 0, out.output
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert rows[0]["decision_id"] == middle.decision_id and len(rows) == len(records) - len(records) // 2
@@ -99,10 +109,15 @@ def test_cli_export_replay_and_policy(filled, store_url, tmp_path, monkeypatch):
     assert "personal data: pseudonyms" in out.stderr
 
     unmasked = runner.invoke(cli, ["export", "--until", middle.created_at, "--unmasked", "--format", "csv", *db])
-    assert unmasked.exit_code == 0 and f"{len(records) // 2} decisions exported (csv, personal data: none)" in unmasked.stderr
+    assert (
+        unmasked.exit_code == 0
+        and f"{len(records) // 2} decisions exported (csv, personal data: none)" in unmasked.stderr
+    )
 
     policy = runner.invoke(cli, ["export-policy", middle.policy_digest, *db])
-    assert policy.exit_code == 0 and policy.stdout == POLICY.read_text(encoding="utf-8") == filled.policy_text(middle.policy_digest)
+    assert policy.exit_code == 0 and policy.stdout == POLICY.read_text(encoding="utf-8") == filled.policy_text(
+        middle.policy_digest
+    )
     assert runner.invoke(cli, ["export-policy", "0" * 64, *db]).exit_code == 1
 
     one = runner.invoke(cli, ["replay", middle.decision_id, *db])
@@ -121,7 +136,9 @@ def test_cli_export_replay_and_policy(filled, store_url, tmp_path, monkeypatch):
     assert len(ranged.stdout.splitlines()) == len(records) and "... 10 decisions" in ranged.stderr
 
     raised = tmp_path / "raised.yaml"
-    raised.write_text(POLICY.read_text(encoding="utf-8").replace("frontline: 200.00", "frontline: 300.00"), encoding="utf-8")
+    raised.write_text(
+        POLICY.read_text(encoding="utf-8").replace("frontline: 200.00", "frontline: 300.00"), encoding="utf-8"
+    )
     what_if = runner.invoke(cli, ["replay", "--since", "2000-01-01", "--policy", str(raised), *db])
     assert what_if.exit_code == 0, what_if.output
     assert {json.loads(x)["result"] for x in what_if.stdout.splitlines()} <= {"changed", "unchanged"}
@@ -138,7 +155,9 @@ def test_cli_export_replay_and_policy(filled, store_url, tmp_path, monkeypatch):
 def test_cli_replay_exits_1_on_a_difference(filled, store_url):
     from tests.helpers.audit_samples import execute
 
-    execute(filled, "UPDATE decisions SET decision = REPLACE(decision, '\"channel\":\"', '\"channel\":\"x') WHERE seq = 1")
+    execute(
+        filled, 'UPDATE decisions SET decision = REPLACE(decision, \'"channel":"\', \'"channel":"x\') WHERE seq = 1'
+    )
     result = CliRunner().invoke(cli, ["replay", "--since", "2000-01-01", "--database-url", store_url])
     assert result.exit_code == 1
     first = json.loads(result.stdout.splitlines()[0])

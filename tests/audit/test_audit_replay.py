@@ -45,7 +45,9 @@ def test_the_log_is_varied(big_store):
 def test_every_stored_decision_replays_identical(big_store):
     tally = Tally("replay")
     results = list(replay_stream(walk.every(big_store, batch=64), StoredPolicies(big_store), tally=tally))
-    assert tally.ok and tally.results == {"identical": len(results)}, [r for r in results if r["result"] != "identical"][:2]
+    assert tally.ok and tally.results == {"identical": len(results)}, [
+        r for r in results if r["result"] != "identical"
+    ][:2]
     assert [r["seq"] for r in results] == list(range(1, len(results) + 1))
 
 
@@ -102,8 +104,10 @@ def test_what_if_a_raised_frontline_refund_limit(big_store):
     for r in results:
         if r["result"] == "changed":
             assert "approval" in r["kinds"] and set(r["kinds"]) <= {"level", "approval", "deadline"}
-            assert all(".approved_by" in d["path"] or d["path"].startswith(("route.", "remedy.approval", "deadlines."))
-                       for d in r["differences"]), r["differences"]
+            assert all(
+                ".approved_by" in d["path"] or d["path"].startswith(("route.", "remedy.approval", "deadlines."))
+                for d in r["differences"]
+            ), r["differences"]
             assert r["totals"]["refund"]["before"] == r["totals"]["refund"]["after"]  # amounts do not move
     # a decision whose level came only from the approval floor drops to frontline
     assert tally.by_kind.get("level", 0) >= 1

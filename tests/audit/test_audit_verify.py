@@ -25,8 +25,9 @@ def test_an_untouched_log_is_intact(filled):
 
 def test_an_edited_decision_is_named(filled):
     victim = row(filled, 7)
-    execute(filled, "UPDATE decisions SET decision = REPLACE(decision, '\"frontline\"', '\"manager\"') || ' ' "
-            "WHERE seq = 7")
+    execute(
+        filled, "UPDATE decisions SET decision = REPLACE(decision, '\"frontline\"', '\"manager\"') || ' ' WHERE seq = 7"
+    )
     report = verify_log(filled)
     assert not report.ok
     first = report.first_break
@@ -36,8 +37,10 @@ def test_an_edited_decision_is_named(filled):
 
 def test_an_edited_request_body_is_named(filled):
     victim = row(filled, 12)
-    execute(filled, "UPDATE decisions SET request_body = REPLACE(request_body, '\"category\"', '\"category\" ') "
-            "WHERE seq = 12")
+    execute(
+        filled,
+        "UPDATE decisions SET request_body = REPLACE(request_body, '\"category\"', '\"category\" ') WHERE seq = 12",
+    )
     first = verify_log(filled).first_break
     assert (first.kind, first.seq, first.decision_id) == ("edited", 12, victim.decision_id)
 
@@ -49,8 +52,12 @@ def test_a_rewritten_and_rehashed_row_shows_at_the_next_link(filled):
     victim, following = row(filled, 5), row(filled, 6)
     values = victim._asdict()
     values["created_at"] = "2020-01-01T00:00:00.000000+00:00"
-    execute(filled, "UPDATE decisions SET created_at = :c, chain_hash = :h WHERE seq = 5",
-            c=values["created_at"], h=link_hash(values))
+    execute(
+        filled,
+        "UPDATE decisions SET created_at = :c, chain_hash = :h WHERE seq = 5",
+        c=values["created_at"],
+        h=link_hash(values),
+    )
     report = verify_log(filled)
     first = report.first_break
     assert (first.kind, first.seq, first.decision_id) == ("relinked", 6, following.decision_id)

@@ -70,7 +70,7 @@ def test_impact_cli_prints_the_report(filled, tmp_path):
         cli, ["impact", str(candidate), "--since", "2000-01-01", "--json", "--database-url", filled.url]
     )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout[result.stdout.index("{"):])
+    report = json.loads(result.stdout[result.stdout.index("{") :])
     records = list(filled.decisions_between("2000-01-01"))
     assert report["changed"] == sum(_affected_by_raised_limit(r.decision_dict()) for r in records)
     assert report["policy"]["version"] == "2026.2"

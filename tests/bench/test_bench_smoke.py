@@ -104,8 +104,22 @@ def test_http_benchmark_runs(tmp_path, capsys):
     from bench import http as http_bench
 
     out = tmp_path / "http.json"
-    argv = ["--seconds", "1", "--targets", "echo,sqlite", "--corpus", "200", "--split", "60",
-            "--connections", "4", "--open-connections", "4", "--json", str(out)]
+    argv = [
+        "--seconds",
+        "1",
+        "--targets",
+        "echo,sqlite",
+        "--corpus",
+        "200",
+        "--split",
+        "60",
+        "--connections",
+        "4",
+        "--open-connections",
+        "4",
+        "--json",
+        str(out),
+    ]
     assert http_bench.main(argv) == 0
     report = json.loads(out.read_text())
     for name in ("echo", "sqlite"):

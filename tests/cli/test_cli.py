@@ -95,7 +95,9 @@ def test_decide_not_json(runner, tmp_path):
 
 
 def test_decide_with_a_broken_policy(runner, tmp_path, complaint):
-    result = runner.invoke(cli, ["decide", _write(tmp_path, complaint()), "--policy", str(BROKEN / "unknown_team.yaml")])
+    result = runner.invoke(
+        cli, ["decide", _write(tmp_path, complaint()), "--policy", str(BROKEN / "unknown_team.yaml")]
+    )
     assert result.exit_code == 1
     assert "unknown team `legal`" in result.stderr
 
@@ -109,7 +111,11 @@ def test_decide_with_a_broken_policy(runner, tmp_path, complaint):
         ("2026-02-23", 3, "2026-02-23 Monday: non-working day — public holiday"),
         ("2026-03-10", 0, "2026-03-10 Tuesday: working day — weekday"),
         ("2026-03-14", 3, "2026-03-14 Saturday: non-working day — weekend"),
-        ("2027-10-01", 0, "2027-10-01 Friday: working day — weekday (year not in the policy calendar: weekend-only fallback)"),
+        (
+            "2027-10-01",
+            0,
+            "2027-10-01 Friday: working day — weekday (year not in the policy calendar: weekend-only fallback)",
+        ),
     ],
 )
 def test_calendar_is_working_day(runner, day, code, text):
@@ -120,7 +126,12 @@ def test_calendar_is_working_day(runner, day, code, text):
 
 @pytest.mark.parametrize(
     ("day", "count", "expected"),
-    [("2026-09-30", 1, "2026-10-08"), ("2026-09-30", 3, "2026-10-10"), ("2026-02-12", 3, "2026-02-24"), ("2026-09-18", 1, "2026-09-20")],
+    [
+        ("2026-09-30", 1, "2026-10-08"),
+        ("2026-09-30", 3, "2026-10-10"),
+        ("2026-02-12", 3, "2026-02-24"),
+        ("2026-09-18", 1, "2026-09-20"),
+    ],
 )
 def test_calendar_add_working_days(runner, day, count, expected):
     result = runner.invoke(cli, ["calendar", "add-working-days", day, str(count), "--policy", str(DEFAULT)])

@@ -11,7 +11,12 @@ from engine.remedy import approver
 
 BANDS = {
     "refund": [("200.00", "frontline"), ("200.01", "supervisor"), ("2000.00", "supervisor"), ("2000.01", "manager")],
-    "return_refund": [("200.00", "frontline"), ("200.01", "supervisor"), ("2000.00", "supervisor"), ("2000.01", "manager")],
+    "return_refund": [
+        ("200.00", "frontline"),
+        ("200.01", "supervisor"),
+        ("2000.00", "supervisor"),
+        ("2000.01", "manager"),
+    ],
     "resend": [("300.00", "frontline"), ("300.01", "supervisor"), ("3000.00", "supervisor"), ("3000.01", "manager")],
     "compensation": [("50.00", "frontline"), ("50.01", "supervisor"), ("500.00", "supervisor"), ("500.01", "manager")],
 }

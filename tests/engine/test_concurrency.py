@@ -54,7 +54,14 @@ def test_same_complaint_twice_gives_identical_bytes(decider, complaint):
     first = canonical_json(decider.decide(raw))
     second = canonical_json(decider.decide(raw))
     assert first == second
-    assert canonical_json(decider.decide(complaint(category="counterfeit", order={"goods_type": "food"}, flags=["media_exposure", "expedited"]))) == first
+    assert (
+        canonical_json(
+            decider.decide(
+                complaint(category="counterfeit", order={"goods_type": "food"}, flags=["media_exposure", "expedited"])
+            )
+        )
+        == first
+    )
 
 
 def test_many_threads_decide_exactly_as_one(decider, complaint):
@@ -69,7 +76,7 @@ def test_many_threads_decide_exactly_as_one(decider, complaint):
         # every thread walks the whole set in its own order, so the same complaint is decided concurrently
         order = list(range(len(complaints)))
         random.Random(offset).shuffle(order)
-        return [(i, canonical_json(decider.decide(complaints[i]))) for i in order[:PER_THREAD * 2]]
+        return [(i, canonical_json(decider.decide(complaints[i]))) for i in order[: PER_THREAD * 2]]
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         results = list(pool.map(worker, range(THREADS)))

@@ -53,10 +53,22 @@ def test_first_response(decide, look, received, tier, due, rule):
         ({"category": "missing_item"}, "2026-03-12T10:00:00+08:00", "D06_resolution_complex"),  # logistics
         ({"category": "false_advertising"}, "2026-03-12T10:00:00+08:00", "D06_resolution_complex"),
         ({"category": "privacy"}, "2026-03-12T10:00:00+08:00", "D06_resolution_complex"),
-        ({"category": "quality_defect", "order": {"amount": "2500.00"}}, "2026-03-12T10:00:00+08:00", "D06_resolution_complex"),
+        (
+            {"category": "quality_defect", "order": {"amount": "2500.00"}},
+            "2026-03-12T10:00:00+08:00",
+            "D06_resolution_complex",
+        ),
         # customer_service at manager level (a resend above 3,000.00)
-        ({"category": "wrong_item", "order": {"amount": "3000.01"}}, "2026-03-12T10:00:00+08:00", "D06_resolution_complex"),
-        ({"history": {"level": "supervisor", "rejected_offers": 2}}, "2026-03-12T10:00:00+08:00", "D06_resolution_complex"),
+        (
+            {"category": "wrong_item", "order": {"amount": "3000.01"}},
+            "2026-03-12T10:00:00+08:00",
+            "D06_resolution_complex",
+        ),
+        (
+            {"history": {"level": "supervisor", "rejected_offers": 2}},
+            "2026-03-12T10:00:00+08:00",
+            "D06_resolution_complex",
+        ),
     ],
 )
 def test_resolution_24_hours_or_48_when_complex(decide, look, overrides, due, rule):
@@ -128,15 +140,40 @@ def test_refund_7_calendar_days_after_the_return_arrives(decide, look, received_
     ("received_back", "due", "binding", "cited"),
     [
         # 3 working days Wed 03-11 -> Mon 03-16 beats 7 calendar days -> Wed 03-18
-        ("2026-03-11T11:00:00+08:00", "2026-03-16T23:59:59+08:00", "D08_refund_after_return_expedited", "D07_refund_after_return"),
+        (
+            "2026-03-11T11:00:00+08:00",
+            "2026-03-16T23:59:59+08:00",
+            "D08_refund_after_return_expedited",
+            "D07_refund_after_return",
+        ),
         # 09-30: legal 10-07 -> 10-08; expedited 10-08, 10-09, Sat 10-10: the legal one is earlier
-        ("2026-09-30T11:00:00+08:00", "2026-10-08T23:59:59+08:00", "D07_refund_after_return", "D08_refund_after_return_expedited"),
+        (
+            "2026-09-30T11:00:00+08:00",
+            "2026-10-08T23:59:59+08:00",
+            "D07_refund_after_return",
+            "D08_refund_after_return_expedited",
+        ),
         # 09-25 (a holiday): legal 10-02 -> 10-08; expedited 09-28, 09-29, 09-30
-        ("2026-09-25T11:00:00+08:00", "2026-09-30T23:59:59+08:00", "D08_refund_after_return_expedited", "D07_refund_after_return"),
+        (
+            "2026-09-25T11:00:00+08:00",
+            "2026-09-30T23:59:59+08:00",
+            "D08_refund_after_return_expedited",
+            "D07_refund_after_return",
+        ),
         # 02-09: legal 02-16 -> 02-24; expedited 02-10, 02-11, 02-12
-        ("2026-02-09T11:00:00+08:00", "2026-02-12T23:59:59+08:00", "D08_refund_after_return_expedited", "D07_refund_after_return"),
+        (
+            "2026-02-09T11:00:00+08:00",
+            "2026-02-12T23:59:59+08:00",
+            "D08_refund_after_return_expedited",
+            "D07_refund_after_return",
+        ),
         # 02-12: legal 02-19 -> 02-24; expedited 02-13, Sat 02-14, 02-24: a tie, policy order stands
-        ("2026-02-12T11:00:00+08:00", "2026-02-24T23:59:59+08:00", "D07_refund_after_return", "D08_refund_after_return_expedited"),
+        (
+            "2026-02-12T11:00:00+08:00",
+            "2026-02-24T23:59:59+08:00",
+            "D07_refund_after_return",
+            "D08_refund_after_return_expedited",
+        ),
     ],
 )
 def test_refund_expedited_the_earlier_binds_and_both_are_cited(decide, look, received_back, due, binding, cited):
@@ -222,8 +259,20 @@ def test_exchange_15_and_repair_20_working_days(decide, look, kind, received_bac
 @pytest.mark.parametrize(
     ("kind", "received_back", "due", "binding", "cited"),
     [
-        ("exchange", "2026-09-30T09:00:00+08:00", "2026-10-15T23:59:59+08:00", "D11_exchange_expedited", "D10_exchange"),
-        ("exchange", "2026-02-11T09:00:00+08:00", "2026-02-27T23:59:59+08:00", "D11_exchange_expedited", "D10_exchange"),
+        (
+            "exchange",
+            "2026-09-30T09:00:00+08:00",
+            "2026-10-15T23:59:59+08:00",
+            "D11_exchange_expedited",
+            "D10_exchange",
+        ),
+        (
+            "exchange",
+            "2026-02-11T09:00:00+08:00",
+            "2026-02-27T23:59:59+08:00",
+            "D11_exchange_expedited",
+            "D10_exchange",
+        ),
         ("repair", "2026-09-30T09:00:00+08:00", "2026-10-20T23:59:59+08:00", "D13_repair_expedited", "D12_repair"),
         ("repair", "2026-02-11T09:00:00+08:00", "2026-03-03T23:59:59+08:00", "D13_repair_expedited", "D12_repair"),
     ],

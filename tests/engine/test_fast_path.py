@@ -48,11 +48,28 @@ def test_invalid_complaints_are_always_declined(case):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(raw=valid_complaints(), path=st.sampled_from([
-    ("order", "amount"), ("customer", "complaints_last_30_days"), ("history", "repairs"),
-    ("history", "resolution_overdue"), ("received_at",), ("flags",), ("claim", "amount"),
-]), value=st.one_of(st.booleans(), st.none(), st.floats(allow_nan=True), st.text(max_size=5),
-                    st.integers(-5, 10**12), st.lists(st.integers(), max_size=2)))
+@given(
+    raw=valid_complaints(),
+    path=st.sampled_from(
+        [
+            ("order", "amount"),
+            ("customer", "complaints_last_30_days"),
+            ("history", "repairs"),
+            ("history", "resolution_overdue"),
+            ("received_at",),
+            ("flags",),
+            ("claim", "amount"),
+        ]
+    ),
+    value=st.one_of(
+        st.booleans(),
+        st.none(),
+        st.floats(allow_nan=True),
+        st.text(max_size=5),
+        st.integers(-5, 10**12),
+        st.lists(st.integers(), max_size=2),
+    ),
+)
 def test_odd_values_are_declined_or_agree(raw, path, value):
     """Whatever a field holds, the fast path either declines or loads exactly what the schema loads."""
     target = raw

@@ -35,9 +35,9 @@ def money(max_fen: int = 500_000_00) -> st.SearchStrategy[str]:
 @st.composite
 def valid_complaints(draw) -> dict:
     tz = draw(st.sampled_from(OFFSETS))
-    received = draw(
-        st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2027, 3, 31))
-    ).replace(microsecond=0, tzinfo=tz)
+    received = draw(st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2027, 3, 31))).replace(
+        microsecond=0, tzinfo=tz
+    )
     paid = received - dt.timedelta(minutes=draw(st.integers(0, 4 * 365 * 24 * 60)))
     order: dict = {"order_id": "O-1", "amount": draw(money()), "paid_at": paid.isoformat()}
     for name, days in (("delivered_at", 30), ("completed_at", 60), ("promised_delivery_at", 20)):
@@ -166,7 +166,9 @@ def invalid_complaints(draw) -> tuple[dict, str]:
         path = draw(st.sampled_from(["order.amount", "claim.amount"]))
         return _set(raw, path, f"-{draw(money(10**8))}".replace("-0.00", "-0.01")), path
     if kind == "naive":
-        path = draw(st.sampled_from(["received_at", "order.paid_at", "order.delivered_at", "history.return_received_at"]))
+        path = draw(
+            st.sampled_from(["received_at", "order.paid_at", "order.delivered_at", "history.return_received_at"])
+        )
         moment = draw(st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2026, 12, 31)))
         return _set(raw, path, moment.replace(microsecond=0).isoformat()), path
     if kind == "delivered_before_paid":
@@ -176,11 +178,39 @@ def invalid_complaints(draw) -> tuple[dict, str]:
     section = draw(st.sampled_from(["", "order.", "claim.", "customer.", "history."]))
     name = draw(BAD_WORDS.filter(lambda w: w not in ("description", "colour_") and not w.startswith("_")))
     known = {
-        "": {"complaint_id", "received_at", "channel", "category", "order", "claim", "customer", "history", "flags", "description"},
-        "order.": {"order_id", "amount", "paid_at", "completed_at", "delivered_at", "promised_delivery_at", "goods_type", "goods_condition", "merchant"},
+        "": {
+            "complaint_id",
+            "received_at",
+            "channel",
+            "category",
+            "order",
+            "claim",
+            "customer",
+            "history",
+            "flags",
+            "description",
+        },
+        "order.": {
+            "order_id",
+            "amount",
+            "paid_at",
+            "completed_at",
+            "delivered_at",
+            "promised_delivery_at",
+            "goods_type",
+            "goods_condition",
+            "merchant",
+        },
         "claim.": {"remedy", "amount"},
         "customer.": {"customer_id", "tier", "complaints_last_30_days"},
-        "history.": {"level", "rejected_offers", "resolution_overdue", "repairs", "refund_overdue_days", "return_received_at"},
+        "history.": {
+            "level",
+            "rejected_offers",
+            "resolution_overdue",
+            "repairs",
+            "refund_overdue_days",
+            "return_received_at",
+        },
     }[section]
     name = name + "_x" if name in known else name
     return _set(raw, section + name, "?"), section + name
@@ -206,7 +236,11 @@ def test_invalid_complaints_raise_complaint_error_naming_the_field(decider, case
         ({"received_at": "2026-03-10T10:00:00"}, "received_at", "timezone offset"),
         ({"order": {"delivered_at": "2026-01-14T10:00:00+08:00"}}, "order.delivered_at", "before paid_at"),
         ({"colour": "red"}, "colour", "unknown field"),
-        ({"order": {"delivered_at": "9999-12-30T10:00:00+08:00"}}, "order.delivered_at", "between the years 1970 and 2200"),
+        (
+            {"order": {"delivered_at": "9999-12-30T10:00:00+08:00"}},
+            "order.delivered_at",
+            "between the years 1970 and 2200",
+        ),
         ({"flags": ["expedited", "expedited"]}, "flags", "once"),
         ({"customer": {"complaints_last_30_days": "3"}}, "customer.complaints_last_30_days", "whole number"),
     ],

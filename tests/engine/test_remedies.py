@@ -63,9 +63,7 @@ def test_no_reason_return_excluded_goods(decide, look, goods_type):
 
 @pytest.mark.parametrize("goods_type", ["custom_made", "fresh_perishable", "digital_unsealed", "periodical"])
 def test_no_reason_return_excluded_goods_when_merchant_promised(decide, look, goods_type):
-    decision = decide(
-        category="no_reason_return", order={"goods_type": goods_type}, flags=["merchant_promised_return"]
-    )
+    decision = decide(category="no_reason_return", order={"goods_type": goods_type}, flags=["merchant_promised_return"])
     assert decision["remedy"]["rule"] == "M01_no_reason_return"
     assert look.components(decision) == [("return_refund", "100.00")]
 
@@ -148,12 +146,14 @@ def test_quality_defect_by_day_after_delivery(decide, day, repairs, rule, remedy
 def test_quality_defect_15_day_window_ending_in_national_day(decide):
     # Delivered Wed 09-16: day 15 = Thu 10-01, a holiday: the exchange window runs to Thu 10-08.
     order = {"paid_at": "2026-09-01T10:00:00+08:00", "delivered_at": "2026-09-16T10:00:00+08:00"}
-    assert decide(category="quality_defect", received_at="2026-10-08T12:00:00+08:00", order=order)["remedy"][
-        "rule"
-    ] == "M06_quality_exchange_15_days"
-    assert decide(category="quality_defect", received_at="2026-10-09T12:00:00+08:00", order=order)["remedy"][
-        "rule"
-    ] == "M08_quality_repair"
+    assert (
+        decide(category="quality_defect", received_at="2026-10-08T12:00:00+08:00", order=order)["remedy"]["rule"]
+        == "M06_quality_exchange_15_days"
+    )
+    assert (
+        decide(category="quality_defect", received_at="2026-10-09T12:00:00+08:00", order=order)["remedy"]["rule"]
+        == "M08_quality_repair"
+    )
 
 
 # 错发 / 漏发 ---------------------------------------------------------------------------
@@ -282,7 +282,9 @@ def test_false_advertising_return_refund(decide, look):
     ],
 )
 def test_false_advertising_with_fraud_punitive_damages(decide, look, goods_type, amount, punitive):
-    decision = decide(category="false_advertising", order={"amount": amount, "goods_type": goods_type}, flags=["fraud_alleged"])
+    decision = decide(
+        category="false_advertising", order={"amount": amount, "goods_type": goods_type}, flags=["fraud_alleged"]
+    )
     assert look.components(decision) == [("return_refund", amount), ("punitive_damages", punitive)]
     assert decision["remedy"]["components"][1]["approved_by"] == {"team": "legal_compliance"}
     assert decision["remedy"]["approval"]["teams"] == ["legal_compliance"]
@@ -317,7 +319,15 @@ def test_privacy_apology_and_data_correction(decide, look):
     assert decision["remedy"]["approval"] == {"level": "frontline", "teams": []}
 
 
-@pytest.mark.parametrize(("claimed", "refund", "capped"), [("30.00", "30.00", []), ("100.00", "100.00", []), ("100.01", "100.00", ["order"]), ("999.00", "100.00", ["order"])])
+@pytest.mark.parametrize(
+    ("claimed", "refund", "capped"),
+    [
+        ("30.00", "30.00", []),
+        ("100.00", "100.00", []),
+        ("100.01", "100.00", ["order"]),
+        ("999.00", "100.00", ["order"]),
+    ],
+)
 def test_price_dispute_refund_of_the_claimed_difference_at_most_the_order(decide, look, claimed, refund, capped):
     decision = decide(category="price_dispute", claim={"amount": claimed})
     assert look.components(decision) == [("refund", refund)]
@@ -351,10 +361,26 @@ def test_every_category_has_a_remedy_rule_or_redirect(decide):
 @pytest.mark.parametrize(
     ("overrides", "expected", "capped"),
     [
-        ({"category": "service_attitude", "claim": {"amount": "10.00"}}, [("apology", None), ("compensation", "10.00")], ["claim"]),
-        ({"category": "service_attitude", "claim": {"amount": "25.00"}}, [("apology", None), ("compensation", "20.00")], []),
-        ({"category": "logistics_delay", "order": {"amount": "1000.00"}, "claim": {"amount": "30.00"}}, [("compensation", "30.00")], ["claim"]),
-        ({"category": "wrong_item", "claim": {"remedy": "refund", "amount": "40.00"}}, [("refund", "40.00")], ["claim"]),
+        (
+            {"category": "service_attitude", "claim": {"amount": "10.00"}},
+            [("apology", None), ("compensation", "10.00")],
+            ["claim"],
+        ),
+        (
+            {"category": "service_attitude", "claim": {"amount": "25.00"}},
+            [("apology", None), ("compensation", "20.00")],
+            [],
+        ),
+        (
+            {"category": "logistics_delay", "order": {"amount": "1000.00"}, "claim": {"amount": "30.00"}},
+            [("compensation", "30.00")],
+            ["claim"],
+        ),
+        (
+            {"category": "wrong_item", "claim": {"remedy": "refund", "amount": "40.00"}},
+            [("refund", "40.00")],
+            ["claim"],
+        ),
         ({"category": "no_reason_return", "claim": {"amount": "60.00"}}, [("return_refund", "60.00")], ["claim"]),
         ({"category": "refund_delay", "claim": {"amount": "0.00"}}, [("compensation", "0.00")], ["claim"]),
     ],

@@ -29,7 +29,9 @@ def test_r01_regulator_channel_goes_to_legal_at_manager(decide, look):
     assert "R01_regulator_channel" in look.fired(decision, "route")
 
 
-@pytest.mark.parametrize("channel", ["online_chat", "phone", "email", "platform_message", "social_media", "self_service"])
+@pytest.mark.parametrize(
+    "channel", ["online_chat", "phone", "email", "platform_message", "social_media", "self_service"]
+)
 def test_r01_other_channels_do_not_route_to_legal(decide, look, channel):
     assert look.route(decide(channel=channel)) == ("customer_service", "frontline")
 
@@ -99,7 +101,9 @@ def test_r06_service_attitude_is_never_judged_by_a_peer(decide, look):
     assert decision["route"]["decided_by"]["level"] == "R06_service_attitude"
 
 
-@pytest.mark.parametrize(("count", "level"), [(0, "frontline"), (2, "frontline"), (3, "supervisor"), (12, "supervisor")])
+@pytest.mark.parametrize(
+    ("count", "level"), [(0, "frontline"), (2, "frontline"), (3, "supervisor"), (12, "supervisor")]
+)
 def test_r07_repeat_complainant_from_3_complaints(decide, look, count, level):
     decision = decide(customer={"complaints_last_30_days": count})
     assert look.route(decision) == ("customer_service", level)
@@ -267,11 +271,17 @@ def test_redirect_overrides_every_other_rule(decide):
 @pytest.mark.parametrize(
     ("overrides", "team"),
     [
-        ({"category": "quality_defect", "order": {"amount": "2500.00"}, "flags": ["safety_hazard"]}, "legal_compliance"),
+        (
+            {"category": "quality_defect", "order": {"amount": "2500.00"}, "flags": ["safety_hazard"]},
+            "legal_compliance",
+        ),
         ({"category": "false_advertising", "flags": ["punitive_damages_claimed"]}, "legal_compliance"),
         ({"category": "damaged_in_transit", "flags": ["safety_hazard"]}, "legal_compliance"),
         ({"category": "missing_item", "channel": "regulator"}, "legal_compliance"),
-        ({"category": "quality_defect", "order": {"amount": "2500.00"}, "flags": ["media_exposure"]}, "quality_assurance"),
+        (
+            {"category": "quality_defect", "order": {"amount": "2500.00"}, "flags": ["media_exposure"]},
+            "quality_assurance",
+        ),
         ({"category": "false_advertising", "flags": ["media_exposure"]}, "merchant_management"),
         ({"category": "logistics_delay", "customer": {"complaints_last_30_days": 5}}, "logistics"),
     ],

@@ -11,8 +11,13 @@ DEFAULT_TEXT = (REPO / "policies.yaml").read_text(encoding="utf-8")
 FRONTLINE_REFUND = "refund:           {label: 退款, limits: {frontline: 200.00,"
 
 
-def variant(version: str, *, frontline_refund: str = "200.00", announced: str = "2024-12-16T09:00:00+08:00",
-            effective: str = "2025-01-01T00:00:00+08:00") -> str:
+def variant(
+    version: str,
+    *,
+    frontline_refund: str = "200.00",
+    announced: str = "2024-12-16T09:00:00+08:00",
+    effective: str = "2025-01-01T00:00:00+08:00",
+) -> str:
     """The shipped policy with another version label, dates and frontline refund limit."""
     text = DEFAULT_TEXT
     for old, new in (
@@ -33,8 +38,13 @@ def refund_complaint(complaint_id: str, received_at: str, amount: str = "250.00"
         "received_at": received_at,
         "channel": "online_chat",
         "category": "wrong_item",
-        "order": {"order_id": "O-1", "amount": amount, "paid_at": "2025-01-02T10:00:00+08:00",
-                  "delivered_at": "2025-01-04T10:00:00+08:00", "goods_condition": "intact"},
+        "order": {
+            "order_id": "O-1",
+            "amount": amount,
+            "paid_at": "2025-01-02T10:00:00+08:00",
+            "delivered_at": "2025-01-04T10:00:00+08:00",
+            "goods_condition": "intact",
+        },
         "claim": {"remedy": "refund"},
         "customer": {"customer_id": "U-1", "tier": "regular", "complaints_last_30_days": 0},
     }

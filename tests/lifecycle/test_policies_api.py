@@ -7,16 +7,23 @@ import pytest
 from app import create_app
 from tests.helpers.lifecycle_samples import DEFAULT_TEXT, refund_complaint, variant
 
-RAISED = variant("2026.2", frontline_refund="300.00", announced="2026-06-01T09:00:00+08:00",
-                 effective="2026-06-15T00:00:00+08:00")
+RAISED = variant(
+    "2026.2", frontline_refund="300.00", announced="2026-06-01T09:00:00+08:00", effective="2026-06-15T00:00:00+08:00"
+)
 
 
 @pytest.fixture
 def keyed(tmp_path):
     policy = tmp_path / "policies.yaml"
     policy.write_text(DEFAULT_TEXT, encoding="utf-8")
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'api.db'}", "COMPLAINTS_POLICY": str(policy),
-                      "COMPLAINTS_AUTH": "keys", "COMPLAINTS_POLICY_POLL_SECONDS": 0})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'api.db'}",
+            "COMPLAINTS_POLICY": str(policy),
+            "COMPLAINTS_AUTH": "keys",
+            "COMPLAINTS_POLICY_POLL_SECONDS": 0,
+        }
+    )
     store = app.extensions["complaints"].store
     tokens = {role: store.create_key(role, [role])[1] for role in ("decider", "auditor", "policy_admin")}
     return app.test_client(), {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
@@ -27,8 +34,9 @@ def test_publish_needs_policy_admin(keyed):
     assert client.post("/v1/policies", json={"text": RAISED}).status_code == 401
     for role in ("decider", "auditor"):
         assert client.post("/v1/policies", json={"text": RAISED}, headers=auth[role]).status_code == 403
-    answer = client.post("/v1/policies", json={"text": RAISED, "published_by": "compliance"},
-                         headers=auth["policy_admin"])
+    answer = client.post(
+        "/v1/policies", json={"text": RAISED, "published_by": "compliance"}, headers=auth["policy_admin"]
+    )
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["version"] == "2026.2" and answer.get_json()["published"] is True
     again = client.post("/v1/policies", json={"text": RAISED}, headers=auth["policy_admin"])
@@ -59,11 +67,11 @@ def test_short_notice_is_a_409_until_acknowledged(keyed):
     refused = client.post("/v1/policies", json={"text": short}, headers=auth["policy_admin"])
     assert refused.status_code == 409
     assert refused.get_json()["errors"][0]["field"].startswith("short_notice")
-    accepted = client.post("/v1/policies", json={"text": short, "acknowledge": ["short_notice"]},
-                           headers=auth["policy_admin"])
+    accepted = client.post(
+        "/v1/policies", json={"text": short, "acknowledge": ["short_notice"]}, headers=auth["policy_admin"]
+    )
     assert accepted.status_code == 201 and accepted.get_json()["acknowledged"] == ["short_notice"]
-    bad = client.post("/v1/policies", json={"text": short, "acknowledge": ["everything"]},
-                      headers=auth["policy_admin"])
+    bad = client.post("/v1/policies", json={"text": short, "acknowledge": ["everything"]}, headers=auth["policy_admin"])
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "acknowledge"
 
 

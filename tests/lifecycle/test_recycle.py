@@ -11,8 +11,12 @@ from tests.helpers.server_process import Server
 
 
 def test_worker_recycles_after_too_many_rulesets(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "COMPLAINTS_AUTH": "off",
-           "COMPLAINTS_MAX_RULESETS": "4", "GUNICORN_THREADS": "2"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+        "COMPLAINTS_AUTH": "off",
+        "COMPLAINTS_MAX_RULESETS": "4",
+        "GUNICORN_THREADS": "2",
+    }
     server = Server(tmp_path, env, workers=1).start()
     try:
         (first,) = server.worker_pids()

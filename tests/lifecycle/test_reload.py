@@ -15,12 +15,14 @@ from tests.helpers.lifecycle_samples import DEFAULT_TEXT, refund_complaint, vari
 def served(tmp_path):
     policy = tmp_path / "policies.yaml"
     policy.write_text(DEFAULT_TEXT, encoding="utf-8")
-    app = create_app({
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'reload.db'}",
-        "COMPLAINTS_POLICY": str(policy),
-        "COMPLAINTS_AUTH": "off",
-        "COMPLAINTS_POLICY_POLL_SECONDS": 0,
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'reload.db'}",
+            "COMPLAINTS_POLICY": str(policy),
+            "COMPLAINTS_AUTH": "off",
+            "COMPLAINTS_POLICY_POLL_SECONDS": 0,
+        }
+    )
     return app, policy
 
 
@@ -35,7 +37,9 @@ def test_a_broken_file_keeps_the_good_policy_in_force(served):
     app, policy = served
     client = app.test_client()
     good = client.get("/v1/policy").get_json()["digest"]
-    _rewrite(policy, DEFAULT_TEXT.replace("frontline: 200.00, supervisor: 2000.00", "frontline: -1, supervisor: 2000.00"))
+    _rewrite(
+        policy, DEFAULT_TEXT.replace("frontline: 200.00, supervisor: 2000.00", "frontline: -1, supervisor: 2000.00")
+    )
     answer = client.post("/v1/decisions", json=refund_complaint("C-1", "2026-07-01T10:00:00+08:00"))
     assert answer.status_code == 201
     assert answer.get_json()["policy"]["digest"] == good

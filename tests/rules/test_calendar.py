@@ -82,7 +82,13 @@ def test_is_working_day(cal, day, working):
 
 @pytest.mark.parametrize(
     ("day", "expected"),
-    [("2026-03-10", "2026-03-10"), ("2026-03-14", "2026-03-16"), ("2026-10-01", "2026-10-08"), ("2026-02-15", "2026-02-24"), ("2026-10-10", "2026-10-10")],
+    [
+        ("2026-03-10", "2026-03-10"),
+        ("2026-03-14", "2026-03-16"),
+        ("2026-10-01", "2026-10-08"),
+        ("2026-02-15", "2026-02-24"),
+        ("2026-10-10", "2026-10-10"),
+    ],
 )
 def test_next_working_day(cal, day, expected):
     assert cal.next_working_day(d(day)) == d(expected)
@@ -168,7 +174,9 @@ def test_known_years_leave_no_fallback_trace(cal):
 
 
 def test_unknown_year_error_mode_raises(strict_cal):
-    with pytest.raises(CalendarError, match=r"2027-01-04 is in 2027, which the policy calendar does not list \(known: 2025, 2026\)"):
+    with pytest.raises(
+        CalendarError, match=r"2027-01-04 is in 2027, which the policy calendar does not list \(known: 2025, 2026\)"
+    ):
         strict_cal.is_working_day(d("2027-01-04"))
     with pytest.raises(CalendarError):
         strict_cal.add_working_days(d("2026-12-30"), 3)
@@ -232,8 +240,11 @@ def test_a_running_three_year_window_costs_no_calendar_fallback(decide):
     """A 2026 complaint on an order completed in 2025: the window ends in 2028, unlisted, yet it is still running."""
     decision = decide(
         received_at="2026-03-10T10:00:00+08:00",
-        order={"paid_at": "2025-05-01T10:00:00+08:00", "completed_at": "2025-05-10T10:00:00+08:00",
-               "delivered_at": "2025-05-08T10:00:00+08:00"},
+        order={
+            "paid_at": "2025-05-01T10:00:00+08:00",
+            "completed_at": "2025-05-10T10:00:00+08:00",
+            "delivered_at": "2025-05-08T10:00:00+08:00",
+        },
     )
     assert "calendar_fallback" not in decision["flags"]
     assert decision["warnings"] == []

@@ -62,7 +62,10 @@ def test_too_many_rules_with_one_condition():
     policy = load_policy_text(_with_routing_rules(["{channel: phone}"] * (MAX_IDENTICAL_CONDITIONS + 1)))
     with pytest.raises(EngineLimitError) as caught:
         compile_policy(policy)
-    assert all(f"more than {MAX_IDENTICAL_CONDITIONS} rules share this exact condition" in i.message for i in caught.value.issues)
+    assert all(
+        f"more than {MAX_IDENTICAL_CONDITIONS} rules share this exact condition" in i.message
+        for i in caught.value.issues
+    )
     assert caught.value.issues[0].path == "G0000"
 
 

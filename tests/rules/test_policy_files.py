@@ -27,7 +27,13 @@ def issues_of(path: Path) -> list:
 def test_default_policy_loads_with_the_brief_s_numbers():
     policy = load_policy_file(DEFAULT)
     assert policy.levels == ("frontline", "supervisor", "manager")
-    assert policy.teams == ("legal_compliance", "quality_assurance", "merchant_management", "logistics", "customer_service")
+    assert policy.teams == (
+        "legal_compliance",
+        "quality_assurance",
+        "merchant_management",
+        "logistics",
+        "customer_service",
+    )
     assert policy.default_team == "customer_service"
     limits = {kind: entry.limits for kind, entry in policy.authority.items()}
     assert limits["refund"] == {"frontline": Decimal("200.00"), "supervisor": Decimal("2000.00"), "manager": "any"}
@@ -57,13 +63,43 @@ GALLERY = [
     ("bad_yaml_syntax", 13, 6, "", "invalid YAML: while parsing a flow mapping expected ',' or '}'"),
     ("wrong_type", 73, 3, "records.retention_years", "Not a valid integer"),
     ("unknown_key", 35, 5, "routing.0.descripton", "unknown key; check its spelling and indentation"),
-    ("negative_limit", 28, 34, "authority.remedies.refund.limits.frontline", "expected a limit of at least 0.00, `any` or `never`; got -200.00"),
-    ("frontline_above_supervisor", 28, 34, "authority.remedies.refund.limits.frontline", "frontline limit 2500.00 is above the supervisor limit 2000.00"),
+    (
+        "negative_limit",
+        28,
+        34,
+        "authority.remedies.refund.limits.frontline",
+        "expected a limit of at least 0.00, `any` or `never`; got -200.00",
+    ),
+    (
+        "frontline_above_supervisor",
+        28,
+        34,
+        "authority.remedies.refund.limits.frontline",
+        "frontline limit 2500.00 is above the supervisor limit 2000.00",
+    ),
     ("duplicate_rule_id", 47, 5, "remedies.1.id", "duplicate rule id `M01_refund` (first used at line 41)"),
     ("missing_basis", 34, 5, "routing.0.basis", "required key is missing"),
-    ("unknown_team", 38, 12, "routing.0.then.team", "unknown team `legal`; expected one of: legal_compliance, customer_service"),
-    ("unknown_condition_field", 37, 12, "routing.0.when.chanel", "unknown field `chanel`; expected one of: category, channel,"),
-    ("three_decimal_limit", 28, 34, "authority.remedies.refund.limits.frontline", "expected at most 2 decimals, got 200.005"),
+    (
+        "unknown_team",
+        38,
+        12,
+        "routing.0.then.team",
+        "unknown team `legal`; expected one of: legal_compliance, customer_service",
+    ),
+    (
+        "unknown_condition_field",
+        37,
+        12,
+        "routing.0.when.chanel",
+        "unknown field `chanel`; expected one of: category, channel,",
+    ),
+    (
+        "three_decimal_limit",
+        28,
+        34,
+        "authority.remedies.refund.limits.frontline",
+        "expected at most 2 decimals, got 200.005",
+    ),
     ("three_decimal_amount", 46, 51, "remedies.0.remedy.0.amount.max", "expected at most 2 decimals, got 99.999"),
     ("python_tag", 3, 9, "policy.name", "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed"),
     ("duplicate_yaml_key", 5, 3, "policy.version", "duplicate key"),

@@ -32,7 +32,9 @@ def test_a_decision_round_trips_exactly(service, store, decider):
     assert record.request_body == text
     assert record.request_digest == request_digest(json.loads(text))
     assert record.decision == canonical_json(decider.decide(body))
-    assert json.loads(record.fired_rules) == list(dict.fromkeys(r["id"] for r in record.decision_dict()["explanation"]["rules"]))
+    assert json.loads(record.fired_rules) == list(
+        dict.fromkeys(r["id"] for r in record.decision_dict()["explanation"]["rules"])
+    )
     assert (record.policy_digest, record.policy_version) == (decider.policy.digest, decider.policy.version)
     assert record.engine_version == "1.0.0" and record.created_at.endswith("+00:00")
     assert (record.seq, record.prev_hash) == (1, GENESIS)

@@ -25,6 +25,8 @@ run: setup
 
 test: setup-test postgres
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/complaints check policies.yaml
 	$(BIN)/complaints lint policies.yaml
 	$(BIN)/complaints test policies.yaml --tests policies.tests.yaml --require-coverage
@@ -32,6 +34,8 @@ test: setup-test postgres
 
 lint: setup-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: setup-test
 	$(BIN)/python -m bench.engine

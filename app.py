@@ -26,8 +26,8 @@ from api.problems import Problem, handle_http_exception, handle_problem, handle_
 from api.schemas import BatchRequestSchema
 from api.settings import ConfigError, Settings, load_settings
 from engine.complaint import Amount, complaint_schema
-from engine.decider import ENGINE_VERSION
 from engine.runtime import native_ruleset_count
+from engine.version import ENGINE_VERSION
 from lifecycle.decision_service import DecisionService
 from lifecycle.reloader import PolicyRegistry
 from store import DecisionStore, StoreUnavailable
@@ -53,7 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         API_TITLE="Complaint decision service",
-        API_VERSION="1.0.0",
+        API_VERSION=ENGINE_VERSION,
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",

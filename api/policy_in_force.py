@@ -8,7 +8,7 @@ from api.auth import require
 from api.context import services
 from api.openapi import errors
 from api.schemas import PolicyOutSchema
-from engine.decider import ENGINE_VERSION
+from engine.version import ENGINE_VERSION
 
 blp = Blueprint("policy", __name__, url_prefix="/v1", description="The policy in force")
 

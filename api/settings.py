@@ -1,17 +1,15 @@
 """Service configuration: defaults, then environment variables, then ``create_app(config)``.
 
-Imports nothing of the engine, so gunicorn's master can check it before forking.
+Imports nothing of the engine (only the defaults of rules/ and store/), so gunicorn's master can check it before forking.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_POLICY = str(REPO / "policies.yaml")
-DEFAULT_DATABASE_URL = "sqlite:///var/complaints.db"  # relative to the working directory
+from rules.default_policy import DEFAULT_POLICY
+from store.db import DEFAULT_URL
 
 ENVIRONMENTS = ("development", "production")
 AUTH_MODES = ("keys", "off")
@@ -25,8 +23,8 @@ class ConfigError(ValueError):
 class Settings:
     env: str = "development"
     auth: str = ""  # "" = by environment: keys in production, off in development
-    database_url: str = DEFAULT_DATABASE_URL
-    policy_path: str = DEFAULT_POLICY
+    database_url: str = DEFAULT_URL  # relative to the working directory
+    policy_path: str = str(DEFAULT_POLICY)
     max_body_bytes: int = 1_048_576
     max_batch_body_bytes: int = 16_777_216
     batch_limit: int = 500

@@ -452,7 +452,7 @@ def in_process_split(database_url: str, bodies: list[str], n: int) -> dict:
 
     from bench.prepare import load_decider
     from engine.complaint import validate_complaint
-    from engine.decider import ENGINE_VERSION
+    from engine.version import ENGINE_VERSION
     from lifecycle.decision_service import fired_rules, request_digest
     from store import DecisionStore
 

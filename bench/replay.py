@@ -83,7 +83,7 @@ def _chunks(n: int, seed: int, size: int):
 
 def fill(store, policy, n: int, seed: int, workers: int, policy_path: str) -> dict:
     """Append ``n`` real decisions in chain order with bulk inserts; returns timings."""
-    from engine.decider import ENGINE_VERSION
+    from engine.version import ENGINE_VERSION
     from store.chain import link_hash
     from store.db import utc_now
     from store.tables import chain_head, decisions

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from api.settings import DEFAULT_DATABASE_URL
 from store import ROLES, DecisionStore, StoreUnavailable
+from store.db import DEFAULT_URL
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -18,7 +18,7 @@ def _database_option(func):
     return click.option(
         "--database-url",
         envvar="DATABASE_URL",
-        default=DEFAULT_DATABASE_URL,
+        default=DEFAULT_URL,
         show_default=True,
         help="Decision store (env DATABASE_URL): sqlite:///path or postgresql://user@host/db.",
     )(func)

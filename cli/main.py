@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import click
 
@@ -18,10 +17,9 @@ from engine.compiled import decider_for_file
 from engine.complaint import ComplaintError
 from rules.calendar import CalendarError, WorkCalendar
 from rules.compiler import compile_policy
+from rules.default_policy import DEFAULT_POLICY
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
-
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policies.yaml"
 
 
 def _policy_option(func):

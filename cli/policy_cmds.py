@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
 from cli.failures import fail_policy
+from rules.default_policy import DEFAULT_POLICY
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from rules.model import Policy
-
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policies.yaml"
 
 
 def _load(path: str) -> Policy:

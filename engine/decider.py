@@ -16,12 +16,11 @@ from engine.facts import deadline_fact, route_fact
 from engine.remedy import Granted, grant
 from engine.route import Route, combine, raise_level, raise_team
 from engine.runtime import native_ruleset
+from engine.version import ENGINE_VERSION
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.compiler import CompiledPolicy
 from rules.model import Policy, RemedyRule
 from rules.wording import outcome_words
-
-ENGINE_VERSION = "1.0.0"
 
 
 class Decider:

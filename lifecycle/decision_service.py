@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from canonical import canonical_json, sha256_hex
 from engine.complaint import ComplaintError, validate_complaint
-from engine.decider import ENGINE_VERSION, Decider
+from engine.decider import Decider
+from engine.version import ENGINE_VERSION
 from lifecycle.reloader import PolicyRegistry
 from lifecycle.versions import PolicyBook
 from store.db import DecisionStore, StoredDecision

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import bindparam, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -26,7 +27,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from canonical import canonical_json
-from rules.model import Policy
 from store.chain import GENESIS, link_hash
 from store.keys import ApiKey, check_roles, hash_key, new_key
 from store.tables import api_keys, chain_head, decisions, metadata, policies, publications
@@ -34,6 +34,21 @@ from store.writer_lock import WriterLock
 
 DEFAULT_URL = "sqlite:///var/complaints.db"
 _SCHEMA_LOCK_KEY = 7_261_354_001  # pg_advisory_xact_lock key for schema creation
+
+
+class PolicyText(Protocol):
+    """What the store keeps of a policy version: its text by digest, with the dates that place it in time."""
+
+    @property
+    def digest(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def announced_at(self) -> dt.datetime: ...
+    @property
+    def effective_from(self) -> dt.datetime: ...
 
 
 class StoreUnavailable(RuntimeError):
@@ -198,13 +213,13 @@ class DecisionStore:
 
     # -- policies --------------------------------------------------------
 
-    def store_policy(self, policy: Policy) -> None:
+    def store_policy(self, policy: PolicyText) -> None:
         self._ensure_schema()
         with self._guard(), self._write() as conn:
             self._ensure_policy(conn, policy)
         self._known_policies.add(policy.digest)
 
-    def _ensure_policy(self, conn: Connection, policy: Policy) -> None:
+    def _ensure_policy(self, conn: Connection, policy: PolicyText) -> None:
         if policy.digest in self._known_policies:
             return
         found = conn.execute(select(policies.c.digest).where(policies.c.digest == policy.digest)).first()
@@ -225,7 +240,7 @@ class DecisionStore:
         with self._guard(), self.engine.connect() as conn:
             return conn.execute(select(policies.c.text).where(policies.c.digest == digest)).scalar()
 
-    def publish_policy(self, policy: Policy, published_by: str, acknowledged: list[str]) -> bool:
+    def publish_policy(self, policy: PolicyText, published_by: str, acknowledged: list[str]) -> bool:
         """Store ``policy`` and publish it; False if that exact policy was published before."""
         self._ensure_schema()
         with self._guard(), self._write() as conn:
@@ -294,7 +309,7 @@ class DecisionStore:
         self,
         *,
         decision_id: str,
-        policy: Policy,
+        policy: PolicyText,
         complaint_id: str,
         request_body: str,
         request_digest: str,

@@ -113,9 +113,13 @@ def load_tests_file(path: str | Path, policy: Policy) -> list[PolicyTest]:
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise PolicyError([PolicyIssue(str(path), 1, 1, "", f"cannot read the tests file: {exc.strerror}")]) from None
+        raise PolicyError(
+            [PolicyIssue(str(path), 1, 1, "", f"cannot read the tests file: {exc.strerror}", "policy_unreadable")]
+        ) from None
     except UnicodeDecodeError as exc:
-        raise PolicyError([PolicyIssue(str(path), 1, 1, "", f"expected UTF-8 text: {exc.reason}")]) from None
+        raise PolicyError(
+            [PolicyIssue(str(path), 1, 1, "", f"expected UTF-8 text: {exc.reason}", "policy_unreadable")]
+        ) from None
     return load_tests_text(text, policy, str(path))
 
 
@@ -124,10 +128,10 @@ def load_tests_text(text: str, policy: Policy, file: str = "<tests>") -> list[Po
     issues: list[PolicyIssue] = []
 
     def problem(path: str, message: str) -> None:
-        issues.append(source.issue(path, message))
+        issues.append(source.issue(path, message, "tests"))
 
     if not isinstance(raw, dict):
-        raise PolicyError([source.issue("", "expected a mapping with `tests:` (and optionally `defaults:`)")])
+        raise PolicyError([source.issue("", "expected a mapping with `tests:` (and optionally `defaults:`)", "tests")])
     for key in raw:
         if key not in TOP_KEYS:
             problem(str(key), f"unknown key; expected one of: {', '.join(TOP_KEYS)}")

@@ -69,7 +69,7 @@ def _rule(condition: Condition, fact_type: str) -> dict:
 def _check_limits(policy: Policy, label: str, ruleset: dict) -> list[PolicyIssue]:
     def issue(rule_id: str | None, message: str) -> PolicyIssue:
         line = policy.rules_by_id[rule_id].line if rule_id else 1
-        return PolicyIssue(policy.source_file, line, 1, rule_id or "", message)
+        return PolicyIssue(policy.source_file, line, 1, rule_id or "", message, "engine_limit")
 
     found: list[PolicyIssue] = []
     if len(ruleset) > MAX_RULES_PER_RULESET:

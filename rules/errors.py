@@ -1,8 +1,40 @@
-"""Policy problems, each located at file:line:column and a dotted path."""
+"""Policy problems: each located at file:line:column and a dotted path, with a stable ``code``.
+
+The codes are listed in ``ISSUE_CODES`` with what to do about each; the README
+lists them too (tests/test_docs.py keeps the two in step). Scripts and the
+console match on the code, never on the wording, which may change.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# code -> what it means and what to do about it.
+ISSUE_CODES: dict[str, str] = {
+    "policy_unreadable": "The file cannot be read, is not UTF-8 text, or is larger than the limit. "
+    "Check the path, save the file as UTF-8, and keep it under the size limit.",
+    "yaml_syntax": "The text is not valid YAML. Look at the line and column shown: usually indentation "
+    "(spaces only, no tabs), a missing colon, or an unclosed quote or bracket.",
+    "yaml_structure": "Valid YAML that a policy may not use: an empty file, a key given twice, a tag such as "
+    "`!!python/object`, a key that is not plain text, or aliases that expand too far. Remove or rename it.",
+    "schema": "A section or key is unknown or missing, or a value has the wrong type or range. "
+    "Compare the spelling and indentation with the shipped policies.yaml.",
+    "condition": "A rule's `when` cannot be read: an unknown field, an operator the field does not take, "
+    "or a value of the wrong kind. The message names the field and what it expects.",
+    "unknown_name": "A team, level, rule, remedy type, event, deadline kind or date field named here is not "
+    "defined in the policy. Define it, or use one of the names the message lists.",
+    "duplicate": "A rule id or a list entry appears more than once. Rename or remove the repeat.",
+    "missing": "Something the policy needs is not there: a limit for a level, an amount for a money remedy, "
+    "an authority entry for a remedy type. Add it where the message points.",
+    "inconsistent": "Settings contradict each other: limits that fall as levels rise, no approver above the "
+    "last limit, a redirect combined with a team, not exactly one default team. Make them agree.",
+    "calendar": "The holiday calendar is wrong: a day outside its year, a day both a holiday and a make-up "
+    "working day, or a make-up day that is already a working day. Copy the State Council notice again.",
+    "engine_limit": "The policy is valid but exceeds what the rules engine holds: too many tests in one rule, "
+    "too many rules on one condition, too many fields. Split the rule or simplify its condition.",
+    "tests": "A policy test cannot run as written: an unknown key, a complaint the API would refuse, or an "
+    "expectation naming something the policy does not have.",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -12,10 +44,15 @@ class PolicyIssue:
     column: int
     path: str
     message: str
+    code: str
+
+    def __post_init__(self) -> None:
+        if self.code not in ISSUE_CODES:
+            raise ValueError(f"unknown policy issue code {self.code!r}; add it to rules.errors.ISSUE_CODES")
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path or '<document>'}: {self.message}"
+        return f"{where}: {self.path or '<document>'}: {self.message} [{self.code}]"
 
     def as_dict(self) -> dict:
         return {
@@ -24,6 +61,7 @@ class PolicyIssue:
             "column": self.column,
             "path": self.path,
             "message": self.message,
+            "code": self.code,
         }
 
 

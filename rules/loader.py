@@ -42,22 +42,26 @@ def load_policy_file(path: str | Path) -> Policy:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PolicyError([PolicyIssue(str(path), 1, 1, "", f"cannot read the file: {exc.strerror}")]) from None
+        raise PolicyError(
+            [PolicyIssue(str(path), 1, 1, "", f"cannot read the file: {exc.strerror}", "policy_unreadable")]
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PolicyError([PolicyIssue(str(path), 1, 1, "", f"expected UTF-8 text: {exc.reason}")]) from None
+        raise PolicyError(
+            [PolicyIssue(str(path), 1, 1, "", f"expected UTF-8 text: {exc.reason}", "policy_unreadable")]
+        ) from None
     return load_policy_text(text, str(path))
 
 
 def load_policy_text(text: str, file: str = "<policy>") -> Policy:
     raw, source = load_yaml_text(text, file)
     if not isinstance(raw, dict):
-        raise PolicyError([source.issue("", "expected a mapping with sections policy, levels, teams, ...")])
+        raise PolicyError([source.issue("", "expected a mapping with sections policy, levels, teams, ...", "schema")])
     try:
         data = PolicySchema().load(raw)
     except ValidationError as exc:
-        raise PolicyError([source.issue(path, message) for path, message in _flatten(exc.messages)]) from None
+        raise PolicyError([source.issue(path, message, "schema") for path, message in _flatten(exc.messages)]) from None
     return _Builder(data, source, text).build()
 
 
@@ -91,8 +95,8 @@ class _Builder:
         self.text = text
         self.issues: list[PolicyIssue] = []
 
-    def problem(self, path: str, message: str) -> None:
-        self.issues.append(self.source.issue(path, message))
+    def problem(self, code: str, path: str, message: str) -> None:
+        self.issues.append(self.source.issue(path, message, code))
 
     def info(self, raw: dict, path: str) -> RuleInfo:
         return RuleInfo(raw["id"], raw["description"], raw["basis"], self.source.locate(path)[0])
@@ -105,7 +109,9 @@ class _Builder:
         self.check_unique(teams, "teams", "team")
         defaults = [team["id"] for team in data["teams"] if team["default"]]
         if len(defaults) != 1:
-            self.problem("teams", f"expected exactly one team marked `default: true`, found {len(defaults)}")
+            self.problem(
+                "inconsistent", "teams", f"expected exactly one team marked `default: true`, found {len(defaults)}"
+            )
         authority = self.authority(levels, teams)
         windows = self.windows(levels, teams)
         output_flags = tuple(
@@ -169,7 +175,7 @@ class _Builder:
     def check_unique(self, ids: tuple[str, ...], path: str, what: str) -> None:
         for name, count in Counter(ids).items():
             if count > 1:
-                self.problem(path, f"{what} `{name}` is listed {count} times")
+                self.problem("duplicate", path, f"{what} `{name}` is listed {count} times")
 
     def check_rule_ids(self) -> None:
         seen: dict[str, str] = {}
@@ -180,7 +186,7 @@ class _Builder:
                 path = f"{section}.{index}.id"
                 if rule["id"] in seen:
                     line = self.source.locate(seen[rule["id"]])[0]
-                    self.problem(path, f"duplicate rule id `{rule['id']}` (first used at line {line})")
+                    self.problem("duplicate", path, f"duplicate rule id `{rule['id']}` (first used at line {line})")
                 else:
                     seen[rule["id"]] = path
 
@@ -192,7 +198,7 @@ class _Builder:
             path = f"lint.accept.{index}"
             for position, rule_id in enumerate(raw["rules"]):
                 if rule_id not in known:
-                    self.problem(f"{path}.rules.{position}", f"unknown rule `{rule_id}`")
+                    self.problem("unknown_name", f"{path}.rules.{position}", f"unknown rule `{rule_id}`")
             line = self.source.locate(path)[0]
             result.append(AcceptedFinding(raw["finding"], tuple(raw["rules"]), raw.get("about"), raw["reason"], line))
         return tuple(result)
@@ -206,32 +212,45 @@ class _Builder:
             if "limits_of" in entry:
                 target = entries.get(entry["limits_of"])
                 if target is None or "limits" not in target:
-                    self.problem(f"{path}.limits_of", f"`{entry['limits_of']}` has no `limits` of its own to share")
+                    self.problem(
+                        "inconsistent",
+                        f"{path}.limits_of",
+                        f"`{entry['limits_of']}` has no `limits` of its own to share",
+                    )
                     continue
                 limits = target["limits"]
             else:
                 self.check_limits(limits, levels, f"{path}.limits")
             team = entry.get("approved_by_team")
             if team is not None and team not in teams:
-                self.problem(f"{path}.approved_by_team", f"unknown team `{team}`; expected one of: {', '.join(teams)}")
+                self.problem(
+                    "unknown_name",
+                    f"{path}.approved_by_team",
+                    f"unknown team `{team}`; expected one of: {', '.join(teams)}",
+                )
             if team is None and limits.get(levels[-1]) != "any":
                 self.problem(
+                    "inconsistent",
                     path,
                     f"amounts above the {levels[-1]} limit have no approver: "
                     f"set {levels[-1]} to `any` or give `approved_by_team`",
                 )
             result[kind] = Authority(kind, entry["label"], dict(limits), team)
         for kind in {c["type"] for rule in self.data["remedies"] for c in rule["remedy"]} - result.keys():
-            self.problem("authority.remedies", f"remedy type `{kind}` is used by a rule but has no authority entry")
+            self.problem(
+                "missing", "authority.remedies", f"remedy type `{kind}` is used by a rule but has no authority entry"
+            )
         return result
 
     def check_limits(self, limits: dict, levels: tuple[str, ...], path: str) -> None:
         for level in limits:
             if level not in levels:
-                self.problem(f"{path}.{level}", f"unknown level `{level}`; expected one of: {', '.join(levels)}")
+                self.problem(
+                    "unknown_name", f"{path}.{level}", f"unknown level `{level}`; expected one of: {', '.join(levels)}"
+                )
         missing = [level for level in levels if level not in limits]
         if missing:
-            self.problem(path, f"missing a limit for: {', '.join(missing)}")
+            self.problem("missing", path, f"missing a limit for: {', '.join(missing)}")
             return
 
         # Authority only grows up the ladder: never < amounts (ascending) < any.
@@ -245,6 +264,7 @@ class _Builder:
         for lower, higher in zip(levels, levels[1:], strict=False):
             if rank(limits[lower]) > rank(limits[higher]):
                 self.problem(
+                    "inconsistent",
                     f"{path}.{lower}",
                     f"{lower} limit {limits[lower]} is above the {higher} limit {limits[higher]};"
                     " limits must not decrease up the levels",
@@ -258,7 +278,9 @@ class _Builder:
             kind = plain.get(raw["anchor"])
             if kind is None or kind.kind != "date":
                 dates = sorted(name for name, k in plain.items() if k.kind == "date")
-                self.problem(f"windows.{index}.from", f"expected a date field, one of: {', '.join(dates)}")
+                self.problem(
+                    "unknown_name", f"windows.{index}.from", f"expected a date field, one of: {', '.join(dates)}"
+                )
             ((unit, amount),) = raw["period"].items()
             result.append(Window(raw["id"], raw["label"], raw["anchor"], unit, amount, raw["basis"]))
         return tuple(result)
@@ -266,7 +288,7 @@ class _Builder:
     def condition(self, rule: dict, fields: dict, path: str) -> Condition:
         condition, problems = parse_condition(rule["when"], rule.get("when_any"), fields, path)
         for where, message in problems:
-            self.problem(where, message)
+            self.problem("condition", where, message)
         return condition
 
     def routing(self, fields, levels, teams) -> tuple[RoutingRule, ...]:
@@ -275,14 +297,20 @@ class _Builder:
             path = f"routing.{index}"
             then = raw["then"]
             if "team" in then and then["team"] not in teams:
-                self.problem(f"{path}.then.team", f"unknown team `{then['team']}`; expected one of: {', '.join(teams)}")
+                self.problem(
+                    "unknown_name",
+                    f"{path}.then.team",
+                    f"unknown team `{then['team']}`; expected one of: {', '.join(teams)}",
+                )
             if "min_level" in then and then["min_level"] not in levels:
                 self.problem(
+                    "unknown_name",
                     f"{path}.then.min_level",
                     f"unknown level `{then['min_level']}`; expected one of: {', '.join(levels)}",
                 )
             if "redirect" in then and len(then) > 1:
                 self.problem(
+                    "inconsistent",
                     f"{path}.then.redirect",
                     "a redirect stands alone: it routes the complaint out, with no team, level or flags",
                 )
@@ -306,9 +334,11 @@ class _Builder:
                 amount = comp.get("amount")
                 needs_amount = comp["type"] in {"refund", "return_refund", "resend", "compensation", "punitive_damages"}
                 if needs_amount and amount is None:
-                    self.problem(f"{path}.remedy.{position}", f"a `{comp['type']}` needs an `amount`")
+                    self.problem("missing", f"{path}.remedy.{position}", f"a `{comp['type']}` needs an `amount`")
                 if not needs_amount and amount is not None:
-                    self.problem(f"{path}.remedy.{position}.amount", f"a `{comp['type']}` has no amount")
+                    self.problem(
+                        "inconsistent", f"{path}.remedy.{position}.amount", f"a `{comp['type']}` has no amount"
+                    )
                 components.append(
                     Component(
                         comp["type"],
@@ -335,7 +365,11 @@ class _Builder:
             if field_name is not None and field_name != "received_at":
                 kind = fields.get(field_name)
                 if kind is None or kind.kind != "date":
-                    self.problem(f"events.{name}.field", f"expected received_at or a date field, got `{field_name}`")
+                    self.problem(
+                        "unknown_name",
+                        f"events.{name}.field",
+                        f"expected received_at or a date field, got `{field_name}`",
+                    )
             result[name] = Event(name, raw["label"], field_name)
         return result
 
@@ -347,10 +381,13 @@ class _Builder:
             due = raw["due"]
             if "after" in due and due["after"] not in events:
                 self.problem(
-                    f"{path}.due.after", f"unknown event `{due['after']}`; expected one of: {', '.join(events)}"
+                    "unknown_name",
+                    f"{path}.due.after",
+                    f"unknown event `{due['after']}`; expected one of: {', '.join(events)}",
                 )
             if "with_" in due and (due["with_"] not in kinds or due["with_"] == raw["kind"]):
                 self.problem(
+                    "unknown_name",
                     f"{path}.due.with",
                     f"expected another deadline kind, one of: {', '.join(sorted(kinds - {raw['kind']}))}",
                 )
@@ -376,15 +413,18 @@ class _Builder:
             ):
                 for day in days:
                     if day.year != year:
-                        self.problem(f"{path}.{name}", f"{day} is not in {year}")
+                        self.problem("calendar", f"{path}.{name}", f"{day} is not in {year}")
                 target.update(days)
             for day in spec["makeup_working_days"]:
                 if day in holidays:
-                    self.problem(f"{path}.makeup_working_days", f"{day} is both a holiday and a make-up working day")
+                    self.problem(
+                        "calendar", f"{path}.makeup_working_days", f"{day} is both a holiday and a make-up working day"
+                    )
         weekend = frozenset(WEEKDAYS.index(day) + 1 for day in raw["weekend"])
         for day in sorted(makeup):
             if day.isoweekday() not in weekend:
                 self.problem(
+                    "calendar",
                     f"calendar.years.{day.year}.makeup_working_days",
                     f"{day} is a {WEEKDAYS[day.weekday()]}, already a working day",
                 )

@@ -45,27 +45,29 @@ class SourceMap:
             probe = probe.rpartition(".")[0]
         return self.marks.get("", (1, 1))
 
-    def issue(self, path: str, message: str) -> PolicyIssue:
+    def issue(self, path: str, message: str, code: str) -> PolicyIssue:
         line, column = self.locate(path)
-        return PolicyIssue(self.file, line, column, path, message)
+        return PolicyIssue(self.file, line, column, path, message, code)
 
 
 def load_yaml_text(text: str, file: str) -> tuple[object, SourceMap]:
     """Parse ``text`` into plain Python values plus a map of where each came from."""
     source = SourceMap(file)
     if len(text.encode("utf-8")) > MAX_POLICY_BYTES:
-        raise PolicyError([PolicyIssue(file, 1, 1, "", f"file is larger than {MAX_POLICY_BYTES} bytes")])
+        raise PolicyError(
+            [PolicyIssue(file, 1, 1, "", f"file is larger than {MAX_POLICY_BYTES} bytes", "policy_unreadable")]
+        )
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise PolicyError([PolicyIssue(file, line, column, "", f"invalid YAML: {problem}")]) from None
+        raise PolicyError([PolicyIssue(file, line, column, "", f"invalid YAML: {problem}", "yaml_syntax")]) from None
     except yaml.YAMLError as exc:
-        raise PolicyError([PolicyIssue(file, 1, 1, "", f"invalid YAML: {exc}")]) from None
+        raise PolicyError([PolicyIssue(file, 1, 1, "", f"invalid YAML: {exc}", "yaml_syntax")]) from None
     if node is None:
-        raise PolicyError([PolicyIssue(file, 1, 1, "", "the file is empty")])
+        raise PolicyError([PolicyIssue(file, 1, 1, "", "the file is empty", "yaml_structure")])
     builder = _Builder(source)
     value = builder.build(node, "")
     if builder.issues:
@@ -83,7 +85,11 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise PolicyError(
-                [self.source.issue(path, f"document expands to more than {MAX_NODES} values (alias bomb?)")]
+                [
+                    self.source.issue(
+                        path, f"document expands to more than {MAX_NODES} values (alias bomb?)", "yaml_structure"
+                    )
+                ]
             )
         self.source.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag not in _PLAIN_TAGS:
@@ -110,7 +116,8 @@ class _Builder:
         return self._scalar(node, path)
 
     def _at(self, node: yaml.Node, path: str, message: str) -> PolicyIssue:
-        return PolicyIssue(self.source.file, node.start_mark.line + 1, node.start_mark.column + 1, path, message)
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        return PolicyIssue(self.source.file, line, column, path, message, "yaml_structure")
 
     def _scalar(self, node: yaml.ScalarNode, path: str) -> object:
         if node.tag not in _PLAIN_TAGS:  # keys come here without passing through build()

@@ -45,6 +45,7 @@ def test_a_policy_over_the_rule_limit_is_refused_with_a_clear_message():
         compile_policy(policy)
     assert isinstance(caught.value, PolicyError)
     (issue,) = caught.value.issues
+    assert issue.code == "engine_limit"
     assert issue.message == (
         f"{MAX_RULES_PER_RULESET + 1} routing and remedy rules; the engine holds at most "
         f"{MAX_RULES_PER_RULESET} in one ruleset: merge rules or split the policy"

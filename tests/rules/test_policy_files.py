@@ -59,16 +59,17 @@ def test_minimal_policy_loads():
 
 
 GALLERY = [
-    # file, line, column, path, message fragment
-    ("bad_yaml_syntax", 13, 6, "", "invalid YAML: while parsing a flow mapping expected ',' or '}'"),
-    ("wrong_type", 73, 3, "records.retention_years", "Not a valid integer"),
-    ("unknown_key", 35, 5, "routing.0.descripton", "unknown key; check its spelling and indentation"),
+    # file, line, column, path, message fragment, code (rules.errors.ISSUE_CODES)
+    ("bad_yaml_syntax", 13, 6, "", "invalid YAML: while parsing a flow mapping expected ',' or '}'", "yaml_syntax"),
+    ("wrong_type", 73, 3, "records.retention_years", "Not a valid integer", "schema"),
+    ("unknown_key", 35, 5, "routing.0.descripton", "unknown key; check its spelling and indentation", "schema"),
     (
         "negative_limit",
         28,
         34,
         "authority.remedies.refund.limits.frontline",
         "expected a limit of at least 0.00, `any` or `never`; got -200.00",
+        "schema",
     ),
     (
         "frontline_above_supervisor",
@@ -76,15 +77,24 @@ GALLERY = [
         34,
         "authority.remedies.refund.limits.frontline",
         "frontline limit 2500.00 is above the supervisor limit 2000.00",
+        "inconsistent",
     ),
-    ("duplicate_rule_id", 47, 5, "remedies.1.id", "duplicate rule id `M01_refund` (first used at line 41)"),
-    ("missing_basis", 34, 5, "routing.0.basis", "required key is missing"),
+    (
+        "duplicate_rule_id",
+        47,
+        5,
+        "remedies.1.id",
+        "duplicate rule id `M01_refund` (first used at line 41)",
+        "duplicate",
+    ),
+    ("missing_basis", 34, 5, "routing.0.basis", "required key is missing", "schema"),
     (
         "unknown_team",
         38,
         12,
         "routing.0.then.team",
         "unknown team `legal`; expected one of: legal_compliance, customer_service",
+        "unknown_name",
     ),
     (
         "unknown_condition_field",
@@ -92,6 +102,7 @@ GALLERY = [
         12,
         "routing.0.when.chanel",
         "unknown field `chanel`; expected one of: category, channel,",
+        "condition",
     ),
     (
         "three_decimal_limit",
@@ -99,16 +110,31 @@ GALLERY = [
         34,
         "authority.remedies.refund.limits.frontline",
         "expected at most 2 decimals, got 200.005",
+        "schema",
     ),
-    ("three_decimal_amount", 46, 51, "remedies.0.remedy.0.amount.max", "expected at most 2 decimals, got 99.999"),
-    ("python_tag", 3, 9, "policy.name", "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed"),
-    ("duplicate_yaml_key", 5, 3, "policy.version", "duplicate key"),
-    ("alias_bomb", 3, 7, None, "document expands to more than 200000 values (alias bomb?)"),
+    (
+        "three_decimal_amount",
+        46,
+        51,
+        "remedies.0.remedy.0.amount.max",
+        "expected at most 2 decimals, got 99.999",
+        "schema",
+    ),
+    (
+        "python_tag",
+        3,
+        9,
+        "policy.name",
+        "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed",
+        "yaml_structure",
+    ),
+    ("duplicate_yaml_key", 5, 3, "policy.version", "duplicate key", "yaml_structure"),
+    ("alias_bomb", 3, 7, None, "document expands to more than 200000 values (alias bomb?)", "yaml_structure"),
 ]
 
 
-@pytest.mark.parametrize(("name", "line", "column", "path", "message"), GALLERY, ids=[g[0] for g in GALLERY])
-def test_broken_policy_is_refused_at_the_right_place(name, line, column, path, message):
+@pytest.mark.parametrize(("name", "line", "column", "path", "message", "code"), GALLERY, ids=[g[0] for g in GALLERY])
+def test_broken_policy_is_refused_at_the_right_place(name, line, column, path, message, code):
     file = BROKEN / f"{name}.yaml"
     found = [issue for issue in issues_of(file) if message in issue.message]
     assert len(found) == 1, issues_of(file)
@@ -117,6 +143,8 @@ def test_broken_policy_is_refused_at_the_right_place(name, line, column, path, m
     if path is not None:
         assert issue.path == path
     assert issue.file == str(file)
+    assert issue.code == code
+    assert str(issue).endswith(f" [{code}]")
     assert str(issue).startswith(f"{file}:{line}:{column}: ")
 
 

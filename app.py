@@ -22,7 +22,14 @@ from api import metrics
 from api.context import Services
 from api.logs import access, configure_logging
 from api.openapi import ProblemApi
-from api.problems import Problem, handle_http_exception, handle_problem, handle_unexpected
+from api.problems import (
+    SHARED_FAILURES,
+    Problem,
+    handle_http_exception,
+    handle_problem,
+    handle_shared_failure,
+    handle_unexpected,
+)
 from api.schemas import BatchRequestSchema
 from api.settings import ConfigError, Settings, load_settings
 from engine.complaint import Amount, complaint_schema
@@ -94,6 +101,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     # After Api(app): ours replace flask-smorest's JSON error handler.
     app.register_error_handler(Problem, handle_problem)
+    for failure in SHARED_FAILURES:
+        app.register_error_handler(failure, handle_shared_failure)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
     app.before_request(_before)

@@ -17,8 +17,8 @@ from flask import Response, current_app, g, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from api.auth import require, store_unavailable
-from api.body import read_json
+from api.auth import require
+from api.body import load_body
 from api.context import current_decider, services
 from api.openapi import errors
 from api.problems import Problem
@@ -166,33 +166,6 @@ class VerifySchema(Schema):
     problems = fields.List(fields.Nested(BreakSchema), required=True, metadata={"description": "the first 100"})
 
 
-def _body(schema: Schema, *, optional: bool = False) -> dict:
-    from flask import request
-
-    if optional and not request.get_data(cache=True):
-        return schema.load({})
-    raw, _ = read_json(_BODY_LIMIT)
-    if not isinstance(raw, dict):
-        raise Problem("invalid-parameters", "expected a JSON object", errors={"body": ["expected a JSON object"]})
-    try:
-        return schema.load(raw)
-    except ValidationError as exc:
-        raise Problem(
-            "invalid-parameters",
-            "some parameters are not valid; see errors",
-            errors={k or "body": v if isinstance(v, list) else [str(v)] for k, v in _flat(exc.messages)},
-        ) from None
-
-
-def _flat(messages, prefix: str = ""):
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
-            yield from _flat(value, name)
-    else:
-        yield prefix, [str(m) for m in messages] if isinstance(messages, list) else [str(messages)]
-
-
 def _candidate(choice):
     if choice == "stored":
         return None
@@ -233,15 +206,12 @@ def _utc(name: str, value: str | None) -> str | None:
 @errors(blp, 400, 401, 403, 404, 415, 422, 503)
 def replay_decision(decision_id: str):
     require("auditor")
-    args = _body(ReplayOneSchema(), optional=True)
-    try:
-        record = services().store.get(decision_id)
-        if record is None:
-            raise Problem("not-found", f"no decision {decision_id}")
-        g.decision_id = record.decision_id
-        return replay_one(record, _stored_policies(), _candidate(args["policy"]))
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from None
+    args = load_body(ReplayOneSchema(), _BODY_LIMIT, optional=True)
+    record = services().store.get(decision_id)
+    if record is None:
+        raise Problem("not-found", f"no decision {decision_id}")
+    g.decision_id = record.decision_id
+    return replay_one(record, _stored_policies(), _candidate(args["policy"]))
 
 
 @blp.route("/replays", methods=["POST"])
@@ -262,7 +232,7 @@ def replay_decision(decision_id: str):
 @errors(blp, 400, 401, 403, 415, 422, 503)
 def replay_range():
     require("auditor")
-    args = _body(ReplayRangeSchema())
+    args = load_body(ReplayRangeSchema(), _BODY_LIMIT)
     candidate = _candidate(args["policy"])
     store, policies = services().store, _stored_policies()
     if "complaint_id" in args:
@@ -298,10 +268,7 @@ def replay_range():
 @errors(blp, 401, 403, 503)
 def verify():
     require("auditor")
-    try:
-        return verify_log(services().store).as_dict()
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from None
+    return verify_log(services().store).as_dict()
 
 
 # -- exports --------------------------------------------------------------------------------
@@ -336,10 +303,7 @@ def export_decisions(since: str, until: str, format: str, personal_data: str):
         masker = masker.unmasked()
     low, high = _utc("since", since), _utc("until", until)
     store = services().store
-    try:
-        store.ping()
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from None
+    store.ping()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     headers = {
         "Content-Disposition": f'attachment; filename="decisions-{stamp}.{format}"',
@@ -361,10 +325,7 @@ def export_decisions(since: str, until: str, format: str, personal_data: str):
 @errors(blp, 401, 403, 404, 503)
 def policy_text(digest: str):
     require("auditor", "policy_admin")
-    try:
-        text = services().store.policy_text(digest)
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from None
+    text = services().store.policy_text(digest)
     if text is None:
         raise Problem("not-found", f"no stored policy {digest}")
     return Response(text, content_type="application/yaml; charset=utf-8", headers={"X-Policy-Digest": digest})

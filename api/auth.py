@@ -9,7 +9,7 @@ from flask import g, request
 
 from api.context import services
 from api.problems import Problem
-from store import ROLES, StoreUnavailable
+from store import ROLES
 
 REALM = 'Bearer realm="complaint-decisions"'
 
@@ -30,10 +30,7 @@ def require(*roles: str) -> None:
             "expected Authorization: Bearer <key>",
             headers={"WWW-Authenticate": f'{REALM}, error="invalid_request"'},
         )
-    try:
-        key = ctx.store.key_for_token(token.strip())
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from None
+    key = ctx.store.key_for_token(token.strip())  # StoreUnavailable: 503, by app's error handler
     if key is None:
         raise Problem(
             "unauthorized",
@@ -47,11 +44,3 @@ def require(*roles: str) -> None:
             f"this operation needs the role {' or '.join(roles)}; the key has {', '.join(sorted(key.roles))}",
             headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope"'},
         )
-
-
-def store_unavailable(exc: Exception) -> Problem:
-    return Problem(
-        "store-unavailable",
-        "the decision store is unavailable; nothing was decided or recorded",
-        headers={"Retry-After": str(services().settings.retry_after_seconds)},
-    )

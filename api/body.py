@@ -11,9 +11,11 @@ from decimal import Decimal
 from json.decoder import scanstring
 
 from flask import request
+from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.problems import Problem
+from rules.schema_messages import flatten_messages
 
 _WS = " \t\n\r"
 
@@ -117,3 +119,24 @@ def array_item_texts(text: str, key: str) -> list[str] | None:
         if text[i] == "}":
             return found
         i = _skip(text, i + 1)  # past ','
+
+
+def load_body(schema: Schema, max_bytes: int, *, optional: bool = False) -> dict:
+    """The JSON object body loaded by ``schema``, or a problem naming every bad parameter.
+
+    ``optional``: an empty body means all defaults.
+    """
+    if optional and not request.get_data(cache=True):
+        return schema.load({})
+    raw, _text = read_json(max_bytes)
+    if not isinstance(raw, dict):
+        raise Problem("invalid-parameters", "expected a JSON object", errors={"body": ["expected a JSON object"]})
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        found = flatten_messages(exc.messages)
+        raise Problem(
+            "invalid-parameters",
+            "some parameters are not valid; see errors",
+            errors={path or "body": messages for path, messages in found.items()},
+        ) from None

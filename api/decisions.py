@@ -9,16 +9,14 @@ from flask import g, request, url_for
 from flask_smorest import Blueprint
 
 from api import metrics
-from api.auth import require, store_unavailable
+from api.auth import require
 from api.body import array_item_texts, read_json
 from api.context import services
 from api.openapi import errors
-from api.problems import Problem, errors_list, problem_document
+from api.problems import Problem, problem_for
 from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordSchema, PageArgsSchema
-from engine.complaint import ComplaintError
 from lifecycle.decision_service import Outcome
-from rules.calendar import CalendarError
-from store import StoredDecision, StoreUnavailable
+from store import StoredDecision
 
 blp = Blueprint("decisions", __name__, url_prefix="/v1", description="Decide complaints and read stored decisions")
 log = logging.getLogger("complaints.service")
@@ -53,17 +51,10 @@ def record_out(record: StoredDecision) -> dict:
 
 
 def _submit(raw: object, text: str) -> Outcome:
-    """Decide and record one complaint; raises Problem for anything but success."""
+    """Decide and record one complaint; raises for anything but success (see api.problems.SHARED_FAILURES)."""
     started = time.perf_counter()
-    try:
-        outcome = services().service.submit(raw, text)
-    except ComplaintError as exc:
-        raise Problem("validation", "the complaint cannot be decided; see errors", errors=exc.errors) from None
-    except CalendarError as exc:
-        raise Problem("calendar", str(exc)) from None
-    except StoreUnavailable as exc:
-        log.warning("decision store unavailable", extra={"request_id": g.get("request_id"), "reason": str(exc)})
-        raise store_unavailable(exc) from None
+    # A bad complaint, a date off the calendar or the store down: problems by api.problems.problem_for.
+    outcome = services().service.submit(raw, text)
     metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
     if outcome.created:
         metrics.count_decision(outcome.record.decision_dict())
@@ -137,12 +128,10 @@ def create_batch():
                 raise store_down
             outcome = _submit(item, item_text)
         except Exception as exc:  # noqa: BLE001 - one item's failure must not sink the batch
-            problem = exc if isinstance(exc, Problem) else _internal(exc, index)
+            problem = problem_for(exc) or _internal(exc, index)
             if problem.slug == "store-unavailable":
                 store_down = problem
-            document = problem_document(problem.slug, problem.status, problem.detail)
-            if problem.errors is not None:
-                document["errors"] = errors_list(problem.errors)
+            document = problem.document()
             document["instance"] = f"{request.path}#/complaints/{index}"
             metrics.ERRORS.labels(kind=problem.slug).inc()
             result.update(status=problem.status, decision=None, problem=document)
@@ -170,10 +159,7 @@ def _internal(exc: Exception, index: int) -> Problem:
 @errors(blp, 401, 403, 404, 503)
 def get_decision(decision_id: str):
     require("decider", "auditor")
-    try:
-        record = services().store.get(decision_id)
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from None
+    record = services().store.get(decision_id)
     if record is None:
         raise Problem("not-found", f"no decision {decision_id}")
     g.decision_id = record.decision_id
@@ -197,10 +183,7 @@ def list_complaint_decisions(complaint_id: str, page: int, page_size: int):
             "invalid-parameters", f"page_size is at most {limit}", errors={"page_size": [f"expected 1 to {limit}"]}
         )
     offset = (page - 1) * page_size
-    try:
-        records, total = services().store.for_complaint(complaint_id, limit=page_size, offset=offset)
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from None
+    records, total = services().store.for_complaint(complaint_id, limit=page_size, offset=offset)
     more = offset + len(records) < total
     return {
         "items": [record_out(r) for r in records],

@@ -8,17 +8,16 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from api.auth import require, store_unavailable
-from api.body import read_json
+from api.auth import require
+from api.body import load_body
 from api.context import services
 from api.openapi import errors
-from api.problems import Problem
+from api.problems import Problem, policy_problem
 from audit.replay import impact
 from engine.compiled import decider_for
 from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, publish
 from rules.errors import PolicyError
 from rules.loader import load_policy_text
-from store import StoreUnavailable
 
 blp = Blueprint("policies", __name__, url_prefix="/v1", description="Policy versions: publish and preview")
 
@@ -84,26 +83,6 @@ def _version(policy) -> dict:
     }
 
 
-def _body(schema: Schema) -> dict:
-    raw, _text = read_json(services().settings.max_batch_body_bytes)
-    try:
-        return schema.load(raw if isinstance(raw, dict) else {})
-    except ValidationError as exc:
-        raise Problem(
-            "invalid-parameters",
-            "the request body is not valid; see errors",
-            errors={k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()},
-        ) from None
-
-
-def _policy_problem(error: PolicyError) -> Problem:
-    return Problem(
-        "invalid-policy",
-        f"{len(error.issues)} problem(s) in the policy",
-        errors={f"{i.path or 'policy'} ({i.line}:{i.column})": [i.message] for i in error.issues},
-    )
-
-
 @blp.route("/policies", methods=["GET"])
 @blp.doc(
     summary="Policy versions this instance applies",
@@ -140,7 +119,7 @@ def list_versions():
 @errors(blp, 400, 401, 403, 409, 415, 422, 503)
 def publish_version():
     require("policy_admin")
-    body = _body(PublishSchema())
+    body = load_body(PublishSchema(), services().settings.max_batch_body_bytes)
     try:
         result = publish(
             services().store,
@@ -150,15 +129,14 @@ def publish_version():
             tuple(body["acknowledge"]),
         )
     except PolicyError as error:
-        raise _policy_problem(error) from None
+        raise policy_problem(error) from None
     except PublishRefused as refused:
         raise Problem(
             "publish-refused",
             str(refused),
             errors={f"{f['code']} (line {f['line']})": [f["message"]] for f in refused.findings},
+            error_codes={f"{f['code']} (line {f['line']})": f["code"] for f in refused.findings},
         ) from None
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from None
     services().policies.refresh(force=True)
     out = {**_version(result.policy), "published": result.published, "acknowledged": result.acknowledged}
     return out, 201 if result.published else 200
@@ -176,15 +154,12 @@ def publish_version():
 @errors(blp, 400, 401, 403, 415, 422, 503)
 def preview_impact():
     require("policy_admin", "auditor")
-    body = _body(ImpactRequestSchema())
+    body = load_body(ImpactRequestSchema(), services().settings.max_batch_body_bytes)
     try:
         candidate = decider_for(load_policy_text(body["text"], "<candidate policy>"))
     except PolicyError as error:
-        raise _policy_problem(error) from None
+        raise policy_problem(error) from None
     since = body["since"].astimezone(dt.UTC).isoformat(timespec="microseconds")
     until = body["until"].astimezone(dt.UTC).isoformat(timespec="microseconds") if body["until"] else None
-    try:
-        report = impact(services().store.decisions_between(since, until), candidate, body["examples"])
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from None
+    report = impact(services().store.decisions_between(since, until), candidate, body["examples"])
     return {"policy": {"version": candidate.policy.version, "digest": candidate.policy.digest}, **report.as_dict()}

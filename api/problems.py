@@ -1,11 +1,23 @@
-"""RFC 9457 problem details: every error this service returns is application/problem+json."""
+"""RFC 9457 problem details: every error this service returns is application/problem+json.
+
+Each document carries a stable ``code`` (its slug in ``PROBLEM_TYPES``) and, for
+policy problems and lint findings, the code of each entry in ``errors``. Failures
+that any endpoint can meet (store down, a bad complaint, a bad policy) are turned
+into problems here, by ``problem_for``, instead of in each view.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Response, g, json, request
+from flask import Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
+
+from engine.complaint import ComplaintError
+from rules.calendar import CalendarError
+from rules.errors import PolicyError
+from rules.schema_messages import flatten_messages
+from store import StoreUnavailable
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -73,6 +85,13 @@ _BY_STATUS = {
 
 log = logging.getLogger("complaints.errors")
 
+# webargs nests argument errors by where they came from; the parameter name is what the caller needs.
+_ARGUMENT_LOCATIONS = ("query", "json", "path", "headers", "form", "view_args")
+
+# The exception types any endpoint may raise; problem_for turns them into documents. (A PolicyError is
+# not among them: only a policy text the caller sent is their mistake, and those views say so.)
+SHARED_FAILURES = (StoreUnavailable, ComplaintError, CalendarError)
+
 
 class Problem(Exception):
     """Raise to answer with a problem document."""
@@ -84,6 +103,7 @@ class Problem(Exception):
         *,
         status: int | None = None,
         errors: dict[str, list[str]] | None = None,
+        error_codes: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
     ):
         super().__init__(detail)
@@ -91,13 +111,24 @@ class Problem(Exception):
         self.status = status or PROBLEM_TYPES[slug][0]
         self.detail = detail
         self.errors = errors
+        self.error_codes = error_codes or {}
         self.headers = headers or {}
 
+    def document(self) -> dict:
+        return problem_document(self.slug, self.status, self.detail, self.errors, self.error_codes)
 
-def problem_document(slug: str, status: int, detail: str, errors: dict[str, list[str]] | None = None) -> dict:
+
+def problem_document(
+    slug: str,
+    status: int,
+    detail: str,
+    errors: dict[str, list[str]] | None = None,
+    error_codes: dict[str, str] | None = None,
+) -> dict:
     title = PROBLEM_TYPES.get(slug, (status, "Error", ""))[1]
     body = {
         "type": f"/docs#problem-{slug}",
+        "code": slug,
         "title": title,
         "status": status,
         "detail": detail,
@@ -105,17 +136,23 @@ def problem_document(slug: str, status: int, detail: str, errors: dict[str, list
         "request_id": getattr(g, "request_id", None),
     }
     if errors is not None:
-        body["errors"] = errors_list(errors)
+        body["errors"] = errors_list(errors, error_codes)
     return body
 
 
-def errors_list(errors: dict[str, list[str]]) -> list[dict]:
-    return [{"field": field or "body", "messages": list(messages)} for field, messages in sorted(errors.items())]
+def errors_list(errors: dict[str, list[str]], codes: dict[str, str] | None = None) -> list[dict]:
+    entries = []
+    for field, messages in sorted(errors.items()):
+        entry: dict = {"field": field or "body", "messages": list(messages)}
+        if codes and field in codes:
+            entry["code"] = codes[field]
+        entries.append(entry)
+    return entries
 
 
 def problem_response(problem: Problem) -> Response:
     g.error_kind = problem.slug
-    body = problem_document(problem.slug, problem.status, problem.detail, problem.errors)
+    body = problem.document()
     response = Response(json.dumps(body), status=problem.status, mimetype=PROBLEM_JSON)
     for name, value in problem.headers.items():
         response.headers[name] = value
@@ -126,6 +163,46 @@ def handle_problem(error: Problem) -> Response:
     return problem_response(error)
 
 
+def store_unavailable() -> Problem:
+    return Problem(
+        "store-unavailable",
+        "the decision store is unavailable; nothing was decided or recorded",
+        headers={"Retry-After": str(current_app.extensions["complaints"].settings.retry_after_seconds)},
+    )
+
+
+def policy_problem(error: PolicyError) -> Problem:
+    """Every issue of a policy text, at its line and column, with its code."""
+    errors: dict[str, list[str]] = {}
+    codes: dict[str, str] = {}
+    for issue in error.issues:
+        field = f"{issue.path or 'policy'} ({issue.line}:{issue.column})"
+        errors.setdefault(field, []).append(issue.message)
+        codes.setdefault(field, issue.code)
+    return Problem("invalid-policy", f"{len(error.issues)} problem(s) in the policy", errors=errors, error_codes=codes)
+
+
+def problem_for(error: Exception) -> Problem | None:
+    """The problem for a failure that any endpoint may meet, or None if it is not one of them."""
+    if isinstance(error, Problem):
+        return error
+    if isinstance(error, StoreUnavailable):
+        log.warning("decision store unavailable", extra={"request_id": g.get("request_id"), "reason": str(error)})
+        return store_unavailable()
+    if isinstance(error, ComplaintError):
+        return Problem("validation", "the complaint cannot be decided; see errors", errors=error.errors)
+    if isinstance(error, CalendarError):
+        return Problem("calendar", str(error))
+    return None
+
+
+def handle_shared_failure(error: Exception) -> Response:
+    problem = problem_for(error)
+    if problem is None:  # registered only for the types problem_for knows
+        return handle_unexpected(error)
+    return problem_response(problem)
+
+
 def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     slug = _BY_STATUS.get(status, "bad-request" if status < 500 else "internal")
@@ -133,7 +210,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     errors = None
     data = getattr(error, "data", None)  # webargs/flask-smorest argument errors
     if isinstance(data, dict) and "messages" in data:
-        errors = dict(_flatten(data["messages"]))
+        errors = flatten_messages(data["messages"], transparent_at_top=_ARGUMENT_LOCATIONS)
         detail = "some parameters are not valid; see errors"
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     return problem_response(Problem(slug, detail, status=status, errors=errors, headers=headers))
@@ -144,20 +221,3 @@ def handle_unexpected(error: Exception) -> Response:
         return handle_http_exception(error)
     log.exception("unhandled error", extra={"request_id": getattr(g, "request_id", None)})
     return problem_response(Problem("internal", "an unexpected error occurred; it was logged with the request id"))
-
-
-def _flatten(messages: object, prefix: str = "") -> list[tuple[str, list[str]]]:
-    if isinstance(messages, dict):
-        out: list[tuple[str, list[str]]] = []
-        for key, value in messages.items():
-            # webargs nests by location ("query", "json", "path"); keep the parameter name only
-            child = (
-                prefix
-                if key in ("query", "json", "path", "headers", "_schema") and not prefix
-                else (f"{prefix}.{key}" if prefix else str(key))
-            )
-            out.extend(_flatten(value, child))
-        return out
-    if isinstance(messages, list):
-        return [(prefix, [str(m) for m in messages])]
-    return [(prefix, [str(messages)])]

@@ -12,6 +12,7 @@ from functools import lru_cache
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from engine.fast_path import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, fast_load
+from rules.schema_messages import flatten_messages
 from rules.vocabulary import (
     CATEGORIES,
     CHANNELS,
@@ -51,7 +52,8 @@ class Amount(fields.Field):
         # The bound first: quantizing a number of 29+ digits raises InvalidOperation.
         if amount > MAX_AMOUNT:
             raise ValidationError(f"expected at most {MAX_AMOUNT}, got {amount}")
-        if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        exponent = amount.as_tuple().exponent  # an int: the amount is finite
+        if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(Decimal("0.01")):
             raise ValidationError(f"expected at most 2 decimals, got {amount}")
         return amount.quantize(Decimal("0.01")).copy_abs()  # "-0.00" is 0.00
 
@@ -174,30 +176,8 @@ def validate_complaint(raw: object, levels: tuple[str, ...]) -> dict:
     try:
         return complaint_schema(levels).load(raw)
     except ValidationError as exc:
-        raise ComplaintError(dict(_flatten(exc.messages))) from None
-
-
-def _flatten(messages: object, prefix: str = "") -> list[tuple[str, list[str]]]:
-    if isinstance(messages, dict):
-        found = []
-        for key, value in messages.items():
-            key = str(key)
-            child = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else key)
-            found.extend(_flatten(value, child))
-        return _merge(found)
-    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
-        return [(prefix, [_plain(item) for item in messages])]
-    found = []
-    for item in messages if isinstance(messages, list) else [messages]:
-        found.extend(_flatten(item, prefix))
-    return _merge(found)
-
-
-def _merge(pairs: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
-    merged: dict[str, list[str]] = {}
-    for path, msgs in pairs:
-        merged.setdefault(path or "complaint", []).extend(msgs)
-    return list(merged.items())
+        found = flatten_messages(exc.messages)
+        raise ComplaintError({path or "complaint": [_plain(m) for m in msgs] for path, msgs in found.items()}) from None
 
 
 def _plain(message: str) -> str:

@@ -33,6 +33,7 @@ from rules.model import (
     Window,
 )
 from rules.schema import PolicySchema
+from rules.schema_messages import DICT_ENTRY, SCHEMA_WIDE, flatten_messages
 from rules.vocabulary import DEADLINE_UNITS, INPUT_FLAGS, WEEKDAYS, decision_fields, fact_fields
 from rules.yaml_source import SourceMap, load_yaml_text
 
@@ -61,31 +62,21 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
     try:
         data = PolicySchema().load(raw)
     except ValidationError as exc:
-        raise PolicyError([source.issue(path, message, "schema") for path, message in _flatten(exc.messages)]) from None
+        raise PolicyError(
+            [source.issue(path, message, "schema") for path, message in _schema_issues(exc.messages)]
+        ) from None
     return _Builder(data, source, text).build()
 
 
-def _flatten(messages: object, prefix: str = "") -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            key = str(key)
-            if key in ("value", "key", "_schema"):
-                child = prefix  # marshmallow's own wrappers for Dict entries and schema errors
-            else:
-                child = f"{prefix}.{key}" if prefix else key
-            found.extend(_flatten(value, child))
-    elif isinstance(messages, list):
-        for item in messages:
-            found.extend(_flatten(item, prefix))
-    else:
-        text = str(messages)
-        if text == "Unknown field.":
-            text = "unknown key; check its spelling and indentation"
-        elif text == "Missing data for required field.":
-            text = "required key is missing"
-        found.append((prefix, text))
-    return found
+def _schema_issues(messages: object) -> list[tuple[str, str]]:
+    found = flatten_messages(messages, transparent=(SCHEMA_WIDE, *DICT_ENTRY))
+    return [(path, _PLAIN.get(message, message)) for path, texts in found.items() for message in texts]
+
+
+_PLAIN = {
+    "Unknown field.": "unknown key; check its spelling and indentation",
+    "Missing data for required field.": "required key is missing",
+}
 
 
 class _Builder:

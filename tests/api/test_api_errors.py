@@ -17,6 +17,7 @@ def assert_problem(response, status: int, slug: str) -> dict:
     problem = response.get_json()
     assert PROBLEM_KEYS <= set(problem)
     assert problem["status"] == status and problem["type"] == f"/docs#problem-{slug}"
+    assert problem["code"] == slug  # the stable code scripts match on
     assert problem["request_id"] == response.headers["X-Request-ID"]
     return problem
 

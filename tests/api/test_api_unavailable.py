@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from tests.api.test_api_ops import samples, value
-from tests.helpers.api_samples import make_complaint, post_json
+from tests.helpers.api_samples import POLICY, make_complaint, post_json
 
 
 def _locked(db_path: str) -> sqlite3.Connection:
@@ -70,3 +72,25 @@ def test_unreachable_store_with_keys_is_503_not_401(make_app):
     client = make_app(DATABASE_URL="sqlite:////dev/null/nowhere/decisions.db", COMPLAINTS_AUTH="keys").test_client()
     response = client.get("/v1/policy", headers={"Authorization": "Bearer cds_x_y"})
     assert response.status_code == 503 and "Retry-After" in response.headers
+
+
+STORE_READS = [
+    ("GET", "/v1/decisions/abc", None),
+    ("GET", "/v1/complaints/C-1/decisions", None),
+    ("POST", "/v1/decisions/abc/replay", {}),
+    ("GET", "/v1/audit/verify", None),
+    ("GET", "/v1/exports/decisions?since=2026-01-01T00:00:00%2B08:00&until=2026-02-01T00:00:00%2B08:00", None),
+    ("GET", "/v1/policies/" + "0" * 64 + "/text", None),
+    ("POST", "/v1/policies/impact", {"text": POLICY.read_text(encoding="utf-8"), "since": "2026-01-01T00:00:00+08:00"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), STORE_READS, ids=[f"{m} {p[:40]}" for m, p, _ in STORE_READS])
+def test_every_endpoint_that_needs_the_store_answers_one_503(make_app, method, path, body):
+    # One error handler (api.problems.problem_for), not a try/except per view: each answers the same document.
+    client = make_app(DATABASE_URL="sqlite:////dev/null/nowhere/decisions.db", COMPLAINTS_RETRY_AFTER=4).test_client()
+    response = client.open(path, method=method, json=body) if body is not None else client.open(path, method=method)
+    assert response.status_code == 503, response.get_json()
+    assert response.headers["Retry-After"] == "4"
+    problem = response.get_json()
+    assert problem["code"] == "store-unavailable" and problem["type"] == "/docs#problem-store-unavailable"

@@ -59,6 +59,7 @@ def test_invalid_policy_is_a_422_problem_with_line_and_column(keyed):
     (entry,) = problem["errors"]
     assert entry["field"].startswith("authority.remedies.refund.limits.frontline (")
     assert "at least 0.00" in entry["messages"][0]
+    assert problem["code"] == "invalid-policy" and entry["code"] == "schema"
 
 
 def test_short_notice_is_a_409_until_acknowledged(keyed):
@@ -67,12 +68,13 @@ def test_short_notice_is_a_409_until_acknowledged(keyed):
     refused = client.post("/v1/policies", json={"text": short}, headers=auth["policy_admin"])
     assert refused.status_code == 409
     assert refused.get_json()["errors"][0]["field"].startswith("short_notice")
+    assert refused.get_json()["code"] == "publish-refused" and refused.get_json()["errors"][0]["code"] == "short_notice"
     accepted = client.post(
         "/v1/policies", json={"text": short, "acknowledge": ["short_notice"]}, headers=auth["policy_admin"]
     )
     assert accepted.status_code == 201 and accepted.get_json()["acknowledged"] == ["short_notice"]
     bad = client.post("/v1/policies", json={"text": short, "acknowledge": ["everything"]}, headers=auth["policy_admin"])
-    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "acknowledge"
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "acknowledge.0"  # the item, not just the list
 
 
 def test_impact_preview_over_http(keyed):

@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.problems import Problem
-from rules.schema_messages import flatten_messages
+from rules.field_errors import flatten_messages
 
 _WS = " \t\n\r"
 

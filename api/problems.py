@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from engine.complaint import ComplaintError
 from rules.calendar import CalendarError
 from rules.errors import PolicyError
-from rules.schema_messages import flatten_messages
+from rules.field_errors import flatten_messages
 from store import StoreUnavailable
 
 PROBLEM_JSON = "application/problem+json"

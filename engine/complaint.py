@@ -12,7 +12,7 @@ from functools import lru_cache
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from engine.fast_path import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, fast_load
-from rules.schema_messages import flatten_messages
+from rules.field_errors import flatten_messages
 from rules.vocabulary import (
     CATEGORIES,
     CHANNELS,

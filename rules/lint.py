@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from rules.conditions import Condition, Test
 from rules.fact_space import FactSpace, TooManyCombinations, describe_fact
-from rules.lint_codes import FINDING_CODES
+from rules.finding_codes import FINDING_CODES
 from rules.model import Policy, RemedyRule, RuleInfo
 from rules.wording import test_words
 from rules.yaml_source import SourceMap, load_yaml_text

@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 from canonical import canonical_json, sha256_hex
 from rules.conditions import Condition, parse_condition
 from rules.errors import PolicyError, PolicyIssue
+from rules.field_errors import DICT_ENTRY, SCHEMA_WIDE, flatten_messages
 from rules.model import (
     AcceptedFinding,
     AmountSpec,
@@ -33,7 +34,6 @@ from rules.model import (
     Window,
 )
 from rules.schema import PolicySchema
-from rules.schema_messages import DICT_ENTRY, SCHEMA_WIDE, flatten_messages
 from rules.vocabulary import DEADLINE_UNITS, INPUT_FLAGS, WEEKDAYS, decision_fields, fact_fields
 from rules.yaml_source import SourceMap, load_yaml_text
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from rules.lint_codes import FINDING_CODES
+from rules.finding_codes import FINDING_CODES
 from rules.vocabulary import CATEGORIES, DEADLINE_UNITS, REMEDY_TYPES, SHIPPING_PAYERS, WEEKDAYS
 
 IDENTIFIER = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_]*$", error="expected an identifier (letters, digits, _)")

@@ -1,6 +1,6 @@
 """The purge log: one row per retention purge, in its own table next to the store's.
 
-Kept out of ``engine.store.tables`` on purpose (its own ``MetaData``, created
+Kept out of ``store.tables`` on purpose (its own ``MetaData``, created
 on first use), so the decision store's schema is unchanged for those who never
 purge. ``cut_hash`` is the ``chain_hash`` of the last purged decision: the
 ``prev_hash`` the first remaining decision must carry, i.e. where verification

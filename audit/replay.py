@@ -2,7 +2,7 @@
 
 A replay re-parses the request exactly as stored, decides it on the policy
 loaded by digest from the store, and compares canonical JSON. The comparison
-itself lives in ``engine.compare`` and is shared with impact previews.
+itself lives in ``audit.compare`` and is shared with impact previews.
 """
 
 from __future__ import annotations

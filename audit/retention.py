@@ -105,7 +105,7 @@ def purge(
         with conn.begin():
             conn.execute(select(chain_head.c.seq).where(chain_head.c.id == 1).with_for_update()).one()
             first, last, count = _bounds(conn, cut)
-            if count == 0:
+            if count == 0 or first is None or last is None:  # the bounds are None only when count is 0
                 return None
             if count != last - first + 1:
                 raise PurgeRefused(f"seq {first}..{last} holds {count} decisions, not {last - first + 1}; refusing")
@@ -131,7 +131,9 @@ def purge(
                 "purged_by": purged_by[:200],
             }
             conn.execute(delete(decisions).where(decisions.c.seq >= first, decisions.c.seq <= last))
-            purge_id = conn.execute(insert(purges).values(**values)).inserted_primary_key[0]
+            key = conn.execute(insert(purges).values(**values)).inserted_primary_key
+            assert key is not None  # a single-row insert() always reports its primary key
+            purge_id = key[0]
     return PurgeRecord(id=purge_id, **values)
 
 

@@ -1,6 +1,6 @@
 """Replay runs for auditors: one decision, a complaint, a time range; on the stored policy or another.
 
-Built on ``engine.replay`` (replay, what_if) and ``engine.compare`` (classify):
+Built on ``audit.replay`` (replay, what_if) and ``audit.compare`` (classify):
 each result is a plain dict, one per decision, produced as the records stream
 in, plus a ``Tally`` for the closing summary. Results carry no request body, so
 no personal data.

@@ -85,6 +85,8 @@ def _due(rule: DeadlineRule, complaint, policy: Policy, calendar: WorkCalendar, 
             other["waiting_for"],
             {"with": due.with_kind},
         )
+    # Without `with`, the schema requires `after` and exactly one period.
+    assert due.after is not None and due.unit is not None and due.amount is not None
     event = policy.events[due.after]
     period = {"after": due.after, due.unit: due.amount}
     moment = lookup(complaint, event.field) if event.field else None

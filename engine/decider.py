@@ -19,7 +19,7 @@ from engine.runtime import native_ruleset
 from engine.version import ENGINE_VERSION
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.compiler import CompiledPolicy
-from rules.model import Policy, RemedyRule
+from rules.model import Policy, RemedyRule, RoutingRule
 from rules.wording import outcome_words
 
 
@@ -36,9 +36,8 @@ class Decider:
         self._routing = {rule.info.id: rule for rule in self.policy.routing}
         self._remedies = {rule.info.id: rule for rule in self.policy.remedies}
         self._deadlines = {rule.info.id: rule for rule in self.policy.deadlines}
-        self._position = {
-            rule.info.id: index for index, rule in enumerate((*self.policy.routing, *self.policy.remedies))
-        }
+        ordered: tuple[RoutingRule | RemedyRule, ...] = (*self.policy.routing, *self.policy.remedies)
+        self._position = {rule.info.id: index for index, rule in enumerate(ordered)}
 
     def decide(self, raw: object) -> dict:
         """Validate ``raw`` (raises ``ComplaintError``) and decide it."""
@@ -161,6 +160,7 @@ def _remedy_out(rule: RemedyRule | None, granted: list[Granted], route: Route, p
             totals[part.type] = totals.get(part.type, Decimal("0")) + part.amount
     levels = [p.approver_level for p in granted if p.approver_level]
     approval_level = max(levels, key=policy.level_rank) if levels else None
+    reason: str | None
     if route.redirect:
         reason = route.redirect
     elif rule is None:

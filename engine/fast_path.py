@@ -77,7 +77,7 @@ def fast_load(raw: object, levels: tuple[str, ...]) -> dict | None:
 def _load(raw: object, levels: tuple[str, ...]) -> dict:
     if type(raw) is not dict or not raw.keys() <= _TOP:
         raise _Decline
-    out = {
+    out: dict = {
         "complaint_id": _text(raw["complaint_id"], 1, 128),
         "received_at": _time(raw["received_at"]),
         "channel": _one_of(raw["channel"], CHANNELS),
@@ -190,11 +190,14 @@ def _count(value: object, top: int) -> int:
 def _amount(value: object) -> Decimal:
     if type(value) is str:
         amount = Decimal(value.strip())
-    elif type(value) in (int, Decimal):
+    elif type(value) is int or type(value) is Decimal:
         amount = Decimal(value)
     else:
         raise _Decline
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or amount.as_tuple().exponent < -2:
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        raise _Decline
+    exponent = amount.as_tuple().exponent  # an int: the amount is finite
+    if not isinstance(exponent, int) or exponent < -2:
         raise _Decline
     return amount.quantize(CENT).copy_abs()
 

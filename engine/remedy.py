@@ -74,6 +74,7 @@ def approver(kind: str, amount: Decimal | None, policy: Policy) -> tuple[str | N
     authority = policy.authority[kind]
     for level in policy.levels:
         limit = authority.limits[level]
-        if limit == "any" or (limit != "never" and (amount is None or amount <= limit)):
+        # A limit is an amount, "any" or "never" (rules.schema.Limit).
+        if limit == "any" or (isinstance(limit, Decimal) and (amount is None or amount <= limit)):
             return level, None
     return None, authority.approved_by_team

@@ -2,7 +2,7 @@
 
 We drive the C module ``durable_rules_engine`` directly instead of the stock
 ``Host``: the Host starts timer threads that segfault under concurrent callers
-(shared/DURABLE_RULES.md). Each evaluation borrows a session id from a pool,
+(docs/durable_rules.md). Each evaluation borrows a session id from a pool,
 asserts one fact, drains the fired rule names in firing order, and retracts the
 fact in ``finally``, so the engine holds nothing between decisions and the
 1,024-session limit is never approached.

@@ -31,6 +31,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import overload
 
 from engine.complaint import ComplaintError, validate_complaint
 from rules.errors import PolicyError, PolicyIssue
@@ -243,7 +244,7 @@ def run_tests(policy: Policy, tests: list[PolicyTest], file: str = "<tests>") ->
 def coverage(policy: Policy, outcomes: list[Outcome]) -> Coverage:
     from rules.lint import lint_policy
 
-    rules = [r.info.id for r in (*policy.routing, *policy.remedies, *policy.deadlines)] + [policy.approval_floor.id]
+    rules = [r.info.id for r in policy.all_rules] + [policy.approval_floor.id]
     exercised: dict[str, list[str]] = {}
     for outcome in outcomes:
         for rule_id in outcome.fired:
@@ -310,9 +311,9 @@ def same(expected: object, actual: object) -> bool:
         if left is not None and right is not None:
             return left == right
     if isinstance(expected, dt.datetime) or _instant(expected) is not None:
-        left, right = _instant(expected), _instant(actual)
-        if left is not None and right is not None:
-            return left == right
+        left_at, right_at = _instant(expected), _instant(actual)
+        if left_at is not None and right_at is not None:
+            return left_at == right_at
     if isinstance(expected, dt.date):
         return str(actual) == expected.isoformat()
     return str(expected) == str(actual)
@@ -376,6 +377,10 @@ def _flat_keys(data: dict, prefix: str = "") -> set[str]:
     return keys
 
 
+@overload
+def _jsonable(value: dict) -> dict: ...
+@overload
+def _jsonable(value: object) -> object: ...
 def _jsonable(value: object) -> object:
     """YAML values as a JSON caller would send them: timestamps as ISO text, amounts as Decimal."""
     if isinstance(value, dict):

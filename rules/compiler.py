@@ -4,7 +4,7 @@ Two rulesets per policy: ``route`` (routing and remedy rules, tested on the
 complaint) and ``deadline`` (deadline rules, tested on the complaint plus the
 route and remedy found). Every condition is guarded by a type discriminator so
 the engine's own session-state fact can never satisfy it (a rule that it
-satisfies loops forever; see shared/DURABLE_RULES.md).
+satisfies loops forever; see docs/durable_rules.md).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rules.conditions import Condition, Test
 from rules.errors import EngineLimitError, PolicyIssue
 from rules.model import Policy
 
-# Measured ceilings of durable_rules 2.0.28, with a margin (shared/DURABLE_RULES.md
+# Measured ceilings of durable_rules 2.0.28, with a margin (docs/durable_rules.md
 # and our own probes: 512 rules in one ruleset hang on the first assertion).
 MAX_RULES_PER_RULESET = 480
 MAX_TESTS_PER_RULE = 48
@@ -45,14 +45,14 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     route: dict[str, dict] = {}
     for rule in policy.routing:
         route[rule.info.id] = _rule(rule.condition, ROUTE_FACT)
-    for rule in policy.remedies:
+    for remedy in policy.remedies:
         category = Test(
             "category",
-            "in" if len(rule.categories) > 1 else "eq",
-            rule.categories if len(rule.categories) > 1 else rule.categories[0],
+            "in" if len(remedy.categories) > 1 else "eq",
+            remedy.categories if len(remedy.categories) > 1 else remedy.categories[0],
         )
-        scoped = Condition((category, *rule.condition.all_of), rule.condition.any_of)
-        route[rule.info.id] = _rule(scoped, ROUTE_FACT)
+        scoped = Condition((category, *remedy.condition.all_of), remedy.condition.any_of)
+        route[remedy.info.id] = _rule(scoped, ROUTE_FACT)
     deadline = {rule.info.id: _rule(rule.condition, DEADLINE_FACT) for rule in policy.deadlines}
     issues: list[PolicyIssue] = []
     for label, ruleset in (("routing and remedy", route), ("deadline", deadline)):

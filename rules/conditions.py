@@ -16,22 +16,32 @@ from rules.vocabulary import FieldKind
 OPERATORS = {"above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
 ORDERED_KINDS = ("money", "count")
 
+Scalar = str | int  # an enum value, or integer fen / count / 1-0 for a bool
+TestValue = Scalar | tuple[Scalar, ...]
+
 
 @dataclass(frozen=True)
 class Test:
     field: str
     op: str  # eq | in | not | not_in | above | at_least | below | at_most | present
-    value: object  # engine-ready: fen for money, 1/0 for bool, tuple for lists
+    value: TestValue  # engine-ready: fen for money, 1/0 for bool, tuple for lists
+
+    @property
+    def items(self) -> tuple[Scalar, ...]:
+        """The values of an `in` or `not_in` test; the parser always stores them as a tuple."""
+        if not isinstance(self.value, tuple):
+            raise TypeError(f"`{self.op}` test of {self.field} holds {self.value!r}, not a tuple of values")
+        return self.value
 
     def to_durable(self) -> dict:
         if self.op == "eq":
             return {self.field: self.value}
         if self.op == "in":
-            return {"$or": [{self.field: item} for item in self.value]}
+            return {"$or": [{self.field: item} for item in self.items]}
         if self.op == "not":
             return {"$neq": {self.field: self.value}}
         if self.op == "not_in":
-            return {"$and": [{"$neq": {self.field: item}} for item in self.value]}
+            return {"$and": [{"$neq": {self.field: item}} for item in self.items]}
         if self.op == "present":
             return {("$ex" if self.value else "$nex"): {self.field: 1}}
         return {OPERATORS[self.op]: {self.field: self.value}}
@@ -47,11 +57,11 @@ class Test:
         if self.op == "eq":
             return actual == self.value
         if self.op == "in":
-            return actual in self.value
+            return actual in self.items
         if self.op == "not":
             return actual != self.value
         if self.op == "not_in":
-            return actual not in self.value
+            return actual not in self.items
         return {
             "above": actual > self.value,
             "at_least": actual >= self.value,
@@ -152,9 +162,9 @@ def _operator_test(name: str, op: str, value: object, kind: FieldKind) -> Test:
     raise ValueError(f"unknown test `{op}`; expected one of above, at_least, below, at_most, not, not_in, present")
 
 
-def _value(name: str, value: object, kind: FieldKind) -> object:
+def _value(name: str, value: object, kind: FieldKind) -> Scalar:
     if kind.kind == "enum":
-        if value not in kind.values:
+        if not isinstance(value, str) or value not in kind.values:
             raise ValueError(f"`{value}` is not a value of `{name}`; expected one of: {', '.join(kind.values)}")
         return value
     if kind.kind == "bool":

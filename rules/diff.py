@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rules.model import Policy
+from rules.model import Component, Policy
 from rules.wording import component_words, condition_words, due_words, outcome_words, test_words
 
 SECTIONS = {
@@ -249,7 +249,7 @@ def _remedies(old: Policy, new: Policy, changes: list[Change]) -> None:
             )
 
 
-def _component_changes(rid, before, after) -> list[Change]:
+def _component_changes(rid: str, before: tuple[Component, ...], after: tuple[Component, ...]) -> list[Change]:
     found = []
     for index in range(max(len(before), len(after))):
         a = before[index] if index < len(before) else None
@@ -258,6 +258,7 @@ def _component_changes(rid, before, after) -> list[Change]:
             continue
         part = f"remedy.{index}"
         if a is None:
+            assert b is not None  # both None is a == b, skipped above
             found.append(
                 Change("remedies", "changed", rid, part, None, component_words(b), f"{rid} adds {component_words(b)}")
             )

@@ -65,10 +65,12 @@ class FactSpace:
             **decision_fields(policy.levels, policy.teams, output_flags),
         }
         self.thresholds: dict[str, set[int]] = {}
-        for rule in (*policy.routing, *policy.remedies, *policy.deadlines):
+        for rule in policy.all_rules:
             for test in _tests(rule.condition):
                 if self.kinds.get(test.field, FieldKind("")).kind in ("money", "count") and test.op != "present":
-                    self.thresholds.setdefault(test.field, set()).add(test.value)
+                    # `in` / `not_in` hold several values: each is a threshold of its own.
+                    values = test.value if isinstance(test.value, tuple) else (test.value,)
+                    self.thresholds.setdefault(test.field, set()).update(int(v) for v in values)
         # Windows by the date they run from, shortest first.
         self.windows_of: dict[str, list] = {}
         for window in policy.windows:
@@ -87,6 +89,7 @@ class FactSpace:
         kind = self.kinds[field]
         if field.startswith("decision.flags."):
             return [{field: 1}, {}]
+        found: list[dict]
         if kind.kind == "enum":
             found = [{field: value} for value in kind.values]
         elif kind.kind == "bool":
@@ -104,7 +107,7 @@ class FactSpace:
         """The anchor date absent, or present with the complaint inside the k longest windows."""
         windows = self.windows_of.get(anchor, [])
         lengths = sorted({_approx_days(w) for w in windows})
-        found = [{}]
+        found: list[dict] = [{}]
         for slot in range(len(lengths) + 1):
             fact = {anchor: _DATE_PRESENT}
             for window in windows:
@@ -115,7 +118,7 @@ class FactSpace:
     def decision_values(self, fields: set[str]) -> list[dict]:
         """Decisions a deadline rule may see: a redirect (no team, level or remedy) or a handled complaint."""
         remedies = sorted(f for f in fields if f.startswith("decision.remedy.") or f == "decision.goods_return")
-        found = [{"decision.redirect": 1, **{f: 0 for f in remedies}}]
+        found: list[dict] = [{"decision.redirect": 1, **{f: 0 for f in remedies}}]
         for team, level in itertools.product(self.policy.teams, self.policy.levels):
             for bits in itertools.product((1, 0), repeat=len(remedies)):
                 found.append(

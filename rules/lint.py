@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from rules.conditions import Condition, Test
@@ -131,7 +132,7 @@ class _Linter:
     # -- helpers ------------------------------------------------------------
 
     def add(
-        self, code: str, message: str, infos: list[RuleInfo] = (), *, about=None, fact=None, fields=None, line=None
+        self, code: str, message: str, infos: Sequence[RuleInfo] = (), *, about=None, fact=None, fields=None, line=None
     ) -> None:
         assert code in FINDING_CODES, code
         lines = tuple(info.line for info in infos)
@@ -190,7 +191,7 @@ class _Linter:
 
     def contradictions(self) -> None:
         policy = self.policy
-        for rule in (*policy.routing, *policy.remedies, *policy.deadlines):
+        for rule in policy.all_rules:
             fixed = None
             if isinstance(rule, RemedyRule):
                 condition = Condition(
@@ -409,7 +410,7 @@ class _Linter:
 
     def bases(self) -> None:
         policy = self.policy
-        for rule in (*policy.routing, *policy.remedies, *policy.deadlines):
+        for rule in policy.all_rules:
             if _PLACEHOLDER.match(rule.info.basis):
                 self.add(
                     "missing_basis",
@@ -430,7 +431,7 @@ class _Linter:
         policy = self.policy
         tested = {
             t.field
-            for rule in (*policy.routing, *policy.remedies, *policy.deadlines)
+            for rule in policy.all_rules
             for t in (*rule.condition.all_of, *(t for g in rule.condition.any_of for t in g))
         }
         for index, window in enumerate(policy.windows):

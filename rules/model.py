@@ -89,6 +89,9 @@ class DeadlineRule:
     due: Due
 
 
+Rule = RoutingRule | RemedyRule | DeadlineRule
+
+
 @dataclass(frozen=True)
 class Event:
     id: str
@@ -176,8 +179,13 @@ class Policy:
     def level_rank(self, level: str) -> int:
         return self.levels.index(level)
 
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        """Every routing, remedy and deadline rule, in that order."""
+        return (*self.routing, *self.remedies, *self.deadlines)
+
     @cached_property
     def rules_by_id(self) -> dict[str, RuleInfo]:
-        table = {rule.info.id: rule.info for rule in (*self.routing, *self.remedies, *self.deadlines)}
+        table = {rule.info.id: rule.info for rule in self.all_rules}
         table[self.approval_floor.id] = self.approval_floor
         return table

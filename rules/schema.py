@@ -1,7 +1,7 @@
 """Marshmallow schema of a policy file: structure, types and required keys.
 
 Cross-references (unknown team, duplicate id, limit order) are checked in
-``rules.semantic`` once the structure is known to be sound.
+``rules.loader`` once the structure is known to be sound.
 """
 
 from __future__ import annotations

@@ -39,11 +39,11 @@ def test_words(test: Test) -> str:
     if op == "eq":
         return f"{field} is {value_words(field, value)}"
     if op == "in":
-        return f"{field} is one of {', '.join(value_words(field, v) for v in value)}"
+        return f"{field} is one of {', '.join(value_words(field, v) for v in test.items)}"
     if op == "not":
         return f"{field} is not {value_words(field, value)}"
     if op == "not_in":
-        return f"{field} is none of {', '.join(value_words(field, v) for v in value)}"
+        return f"{field} is none of {', '.join(value_words(field, v) for v in test.items)}"
     word = {"above": "above", "at_least": "at least", "below": "below", "at_most": "at most"}[op]
     return f"{field} {word} {value_words(field, value)}"
 
@@ -103,4 +103,5 @@ def component_words(component: Component) -> str:
 def due_words(due: Due) -> str:
     if due.with_kind:
         return f"with the {due.with_kind} deadline"
+    assert due.unit is not None  # without `with`, the schema requires `after` and exactly one period
     return f"{due.amount} {due.unit.replace('_', ' ')} after {due.after}"

@@ -349,10 +349,10 @@ class DecisionStore:
                     conn.execute(_ADVANCE, {"new_seq": row["seq"], "new_hash": row["chain_hash"]})
         except IntegrityError:
             # Another writer stored the same request between our check and our insert.
-            existing = self.find(complaint_id, request_digest, policy.digest)
-            if existing is None:
+            stored = self.find(complaint_id, request_digest, policy.digest)
+            if stored is None:
                 raise
-            return existing, False
+            return stored, False
         self._known_policies.add(policy.digest)
         return StoredDecision(**row), True
 

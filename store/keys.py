@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-ROLES = ("decider", "auditor", "policy_admin", "personal_data")  # personal_data: see engine.audit.masking
+ROLES = ("decider", "auditor", "policy_admin", "personal_data")  # personal_data: see audit.masking
 PREFIX = "cds"
 
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from cli.main import cli
 from engine.compiled import decider_for
 from rules.errors import PolicyError
+from rules.fact_space import FactSpace
 from rules.lint import lint_policy
 from rules.loader import load_policy_file, load_policy_text
 from tests.helpers.lint_gallery import DEFAULT_POLICY, line_of, rule_line
@@ -113,6 +114,18 @@ def test_contradictory_amount_band(variant):
     assert finding.line == rule_line(text, "R05_quality_high_value")
     assert "order.amount above 2000.00 and order.amount below 1000.00 cannot both hold" in finding.message
     assert finding.complaint is None  # nothing to show: no complaint fires it
+
+
+def test_amounts_listed_with_in_or_not_in_are_each_a_threshold(variant):
+    # Lint once crashed (TypeError: tuple - int) on a list of amounts; each listed amount is an edge to probe.
+    policy, _, _ = variant(
+        (
+            "when: {category: quality_defect, order.amount: {above: 2000.00}}",
+            "when: {category: quality_defect, order.amount: {not_in: [2000.00, 3000.00]}}",
+        )
+    )
+    assert {200000, 300000} <= FactSpace(policy).thresholds["order.amount"]  # in fen
+    lint_policy(policy)  # completes: the probes include each listed amount
 
 
 def test_category_test_excluding_the_rules_own_category(variant):

@@ -27,6 +27,7 @@ test: setup-test postgres
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/complaints check policies.yaml
 	$(BIN)/complaints lint policies.yaml
 	$(BIN)/complaints test policies.yaml --tests policies.tests.yaml --require-coverage
@@ -36,6 +37,7 @@ lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: setup-test
 	$(BIN)/python -m bench.engine

@@ -16,6 +16,7 @@ import time
 import uuid
 
 from flask import Flask, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from api import metrics
@@ -41,6 +42,10 @@ from store import DecisionStore, StoreUnavailable
 
 log = logging.getLogger("complaints.service")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class _Utf8Json(DefaultJSONProvider):
+    ensure_ascii = False  # Chinese labels as they are, not as \u escapes
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -74,7 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
             "security": [{"bearerAuth": []}],
         },
     )
-    app.json.ensure_ascii = False
+    app.json = _Utf8Json(app)
     app.extensions["complaints"] = Services(settings, registry, store, DecisionService(registry, store))
 
     api = ProblemApi(app)

@@ -1,4 +1,4 @@
-"""/v1/decisions and /v1/complaints/{id}/decisions: HTTP only, the deciding is engine.store.service."""
+"""/v1/decisions and /v1/complaints/{id}/decisions: HTTP only, the deciding is lifecycle.decision_service."""
 
 from __future__ import annotations
 
@@ -118,11 +118,16 @@ def create_batch():
             errors={"complaints": [f"expected at most {settings.batch_limit} complaints"]},
         )
     texts = array_item_texts(text, "complaints")
-    results, summary = [], {"created": 0, "existing": 0, "failed": 0}
+    assert texts is not None  # raw["complaints"] is a list: checked above
+    results: list[dict] = []
+    summary = {"created": 0, "existing": 0, "failed": 0}
     store_down: Problem | None = None
     for index, (item, item_text) in enumerate(zip(items, texts, strict=True)):
         complaint_id = item.get("complaint_id") if isinstance(item, dict) else None
-        result = {"index": index, "complaint_id": complaint_id if isinstance(complaint_id, str) else None}
+        result: dict[str, object] = {
+            "index": index,
+            "complaint_id": complaint_id if isinstance(complaint_id, str) else None,
+        }
         try:
             if store_down is not None:
                 raise store_down
@@ -190,7 +195,9 @@ def list_complaint_decisions(complaint_id: str, page: int, page_size: int):
         "page": page,
         "page_size": page_size,
         "total": total,
-        "next": url_for(request.endpoint, complaint_id=complaint_id, page=page + 1, page_size=page_size)
+        "next": url_for(
+            "decisions.list_complaint_decisions", complaint_id=complaint_id, page=page + 1, page_size=page_size
+        )
         if more
         else None,
     }

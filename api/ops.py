@@ -17,7 +17,7 @@ from store import StoreUnavailable
 
 log = logging.getLogger("complaints.service")
 blp = Blueprint("ops", __name__, description="Health, readiness and metrics (no API key needed)")
-PUBLIC = {"security": []}
+PUBLIC: dict[str, list] = {"security": []}
 
 
 @blp.route("/healthz", methods=["GET"])

@@ -6,6 +6,7 @@ Imports nothing of the engine (only the defaults of rules/ and store/), so gunic
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from rules.default_policy import DEFAULT_POLICY
@@ -72,30 +73,30 @@ ENV_VARS = {
 }
 
 
-def load_settings(config: dict | None = None, environ: dict | None = None) -> Settings:
+def load_settings(config: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment, overridden by ``config`` (keys: setting names or env var names)."""
-    environ = os.environ if environ is None else environ
+    env = os.environ if environ is None else environ
     config = dict(config or {})
     by_var = {var: name for name, var in ENV_VARS.items()}
     values: dict[str, object] = {}
     for name, var in ENV_VARS.items():
-        if environ.get(var, "") != "":
-            values[name] = environ[var]
+        if env.get(var, "") != "":
+            values[name] = env[var]
     for key, value in config.items():
         name = by_var.get(key, key.lower())
         if name not in ENV_VARS:
             raise ConfigError(f"unknown setting {key!r}")
         values[name] = value
-    typed = {}
+    typed: dict[str, object] = {}
     for spec in fields(Settings):
         if spec.name in values:
             value = values[spec.name]
             if spec.type == "int":
                 try:
-                    value = int(value)
+                    value = int(str(value).strip())  # via text: True or 5.5 is refused, not read as 1 or 5
                 except (TypeError, ValueError):
                     raise ConfigError(f"{ENV_VARS[spec.name]}: expected a whole number, got {value!r}") from None
             else:
                 value = str(value).strip()
             typed[spec.name] = value
-    return Settings(**typed).check()
+    return Settings(**typed).check()  # type: ignore[arg-type]  # each value converted to its field's type above

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
@@ -13,7 +14,7 @@ def policy_problem_lines(error: PolicyError, what: str = "the policy") -> list[s
     return [f"{len(error.issues)} problem(s) in {what}:", *(f"  {issue}" for issue in error.issues)]
 
 
-def fail_policy(error: PolicyError, what: str = "the policy") -> None:
+def fail_policy(error: PolicyError, what: str = "the policy") -> NoReturn:
     for line in policy_problem_lines(error, what):
         click.echo(line, err=True)
     sys.exit(1)

@@ -6,6 +6,7 @@ file:line:column with the dotted path of the value.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
@@ -395,7 +396,8 @@ class _Builder:
 
     def calendar(self) -> CalendarSpec:
         raw = self.data["calendar"]
-        holidays, makeup = set(), set()
+        holidays: set[dt.date] = set()
+        makeup: set[dt.date] = set()
         for year, spec in raw["years"].items():
             path = f"calendar.years.{year}"
             for name, days, target in (

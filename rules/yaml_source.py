@@ -113,6 +113,7 @@ class _Builder:
             return [
                 self.build(item, f"{path}.{index}" if path else str(index)) for index, item in enumerate(node.value)
             ]
+        assert isinstance(node, yaml.ScalarNode)  # a composed node is a mapping, a sequence or a scalar
         return self._scalar(node, path)
 
     def _at(self, node: yaml.Node, path: str, message: str) -> PolicyIssue:

@@ -11,10 +11,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def pg_bin() -> Path | None:
@@ -85,22 +82,3 @@ class PostgresServer:
     def cleanup(self) -> None:
         self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def start_postgres() -> PostgresServer:
-    bindir = pg_bin()
-    if bindir is None or not (bindir / "pg_ctl").exists():
-        message = "PostgreSQL binaries not found (run `make postgres`)"
-        if IN_CI:
-            pytest.fail(f"{message}; CI=true never skips the PostgreSQL tests")
-        pytest.skip(message)
-    server = PostgresServer(bindir)
-    try:
-        server.init()
-        server.start()
-    except Exception as exc:
-        server.cleanup()
-        if IN_CI:
-            pytest.fail(f"PostgreSQL could not start: {exc}")
-        raise
-    return server

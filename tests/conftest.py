@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from devtools.postgres_server import start_postgres  # tests/store: started once per session for every suite
 from engine.compiled import decider_for_file
 from lifecycle.decision_service import DecisionService
 from store import DecisionStore
+from tests.helpers.postgres import start_postgres  # tests/store: started once per session for every suite
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_FILE = ROOT / "policies.yaml"
@@ -127,7 +127,7 @@ def look():
 
 
 # Store fixtures shared by tests/store and tests/audit: each store test runs on SQLite and on a
-# real PostgreSQL server (Debian's binaries; with CI=true it never skips, see tests/store/pg_server.py).
+# real PostgreSQL server (Debian's binaries; with CI=true it never skips, see tests/helpers/postgres.py).
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from app import create_app
-from devtools.postgres_server import start_postgres
 from lifecycle.decision_service import DecisionService
 from store import DecisionStore, StoreUnavailable
+from tests.helpers.postgres import start_postgres
 from tests.helpers.store_samples import POLICY, make_complaint
 
 

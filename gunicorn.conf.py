@@ -2,7 +2,7 @@
 
 Each worker imports ``app`` and calls ``create_app()`` itself, after fork
 (``preload_app = False``): the durable_rules rulesets are compiled in every
-worker and never in the master (shared/DURABLE_RULES.md). The master only
+worker and never in the master (docs/durable_rules.md). The master only
 reads this file, checks the configuration and tidies the metrics directory.
 
 Environment (see also api/settings.py): COMPLAINTS_BIND (default

@@ -3,7 +3,7 @@
 Range replays and exports stream (JSON Lines / CSV) and read the log in
 batches by seq, never all at once. Request bodies (personal data) leave only
 through exports, masked unless the caller holds the ``personal_data`` role and
-asks for ``personal_data=include`` (see engine.audit.masking).
+asks for ``personal_data=include`` (see audit.masking).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@
 3. Reloads. durable_rules cannot delete or re-register a ruleset by name from
    Python, so every distinct policy digest adds two native rulesets to the
    process for good. Measured: RSS over 1,000 reloads of the same text (the
-   deciders cache returns the existing rulesets) and over 1,000 distinct
+   engine/compiled.py cache returns the existing rulesets) and over 1,000 distinct
    policies that differ in one authority limit, each loaded, compiled,
    registered and used for one decision. RSS sampled every 100 reloads.
 """

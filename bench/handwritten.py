@@ -4,7 +4,7 @@ This is the practical ceiling for the engine: no rules engine, no tables, the
 numbers of ``policies.yaml`` written in as constants. It reads the same
 prepared fact the engine's rule stage reads (``engine.facts.route_fact``:
 money in integer fen, booleans 1/0, eligibility windows already counted with
-``engine.calendar.WorkCalendar`` as ``within.<id>``), so that counting
+``rules.calendar.WorkCalendar`` as ``within.<id>``), so that counting
 windows is outside the comparison for every implementation alike.
 
 It returns an ``Outcome`` (bench/outcome.py): route team/level/redirect,

@@ -12,7 +12,7 @@ production 20,000 would restart workers mid-phase) on
   echo        bench/echo_app.py: a bare Flask endpoint that echoes the JSON (the ceiling)
   sqlite      the service, decision store on a fresh SQLite file (WAL, synchronous=FULL)
   postgresql  the service, decision store on a throwaway PostgreSQL server started here
-              (tests/store/pg_server.py, but with fsync on: durable commits, like SQLite)
+              (devtools/postgres_server.py, but with fsync on: durable commits, like SQLite)
 
 Every request is ``POST /v1/decisions`` (``/echo`` for the ceiling) with a distinct body:
 complaints of the seeded corpus (bench/corpus.py), each sent with a complaint_id made unique
@@ -167,7 +167,7 @@ class Gunicorn:
 
 
 def start_postgres(root: Path):
-    """A throwaway PostgreSQL server (tests/store/pg_server.py), with fsync on; returns (server, url)."""
+    """A throwaway PostgreSQL server (devtools/postgres_server.py), with fsync on; returns (server, url)."""
     sys.path.insert(0, str(ROOT))
     from devtools.postgres_server import PostgresServer, pg_bin
 
@@ -522,7 +522,7 @@ PROFILE_BUCKETS = (
     (
         "engine: durable_rules + decide",
         (
-            "engine/decide",
+            "engine/decider",
             "engine/runtime",
             "durable",
             "engine/deadlines",
@@ -530,10 +530,10 @@ PROFILE_BUCKETS = (
             "engine/explain",
             "engine/remedy",
             "engine/route",
-            "engine/calendar",
+            "rules/calendar",
         ),
     ),
-    ("store: hash chain + canonical JSON", ("engine/store/chain", "rules/canonical")),
+    ("store: hash chain + canonical JSON", ("store/chain", "canonical/")),
     ("access log (logging)", ("logging/", "api/logs")),
     ("metrics (prometheus_client)", ("prometheus_client",)),
     ("flask-smorest / marshmallow response", ("flask_smorest", "apispec")),

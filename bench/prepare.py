@@ -26,9 +26,9 @@ from engine.facts import route_fact
 from engine.remedy import grant
 from engine.route import combine
 from rules.calendar import CountingTrace
+from rules.default_policy import DEFAULT_POLICY
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_POLICY = ROOT / "policies.yaml"
 
 
 class Prepared(NamedTuple):

@@ -2,22 +2,22 @@
 
     python -m bench.replay [--decisions 1000000] [--impact 100000] [--db PATH] [--json out.json] [--profile N]
 
-1. Fill: a fresh SQLite store (engine.store.DecisionStore, the service's own schema) gets
+1. Fill: a fresh SQLite store (store.DecisionStore, the service's own schema) gets
    ``--decisions`` real decisions of the seeded corpus (bench/corpus.py). Fast path: the
    complaints are decided in-process by ``--fill-workers`` processes exactly as
    DecisionService.submit does (request body as the JSON text a caller sends, request
    digest, ``decide``, canonical decision JSON, fired rules), and the parent appends them
    in chain order with bulk INSERTs of 5,000 rows per transaction, computing seq,
-   prev_hash and chain_hash with engine.store.chain.link_hash and moving the chain head
+   prev_hash and chain_hash with store.chain.link_hash and moving the chain head
    in the same transaction. The rows are identical to what ``store.append`` writes; only
    the per-row transaction (and its fsync) is skipped. ``--verify`` then walks the chain
    with ``store.verify_chain()`` (and times it). ``--db PATH`` keeps the file; a later run
    with the same PATH and at least as many decisions reuses it without filling.
-2. Replay: ``engine.replay.replay(record, StoredPolicies(store))`` over
+2. Replay: ``audit.replay.replay(record, StoredPolicies(store))`` over
    ``store.all_decisions()`` (streamed in batches of 500), in one process: replays per
    second of wall time and per CPU-second of the process (per core; the SQLite reads are
    in-process too). Every replay must come out identical.
-3. Impact: ``engine.replay.impact`` of a candidate made by text-replacing policies.yaml's
+3. Impact: ``audit.replay.impact`` of a candidate made by text-replacing policies.yaml's
    frontline refund limit 200.00 -> 300.00, over the first ``--impact`` stored decisions.
 """
 

@@ -8,7 +8,7 @@ prints it, e.g. to open in the GoRules editor):
 
 It reads the same prepared fact as the engine's rule stage and the
 hand-written function (money in integer fen, booleans 1/0, eligibility
-windows counted by ``engine.calendar.WorkCalendar``), nested by its dotted
+windows counted by ``rules.calendar.WorkCalendar``), nested by its dotted
 keys (``zen_input``). Amounts are computed in fen inside the graph and turned
 into Decimal by ``ZenDecider.decide``.
 

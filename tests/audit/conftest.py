@@ -1,9 +1,9 @@
 """Audit fixtures: every store test runs on SQLite and on a real PostgreSQL server.
 
-The PostgreSQL server comes from tests/store/pg_server.py (same rules: CI=true
+The PostgreSQL server comes from tests/helpers/postgres.py (same rules: CI=true
 never skips). Decisions are the bench corpus (bench/corpus.py: every
 category, channel, goods type and authority edge) plus re-evaluations,
-stored through engine.store.DecisionService.
+stored through lifecycle.decision_service.DecisionService.
 """
 
 from __future__ import annotations

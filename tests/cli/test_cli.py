@@ -36,7 +36,10 @@ def test_check_broken_policy_lists_every_problem(runner):
     assert lines[0] == "3 problem(s) in the policy:"
     assert lines[1].strip().startswith(f"{file}:38:12: routing.0.then.team: unknown team `legal`")
     assert lines[2].strip().startswith(f"{file}:43:12: remedies.0.when.order.colour: unknown field")
-    assert lines[3].strip() == f"{file}:48:5: remedies.1.id: duplicate rule id `M01_refund` (first used at line 41) [duplicate]"
+    assert (
+        lines[3].strip()
+        == f"{file}:48:5: remedies.1.id: duplicate rule id `M01_refund` (first used at line 41) [duplicate]"
+    )
 
 
 def test_check_bad_yaml(runner):

@@ -1,4 +1,4 @@
-"""Shared bits of the lint tests (imported by name: the tests folders are not packages)."""
+"""Shared bits of the lint tests: the default policy and line lookup independent of the loader."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shared bits of the policy-test and diff tests (imported by name: the tests folders are not packages)."""
+"""Shared bits of the policy-test and diff tests: the default policy, its tests file, and line lookup."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Complaints for the store tests: the shared samples (tests/samples.py)."""
+"""Complaints for the store tests: the shared samples (tests/helpers/samples.py)."""
 
 from __future__ import annotations
 

@@ -74,7 +74,9 @@ def test_short_notice_is_a_409_until_acknowledged(keyed):
     )
     assert accepted.status_code == 201 and accepted.get_json()["acknowledged"] == ["short_notice"]
     bad = client.post("/v1/policies", json={"text": short, "acknowledge": ["everything"]}, headers=auth["policy_admin"])
-    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "acknowledge.0"  # the item, not just the list
+    assert (
+        bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "acknowledge.0"
+    )  # the item, not just the list
 
 
 def test_impact_preview_over_http(keyed):

@@ -1,4 +1,4 @@
-"""engine/calendar.py: working days, the law's way of counting periods, unknown years."""
+"""rules/calendar.py: working days, the law's way of counting periods, unknown years."""
 
 from __future__ import annotations
 

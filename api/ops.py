@@ -13,6 +13,7 @@ from api.docs import render_docs
 from api.openapi import errors
 from api.problems import Problem
 from api.schemas import HealthSchema, ReadySchema
+from engine.version import ENGINE_VERSION
 from store import StoreUnavailable
 
 log = logging.getLogger("complaints.service")
@@ -21,10 +22,10 @@ PUBLIC: dict[str, list] = {"security": []}
 
 
 @blp.route("/healthz", methods=["GET"])
-@blp.doc(summary="Liveness: the process answers", **PUBLIC)
+@blp.doc(summary="Liveness: the process answers, and its version", **PUBLIC)
 @blp.response(200, HealthSchema)
 def healthz():
-    return {"status": "ok"}
+    return {"status": "ok", "version": ENGINE_VERSION}
 
 
 @blp.route("/readyz", methods=["GET"])

@@ -121,6 +121,7 @@ class PolicyOutSchema(Schema):
 
 class HealthSchema(Schema):
     status = fields.String(required=True)
+    version = fields.String(required=True, metadata={"description": "the service's version (the package's)"})
 
 
 class ReadySchema(Schema):

@@ -15,6 +15,7 @@ from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines
 from engine.compiled import decider_for_file
 from engine.complaint import ComplaintError
+from engine.version import ENGINE_VERSION
 from rules.calendar import CalendarError, WorkCalendar
 from rules.compiler import compile_policy
 from rules.default_policy import DEFAULT_POLICY
@@ -35,6 +36,7 @@ def _policy_option(func):
 
 
 @click.group()
+@click.version_option(ENGINE_VERSION, prog_name="complaints", message="%(prog)s %(version)s")
 def cli() -> None:
     """Complaint decision service: policies, decisions, calendar."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -23,7 +24,7 @@ def value(found: dict, name: str, **labels) -> float:
 
 
 def test_health_and_ready(client, decider):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "version": version("complaint-decisions")}
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["policy"]["digest"] == decider.policy.digest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,12 @@ BROKEN = HERE / "policies" / "broken"
 @pytest.fixture(scope="module")
 def runner():
     return CliRunner()
+
+
+def test_version_is_the_package_s(runner):
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"complaints {version('complaint-decisions')}\n"
 
 
 def test_check_default_policy(runner):

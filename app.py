@@ -1,4 +1,4 @@
-"""The HTTP decision service: ``create_app()`` for gunicorn, ``python app.py`` for development.
+"""The HTTP decision service: ``create_app()`` (``create_app_or_exit()`` for gunicorn), ``python app.py`` for development.
 
 Development (``make run``): 127.0.0.1:8080, SQLite under ./var/, policies.yaml,
 API keys off unless COMPLAINTS_AUTH=keys. Production: see gunicorn.conf.py.
@@ -37,7 +37,7 @@ from engine.complaint import Amount, complaint_schema
 from engine.runtime import native_ruleset_count
 from engine.version import ENGINE_VERSION
 from lifecycle.decision_service import DecisionService
-from lifecycle.reloader import PolicyRegistry
+from lifecycle.reloader import NoGoodPolicy, PolicyRegistry
 from store import DecisionStore, StoreUnavailable
 
 log = logging.getLogger("complaints.service")
@@ -57,8 +57,11 @@ def create_app(config: dict | None = None) -> Flask:
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
     )
-    # A bad policy file refuses to start (PolicyError); later, a bad reload keeps the good one.
+    # A bad policy file boots on its last good version in the store (NoGoodPolicy if there is none);
+    # later, a bad reload keeps the good one.
     registry = PolicyRegistry(settings.policy_path, store, settings.policy_poll_seconds)
+    registry.on_status = metrics.record_policy_status
+    metrics.record_policy_status(registry)
     decider = registry.book.latest
     _open_store(store, decider, settings)
 
@@ -113,6 +116,19 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(_before)
     app.after_request(_after)
     return app
+
+
+def create_app_or_exit() -> Flask:
+    """``create_app()`` for gunicorn workers and ``python app.py``: a refusal to start is one log line.
+
+    Exit status 3 is gunicorn's "worker failed to boot": the master stops with that reason instead of
+    starting workers that cannot boot, over and over.
+    """
+    try:
+        return create_app()
+    except (ConfigError, NoGoodPolicy) as exc:
+        log.critical("refusing to start: %s", " ".join(str(exc).split()))
+        raise SystemExit(3) from None
 
 
 def _amount_property(self, field, **kwargs) -> dict:
@@ -218,7 +234,7 @@ def _after(response):
 
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
-    application = create_app()
+    application = create_app_or_exit()
     settings: Settings = application.extensions["complaints"].settings
     if settings.env == "production":
         log.warning("python app.py runs Flask's development server; in production run gunicorn -c gunicorn.conf.py")

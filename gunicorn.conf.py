@@ -28,7 +28,7 @@ worker_class = "gthread"  # the engine is thread-safe (engine/runtime.py); threa
 threads = int(
     os.environ.get("GUNICORN_THREADS", "2")
 )  # more threads only queue on the store's write lock (BENCHMARKS.md)
-wsgi_app = "app:create_app()"
+wsgi_app = "app:create_app_or_exit()"  # a worker that cannot start logs one line, exits 3
 preload_app = False  # never compile rulesets in the master
 timeout = 30
 graceful_timeout = 30

@@ -1,5 +1,11 @@
 """Request bodies: JSON only, size-limited, amounts parsed as Decimal (never float).
 
+A body is read to at most its limit plus one byte, however it is framed (Content-Length or
+chunked): one byte past the limit is a 413, never a body cut at the limit. JSON may nest arrays
+and objects at most ``MAX_JSON_DEPTH`` levels, and a string may not hold a lone UTF-16
+surrogate (``"\\ud800"``): neither is a complaint, and both would fail further in (recursion,
+UTF-8 encoding), so they are refused here with a 400 naming the body or the field.
+
 A batch's items are also cut out of the body as the exact text received, so
 each stored decision keeps its own request body byte for byte.
 """
@@ -7,17 +13,26 @@ each stored decision keeps its own request body byte for byte.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
+from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public in CPython, absent from typeshed
 
 from flask import request
 from marshmallow import Schema, ValidationError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from api.problems import Problem
 from rules.field_errors import flatten_messages
 
 _WS = " \t\n\r"
+# A complaint nests 3 levels and a batch 5; the limit leaves room and keeps every reader of a
+# parsed body (validation, digests, the NUL check) far from Python's recursion limit.
+MAX_JSON_DEPTH = 32
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # linear on valid JSON (checked before it is used)
+_BRACKET = re.compile(r"[\[\]{}]")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
@@ -40,6 +55,34 @@ def is_json_mimetype(mimetype: str) -> bool:
     return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
 
 
+def read_body(max_bytes: int) -> bytes:
+    """The raw body of the current request, or a 413 past ``max_bytes`` / a 400 if its framing is broken."""
+    # One byte past the limit: a chunked body (no Content-Length) that is too long shows as too long,
+    # instead of being cut at the limit and read as if complete.
+    request.max_content_length = max_bytes + 1
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise _too_large(max_bytes) from None
+    except HTTPException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the server's reader failed on the framing (a bad chunk size)
+        raise Problem(
+            "bad-request", f"the body could not be read: {exc}", errors={"body": ["malformed body framing"]}
+        ) from None
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes)
+    return data
+
+
+def _too_large(max_bytes: int) -> Problem:
+    return Problem(
+        "body-too-large",
+        f"the body exceeds {max_bytes} bytes",
+        errors={"body": [f"expected at most {max_bytes} bytes"]},
+    )
+
+
 def read_json(max_bytes: int) -> tuple[object, str]:
     """(parsed body, body text) of the current request, or a 400/413/415 problem."""
     if not is_json_mimetype(request.mimetype):
@@ -48,13 +91,7 @@ def read_json(max_bytes: int) -> tuple[object, str]:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise Problem("unsupported-media-type", f"expected UTF-8 JSON, got charset={charset}")
-    request.max_content_length = max_bytes
-    try:
-        data = request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        raise Problem("body-too-large", f"the body exceeds {max_bytes} bytes") from None
-    if len(data) > max_bytes:  # e.g. a chunked body without Content-Length
-        raise Problem("body-too-large", f"the body exceeds {max_bytes} bytes")
+    data = read_body(max_bytes)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -62,9 +99,75 @@ def read_json(max_bytes: int) -> tuple[object, str]:
     if text.startswith("\ufeff"):
         raise Problem("malformed-json", "the body starts with a byte order mark; send plain UTF-8")
     try:
-        return parse(text), text
+        value = parse(text)
+    except RecursionError:
+        raise _too_deep() from None
     except ValueError as exc:
         raise Problem("malformed-json", f"the body is not valid JSON: {exc}") from None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise _too_deep()
+    if _SURROGATE_ESCAPE.search(text):
+        lone = lone_surrogates(value)
+        if lone:
+            raise Problem(
+                "malformed-json",
+                "the body holds a lone UTF-16 surrogate escape, which is not a character",
+                errors={
+                    path: [
+                        f"{escaped}: a lone surrogate is not a character; send the character itself, "
+                        "or a high and low surrogate pair"
+                    ]
+                    for path, escaped in lone.items()
+                },
+            )
+    return value, text
+
+
+def _too_deep() -> Problem:
+    return Problem(
+        "malformed-json",
+        f"the body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels",
+        errors={"body": [f"expected at most {MAX_JSON_DEPTH} levels of nested arrays and objects"]},
+    )
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in ``text``, which must be valid JSON."""
+    brackets = _BRACKET.findall(_STRING.sub("", text))
+    return max(accumulate(_DEPTH_STEP[b] for b in brackets), default=0)
+
+
+def lone_surrogates(value: object) -> dict[str, str]:
+    """Dotted path -> the offending text (escaped), for each key or string holding a lone surrogate."""
+    found: dict[str, str] = {}
+    stack: list[tuple[str, object]] = [("", value)]  # no recursion: the depth is checked before, but cheaply
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if not _encodable(item):
+                found[path or "body"] = _escaped(item)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not _encodable(key):
+                    found[f"{path}.{_escaped(key)}" if path else _escaped(key)] = _escaped(key)
+                    continue
+                stack.append((f"{path}.{key}" if path else key, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{index}" if path else str(index), child) for index, child in enumerate(item))
+    return found
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(text: str) -> str:
+    """The text with each surrogate written as its JSON escape, so the message can be encoded."""
+    return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text[:80])
 
 
 def parse(text: str) -> object:
@@ -126,7 +229,7 @@ def load_body(schema: Schema, max_bytes: int, *, optional: bool = False) -> dict
 
     ``optional``: an empty body means all defaults.
     """
-    if optional and not request.get_data(cache=True):
+    if optional and not read_body(max_bytes):
         return schema.load({})
     raw, _text = read_json(max_bytes)
     if not isinstance(raw, dict):

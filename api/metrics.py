@@ -44,6 +44,12 @@ POLICY_RELOAD_FAILURES = Gauge(
     "Policy reloads that failed since start (the policy in force stayed); highest of the workers",
     multiprocess_mode="max",
 )
+POLICY_SOURCE_FAILING = Gauge(
+    "complaints_policy_source_failing",
+    "1 while a policy source (the file, the store's publications) fails to load and the last good version "
+    "serves; 0 once it loads again; highest of the live workers",
+    multiprocess_mode="livemax",
+)
 POLICY_VERSIONS = Gauge(
     "complaints_policy_versions", "Policy versions loaded by this instance", multiprocess_mode="max"
 )
@@ -59,6 +65,7 @@ def count_decision(decision: dict) -> None:
 
 def record_policy_status(registry) -> None:
     POLICY_RELOAD_FAILURES.set(registry.status.failures)
+    POLICY_SOURCE_FAILING.set(1 if registry.status.failing else 0)
     POLICY_VERSIONS.set(len(registry.book.versions))
 
 

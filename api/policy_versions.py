@@ -48,10 +48,17 @@ class PublishedSchema(VersionSchema):
     acknowledged = fields.List(fields.String(), required=True)
 
 
+def _in_utc_range(value: dt.datetime) -> None:
+    try:
+        value.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise ValidationError("outside the years 1 to 9999 once converted to UTC") from None
+
+
 class ImpactRequestSchema(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1), metadata={"description": "candidate YAML"})
-    since = fields.AwareDateTime(required=True, format="iso")
-    until = fields.AwareDateTime(load_default=None, format="iso")
+    since = fields.AwareDateTime(required=True, format="iso", validate=_in_utc_range)
+    until = fields.AwareDateTime(load_default=None, format="iso", validate=_in_utc_range)
     examples = fields.Integer(load_default=3, validate=validate.Range(min=0, max=50))
 
     @validates("until")

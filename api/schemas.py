@@ -67,8 +67,11 @@ class DecisionPageSchema(Schema):
     next = fields.String(allow_none=True, metadata={"description": "URL of the next page, or null"})
 
 
+MAX_PAGE = 1_000_000  # times page_size_max: more decisions than one complaint ever has; keeps the offset small
+
+
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1))
 
 

@@ -43,7 +43,10 @@ def utc_text(value: str | dt.datetime | dt.date, tz: dt.tzinfo = dt.UTC) -> str:
         moment = dt.datetime.combine(value, dt.time())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    try:
+        return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise BadTime(f"{value!s} is outside the years 1 to 9999 once converted to UTC") from None
 
 
 def stored(row) -> StoredDecision:

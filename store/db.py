@@ -29,7 +29,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from canonical import canonical_json
 from store.chain import GENESIS, link_hash
 from store.keys import ApiKey, check_roles, hash_key, new_key
-from store.tables import api_keys, chain_head, decisions, metadata, policies, publications
+from store.tables import api_keys, chain_head, decisions, metadata, policies, policy_sources, publications
 from store.writer_lock import WriterLock
 
 DEFAULT_URL = "sqlite:///var/complaints.db"
@@ -239,6 +239,37 @@ class DecisionStore:
         self._ensure_schema()
         with self._guard(), self.engine.connect() as conn:
             return conn.execute(select(policies.c.text).where(policies.c.digest == digest)).scalar()
+
+    def remember_policy_source(self, source: str, policy: PolicyText) -> None:
+        """Store ``policy`` as the last good version loaded from ``source`` (a policy file's path)."""
+        self._ensure_schema()
+        for attempt in (1, 2):
+            try:
+                with self._guard(), self._write() as conn:
+                    self._ensure_policy(conn, policy)
+                    values = {"digest": policy.digest, "loaded_at": utc_now()}
+                    changed = conn.execute(
+                        update(policy_sources).where(policy_sources.c.source == source).values(**values)
+                    )
+                    if changed.rowcount == 0:
+                        conn.execute(insert(policy_sources).values(source=source, **values))
+                break
+            except IntegrityError:
+                if attempt == 2:  # another worker inserted the row first: the update now finds it
+                    raise
+        self._known_policies.add(policy.digest)
+
+    def policy_for_source(self, source: str) -> dict | None:
+        """The last good version remembered for ``source``: digest, version, text, loaded_at; or None."""
+        self._ensure_schema()
+        query = (
+            select(policy_sources.c.digest, policy_sources.c.loaded_at, policies.c.version, policies.c.text)
+            .join(policies, policies.c.digest == policy_sources.c.digest)
+            .where(policy_sources.c.source == source)
+        )
+        with self._guard(), self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return dict(row._mapping) if row else None
 
     def publish_policy(self, policy: PolicyText, published_by: str, acknowledged: list[str]) -> bool:
         """Store ``policy`` and publish it; False if that exact policy was published before."""

@@ -47,6 +47,17 @@ publications = Table(
     Column("acknowledged", Text, nullable=False),  # canonical JSON list of acknowledged warnings
 )
 
+# The last policy text each instance's policy file loaded, by the file's absolute path: a worker
+# (re)started while that file is broken boots on this version instead of failing
+# (lifecycle/reloader.py). One row per path; instances sharing the store and the path share it.
+policy_sources = Table(
+    "policy_sources",
+    metadata,
+    Column("source", String(1000), primary_key=True),
+    Column("digest", String(64), ForeignKey("policies.digest"), nullable=False),
+    Column("loaded_at", String(40), nullable=False),
+)
+
 # Append-only. ``seq`` is the position in the hash chain (1, 2, 3, ...).
 decisions = Table(
     "decisions",

@@ -6,8 +6,10 @@ import os
 import threading
 
 import pytest
+from sqlalchemy import text as sql
 
 from app import create_app
+from lifecycle.reloader import NoGoodPolicy
 from tests.helpers.lifecycle_samples import DEFAULT_TEXT, refund_complaint, variant
 
 
@@ -109,3 +111,64 @@ def test_reload_under_load_fails_no_request_and_each_decision_has_one_version(se
         assert decision["route"]["level"] == expected, version
         assert record["policy"]["version"] == version
     assert len(seen) >= 2
+
+
+def test_readiness_clears_once_the_file_loads_again(served):
+    app, policy = served
+    client = app.test_client()
+    _rewrite(policy, DEFAULT_TEXT.replace("\nlevels:", "\nlevelz:", 1))
+    assert client.get("/readyz").get_json()["checks"]["policy_reload"].startswith("failed at ")
+    assert "complaints_policy_source_failing 1.0" in client.get("/metrics").get_data(as_text=True)
+    _rewrite(policy, variant("2026.9", frontline_refund="300.00"))
+    assert client.get("/readyz").get_json()["checks"]["policy_reload"] == "ok"
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert "complaints_policy_source_failing 0.0" in metrics
+    assert "complaints_policy_reload_failures 1.0" in metrics  # the count since start stays
+
+
+def _config(tmp_path, policy) -> dict:
+    return {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'reload.db'}",
+        "COMPLAINTS_POLICY": str(policy),
+        "COMPLAINTS_AUTH": "off",
+        "COMPLAINTS_POLICY_POLL_SECONDS": 0,
+    }
+
+
+def test_a_restart_with_a_broken_file_boots_on_the_last_good_version(served, tmp_path):
+    app, policy = served
+    client = app.test_client()
+    _rewrite(policy, variant("2026.9", frontline_refund="300.00"))
+    good = client.get("/v1/policy").get_json()
+    assert good["version"] == "2026.9"  # the reloaded version is remembered too, not only the first
+    _rewrite(policy, DEFAULT_TEXT.replace("\nlevels:", "\nlevelz:", 1))
+
+    restarted = create_app(_config(tmp_path, policy)).test_client()
+    assert restarted.get("/v1/policy").get_json()["digest"] == good["digest"]
+    check = restarted.get("/readyz").get_json()["checks"]["policy_reload"]
+    assert "levels: required key is missing" in check and "serving the last good version 2026.9" in check
+    answer = restarted.post("/v1/decisions", json=refund_complaint("C-9", "2026-07-01T10:00:00+08:00"))
+    assert answer.status_code == 201 and answer.get_json()["policy"]["digest"] == good["digest"]
+
+    _rewrite(policy, DEFAULT_TEXT)
+    assert restarted.get("/readyz").get_json()["checks"]["policy_reload"] == "ok"
+    assert restarted.get("/v1/policy").get_json()["version"] == "2026.1"
+
+
+def test_a_first_start_with_a_broken_file_refuses_in_one_line(tmp_path):
+    policy = tmp_path / "policies.yaml"
+    policy.write_text(DEFAULT_TEXT.replace("\nlevels:", "\nlevelz:", 1), encoding="utf-8")
+    with pytest.raises(NoGoodPolicy, match="no good version of it was ever stored") as refused:
+        create_app(_config(tmp_path, policy))
+    assert "\n" not in str(refused.value)
+    assert "levels: required key is missing [schema]; and 1 more" in str(refused.value)
+
+
+def test_a_tampered_last_good_version_is_not_served(served, tmp_path):
+    app, policy = served
+    store = app.extensions["complaints"].store
+    with store.engine.begin() as conn:
+        conn.execute(sql("UPDATE policies SET text = replace(text, 'frontline: 200.00', 'frontline: 900.00')"))
+    _rewrite(policy, "levelz: []\n")
+    with pytest.raises(NoGoodPolicy, match="no longer matches its digest"):
+        create_app(_config(tmp_path, policy))

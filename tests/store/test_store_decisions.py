@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import delete, update
@@ -14,6 +15,7 @@ from engine.complaint import ComplaintError
 from lifecycle.decision_service import DecisionService, request_digest
 from store.chain import GENESIS
 from store.tables import decisions
+from tests.helpers.lifecycle_samples import variant
 from tests.helpers.store_samples import make_complaint
 
 
@@ -184,3 +186,17 @@ def test_nul_characters_are_refused_on_every_store(service, store):
         submit(service, body)
     assert set(caught.value.errors) == {"description", "complaint_id"}
     assert store.count() == 0
+
+
+def test_the_last_good_version_of_a_policy_file_is_remembered(store, decider):
+    other = decider_for_text(variant("2026.9", frontline_refund="300.00")).policy
+    assert store.policy_for_source("/srv/policies.yaml") is None
+    # Several workers booting at once, each with its own connection: none fails.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        racing = [pool.submit(store.remember_policy_source, "/srv/policies.yaml", decider.policy) for _ in range(4)]
+    assert [future.result(timeout=30) for future in racing] == [None] * 4
+    store.remember_policy_source("/srv/policies.yaml", other)
+    store.remember_policy_source("/srv/other.yaml", decider.policy)
+    found = store.policy_for_source("/srv/policies.yaml")
+    assert (found["digest"], found["version"], found["text"]) == (other.digest, "2026.9", other.text)
+    assert store.policy_for_source("/srv/other.yaml")["digest"] == decider.policy.digest

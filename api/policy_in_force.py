@@ -9,6 +9,7 @@ from api.context import services
 from api.openapi import errors
 from api.schemas import PolicyOutSchema
 from engine.version import ENGINE_VERSION
+from store import ROLES
 
 blp = Blueprint("policy", __name__, url_prefix="/v1", description="The policy in force")
 
@@ -17,12 +18,12 @@ blp = Blueprint("policy", __name__, url_prefix="/v1", description="The policy in
 @blp.doc(
     summary="The policy in force",
     description="Version, digest, announcement and effective dates, and every rule with its plain description "
-    "and legal basis. Roles: decider, auditor, policy_admin.",
+    "and legal basis. Roles: any (decider, auditor, policy_admin, personal_data).",
 )
 @blp.response(200, PolicyOutSchema)
 @errors(blp, 401, 403)
 def get_policy():
-    require("decider", "auditor", "policy_admin")
+    require(*ROLES)  # any role: the policy in force is no secret (README, API table)
     policy = services().decider.policy
     rules = [_rule(r.info, "routing") for r in policy.routing]
     rules += [_rule(r.info, "remedy") for r in policy.remedies]

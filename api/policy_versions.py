@@ -18,6 +18,7 @@ from engine.compiled import decider_for
 from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, publish
 from rules.errors import PolicyError
 from rules.loader import load_policy_text
+from store import ROLES
 
 blp = Blueprint("policies", __name__, url_prefix="/v1", description="Policy versions: publish and preview")
 
@@ -94,12 +95,12 @@ def _version(policy) -> dict:
 @blp.doc(
     summary="Policy versions this instance applies",
     description="Each complaint is decided under the version whose effective_from is the latest at or before "
-    "its received_at. Includes reload status. Roles: decider, auditor, policy_admin.",
+    "its received_at. Includes reload status. Roles: any (decider, auditor, policy_admin, personal_data).",
 )
 @blp.response(200, VersionsSchema)
 @errors(blp, 401, 403)
 def list_versions():
-    require("decider", "auditor", "policy_admin")
+    require(*ROLES)  # any role: the policy in force is no secret (README, API table)
     registry = services().policies
     status = registry.status
     return {

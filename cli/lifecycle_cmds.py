@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from pathlib import Path
 
 import click
 
@@ -20,7 +19,7 @@ from cli.failures import fail_policy
 from engine.compiled import decider_for
 from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, publish
 from rules.errors import PolicyError
-from rules.loader import load_policy_file
+from rules.loader import load_policy_file, read_policy_source
 
 
 @click.command("publish")
@@ -36,8 +35,8 @@ from rules.loader import load_policy_file
 @_database_option
 def publish_cmd(policy_path: str, acknowledge: tuple[str, ...], published_by: str, database_url: str) -> None:
     """Check POLICY (validate, compile, lint) and publish it to every instance sharing the store."""
-    text = Path(policy_path).read_text(encoding="utf-8")
     try:
+        text = read_policy_source(policy_path)
         result = publish(_store(database_url), text, policy_path, published_by, acknowledge)
     except PolicyError as error:
         fail_policy(error)

@@ -60,15 +60,22 @@ def check(policy_path: str) -> None:
         click.echo(line, err=True)
 
 
+_MAX_COMPLAINT_BYTES = 16 * 1024 * 1024  # as COMPLAINTS_MAX_BATCH_BODY_BYTES's default
+
+
 @cli.command()
 @click.argument("complaint_file", type=click.File("rb"))
 @_policy_option
 @click.option("--compact", is_flag=True, help="One line of canonical JSON instead of indented output.")
 def decide(complaint_file, policy_path: str, compact: bool) -> None:
     """Decide the complaint in COMPLAINT_FILE (JSON, '-' for stdin) and print the decision."""
+    data = complaint_file.read(_MAX_COMPLAINT_BYTES + 1)  # bounded: '-' may be an endless stream
+    if len(data) > _MAX_COMPLAINT_BYTES:
+        click.echo(f"complaint: larger than {_MAX_COMPLAINT_BYTES} bytes", err=True)
+        sys.exit(2)
     try:
-        raw = json.loads(complaint_file.read(), parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
+        raw = json.loads(data, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         click.echo(f"complaint: not valid JSON: {exc}", err=True)
         sys.exit(2)
     try:

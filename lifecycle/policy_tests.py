@@ -35,6 +35,7 @@ from typing import overload
 
 from engine.complaint import ComplaintError, validate_complaint
 from rules.errors import PolicyError, PolicyIssue
+from rules.loader import read_policy_source
 from rules.model import Policy
 from rules.yaml_source import load_yaml_text
 
@@ -110,18 +111,7 @@ def default_tests_path(policy_path: str | Path) -> Path:
 
 
 def load_tests_file(path: str | Path, policy: Policy) -> list[PolicyTest]:
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise PolicyError(
-            [PolicyIssue(str(path), 1, 1, "", f"cannot read the tests file: {exc.strerror}", "policy_unreadable")]
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise PolicyError(
-            [PolicyIssue(str(path), 1, 1, "", f"expected UTF-8 text: {exc.reason}", "policy_unreadable")]
-        ) from None
-    return load_tests_text(text, policy, str(path))
+    return load_tests_text(read_policy_source(path, "tests file"), policy, str(path))
 
 
 def load_tests_text(text: str, policy: Policy, file: str = "<tests>") -> list[PolicyTest]:

@@ -32,6 +32,9 @@ ISSUE_CODES: dict[str, str] = {
     "working day, or a make-up day that is already a working day. Copy the State Council notice again.",
     "engine_limit": "The policy is valid but exceeds what the rules engine holds: too many tests in one rule, "
     "too many rules on one condition, too many fields. Split the rule or simplify its condition.",
+    "policy_limit": "The text goes past a bound no policy needs: mappings and lists nested more than 32 "
+    "levels, a list of more than 1,000 items, more than 50,000 values, or a number with more than 30 digits "
+    "(or an exponent above 30). Look for a generated or damaged file.",
     "tests": "A policy test cannot run as written: an unknown key, a complaint the API would refuse, or an "
     "expectation naming something the policy does not have.",
 }

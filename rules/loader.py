@@ -13,8 +13,9 @@ from pathlib import Path
 from marshmallow import ValidationError
 
 from canonical import canonical_json, sha256_hex
+from rules.compiler import MAX_RULES_PER_RULESET
 from rules.conditions import Condition, parse_condition
-from rules.errors import PolicyError, PolicyIssue
+from rules.errors import EngineLimitError, PolicyError, PolicyIssue
 from rules.field_errors import DICT_ENTRY, SCHEMA_WIDE, flatten_messages
 from rules.model import (
     AcceptedFinding,
@@ -36,30 +37,59 @@ from rules.model import (
 )
 from rules.schema import PolicySchema
 from rules.vocabulary import DEADLINE_UNITS, INPUT_FLAGS, WEEKDAYS, decision_fields, fact_fields
-from rules.yaml_source import SourceMap, load_yaml_text
+from rules.yaml_source import MAX_POLICY_BYTES, SourceMap, load_yaml_text
 
 
-def load_policy_file(path: str | Path) -> Policy:
+def read_policy_source(path: str | Path, what: str = "file") -> str:
+    """The UTF-8 text of a policy (or policy tests) file, reading at most ``MAX_POLICY_BYTES`` + 1 bytes.
+
+    Bounded, so that /dev/zero or a runaway generator is refused at once instead of read until memory runs out.
+    """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
         raise PolicyError(
-            [PolicyIssue(str(path), 1, 1, "", f"cannot read the file: {exc.strerror}", "policy_unreadable")]
+            [PolicyIssue(str(path), 1, 1, "", f"cannot read the {what}: {exc.strerror}", "policy_unreadable")]
         ) from None
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(
+            [
+                PolicyIssue(
+                    str(path), 1, 1, "", f"the {what} is larger than {MAX_POLICY_BYTES} bytes", "policy_unreadable"
+                )
+            ]
+        )
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyError(
             [PolicyIssue(str(path), 1, 1, "", f"expected UTF-8 text: {exc.reason}", "policy_unreadable")]
         ) from None
-    return load_policy_text(text, str(path))
+
+
+def load_policy_file(path: str | Path) -> Policy:
+    return load_policy_text(read_policy_source(path), str(path))
+
+
+# The rule sections are counted while the YAML is read: past the engine's ruleset size, nothing is built.
+_RULE_SECTIONS = {
+    section: (
+        MAX_RULES_PER_RULESET,
+        "engine_limit",
+        f"more than {MAX_RULES_PER_RULESET} {kind} rules; the engine holds at most {MAX_RULES_PER_RULESET} "
+        "in one ruleset: merge rules or split the policy",
+    )
+    for section, kind in (("routing", "routing"), ("remedies", "remedy"), ("deadlines", "deadline"))
+}
 
 
 def load_policy_text(text: str, file: str = "<policy>") -> Policy:
-    raw, source = load_yaml_text(text, file)
+    raw, source = load_yaml_text(text, file, _RULE_SECTIONS)
     if not isinstance(raw, dict):
         raise PolicyError([source.issue("", "expected a mapping with sections policy, levels, teams, ...", "schema")])
+    _check_rule_count(raw, source)
     try:
         data = PolicySchema().load(raw)
     except ValidationError as exc:
@@ -67,6 +97,28 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
             [source.issue(path, message, "schema") for path, message in _schema_issues(exc.messages)]
         ) from None
     return _Builder(data, source, text).build()
+
+
+def _check_rule_count(raw: dict, source: SourceMap) -> None:
+    """Routing and remedy rules share one ruleset: refuse more than it holds before building any of them."""
+    counts = [len(raw[name]) if isinstance(raw.get(name), list) else 0 for name in ("routing", "remedies")]
+    if sum(counts) > MAX_RULES_PER_RULESET:
+        # Located at the first rule past the limit.
+        first_over = (
+            f"routing.{MAX_RULES_PER_RULESET}"
+            if counts[0] > MAX_RULES_PER_RULESET
+            else f"remedies.{MAX_RULES_PER_RULESET - counts[0]}"
+        )
+        raise EngineLimitError(
+            [
+                source.issue(
+                    first_over,
+                    f"{sum(counts)} routing and remedy rules ({counts[0]} + {counts[1]}); the engine holds at most "
+                    f"{MAX_RULES_PER_RULESET} in one ruleset: merge rules or split the policy",
+                    "engine_limit",
+                )
+            ]
+        )
 
 
 def _schema_issues(messages: object) -> list[tuple[str, str]]:

@@ -3,13 +3,18 @@
 PyYAML's SafeLoader builds no objects, but it still expands aliases without
 bound and reads floats as binary floats. We compose the node tree ourselves so
 that (1) money stays Decimal, (2) every value has a line and column for error
-messages, and (3) alias expansion and document size are capped.
+messages, and (3) the text is bounded before anything big is built: its size,
+its nesting depth, the items of a list, the nodes composed and the alias
+expansion, and the digits of a number. A bound is checked while composing, so a
+hostile file (10,000 levels of nesting, 10,000 rules) stops at the first value
+past it, in well under a second, instead of after building everything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -18,7 +23,11 @@ import yaml
 from rules.errors import PolicyError, PolicyIssue
 
 MAX_POLICY_BYTES = 2 * 1024 * 1024
-MAX_NODES = 200_000
+MAX_NODES = 200_000  # values after alias expansion
+MAX_COMPOSED_NODES = 50_000  # nodes in the text itself; the shipped policy has under 1,000
+MAX_DEPTH = 32  # nesting of mappings and lists; the shipped policy nests 6 deep
+MAX_LIST_ITEMS = 1_000  # items of any one list, unless the caller sets a bound for it
+MAX_NUMBER_DIGITS = 30  # digits of a number, and of its exponent's magnitude
 
 # The tags plain YAML resolves to by itself. Any other tag was written in the file
 # (``!!python/object``, ``!!binary``, ``!local``) and is refused, on any node.
@@ -50,15 +59,22 @@ class SourceMap:
         return PolicyIssue(self.file, line, column, path, message, code)
 
 
-def load_yaml_text(text: str, file: str) -> tuple[object, SourceMap]:
-    """Parse ``text`` into plain Python values plus a map of where each came from."""
+def load_yaml_text(
+    text: str, file: str, list_limits: Mapping[str, tuple[int, str, str]] | None = None
+) -> tuple[object, SourceMap]:
+    """Parse ``text`` into plain Python values plus a map of where each came from.
+
+    ``list_limits``: dotted path of a list -> (most items, issue code, message) for lists the caller
+    bounds more tightly than ``MAX_LIST_ITEMS`` (the rule sections: the engine's ruleset size).
+    """
     source = SourceMap(file)
     if len(text.encode("utf-8")) > MAX_POLICY_BYTES:
         raise PolicyError(
             [PolicyIssue(file, 1, 1, "", f"file is larger than {MAX_POLICY_BYTES} bytes", "policy_unreadable")]
         )
+    loader = _BoundedLoader(text, file, list_limits or {})
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -66,6 +82,8 @@ def load_yaml_text(text: str, file: str) -> tuple[object, SourceMap]:
         raise PolicyError([PolicyIssue(file, line, column, "", f"invalid YAML: {problem}", "yaml_syntax")]) from None
     except yaml.YAMLError as exc:
         raise PolicyError([PolicyIssue(file, 1, 1, "", f"invalid YAML: {exc}", "yaml_syntax")]) from None
+    finally:
+        loader.dispose()
     if node is None:
         raise PolicyError([PolicyIssue(file, 1, 1, "", "the file is empty", "yaml_structure")])
     builder = _Builder(source)
@@ -73,6 +91,45 @@ def load_yaml_text(text: str, file: str) -> tuple[object, SourceMap]:
     if builder.issues:
         raise PolicyError(builder.issues)
     return value, source
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader's composer, stopped at the first node past a bound (depth, list items, node count)."""
+
+    def __init__(self, text: str, file: str, list_limits: Mapping[str, tuple[int, str, str]]):
+        super().__init__(text)
+        self.file = file
+        self.list_limits = list_limits
+        self.path: list[str] = []
+        self.composed = 0
+
+    def compose_node(self, parent, index):
+        if parent is None:
+            return super().compose_node(parent, index)
+        if isinstance(index, int):  # an item of a list
+            where = ".".join(self.path)
+            most, code, message = self.list_limits.get(
+                where, (MAX_LIST_ITEMS, "policy_limit", f"a list holds at most {MAX_LIST_ITEMS} items")
+            )
+            if index >= most:
+                self._refuse(code, where, message)
+            segment = str(index)
+        else:  # a mapping's key (index None) or the value under the key node ``index``
+            segment = index.value if isinstance(index, yaml.ScalarNode) else "<key>"
+        self.composed += 1
+        if self.composed > MAX_COMPOSED_NODES:
+            self._refuse("policy_limit", ".".join(self.path), f"the text holds more than {MAX_COMPOSED_NODES} values")
+        if len(self.path) >= MAX_DEPTH:
+            self._refuse("policy_limit", ".".join(self.path), f"mappings and lists nest deeper than {MAX_DEPTH} levels")
+        self.path.append(segment)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.path.pop()
+
+    def _refuse(self, code: str, path: str, message: str) -> None:
+        mark = self.peek_event().start_mark
+        raise PolicyError([PolicyIssue(self.file, mark.line + 1, mark.column + 1, path, message, code)])
 
 
 class _Builder:
@@ -131,6 +188,20 @@ class _Builder:
             return None
         if node.tag == "tag:yaml.org,2002:bool":
             return text.lower() in ("true", "yes", "on")
+        if _INT.match(text) or _FLOAT.match(text):
+            if _too_long(text):
+                self.issues.append(
+                    PolicyIssue(
+                        self.source.file,
+                        node.start_mark.line + 1,
+                        node.start_mark.column + 1,
+                        path,
+                        f"a number may have at most {MAX_NUMBER_DIGITS} digits and an exponent of at most "
+                        f"{MAX_NUMBER_DIGITS}; got {text[:40]}{'…' if len(text) > 40 else ''}",
+                        "policy_limit",
+                    )
+                )
+                return None
         if _INT.match(text):
             return int(text.replace("_", ""))
         if _FLOAT.match(text):
@@ -141,6 +212,14 @@ class _Builder:
         if node.tag == "tag:yaml.org,2002:timestamp":
             return _timestamp(text)
         return text
+
+
+def _too_long(number: str) -> bool:
+    """More digits than any policy value needs (checked before int() or Decimal() sees them)."""
+    mantissa, _, exponent = number.replace("_", "").lower().partition("e")
+    digits = sum(c.isdigit() for c in mantissa)
+    magnitude = exponent.lstrip("+-").lstrip("0")
+    return digits > MAX_NUMBER_DIGITS or len(magnitude) > 3 or int(magnitude or "0") > MAX_NUMBER_DIGITS
 
 
 def _timestamp(text: str) -> object:

@@ -52,7 +52,7 @@ def keyed(make_app):
     app = make_app(COMPLAINTS_AUTH="keys")
     store = app.extensions["complaints"].store
     tokens = {}
-    for role in ("decider", "auditor", "policy_admin"):
+    for role in ("decider", "auditor", "policy_admin", "personal_data"):
         _, tokens[role] = store.create_key(f"test {role}", [role])
     revoked, tokens["revoked"] = store.create_key("old", ["decider", "auditor"])
     store.revoke_key(revoked.key_id)

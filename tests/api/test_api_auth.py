@@ -41,10 +41,11 @@ def test_role_matrix(keyed):
     decision_url = decided.headers["Location"]
     batch = {"complaints": [make_complaint(2)]}
     expected = {
-        # role: (POST decision, POST batch, GET decision, GET complaint list, GET policy)
-        "decider": (200, 200, 200, 200, 200),
-        "auditor": (403, 403, 200, 200, 200),
-        "policy_admin": (403, 403, 403, 403, 200),
+        # role: (POST decision, POST batch, GET decision, GET complaint list, GET policy, GET policies)
+        "decider": (200, 200, 200, 200, 200, 200),
+        "auditor": (403, 403, 200, 200, 200, 200),
+        "policy_admin": (403, 403, 403, 403, 200, 200),
+        "personal_data": (403, 403, 403, 403, 200, 200),  # README: any role may read the policy
     }
     for role, statuses in expected.items():
         headers = bearer(tokens[role])
@@ -54,6 +55,7 @@ def test_role_matrix(keyed):
             client.get(decision_url, headers=headers).status_code,
             client.get("/v1/complaints/C-000001/decisions", headers=headers).status_code,
             client.get("/v1/policy", headers=headers).status_code,
+            client.get("/v1/policies", headers=headers).status_code,
         )
         assert got == statuses, role
     forbidden = client.get(decision_url, headers=bearer(tokens["policy_admin"]))

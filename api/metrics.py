@@ -47,6 +47,11 @@ POLICY_RELOAD_FAILURES = Gauge(
 POLICY_VERSIONS = Gauge(
     "complaints_policy_versions", "Policy versions loaded by this instance", multiprocess_mode="max"
 )
+CALENDAR_DAYS_LEFT = Gauge(
+    "complaints_calendar_days_left",
+    "Days of holiday calendar left after today in the newest policy version (0 or less: run out); lowest of the workers",
+    multiprocess_mode="min",
+)
 ERRORS = Counter("complaints_errors", "Error answers by kind (problem type)", ["kind"])
 
 
@@ -60,6 +65,11 @@ def count_decision(decision: dict) -> None:
 def record_policy_status(registry) -> None:
     POLICY_RELOAD_FAILURES.set(registry.status.failures)
     POLICY_VERSIONS.set(len(registry.book.versions))
+
+
+def record_calendar_horizon(horizon) -> None:
+    if horizon is not None:
+        CALENDAR_DAYS_LEFT.set(horizon.days_left)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -12,7 +12,7 @@ import click
 from canonical import canonical_json
 from cli.failures import fail_policy
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
-from cli.policy_cmds import lint_warning_lines
+from cli.policy_cmds import lint_warning_lines, parse_today, today_option
 from engine.compiled import decider_for_file
 from engine.complaint import ComplaintError
 from rules.calendar import CalendarError, WorkCalendar
@@ -45,8 +45,10 @@ for _command in POLICY_COMMANDS:  # lint, test, diff (cli/policy_cmds.py)
 
 @cli.command()
 @click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
-def check(policy_path: str) -> None:
+@today_option
+def check(policy_path: str, today: str | None) -> None:
     """Validate and compile POLICY; exit 1 with every problem found."""
+    when = parse_today(today)
     try:
         policy = load_policy_file(policy_path)
         compile_policy(policy)
@@ -54,7 +56,7 @@ def check(policy_path: str) -> None:
         fail_policy(error)
     rules = len(policy.routing) + len(policy.remedies) + len(policy.deadlines)
     click.echo(f"{policy_path}: OK — version {policy.version}, {rules} rules, digest {policy.digest}")
-    for line in lint_warning_lines(policy):  # warnings only: the policy is usable, exit stays 0
+    for line in lint_warning_lines(policy, when):  # warnings only: the policy is usable, exit stays 0
         click.echo(line, err=True)
 
 

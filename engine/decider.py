@@ -83,11 +83,7 @@ class Decider:
         warnings = []
         if trace.fallback_years:
             flags.append("calendar_fallback")
-            years = ", ".join(str(y) for y in sorted(trace.fallback_years))
-            warnings.append(
-                f"the policy calendar does not list {years}; counted Monday to Friday as working days "
-                "(calendar.outside_known_years: weekends_only)"
-            )
+            warnings.append(self.calendar.fallback_words(trace))
         route_out = _route_out(route, policy)
         remedy_out = _remedy_out(remedy_rule, granted, route, policy)
         text_zh, text_en = summary(policy, route_out, remedy_out, deadlines)

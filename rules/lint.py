@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from rules.calendar import CalendarHorizon, calendar_horizon
 from rules.conditions import Condition, Test
 from rules.fact_space import FactSpace, TooManyCombinations, describe_fact
 from rules.finding_codes import FINDING_CODES
@@ -67,6 +68,15 @@ class Finding:
 class LintReport:
     policy: Policy
     findings: list[Finding] = field(default_factory=list)
+    # How much calendar is left after the caller's `today`; a warning, never a finding: it
+    # depends on the date lint runs, so it must not decide whether a policy may be published.
+    calendar: CalendarHorizon | None = None
+
+    def calendar_lines(self) -> list[str]:
+        if self.calendar is None:
+            return []
+        status = "warning" if self.calendar.running_out else "ok"
+        return [f"{self.policy.source_file}: calendar {status}: {self.calendar.message()}"]
 
     @property
     def unaccepted(self) -> list[Finding]:
@@ -82,15 +92,18 @@ class LintReport:
             "findings": [f.as_dict() for f in self.findings],
             "unaccepted": len(self.unaccepted),
             "accepted": len(self.accepted),
+            "calendar": self.calendar.as_dict() if self.calendar else None,
         }
 
 
-def lint_policy(policy: Policy) -> LintReport:
+def lint_policy(policy: Policy, today: dt.date | None = None) -> LintReport:
+    """Lint ``policy``; with ``today``, also say how much of its holiday calendar is left."""
     linter = _Linter(policy)
     linter.run()
     findings = _apply_acceptances(policy, linter.findings)
     findings.sort(key=lambda f: (f.line, f.code, f.rules))
-    return LintReport(policy, findings)
+    horizon = calendar_horizon(policy.calendar, today) if today is not None else None
+    return LintReport(policy, findings, horizon)
 
 
 def _apply_acceptances(policy: Policy, findings: list[Finding]) -> list[Finding]:

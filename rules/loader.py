@@ -428,4 +428,5 @@ class _Builder:
             frozenset(holidays),
             frozenset(makeup),
             tuple(sorted(raw["years"])),
+            raw.get("warn_days_before_end", 60),
         )

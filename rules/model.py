@@ -117,10 +117,11 @@ class Caps:
 class CalendarSpec:
     basis: str
     weekend: frozenset[int]  # isoweekday numbers, 6 and 7 by default
-    outside_known_years: str  # error | weekends_only
+    outside_known_years: str  # error | weekends_only | statutory
     holidays: frozenset[dt.date]
     makeup_working_days: frozenset[dt.date]
     years: tuple[int, ...]
+    warn_days_before_end: int = 60  # lint and /readyz warn when less calendar than this is left
 
 
 @dataclass(frozen=True)

@@ -291,7 +291,9 @@ class YearSchema(StrictSchema):
 class CalendarSchema(StrictSchema):
     basis = fields.String(required=True, validate=validate.Length(min=1))
     weekend = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), load_default=lambda: ["saturday", "sunday"])
-    outside_known_years = fields.String(required=True, validate=validate.OneOf(["error", "weekends_only"]))
+    outside_known_years = fields.String(required=True, validate=validate.OneOf(["error", "weekends_only", "statutory"]))
+    # Optional, no default: a policy without it keeps its digest (the model defaults to 60).
+    warn_days_before_end = fields.Integer(validate=validate.Range(min=1, max=3660))
     years = fields.Dict(
         keys=fields.Integer(validate=validate.Range(min=1990, max=2200)),
         values=fields.Nested(YearSchema),

@@ -121,12 +121,22 @@ def is_working_day(day: str, policy_path: str) -> None:
     except CalendarError as error:
         click.echo(f"calendar: {error}", err=True)
         sys.exit(1)
+    festival = cal.fallback_holiday(when)
     kind = (
         "make-up working day (调休)"
         if when in cal.spec.makeup_working_days
-        else ("public holiday" if when in cal.spec.holidays else ("weekday" if working else "weekend"))
+        else (
+            "public holiday"
+            if when in cal.spec.holidays
+            else (f"statutory holiday {festival}" if festival else ("weekday" if working else "weekend"))
+        )
     )
-    note = "" if when.year in cal.known_years else " (year not in the policy calendar: weekend-only fallback)"
+    fallback = {"weekends_only": "weekend-only fallback", "statutory": "statutory-holiday fallback"}
+    note = (
+        ""
+        if when.year in cal.known_years
+        else f" (year not in the policy calendar: {fallback[cal.spec.outside_known_years]})"
+    )
     click.echo(f"{when} {when.strftime('%A')}: {'working day' if working else 'non-working day'} — {kind}{note}")
     sys.exit(0 if working else 3)
 

@@ -116,8 +116,14 @@ def test_decide_with_a_broken_policy(runner, tmp_path, complaint):
         ("2026-03-14", 3, "2026-03-14 Saturday: non-working day — weekend"),
         (
             "2027-10-01",
+            3,
+            "2027-10-01 Friday: non-working day — statutory holiday 国庆节 "
+            "(year not in the policy calendar: statutory-holiday fallback)",
+        ),
+        (
+            "2027-10-04",
             0,
-            "2027-10-01 Friday: working day — weekday (year not in the policy calendar: weekend-only fallback)",
+            "2027-10-04 Monday: working day — weekday (year not in the policy calendar: statutory-holiday fallback)",
         ),
     ],
 )
@@ -156,7 +162,7 @@ def test_calendar_bad_date(runner):
 def test_calendar_unknown_year_with_error_mode(runner, tmp_path):
     strict = tmp_path / "strict.yaml"
     strict.write_text(
-        DEFAULT.read_text(encoding="utf-8").replace("outside_known_years: weekends_only", "outside_known_years: error"),
+        DEFAULT.read_text(encoding="utf-8").replace("outside_known_years: statutory", "outside_known_years: error"),
         encoding="utf-8",
     )
     result = runner.invoke(cli, ["calendar", "add-working-days", "2026-12-30", "3", "--policy", str(strict)])

@@ -159,7 +159,8 @@ def test_within_up_to_the_end_of_the_last_day(cal):
 # Years the policy does not list -------------------------------------------------------------------
 
 
-def test_unknown_year_weekends_only_fallback_is_recorded(cal):
+def test_unknown_year_weekends_only_fallback_is_recorded(policy):
+    cal = WorkCalendar(dataclasses.replace(policy.calendar, outside_known_years="weekends_only"), policy.timezone)
     trace = CountingTrace()
     assert cal.is_working_day(d("2027-10-01"), trace) is True  # a Friday, counted as a weekday
     assert cal.is_working_day(d("2027-10-02"), trace) is False
@@ -192,8 +193,10 @@ def test_decision_in_an_unknown_year_is_flagged_calendar_fallback(decide):
     )
     assert decision["flags"] == ["calendar_fallback"]
     assert decision["warnings"] == [
-        "the policy calendar does not list 2027; counted Monday to Friday as working days "
-        "(calendar.outside_known_years: weekends_only)"
+        "the policy calendar does not list 2027; counted weekends plus the statutory public holidays of the "
+        "national holiday rules (全国年节及纪念日放假办法, from 2025: 元旦 1 day, 春节 4 days from New Year's Eve, "
+        "清明节 1, 劳动节 2, 端午节 1, 中秋节 1, 国庆节 3), without the State Council's bridging days and make-up "
+        "working days (calendar.outside_known_years: statutory)"
     ]
     assert decision["deadlines"][0]["due_at"] == "2027-03-09T10:15:00+08:00"
 
@@ -205,7 +208,7 @@ def test_decision_in_a_known_year_has_no_fallback(decide):
 
 
 def test_decision_in_an_unknown_year_with_error_mode_raises(policy, complaint):
-    text = policy.text.replace("outside_known_years: weekends_only", "outside_known_years: error")
+    text = policy.text.replace("outside_known_years: statutory", "outside_known_years: error")
     assert text != policy.text
     strict = decider_for_text(text, "strict-calendar.yaml")
     assert strict.decide(complaint())["flags"] == []

@@ -29,15 +29,26 @@ def strict_cal(policy):
     return WorkCalendar(dataclasses.replace(policy.calendar, outside_known_years="error"), policy.timezone)
 
 
-def test_policy_calendar_matches_chinese_calendar_every_day_of_2025_and_2026(cal):
-    day, mismatches, checked = d("2025-01-01"), [], 0
+def test_policy_calendar_matches_chinese_calendar_every_day_of_2023_to_2026(cal):
+    day, mismatches, checked = d("2023-01-01"), [], 0
     while day.year < 2027:
         if cal.is_working_day(day) != chinese_calendar.is_workday(day):
             mismatches.append(day)
         day += dt.timedelta(days=1)
         checked += 1
-    assert checked == 730
+    assert checked == 365 + 366 + 365 + 365
     assert mismatches == []
+
+
+def test_the_2023_and_2024_make_up_days_are_chinesecalendar_s_working_weekends(policy):
+    for year in (2023, 2024):
+        listed = sorted(day for day in policy.calendar.makeup_working_days if day.year == year)
+        day, weekend_workdays = d(f"{year}-01-01"), []
+        while day.year == year:
+            if day.isoweekday() > 5 and chinese_calendar.is_workday(day):
+                weekend_workdays.append(day)
+            day += dt.timedelta(days=1)
+        assert listed == weekend_workdays
 
 
 def test_policy_lists_exactly_the_brief_s_2026_days(policy):
@@ -52,7 +63,7 @@ def test_policy_lists_exactly_the_brief_s_2026_days(policy):
         d("2026-09-20"),
         d("2026-10-10"),
     ]
-    assert spec.years == (2025, 2026)
+    assert spec.years == (2023, 2024, 2025, 2026)
 
 
 @pytest.mark.parametrize(
@@ -176,13 +187,13 @@ def test_known_years_leave_no_fallback_trace(cal):
 
 def test_unknown_year_error_mode_raises(strict_cal):
     with pytest.raises(
-        CalendarError, match=r"2027-01-04 is in 2027, which the policy calendar does not list \(known: 2025, 2026\)"
+        CalendarError, match=r"2027-01-04 is in 2027, which the policy calendar does not list \(known: 2023, 2024, 2025, 2026\)"
     ):
         strict_cal.is_working_day(d("2027-01-04"))
     with pytest.raises(CalendarError):
         strict_cal.add_working_days(d("2026-12-30"), 3)
     with pytest.raises(CalendarError):
-        strict_cal.period_end_date(d("2024-06-01"), "calendar_days", 7)
+        strict_cal.period_end_date(d("2022-06-01"), "calendar_days", 7)
     assert strict_cal.add_working_days(d("2026-12-28"), 3) == d("2026-12-31")
 
 

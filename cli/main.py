@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import click
 
@@ -187,6 +188,46 @@ def month(month: str, policy_path: str) -> None:
         tag = "调休 make-up" if day in cal.spec.makeup_working_days else ("holiday" if day in cal.spec.holidays else "")
         click.echo(f"{day} {day.strftime('%a')}  {'work' if working else 'off '}  {tag}".rstrip())
         day += dt.timedelta(days=1)
+
+
+@calendar.command("draft")
+@click.argument("year", type=click.IntRange(1990, 2200))
+def draft(year: int) -> None:
+    """Print the calendar block for YEAR with its statutory holidays filled in.
+
+    The bridging holidays and make-up working days only the State Council's notice gives are
+    left for you to complete, marked TO COMPLETE (lint reports a block still marked so).
+    """
+    from rules.calendar_year import draft_year
+
+    click.echo(draft_year(year).block(), nl=False)
+
+
+@calendar.command("import")
+@click.argument("notice_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--year", type=click.IntRange(1990, 2200), help="The notice's year, if its title does not say it.")
+def import_notice(notice_file: str, year: int | None) -> None:
+    """Read the State Council's notice NOTICE_FILE (its own text, UTF-8) and print the calendar block.
+
+    Exit 1, naming each line, if any line of the arrangement cannot be read.
+    """
+    from rules.holiday_notice import NoticeError, parse_notice
+
+    try:
+        text = Path(notice_file).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        click.echo(f"{notice_file}: expected UTF-8 text: {exc.reason}", err=True)
+        sys.exit(1)
+    try:
+        arrangement = parse_notice(text, year, Path(notice_file).name)
+    except NoticeError as error:
+        click.echo(f"{notice_file}: not imported, {len(error.problems)} line(s) cannot be read:", err=True)
+        for line, message in error.problems:
+            click.echo(f"  {notice_file}:{line}: {message}", err=True)
+        sys.exit(1)
+    click.echo(arrangement.block(), nl=False)
+    for day in arrangement.other_years:
+        click.echo(f"note: {day} is in {day.year}, not {arrangement.year}: enter it in the {day.year} block", err=True)
 
 
 from cli import admin  # noqa: E402 - the service's commands: keys, store, serve

@@ -15,6 +15,7 @@ FINDING_CODES = {
     "unused_window": "an eligibility window no rule tests",
     "unused_event": "an event no deadline counts from",
     "calendar_year_missing": "the year the policy takes effect is not in its calendar",
+    "calendar_draft": "a calendar year drafted by `complaints calendar draft` still marked TO COMPLETE",
     "short_notice": "effective_from is closer to announced_at than the notice period",
     "stale_acceptance": "an accepted finding that no longer occurs",
 }

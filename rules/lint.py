@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from rules.calendar import CalendarHorizon, calendar_horizon
+from rules.calendar_year import TO_COMPLETE
 from rules.conditions import Condition, Test
 from rules.fact_space import FactSpace, TooManyCombinations, describe_fact
 from rules.finding_codes import FINDING_CODES
@@ -477,6 +478,16 @@ class _Linter:
                 about=str(year),
                 line=self.locate("calendar.years"),
             )
+        for number, text in enumerate(policy.text.splitlines(), start=1):
+            if f"# {TO_COMPLETE}" in text and "makeup_working_days" in text:
+                self.add(
+                    "calendar_draft",
+                    f"a calendar year drafted by `complaints calendar draft` is still marked {TO_COMPLETE}: copy "
+                    "the State Council's bridging holidays and make-up working days (调休上班日) from its notice "
+                    "(or use `complaints calendar import NOTICE.txt`) and remove the marker",
+                    about=f"line {number}",
+                    line=number,
+                )
         records = policy.records
         needed = records.major_change_notice_days if policy.major else records.change_notice_days
         notice = policy.effective_from - policy.announced_at

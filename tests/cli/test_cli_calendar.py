@@ -71,3 +71,51 @@ def test_a_bad_today_is_a_usage_error(runner):
     result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "1 December"])
     assert result.exit_code == 2
     assert "expected a date like 2026-12-01" in result.output
+
+
+NOTICES = HERE / "calendar_notices"
+
+
+def test_calendar_import_prints_the_block(runner):
+    result = runner.invoke(cli, ["calendar", "import", str(NOTICES / "2025.txt")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        "      holidays:",
+        "        - 2025-01-01               # 元旦",
+        "        - 2025-01-28..2025-02-04   # 春节",
+        "        - 2025-04-04..2025-04-06   # 清明节",
+        "        - 2025-05-01..2025-05-05   # 劳动节",
+        "        - 2025-05-31..2025-06-02   # 端午节",
+        "        - 2025-10-01..2025-10-08   # 国庆节、中秋节",
+        "      makeup_working_days: [2025-01-26, 2025-02-08, 2025-04-27, 2025-09-28, 2025-10-11]",
+    ]
+
+
+def test_calendar_import_names_days_of_another_year(runner):
+    result = runner.invoke(cli, ["calendar", "import", str(NOTICES / "2023.txt")])
+    assert result.exit_code == 0
+    assert "note: 2022-12-31 is in 2022, not 2023: enter it in the 2022 block" in result.stderr
+
+
+def test_calendar_import_refuses_lines_it_cannot_read(runner, tmp_path):
+    bad = tmp_path / "notice.txt"
+    bad.write_text("国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周四）放假1天。\n", encoding="utf-8")
+    result = runner.invoke(cli, ["calendar", "import", str(bad)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"{bad}:2: 2027-01-01 is a Friday (周五), the notice says 周四" in result.stderr
+
+
+def test_calendar_import_takes_the_year_when_the_title_is_missing(runner, tmp_path):
+    body = tmp_path / "items.txt"
+    body.write_text("一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。\n", encoding="utf-8")
+    assert runner.invoke(cli, ["calendar", "import", str(body)]).exit_code == 1
+    result = runner.invoke(cli, ["calendar", "import", str(body), "--year", "2026"])
+    assert "makeup_working_days: [2026-01-04]" in result.stdout
+
+
+def test_calendar_draft_prints_the_statutory_days(runner):
+    result = runner.invoke(cli, ["calendar", "draft", "2027"])
+    assert result.exit_code == 0
+    assert "        - 2027-02-05..2027-02-08   # 春节 (statutory)" in result.stdout
+    assert result.stdout.rstrip().endswith("makeup_working_days: []   # TO COMPLETE")

@@ -187,7 +187,8 @@ def test_known_years_leave_no_fallback_trace(cal):
 
 def test_unknown_year_error_mode_raises(strict_cal):
     with pytest.raises(
-        CalendarError, match=r"2027-01-04 is in 2027, which the policy calendar does not list \(known: 2023, 2024, 2025, 2026\)"
+        CalendarError,
+        match=r"2027-01-04 is in 2027, which the policy calendar does not list \(known: 2023, 2024, 2025, 2026\)",
     ):
         strict_cal.is_working_day(d("2027-01-04"))
     with pytest.raises(CalendarError):

@@ -11,6 +11,7 @@ FINDING_CODES = {
     "deadline_gap": "a deadline kind whose rules split the cases but leave some uncovered",
     "pending_forever": "a deadline due `with` another kind that does not apply",
     "authority_band_empty": "two levels with the same limit: the higher level's band is empty",
+    "approver_not_routed": "a remedy only a team approves, for complaints no routing rule sends to that team above frontline",
     "missing_basis": "a rule, window or deadline whose basis is blank or a placeholder",
     "unused_window": "an eligibility window no rule tests",
     "unused_event": "an event no deadline counts from",

@@ -199,6 +199,7 @@ class _Linter:
         self.deadline_gaps()
         self.pending_forever()
         self.authority_bands()
+        self.approvers_routed()
         self.bases()
         self.unused()
         self.calendar_and_notice()
@@ -421,6 +422,64 @@ class _Linter:
                     about=kinds[0],
                     line=self.locate(f"authority.remedies.{kinds[0]}.limits.{higher}"),
                 )
+
+    def approvers_routed(self) -> None:
+        """A remedy only a team may approve (punitive damages: legal_compliance) must reach that team.
+
+        For every complaint a remedy rule answers with such a component, some routing rule must
+        send the complaint to the approving team at a level above the lowest: otherwise the
+        decision routes it to another team, or to that team's frontline, which may not approve it.
+        """
+        policy = self.policy
+        lowest = policy.levels[0]
+        redirects = [r for r in policy.routing if r.then.redirect]
+        for rule in policy.remedies:
+            if rule.info.id in self.never:
+                continue
+            teams = {
+                policy.authority[c.type].approved_by_team: c.type
+                for c in rule.components
+                if policy.authority[c.type].approved_by_team
+                and all(v == "never" for v in policy.authority[c.type].limits.values())
+            }
+            for team, kind in teams.items():
+                routes = [
+                    r for r in policy.routing if r.then.team == team and r.then.min_level and r.then.min_level != lowest
+                ]
+                for category in rule.categories:
+                    earlier = [
+                        r
+                        for r in policy.remedies[: policy.remedies.index(rule)]
+                        if category in r.categories and r.info.id not in self.never
+                    ]
+                    conditions = [rule.condition, *(r.condition for r in earlier + routes + redirects)]
+                    facts = self.facts(conditions, {"category": category})
+                    if facts is None:
+                        continue
+                    gap = next(
+                        (
+                            f
+                            for f in facts
+                            if rule.condition.matches(f)
+                            and not any(r.condition.matches(f) for r in earlier + redirects)
+                            and not any(r.condition.matches(f) for r in routes)
+                        ),
+                        None,
+                    )
+                    if gap is None:
+                        continue
+                    named = ", ".join(self.cite(r.info) for r in routes) or "none"
+                    self.add(
+                        "approver_not_routed",
+                        f"{self.cite(rule.info)} proposes {kind}, which only team `{team}` approves, but for some "
+                        f"`{category}` complaints no routing rule sends the complaint to `{team}` above {lowest} "
+                        f"(rules that do: {named}); add a routing rule for these complaints",
+                        [rule.info, *(r.info for r in routes)],
+                        about=f"{kind}:{category}",
+                        fact=gap,
+                        fields={t.field for c in conditions for t in (*c.all_of, *(t for g in c.any_of for t in g))},
+                        line=rule.info.line,
+                    )
 
     def bases(self) -> None:
         policy = self.policy

@@ -54,7 +54,13 @@ def decide(f: dict) -> Outcome:
     team, level, flags = SERVICE, FRONTLINE, []
     if f["channel"] == "regulator":
         team, level = LEGAL, MANAGER
-    if category in LEGAL_CATEGORIES or f["flags.punitive_damages_claimed"] or f["flags.safety_hazard"]:
+    punitive_proposed = category == "false_advertising" and f["flags.fraud_alleged"]  # M18/M19
+    if (
+        category in LEGAL_CATEGORIES
+        or f["flags.punitive_damages_claimed"]
+        or punitive_proposed
+        or f["flags.safety_hazard"]
+    ):
         team = LEGAL
         level = max(level, SUPERVISOR)
     if category in LOGISTICS_CATEGORIES:

@@ -85,6 +85,7 @@ ROUTING_INPUTS = [
     "order.amount",
     "customer.complaints_last_30_days",
     "flags.punitive_damages_claimed",
+    "flags.fraud_alleged",
     "flags.safety_hazard",
     "flags.media_exposure",
     "flags.human_review_requested",
@@ -101,6 +102,13 @@ ROUTING_ROWS = [
     {"rule": '"R01_regulator_channel"', "channel": '"regulator"', "team": str(LEGAL), "level": "2"},
     {"rule": '"R02_legal_matters"', "category": '"counterfeit", "privacy"', "team": str(LEGAL), "level": "1"},
     {"rule": '"R02_legal_matters"', "flags.punitive_damages_claimed": "1", "team": str(LEGAL), "level": "1"},
+    {
+        "rule": '"R02_legal_matters"',
+        "category": '"false_advertising"',
+        "flags.fraud_alleged": "1",
+        "team": str(LEGAL),
+        "level": "1",
+    },
     {"rule": '"R02_legal_matters"', "flags.safety_hazard": "1", "team": str(LEGAL), "level": "1"},
     {
         "rule": '"R03_logistics"',

@@ -70,9 +70,12 @@ class Decider:
         stage2 = deadline_fact(fact, team, route.level, {p.type for p in granted}, goods_return, route.flags)
         deadline_rules = [self._deadlines[name] for name in self._deadline_engine.fire(stage2)]
         deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace)
+        breached = [rule for deadline in deadlines for rule in deadline.pop("legal_deadline_breached")]
         for deadline in deadlines:
             info = policy.rules_by_id[deadline["rule"]]
             effect = f"{deadline['kind']} due {deadline['due_at'] or 'after ' + _waiting(deadline)}"
+            if deadline["status"] == "overdue":
+                effect += ", already past when the complaint arrived: overdue"
             cited.append(cite(info, "deadline", effect))
             cited.extend(
                 cite(policy.rules_by_id[c["rule"]], "deadline", f"{deadline['kind']} also cited")
@@ -80,6 +83,8 @@ class Decider:
             )
 
         flags = list(route.flags)
+        if breached and "legal_deadline_breached" not in flags:
+            flags.append("legal_deadline_breached")
         warnings = []
         if trace.fallback_years:
             flags.append("calendar_fallback")

@@ -390,6 +390,7 @@ class _Builder:
                     raw["kind"],
                     self.condition(raw, fields, path),
                     Due(due.get("after"), due.get("with_"), unit, due.get(unit) if unit else None),
+                    raw.get("legal", False),
                 )
             )
         return tuple(result)

@@ -87,6 +87,7 @@ class DeadlineRule:
     kind: str
     condition: Condition
     due: Due
+    legal: bool = False  # a deadline the law sets: past at receipt, the decision is flagged legal_deadline_breached
 
 
 Rule = RoutingRule | RemedyRule | DeadlineRule

@@ -281,6 +281,7 @@ class DueSchema(StrictSchema):
 class DeadlineRule(RuleBase):
     kind = fields.String(required=True, validate=IDENTIFIER)
     due = fields.Nested(DueSchema, required=True)
+    legal = fields.Boolean()  # optional, no default: policies without it keep their digest
 
 
 class YearSchema(StrictSchema):

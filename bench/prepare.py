@@ -44,7 +44,8 @@ def load_decider(policy: str | Path = DEFAULT_POLICY) -> Decider:
 
 def prepare(decider: Decider, raw: dict) -> Prepared:
     valid = validate_complaint(raw, decider.policy.levels)
-    fact = route_fact(valid, decider.policy, decider.calendar, CountingTrace())
+    windows = decider.compiled.windows_read[valid["category"]]
+    fact = route_fact(valid, decider.policy, decider.calendar, CountingTrace(), windows)
     return Prepared(raw, valid, fact, zen_input(fact))
 
 

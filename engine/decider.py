@@ -46,7 +46,7 @@ class Decider:
     def decide_valid(self, complaint: dict) -> dict:
         policy = self.policy
         trace = CountingTrace()
-        fact = route_fact(complaint, policy, self.calendar, trace)
+        fact = route_fact(complaint, policy, self.calendar, trace, self.compiled.windows_read[complaint["category"]])
         fired = self._route_engine.fire(fact)
         routing = [self._routing[name] for name in fired if name in self._routing]
         # Precedence is the policy's order, not the engine's firing order: the first

@@ -67,3 +67,38 @@ def test_a_past_internal_deadline_is_overdue_without_a_legal_breach(decide, look
     exchange = look.deadline(decision, "exchange")
     assert exchange["status"] == "overdue"  # 7 working days after 02-16 (Spring Festival): 03-04
     assert "legal_deadline_breached" not in decision["flags"]
+
+
+# B3: a window is counted only when a rule that can fire for the complaint tests it -----------------
+
+
+OLD_DELIVERY = {"paid_at": "2022-12-10T10:00:00+08:00", "delivered_at": "2022-12-20T10:00:00+08:00"}
+
+
+def test_the_compiler_knows_which_windows_each_category_reads(decider):
+    read = {category: [w.id for w in windows] for category, windows in decider.compiled.windows_read.items()}
+    assert read["other"] == ["completed_3_years"]
+    assert read["no_reason_return"] == ["delivery_7_days", "completed_3_years"]
+    assert read["quality_defect"] == ["delivery_7_days", "delivery_15_days", "completed_3_years"]
+    assert read["logistics_delay"] == ["promised_delivery_7_days", "completed_3_years"]
+
+
+def test_a_window_no_rule_reads_costs_no_calendar_fallback(decide):
+    """Issue 11, case 3: category other, delivered in a year the calendar does not list."""
+    decision = decide(received_at="2025-01-02T10:00:00+08:00", category="other", order=OLD_DELIVERY)
+    assert "calendar_fallback" not in decision["flags"]
+    assert decision["warnings"] == []
+
+
+def test_a_window_no_rule_reads_is_no_reason_to_refuse(policy, complaint):
+    from engine.compiled import decider_for_text
+    from rules.calendar import CalendarError
+
+    strict = decider_for_text(
+        policy.text.replace("outside_known_years: statutory", "outside_known_years: error"), "strict.yaml"
+    )
+    assert strict.decide(complaint(received_at="2025-01-02T10:00:00+08:00", category="other", order=OLD_DELIVERY))
+    with pytest.raises(CalendarError, match="2022"):  # here the 7-day window is read, and reaches 2022
+        strict.decide(
+            complaint(received_at="2025-01-02T10:00:00+08:00", category="no_reason_return", order=OLD_DELIVERY)
+        )

@@ -72,7 +72,7 @@ def windows_read(policy: Policy) -> dict[str, tuple[Window, ...]]:
     for category in CATEGORIES:
         fact = {"category": category}
         tested: set[str] = set()
-        conditions = [r.condition for r in (*policy.routing, *policy.deadlines)]
+        conditions = [r.condition for r in policy.routing] + [r.condition for r in policy.deadlines]
         conditions += [r.condition for r in policy.remedies if category in r.categories]
         for condition in conditions:
             tested |= _windows_if_possible(condition, fact)

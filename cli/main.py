@@ -16,6 +16,7 @@ from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines, parse_today, today_option
 from engine.compiled import decider_for_file
 from engine.complaint import ComplaintError
+from lifecycle.versions import PolicyBook
 from rules.calendar import CalendarError, WorkCalendar
 from rules.compiler import compile_policy
 from rules.default_policy import DEFAULT_POLICY
@@ -74,7 +75,9 @@ def decide(complaint_file, policy_path: str, compact: bool) -> None:
         sys.exit(2)
     try:
         decider = decider_for_file(policy_path)
-        decision = decider.decide(raw)
+        # As over HTTP: a complaint received before the policy's effective_from is refused,
+        # never decided by rules that were not yet in force (lifecycle.versions).
+        decision = PolicyBook([decider]).decider_for(raw).decide(raw)
     except PolicyError as error:
         fail_policy(error)
     except ComplaintError as error:

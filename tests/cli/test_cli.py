@@ -168,3 +168,21 @@ def test_calendar_unknown_year_with_error_mode(runner, tmp_path):
     result = runner.invoke(cli, ["calendar", "add-working-days", "2026-12-30", "3", "--policy", str(strict)])
     assert result.exit_code == 1
     assert "calendar: 2027-01-01 is in 2027, which the policy calendar does not list" in result.stderr
+
+
+BEFORE_EFFECTIVE = (
+    "received_at: 2024-12-31T10:00:00+08:00 is before the first policy version in force "
+    "(2026.1, effective 2025-01-01T00:00:00+08:00)"
+)
+
+
+def test_decide_refuses_a_complaint_received_before_the_policy_took_effect(runner, tmp_path, complaint):
+    """As POST /v1/decisions does (422): the rules were not yet in force (issue 11, case 4)."""
+    early = complaint(
+        received_at="2024-12-31T10:00:00+08:00",
+        order={"paid_at": "2024-12-01T10:00:00+08:00", "delivered_at": "2024-12-20T10:00:00+08:00"},
+    )
+    result = runner.invoke(cli, ["decide", _write(tmp_path, early), "--policy", str(DEFAULT)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"  {BEFORE_EFFECTIVE}" in result.stderr

@@ -263,6 +263,19 @@ for _row in REMEDY_ROWS:
     _row.setdefault("_description", _row["rule"].strip('"'))
 
 
+CAPPED = '["refund", "return_refund", "compensation"]'
+
+
+def _family(expr: str) -> str:
+    return f'({expr} == "return_refund" ? "refund" : {expr})'
+
+
+def _claimed_type(kind: str) -> str:
+    """The claim caps this component: it is of the claimed type, or the claim names none and it is the only one."""
+    count = " + ".join(f"(remedy.a{i} != null and remedy.c{i} in {CAPPED} ? 1 : 0)" for i in (1, 2))
+    return f"claim.remedy == null ? ({count}) == 1 : {_family(kind)} == {_family('claim.remedy')}"
+
+
 def _grant(n: int) -> list[tuple[str, str]]:
     """Caps and approver level of component ``n`` (authority, section 2; amounts in fen)."""
     kind, base = f"remedy.c{n}", f"remedy.a{n}"
@@ -270,8 +283,8 @@ def _grant(n: int) -> list[tuple[str, str]]:
     return [
         (
             f"claimed{n}",
-            f'{base} != null and claim.amount != null and {kind} in ["refund", "return_refund", "compensation"] '
-            f"and claim.amount < {base} ? claim.amount : {base}",
+            f"{base} != null and claim.amount != null and {kind} in {CAPPED} "
+            f"and ({_claimed_type(kind)}) and claim.amount < {base} ? claim.amount : {base}",
         ),
         (
             f"capped{n}",

@@ -110,9 +110,14 @@ class OrderSchema(_Strict):
             raise ValidationError(errors)
 
 
+def _claimed_amount(value: Decimal) -> None:
+    if value == 0:
+        raise ValidationError("expected an amount above 0.00; leave claim.amount out when no amount is claimed")
+
+
 class ClaimSchema(_Strict):
     remedy = _choice(CLAIM_REMEDIES)
-    amount = Amount()
+    amount = Amount(validate=_claimed_amount)
 
 
 class CustomerSchema(_Strict):

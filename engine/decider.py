@@ -13,7 +13,7 @@ from engine.complaint import validate_complaint
 from engine.deadlines import schedule
 from engine.explain import cite, summary
 from engine.facts import deadline_fact, route_fact
-from engine.remedy import Granted, grant
+from engine.remedy import Granted, claim_capped, grant
 from engine.route import Route, combine, raise_level, raise_team
 from engine.runtime import native_ruleset
 from engine.version import ENGINE_VERSION
@@ -58,7 +58,10 @@ class Decider:
         remedy_rule = (
             None if route.redirect or not candidates else min(candidates, key=lambda rule: self._position[rule.info.id])
         )
-        granted = [grant(component, complaint, policy) for component in remedy_rule.components] if remedy_rule else []
+        granted = []
+        if remedy_rule:
+            caps = claim_capped(remedy_rule.components, complaint["claim"], policy)
+            granted = [grant(c, complaint, policy, i in caps) for i, c in enumerate(remedy_rule.components)]
         if remedy_rule:
             cited.append(cite(remedy_rule.info, "remedy", _remedy_effect(remedy_rule, granted)))
         floor_effects = _apply_approval_floor(route, granted, policy)

@@ -129,6 +129,8 @@ def _claim(raw: object) -> dict:
         out["remedy"] = _one_of(raw["remedy"], CLAIM_REMEDIES)
     if "amount" in raw:
         out["amount"] = _amount(raw["amount"])
+        if out["amount"] == 0:  # a claim of nothing is a field error (engine.complaint.ClaimSchema)
+            raise _Decline
     return out
 
 

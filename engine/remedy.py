@@ -34,12 +34,32 @@ class Granted:
         }
 
 
-def grant(component: Component, complaint: dict, policy: Policy) -> Granted:
+# A claim of either refund type asks for the price back; it caps a component of either.
+_CLAIM_FAMILY = {"return_refund": "refund"}
+
+
+def claim_capped(components: tuple[Component, ...], claim: dict, policy: Policy) -> frozenset[int]:
+    """Positions of the components a claimed amount caps: only the component of the claimed type.
+
+    A compensation claim never caps a refund. A claim that names no remedy caps the remedy's one
+    capped money component, if it has exactly one; with several, nothing says which was meant.
+    """
+    if claim.get("amount") is None:
+        return frozenset()
+    capped = [i for i, c in enumerate(components) if c.amount is not None and c.type in policy.claim_caps.types]
+    wanted = claim.get("remedy")
+    if wanted is None:
+        return frozenset(capped) if len(capped) == 1 else frozenset()
+    family = _CLAIM_FAMILY.get(wanted, wanted)
+    return frozenset(i for i in capped if _CLAIM_FAMILY.get(components[i].type, components[i].type) == family)
+
+
+def grant(component: Component, complaint: dict, policy: Policy, claim_caps_it: bool = False) -> Granted:
     amount, capped = None, []
     if component.amount is not None:
         amount = _base_amount(component.amount, complaint)
         claim = complaint["claim"].get("amount")
-        if claim is not None and component.type in policy.claim_caps.types and claim < amount:
+        if claim is not None and claim_caps_it and claim < amount:
             amount, capped = claim, ["claim"]
         order_amount = complaint["order"]["amount"]
         if component.type in policy.order_caps.types and amount > order_amount:

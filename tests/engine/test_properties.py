@@ -55,7 +55,7 @@ def valid_complaints(draw) -> dict:
     if draw(st.booleans()):
         claim["remedy"] = draw(st.sampled_from(CLAIM_REMEDIES))
     if draw(st.booleans()):
-        claim["amount"] = draw(money())
+        claim["amount"] = draw(money().filter(lambda m: Decimal(m) > 0))  # a claim of 0 is a field error
     history: dict = {}
     if draw(st.booleans()):
         history = draw(

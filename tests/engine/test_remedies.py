@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.complaint import ComplaintError
 from rules.vocabulary import CATEGORIES
 
 DELIVERED = "2026-03-05T10:00:00+08:00"  # Thursday
@@ -382,7 +383,12 @@ def test_every_category_has_a_remedy_rule_or_redirect(decide):
             ["claim"],
         ),
         ({"category": "no_reason_return", "claim": {"amount": "60.00"}}, [("return_refund", "60.00")], ["claim"]),
-        ({"category": "refund_delay", "claim": {"amount": "0.00"}}, [("compensation", "0.00")], ["claim"]),
+        ({"category": "refund_delay", "claim": {"amount": "0.01"}}, [("compensation", "0.01")], ["claim"]),
+        (
+            {"category": "no_reason_return", "claim": {"remedy": "refund", "amount": "60.00"}},
+            [("return_refund", "60.00")],
+            ["claim"],
+        ),
     ],
 )
 def test_claim_caps_refund_and_compensation(decide, look, overrides, expected, capped):
@@ -398,3 +404,31 @@ def test_claim_does_not_cap_a_resend(decide, look):
 def test_claim_does_not_cap_punitive_damages(decide, look):
     decision = decide(category="counterfeit", claim={"amount": "30.00"})
     assert look.components(decision) == [("refund", "30.00"), ("punitive_damages", "500.00")]
+
+
+# Issue 11, case 5: a claim caps only its own component; a claim of 0 is a field error
+
+
+def test_a_compensation_claim_never_caps_a_refund(decide, look):
+    decision = decide(category="no_reason_return", claim={"remedy": "compensation", "amount": "5.00"})
+    assert look.components(decision) == [("return_refund", "100.00")]
+    assert decision["remedy"]["components"][0]["capped_by"] == []
+
+
+def test_a_refund_claim_caps_the_refund_not_the_compensation(decide, look):
+    decision = decide(category="service_attitude", claim={"remedy": "refund", "amount": "5.00"})
+    assert look.components(decision) == [("apology", None), ("compensation", "20.00")]
+
+
+def test_a_claim_of_the_compensation_caps_only_it(decide, look):
+    decision = decide(category="service_attitude", claim={"remedy": "compensation", "amount": "5.00"})
+    assert look.components(decision) == [("apology", None), ("compensation", "5.00")]
+
+
+@pytest.mark.parametrize("amount", ["0.00", "0", 0])
+def test_a_claimed_amount_of_zero_is_a_field_error(decide, amount):
+    with pytest.raises(ComplaintError) as caught:
+        decide(category="no_reason_return", claim={"amount": amount})
+    assert caught.value.errors == {
+        "claim.amount": ["expected an amount above 0.00; leave claim.amount out when no amount is claimed"]
+    }

@@ -21,6 +21,7 @@ class Granted:
     goods_return: bool
     return_shipping_paid_by: str | None
     capped_by: tuple[str, ...]  # "claim" and/or "order", when a cap lowered the amount
+    outbound_shipping_paid_by: str | None = None
 
     def as_dict(self, policy: Policy) -> dict:
         return {
@@ -29,7 +30,9 @@ class Granted:
             "amount": None if self.amount is None else f"{self.amount:.2f}",
             "approved_by": {"team": self.approver_team} if self.approver_team else {"level": self.approver_level},
             "goods_return": self.goods_return,
-            "return_shipping_paid_by": self.return_shipping_paid_by,
+            # Who pays the return leg is said only where goods come back.
+            "return_shipping_paid_by": self.return_shipping_paid_by if self.goods_return else None,
+            "outbound_shipping_paid_by": self.outbound_shipping_paid_by,
             "capped_by": list(self.capped_by),
         }
 
@@ -67,7 +70,14 @@ def grant(component: Component, complaint: dict, policy: Policy, claim_caps_it: 
             capped.append("order")
     level, team = approver(component.type, amount, policy)
     return Granted(
-        component.type, amount, level, team, component.goods_return, component.return_shipping_paid_by, tuple(capped)
+        component.type,
+        amount,
+        level,
+        team,
+        component.goods_return,
+        component.return_shipping_paid_by,
+        tuple(capped),
+        component.outbound_shipping_paid_by,
     )
 
 

@@ -12,6 +12,7 @@ FINDING_CODES = {
     "pending_forever": "a deadline due `with` another kind that does not apply",
     "authority_band_empty": "two levels with the same limit: the higher level's band is empty",
     "approver_not_routed": "a remedy only a team approves, for complaints no routing rule sends to that team above frontline",
+    "shipping_without_goods": "a remedy component stating who pays a shipping leg on which no goods travel",
     "missing_basis": "a rule, window or deadline whose basis is blank or a placeholder",
     "unused_window": "an eligibility window no rule tests",
     "unused_event": "an event no deadline counts from",

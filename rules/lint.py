@@ -25,6 +25,8 @@ from rules.model import Policy, RemedyRule, RuleInfo
 from rules.wording import test_words
 from rules.yaml_source import SourceMap, load_yaml_text
 
+# Remedies for which the seller sends goods to the consumer (the outbound leg).
+GOODS_SENT = frozenset({"resend", "exchange", "repair"})
 _PLACEHOLDER = re.compile(r"^\s*(|-+|\?+|todo|tbd|tbc|n/?a|none|xxx+|待定|无|暂无)\s*\.?\s*$", re.IGNORECASE)
 
 
@@ -200,6 +202,7 @@ class _Linter:
         self.pending_forever()
         self.authority_bands()
         self.approvers_routed()
+        self.shipping_legs()
         self.bases()
         self.unused()
         self.calendar_and_notice()
@@ -478,6 +481,25 @@ class _Linter:
                         about=f"{kind}:{category}",
                         fact=gap,
                         fields={t.field for c in conditions for t in (*c.all_of, *(t for g in c.any_of for t in g))},
+                        line=rule.info.line,
+                    )
+
+    def shipping_legs(self) -> None:
+        """Who pays a shipping leg is said only for a leg goods travel: back (goods_return), or out (goods sent)."""
+        for rule in self.policy.remedies:
+            for position, part in enumerate(rule.components):
+                wrong = []
+                if part.return_shipping_paid_by and not part.goods_return:
+                    wrong.append("return_shipping_paid_by, but no goods come back (goods_return is false)")
+                if part.outbound_shipping_paid_by and part.type not in GOODS_SENT:
+                    wrong.append(f"outbound_shipping_paid_by, but a `{part.type}` sends no goods")
+                for what in wrong:
+                    self.add(
+                        "shipping_without_goods",
+                        f"{self.cite(rule.info)} remedy {position + 1} ({part.type}) states {what}; remove it, "
+                        "or the decision would tell the customer who pays for a parcel that never travels",
+                        [rule.info],
+                        about=f"{part.type}:{position}",
                         line=rule.info.line,
                     )
 

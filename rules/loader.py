@@ -337,6 +337,7 @@ class _Builder:
                         AmountSpec(**amount) if amount else None,
                         comp["goods_return"],
                         comp.get("return_shipping_paid_by"),
+                        comp.get("outbound_shipping_paid_by"),
                     )
                 )
             result.append(

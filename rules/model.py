@@ -61,7 +61,8 @@ class Component:
     type: str
     amount: AmountSpec | None
     goods_return: bool
-    return_shipping_paid_by: str | None
+    return_shipping_paid_by: str | None  # consumer -> seller, when goods come back
+    outbound_shipping_paid_by: str | None = None  # seller -> consumer: a resend, an exchange, a repaired item
 
 
 @dataclass(frozen=True)

@@ -221,6 +221,7 @@ class ComponentSchema(StrictSchema):
     amount = fields.Nested(AmountSchema)
     goods_return = fields.Boolean(load_default=False)
     return_shipping_paid_by = fields.String(validate=validate.OneOf(SHIPPING_PAYERS))
+    outbound_shipping_paid_by = fields.String(validate=validate.OneOf(SHIPPING_PAYERS))
 
 
 class RemedyField(fields.Field):

@@ -142,6 +142,8 @@ def test_quality_defect_by_day_after_delivery(decide, day, repairs, rule, remedy
     assert part["amount"] == ("100.00" if remedy == "return_refund" else None)
     assert part["goods_return"] is True
     assert part["return_shipping_paid_by"] == "seller"
+    # the seller pays shipping both ways: out again for an exchange or a repaired item (issue 11, case 6)
+    assert part["outbound_shipping_paid_by"] == (None if remedy == "return_refund" else "seller")
 
 
 def test_quality_defect_15_day_window_ending_in_national_day(decide):
@@ -165,7 +167,8 @@ def test_wrong_or_missing_item_resend(decide, look, category):
     decision = decide(category=category, order={"amount": "88.80"})
     assert look.components(decision) == [("resend", "88.80")]
     assert decision["remedy"]["rule"] == "M10_wrong_or_missing_resend"
-    assert decision["remedy"]["components"][0]["return_shipping_paid_by"] == "seller"
+    part = decision["remedy"]["components"][0]
+    assert (part["return_shipping_paid_by"], part["outbound_shipping_paid_by"]) == (None, "seller")
 
 
 @pytest.mark.parametrize("category", ["wrong_item", "missing_item"])
@@ -186,7 +189,8 @@ def test_wrong_item_asking_for_an_exchange_gets_a_resend(decide, look):
 def test_damaged_in_transit_resend(decide, look):
     decision = decide(category="damaged_in_transit")
     assert look.components(decision) == [("resend", "100.00")]
-    assert decision["remedy"]["components"][0]["return_shipping_paid_by"] == "seller"
+    part = decision["remedy"]["components"][0]
+    assert (part["return_shipping_paid_by"], part["outbound_shipping_paid_by"]) == (None, "seller")
 
 
 def test_damaged_in_transit_refund_when_asked(decide, look):
@@ -432,3 +436,10 @@ def test_a_claimed_amount_of_zero_is_a_field_error(decide, amount):
     assert caught.value.errors == {
         "claim.amount": ["expected an amount above 0.00; leave claim.amount out when no amount is claimed"]
     }
+
+
+@pytest.mark.parametrize("category", ["wrong_item", "damaged_in_transit"])
+def test_no_return_shipping_is_stated_where_no_goods_come_back(decide, category):
+    part = decide(category=category, claim={"remedy": "refund"})["remedy"]["components"][0]
+    assert part["type"] == "refund" and part["goods_return"] is False
+    assert part["return_shipping_paid_by"] is None

@@ -36,11 +36,11 @@ CONTRADICTION = (
 OWN_CATEGORY_EXCLUDED = (
     """    when: {claim.remedy: [refund, return_refund]}
     remedy:
-      - {type: refund, amount: {of: order.amount}, return_shipping_paid_by: seller}
+      - {type: refund, amount: {of: order.amount}}
   - id: M13""",
     """    when: {claim.remedy: [refund, return_refund], category: {not: damaged_in_transit}}
     remedy:
-      - {type: refund, amount: {of: order.amount}, return_shipping_paid_by: seller}
+      - {type: refund, amount: {of: order.amount}}
   - id: M13""",
 )
 NO_FALLBACK = (
@@ -389,3 +389,24 @@ def test_the_default_policy_routes_punitive_damages_to_legal_at_supervisor(decid
     )
     assert (decision["route"]["team"], decision["route"]["level"]) == ("legal_compliance", "supervisor")
     assert decision["explanation"]["summary"].startswith("您的投诉由法务合规（客服主管）负责处理。")
+
+
+def test_a_shipping_leg_no_goods_travel_is_found(variant):
+    policy, text, _ = variant(
+        (
+            "      - {type: resend, amount: {of: order.amount}, outbound_shipping_paid_by: seller}\n\n  # 运输损坏",
+            "      - {type: resend, amount: {of: order.amount}, return_shipping_paid_by: seller}\n\n  # 运输损坏",
+        ),
+        (
+            "    when: {flags.fraud_alleged: true}\n    remedy:\n"
+            "      - {type: return_refund, amount: {of: order.amount}, goods_return: true, return_shipping_paid_by: seller}",
+            "    when: {flags.fraud_alleged: true}\n    remedy:\n"
+            "      - {type: return_refund, amount: {of: order.amount}, goods_return: true, return_shipping_paid_by: seller,"
+            " outbound_shipping_paid_by: seller}",
+        ),
+    )
+    found = {f.rules[0]: f for f in _findings(policy, "shipping_without_goods")}
+    assert set(found) == {"M10_wrong_or_missing_resend", "M19_false_advertising_fraud"}
+    assert "no goods come back" in found["M10_wrong_or_missing_resend"].message
+    assert "a `return_refund` sends no goods" in found["M19_false_advertising_fraud"].message
+    assert found["M10_wrong_or_missing_resend"].line == rule_line(text, "M10_wrong_or_missing_resend")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -12,7 +14,12 @@ from engine.decider import Decider
 from lifecycle.decision_service import DecisionService
 from lifecycle.reloader import PolicyRegistry
 from lifecycle.versions import NoPolicyInForce
+from rules.calendar import CalendarHorizon, calendar_horizon
 from store import DecisionStore
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -21,13 +28,20 @@ class Services:
     policies: PolicyRegistry
     store: DecisionStore
     service: DecisionService
+    # The wall clock, for readiness and display only; decisions never read it.
+    clock: Callable[[], dt.datetime] = field(default=_now)
+
+    def calendar_horizon(self) -> CalendarHorizon | None:
+        """The calendar left after today (in the policy's timezone) in the newest version, which decides what comes."""
+        policy = self.policies.current().latest.policy
+        return calendar_horizon(policy.calendar, self.clock().astimezone(ZoneInfo(policy.timezone)).date())
 
     @property
     def decider(self) -> Decider:
         """The version in force now (wall clock: for showing, never for deciding)."""
         book = self.policies.current()
         try:
-            return book.in_force_at(dt.datetime.now(dt.UTC))
+            return book.in_force_at(self.clock())
         except NoPolicyInForce:
             return book.versions[0]
 

@@ -53,6 +53,11 @@ POLICY_SOURCE_FAILING = Gauge(
 POLICY_VERSIONS = Gauge(
     "complaints_policy_versions", "Policy versions loaded by this instance", multiprocess_mode="max"
 )
+CALENDAR_DAYS_LEFT = Gauge(
+    "complaints_calendar_days_left",
+    "Days of holiday calendar left after today in the newest policy version (0 or less: run out); lowest of the workers",
+    multiprocess_mode="min",
+)
 ERRORS = Counter("complaints_errors", "Error answers by kind (problem type)", ["kind"])
 
 
@@ -67,6 +72,11 @@ def record_policy_status(registry) -> None:
     POLICY_RELOAD_FAILURES.set(registry.status.failures)
     POLICY_SOURCE_FAILING.set(1 if registry.status.failing else 0)
     POLICY_VERSIONS.set(len(registry.book.versions))
+
+
+def record_calendar_horizon(horizon) -> None:
+    if horizon is not None:
+        CALENDAR_DAYS_LEFT.set(horizon.days_left)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -29,7 +29,12 @@ def healthz():
 
 
 @blp.route("/readyz", methods=["GET"])
-@blp.doc(summary="Readiness: the policy is compiled and the decision store is reachable", **PUBLIC)
+@blp.doc(
+    summary="Readiness: the policy is compiled and the decision store is reachable",
+    description="Also reports the days of holiday calendar left (`checks.calendar`, a warning that keeps the "
+    "instance ready).",
+    **PUBLIC,
+)
 @blp.response(200, ReadySchema)
 @errors(blp, 503)
 def readyz():
@@ -46,6 +51,8 @@ def readyz():
     policy = ctx.decider.policy
     status = ctx.policies.status
     metrics.record_policy_status(ctx.policies)
+    horizon = ctx.calendar_horizon()
+    metrics.record_calendar_horizon(horizon)
     return {
         "status": "ready",
         "checks": {
@@ -53,9 +60,18 @@ def readyz():
             "store": "reachable",
             # A failed reload leaves the last good policy in force: still ready, but say so.
             "policy_reload": f"failed at {status.last_error_at}: {status.last_error}" if status.last_error else "ok",
+            # A calendar running out is still ready (decisions go on, on the stated fallback): say so.
+            "calendar": _calendar_check(horizon),
         },
         "policy": {"digest": policy.digest, "version": policy.version},
+        "calendar": horizon.as_dict() if horizon else None,
     }
+
+
+def _calendar_check(horizon) -> str:
+    if horizon is None:
+        return "warning: the policy calendar lists no year"
+    return ("warning: " if horizon.running_out else "ok: ") + horizon.message()
 
 
 @blp.route("/metrics", methods=["GET"])
@@ -68,7 +84,9 @@ def readyz():
     **PUBLIC,
 )
 def metrics_endpoint():
-    metrics.record_policy_status(services().policies)
+    ctx = services()
+    metrics.record_policy_status(ctx.policies)
+    metrics.record_calendar_horizon(ctx.calendar_horizon())
     body, content_type = metrics.exposition()
     return Response(body, mimetype=None, content_type=content_type)
 

@@ -127,7 +127,16 @@ class HealthSchema(Schema):
     version = fields.String(required=True, metadata={"description": "the service's version (the package's)"})
 
 
+class CalendarHorizonSchema(Schema):
+    today = fields.String(required=True)
+    last_day = fields.String(required=True, metadata={"description": "last day of the last listed year"})
+    days_left = fields.Integer(required=True, metadata={"description": "0 or less: the calendar has run out"})
+    warn_days = fields.Integer(required=True, metadata={"description": "calendar.warn_days_before_end"})
+    running_out = fields.Boolean(required=True)
+
+
 class ReadySchema(Schema):
     status = fields.String(required=True)
     checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     policy = fields.Nested(PolicyRefSchema, required=True)
+    calendar = fields.Nested(CalendarHorizonSchema, allow_none=True, required=True)

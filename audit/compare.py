@@ -57,13 +57,20 @@ class Change:
     refund_after: Decimal
     compensation_before: Decimal
     compensation_after: Decimal
+    was_fallback: bool = False  # the recorded decision was counted on calendar.outside_known_years
 
     @property
     def changed(self) -> bool:
         return bool(self.kinds)
 
+    @property
+    def changed_in_substance(self) -> bool:
+        """Changed beyond the fallback's own flag and warning (deadlines, eligibility, remedy, route)."""
+        return bool(set(self.kinds) - {"flags", "calendar"})
+
 
 REFUND_TYPES = ("refund", "return_refund")
+FALLBACK_LISTED = 1000  # fallback decisions that change, listed one by one (all are counted)
 COMPENSATION_TYPES = ("compensation", "punitive_damages")
 
 
@@ -95,6 +102,9 @@ def classify(before: dict, after: dict) -> Change:
         kinds.append("deadline")
     if touched("flags", "warnings"):
         kinds.append("flags")
+    was_fallback = "calendar_fallback" in (before.get("flags") or [])
+    if was_fallback and "calendar_fallback" not in (after.get("flags") or []):
+        kinds.append("calendar")  # counted on the fallback before, on a listed year now
     return Change(
         kinds,
         details,
@@ -102,6 +112,7 @@ def classify(before: dict, after: dict) -> Change:
         _total(after, REFUND_TYPES),
         _total(before, COMPENSATION_TYPES),
         _total(after, COMPENSATION_TYPES),
+        was_fallback,
     )
 
 
@@ -124,9 +135,27 @@ class ImpactReport:
     refund_after: Decimal = Decimal("0.00")
     compensation_before: Decimal = Decimal("0.00")
     compensation_after: Decimal = Decimal("0.00")
+    # Recorded decisions counted on the calendar fallback, and those of them that now change.
+    fallback: int = 0
+    fallback_changed_count: int = 0
+    fallback_changed: list[dict] = field(default_factory=list)  # the first FALLBACK_LISTED of them
 
     def add(self, decision_id: str, change: Change) -> None:
         self.total += 1
+        if change.was_fallback:
+            self.fallback += 1
+            if change.changed_in_substance:
+                self.fallback_changed_count += 1
+            if change.changed_in_substance and len(self.fallback_changed) < FALLBACK_LISTED:
+                self.fallback_changed.append(
+                    {
+                        "decision_id": decision_id,
+                        "kinds": [k for k in change.kinds if k not in ("flags", "calendar")],
+                        "differences": [
+                            d.as_dict() for d in change.details if not d.path.startswith(("flags", "warnings"))
+                        ][:10],
+                    }
+                )
         self.refund_before += change.refund_before
         self.refund_after += change.refund_after
         self.compensation_before += change.compensation_before
@@ -155,6 +184,12 @@ class ImpactReport:
                 },
             },
             "examples": self.examples,
+            "calendar_fallback": {
+                "recorded_on_fallback": self.fallback,
+                "now_on_listed_calendar": self.by_kind.get("calendar", 0),
+                "changed": self.fallback_changed_count,
+                "decisions": self.fallback_changed,
+            },
         }
 
     def as_text(self) -> str:
@@ -166,6 +201,18 @@ class ImpactReport:
             lines.append(f"  {kind:<9} {count}")
         lines.append(f"  refunds       {self.refund_before:.2f} -> {self.refund_after:.2f}")
         lines.append(f"  compensation  {self.compensation_before:.2f} -> {self.compensation_after:.2f}")
+        if self.fallback:
+            lines.append(
+                f"calendar_fallback: {self.fallback} recorded decisions were counted on the calendar fallback; "
+                f"{self.by_kind.get('calendar', 0)} are now counted on a listed year, "
+                f"{self.fallback_changed_count} of them change beyond the flag:"
+            )
+            for item in self.fallback_changed:
+                first = item["differences"][0] if item["differences"] else {}
+                lines.append(
+                    f"  {item['decision_id']} ({', '.join(item['kinds'])}): {first.get('path')}: "
+                    f"{first.get('before')!r} -> {first.get('after')!r}"
+                )
         for kind, items in sorted(self.examples.items()):
             lines.append(f"examples of {kind} changes:")
             for item in items:

@@ -191,7 +191,8 @@ def _claim(rng: random.Random, category: str, amount: Decimal) -> dict:
             value = (amount * Decimal(rng.choice((10, 50, 90, 100, 101, 150, 300)))) / 100
         else:
             value = Decimal(int(10 ** rng.uniform(0, 5.5))) / 100
-        claim["amount"] = _money(rng, value.quantize(Decimal("0.01")))
+        # a claim of 0.00 is a field error: the smallest claim is 0.01
+        claim["amount"] = _money(rng, max(value.quantize(Decimal("0.01")), Decimal("0.01")))
     return claim
 
 

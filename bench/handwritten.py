@@ -40,6 +40,10 @@ LOGISTICS_CATEGORIES = frozenset(("logistics_delay", "damaged_in_transit", "miss
 QUALITY_EDGE = 200_000
 
 
+def _family(kind: str) -> str:
+    return "refund" if kind == "return_refund" else kind
+
+
 def decide(f: dict) -> Outcome:
     """Route, remedy and approval for the prepared fact ``f`` of one complaint."""
     category = f["category"]
@@ -54,7 +58,13 @@ def decide(f: dict) -> Outcome:
     team, level, flags = SERVICE, FRONTLINE, []
     if f["channel"] == "regulator":
         team, level = LEGAL, MANAGER
-    if category in LEGAL_CATEGORIES or f["flags.punitive_damages_claimed"] or f["flags.safety_hazard"]:
+    punitive_proposed = category == "false_advertising" and f["flags.fraud_alleged"]  # M18/M19
+    if (
+        category in LEGAL_CATEGORIES
+        or f["flags.punitive_damages_claimed"]
+        or punitive_proposed
+        or f["flags.safety_hazard"]
+    ):
         team = LEGAL
         level = max(level, SUPERVISOR)
     if category in LOGISTICS_CATEGORIES:
@@ -84,11 +94,19 @@ def decide(f: dict) -> Outcome:
     components = []
     approval = None
     claim = f.get("claim.amount")
+    # A claimed amount caps only the component of the claimed type (refund and return_refund alike);
+    # a claim naming no remedy caps the one capped money component, if there is just one.
+    wanted = f.get("claim.remedy")
+    cappable = [kind for kind, fen in parts if fen is not None and kind in CLAIM_CAPPED]
     for kind, fen in parts:
         approver_level = FRONTLINE
         approver_team = None
         if fen is not None:
-            if claim is not None and kind in CLAIM_CAPPED and claim < fen:
+            if wanted is None:
+                caps = len(cappable) == 1 and kind in CLAIM_CAPPED
+            else:
+                caps = kind in CLAIM_CAPPED and _family(kind) == _family(wanted)
+            if claim is not None and caps and claim < fen:
                 fen = claim
             if kind in ORDER_CAPPED and fen > amount:
                 fen = amount

@@ -23,7 +23,7 @@ from engine.compiled import decider_for_file
 from engine.complaint import validate_complaint
 from engine.decider import Decider, _apply_approval_floor
 from engine.facts import route_fact
-from engine.remedy import grant
+from engine.remedy import claim_capped, grant
 from engine.route import combine
 from rules.calendar import CountingTrace
 from rules.default_policy import DEFAULT_POLICY
@@ -44,7 +44,8 @@ def load_decider(policy: str | Path = DEFAULT_POLICY) -> Decider:
 
 def prepare(decider: Decider, raw: dict) -> Prepared:
     valid = validate_complaint(raw, decider.policy.levels)
-    fact = route_fact(valid, decider.policy, decider.calendar, CountingTrace())
+    windows = decider.compiled.windows_read[valid["category"]]
+    fact = route_fact(valid, decider.policy, decider.calendar, CountingTrace(), windows)
     return Prepared(raw, valid, fact, zen_input(fact))
 
 
@@ -60,7 +61,10 @@ def engine_rules(decider: Decider, valid: dict, fact: dict) -> Outcome:
     if route.redirect:
         return Outcome(route.redirect_rule, None, None, tuple(route.flags), None, (), None)
     rule = next((decider._remedies[name] for name in fired if name in decider._remedies), None)
-    granted = [grant(component, valid, policy) for component in rule.components] if rule else []
+    granted = []
+    if rule:
+        caps = claim_capped(rule.components, valid["claim"], policy)
+        granted = [grant(c, valid, policy, i in caps) for i, c in enumerate(rule.components)]
     _apply_approval_floor(route, granted, policy)
     levels = [part.approver_level for part in granted if part.approver_level]
     return Outcome(

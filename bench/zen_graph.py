@@ -85,6 +85,7 @@ ROUTING_INPUTS = [
     "order.amount",
     "customer.complaints_last_30_days",
     "flags.punitive_damages_claimed",
+    "flags.fraud_alleged",
     "flags.safety_hazard",
     "flags.media_exposure",
     "flags.human_review_requested",
@@ -101,6 +102,13 @@ ROUTING_ROWS = [
     {"rule": '"R01_regulator_channel"', "channel": '"regulator"', "team": str(LEGAL), "level": "2"},
     {"rule": '"R02_legal_matters"', "category": '"counterfeit", "privacy"', "team": str(LEGAL), "level": "1"},
     {"rule": '"R02_legal_matters"', "flags.punitive_damages_claimed": "1", "team": str(LEGAL), "level": "1"},
+    {
+        "rule": '"R02_legal_matters"',
+        "category": '"false_advertising"',
+        "flags.fraud_alleged": "1",
+        "team": str(LEGAL),
+        "level": "1",
+    },
     {"rule": '"R02_legal_matters"', "flags.safety_hazard": "1", "team": str(LEGAL), "level": "1"},
     {
         "rule": '"R03_logistics"',
@@ -255,6 +263,19 @@ for _row in REMEDY_ROWS:
     _row.setdefault("_description", _row["rule"].strip('"'))
 
 
+CAPPED = '["refund", "return_refund", "compensation"]'
+
+
+def _family(expr: str) -> str:
+    return f'({expr} == "return_refund" ? "refund" : {expr})'
+
+
+def _claimed_type(kind: str) -> str:
+    """The claim caps this component: it is of the claimed type, or the claim names none and it is the only one."""
+    count = " + ".join(f"(remedy.a{i} != null and remedy.c{i} in {CAPPED} ? 1 : 0)" for i in (1, 2))
+    return f"claim.remedy == null ? ({count}) == 1 : {_family(kind)} == {_family('claim.remedy')}"
+
+
 def _grant(n: int) -> list[tuple[str, str]]:
     """Caps and approver level of component ``n`` (authority, section 2; amounts in fen)."""
     kind, base = f"remedy.c{n}", f"remedy.a{n}"
@@ -262,8 +283,8 @@ def _grant(n: int) -> list[tuple[str, str]]:
     return [
         (
             f"claimed{n}",
-            f'{base} != null and claim.amount != null and {kind} in ["refund", "return_refund", "compensation"] '
-            f"and claim.amount < {base} ? claim.amount : {base}",
+            f"{base} != null and claim.amount != null and {kind} in {CAPPED} "
+            f"and ({_claimed_type(kind)}) and claim.amount < {base} ? claim.amount : {base}",
         ),
         (
             f"capped{n}",

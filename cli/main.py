@@ -6,16 +6,18 @@ import datetime as dt
 import json
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import click
 
 from canonical import canonical_json
 from cli.failures import fail_policy
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
-from cli.policy_cmds import lint_warning_lines
+from cli.policy_cmds import lint_warning_lines, parse_today, today_option
 from engine.compiled import decider_for_file
 from engine.complaint import ComplaintError
 from engine.version import ENGINE_VERSION
+from lifecycle.versions import PolicyBook
 from rules.calendar import CalendarError, WorkCalendar
 from rules.compiler import compile_policy
 from rules.default_policy import DEFAULT_POLICY
@@ -47,8 +49,10 @@ for _command in POLICY_COMMANDS:  # lint, test, diff (cli/policy_cmds.py)
 
 @cli.command()
 @click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
-def check(policy_path: str) -> None:
+@today_option
+def check(policy_path: str, today: str | None) -> None:
     """Validate and compile POLICY; exit 1 with every problem found."""
+    when = parse_today(today)
     try:
         policy = load_policy_file(policy_path)
         compile_policy(policy)
@@ -56,7 +60,7 @@ def check(policy_path: str) -> None:
         fail_policy(error)
     rules = len(policy.routing) + len(policy.remedies) + len(policy.deadlines)
     click.echo(f"{policy_path}: OK — version {policy.version}, {rules} rules, digest {policy.digest}")
-    for line in lint_warning_lines(policy):  # warnings only: the policy is usable, exit stays 0
+    for line in lint_warning_lines(policy, when):  # warnings only: the policy is usable, exit stays 0
         click.echo(line, err=True)
 
 
@@ -80,7 +84,9 @@ def decide(complaint_file, policy_path: str, compact: bool) -> None:
         sys.exit(2)
     try:
         decider = decider_for_file(policy_path)
-        decision = decider.decide(raw)
+        # As over HTTP: a complaint received before the policy's effective_from is refused,
+        # never decided by rules that were not yet in force (lifecycle.versions).
+        decision = PolicyBook([decider]).decider_for(raw).decide(raw)
     except PolicyError as error:
         fail_policy(error)
     except ComplaintError as error:
@@ -128,12 +134,22 @@ def is_working_day(day: str, policy_path: str) -> None:
     except CalendarError as error:
         click.echo(f"calendar: {error}", err=True)
         sys.exit(1)
+    festival = cal.fallback_holiday(when)
     kind = (
         "make-up working day (调休)"
         if when in cal.spec.makeup_working_days
-        else ("public holiday" if when in cal.spec.holidays else ("weekday" if working else "weekend"))
+        else (
+            "public holiday"
+            if when in cal.spec.holidays
+            else (f"statutory holiday {festival}" if festival else ("weekday" if working else "weekend"))
+        )
     )
-    note = "" if when.year in cal.known_years else " (year not in the policy calendar: weekend-only fallback)"
+    fallback = {"weekends_only": "weekend-only fallback", "statutory": "statutory-holiday fallback"}
+    note = (
+        ""
+        if when.year in cal.known_years
+        else f" (year not in the policy calendar: {fallback[cal.spec.outside_known_years]})"
+    )
     click.echo(f"{when} {when.strftime('%A')}: {'working day' if working else 'non-working day'} — {kind}{note}")
     sys.exit(0 if working else 3)
 
@@ -184,6 +200,46 @@ def month(month: str, policy_path: str) -> None:
         tag = "调休 make-up" if day in cal.spec.makeup_working_days else ("holiday" if day in cal.spec.holidays else "")
         click.echo(f"{day} {day.strftime('%a')}  {'work' if working else 'off '}  {tag}".rstrip())
         day += dt.timedelta(days=1)
+
+
+@calendar.command("draft")
+@click.argument("year", type=click.IntRange(1990, 2200))
+def draft(year: int) -> None:
+    """Print the calendar block for YEAR with its statutory holidays filled in.
+
+    The bridging holidays and make-up working days only the State Council's notice gives are
+    left for you to complete, marked TO COMPLETE (lint reports a block still marked so).
+    """
+    from rules.calendar_year import draft_year
+
+    click.echo(draft_year(year).block(), nl=False)
+
+
+@calendar.command("import")
+@click.argument("notice_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--year", type=click.IntRange(1990, 2200), help="The notice's year, if its title does not say it.")
+def import_notice(notice_file: str, year: int | None) -> None:
+    """Read the State Council's notice NOTICE_FILE (its own text, UTF-8) and print the calendar block.
+
+    Exit 1, naming each line, if any line of the arrangement cannot be read.
+    """
+    from rules.holiday_notice import NoticeError, parse_notice
+
+    try:
+        text = Path(notice_file).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        click.echo(f"{notice_file}: expected UTF-8 text: {exc.reason}", err=True)
+        sys.exit(1)
+    try:
+        arrangement = parse_notice(text, year, Path(notice_file).name)
+    except NoticeError as error:
+        click.echo(f"{notice_file}: not imported, {len(error.problems)} line(s) cannot be read:", err=True)
+        for line, message in error.problems:
+            click.echo(f"  {notice_file}:{line}: {message}", err=True)
+        sys.exit(1)
+    click.echo(arrangement.block(), nl=False)
+    for day in arrangement.other_years:
+        click.echo(f"note: {day} is in {day.year}, not {arrangement.year}: enter it in the {day.year} block", err=True)
 
 
 from cli import admin  # noqa: E402 - the service's commands: keys, store, serve

@@ -7,6 +7,7 @@ complaints diff OLD NEW [--json]             what changed between two policy ver
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
@@ -26,15 +27,34 @@ def _load(path: str) -> Policy:
         fail_policy(error, "the policy")
 
 
-def lint_warning_lines(policy: Policy) -> list[str]:
+def parse_today(text: str | None) -> dt.date:
+    """``--today``: the date the calendar horizon is counted from; default the current date."""
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"expected a date like 2026-12-01, got {text!r}", param_hint="--today") from None
+
+
+def today_option(func):
+    return click.option(
+        "--today",
+        default=None,
+        metavar="DATE",
+        help="Count the calendar left from this date (YYYY-MM-DD); default: the current date.",
+    )(func)
+
+
+def lint_warning_lines(policy: Policy, today: dt.date | None = None) -> list[str]:
     """Lint findings as warnings for `complaints check`; accepted ones are counted, not listed."""
     from rules.lint import lint_policy
 
     try:
-        report = lint_policy(policy)
+        report = lint_policy(policy, today)
     except Exception as exc:  # lint is advice: a fault in it must not fail the validation `check` does
         return [f"lint could not run: {type(exc).__name__}: {exc}"]
-    lines = []
+    lines = report.calendar_lines() if report.calendar and report.calendar.running_out else []
     for finding in report.unaccepted:
         lines.extend(finding.render(policy.source_file))
     if report.accepted:
@@ -45,17 +65,24 @@ def lint_warning_lines(policy: Policy) -> list[str]:
 @click.command("lint")
 @click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
 @click.option("--json", "as_json", is_flag=True, help="Findings as JSON.")
-def lint(policy_path: str, as_json: bool) -> None:
-    """Find rules that never fire, conflicts and gaps in POLICY; exit 1 on findings the policy does not accept."""
+@today_option
+def lint(policy_path: str, as_json: bool, today: str | None) -> None:
+    """Find rules that never fire, conflicts and gaps in POLICY; exit 1 on findings the policy does not accept.
+
+    Also says how many days of holiday calendar are left after --today (a warning below
+    calendar.warn_days_before_end, default 60; it never changes the exit code).
+    """
     from rules.lint import lint_policy
 
-    report = lint_policy(_load(policy_path))
+    report = lint_policy(_load(policy_path), parse_today(today))
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         for finding in report.findings:
             for line in finding.render(policy_path):
                 click.echo(line)
+        for line in report.calendar_lines():
+            click.echo(line)
         click.echo(
             f"{policy_path}: {len(report.unaccepted)} finding(s) to resolve, {len(report.accepted)} accepted"
             + (" — clean" if not report.findings else "")

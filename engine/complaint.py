@@ -110,9 +110,14 @@ class OrderSchema(_Strict):
             raise ValidationError(errors)
 
 
+def _claimed_amount(value: Decimal) -> None:
+    if value == 0:
+        raise ValidationError("expected an amount above 0.00; leave claim.amount out when no amount is claimed")
+
+
 class ClaimSchema(_Strict):
     remedy = _choice(CLAIM_REMEDIES)
-    amount = Amount()
+    amount = Amount(validate=_claimed_amount)
 
 
 class CustomerSchema(_Strict):
@@ -156,14 +161,30 @@ def complaint_schema(levels: tuple[str, ...]) -> Schema:
                 raise ValidationError("each flag may be given once", "flags")
 
         @validates_schema(skip_on_field_errors=False)
-        def received_after_payment(self, data, **kwargs):
-            paid = data.get("order", {}).get("paid_at")
-            if paid and data.get("received_at") and data["received_at"] < paid:
-                raise ValidationError(
-                    "received_at is before order.paid_at; expected the complaint after the payment", "received_at"
-                )
+        def order_times_before_receipt(self, data, **kwargs):
+            received = data.get("received_at")
+            order = data.get("order") or {}
+            late = {
+                name: [order_time_error(name, order[name], received)]
+                for name in ORDER_TIMES_BEFORE_RECEIPT
+                if received and order.get(name) and order[name] > received
+            }
+            if late:
+                raise ValidationError({"order": late})
 
     return ComplaintSchema()
+
+
+# Order events a complaint can only report once they happened; promised_delivery_at may lie ahead.
+ORDER_TIMES_BEFORE_RECEIPT = ("paid_at", "delivered_at", "completed_at")
+_EVENT_WORDS = {"paid_at": "a payment", "delivered_at": "a delivery", "completed_at": "a completion"}
+
+
+def order_time_error(name: str, moment, received) -> str:
+    return (
+        f"order.{name} ({moment.isoformat()}) is after received_at ({received.isoformat()}); a complaint cannot "
+        f"report {_EVENT_WORDS[name]} still to come: expected order.{name} at or before received_at"
+    )
 
 
 def validate_complaint(raw: object, levels: tuple[str, ...]) -> dict:

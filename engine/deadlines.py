@@ -61,9 +61,15 @@ def _settle(kind, rules, complaint, policy, calendar, trace, resolved) -> dict:
         del candidate["_sort"]
     unit = next(iter(binding["period"])) if binding["period"] else None
     counting = _counting(binding["period"])
+    # A deadline that ran out before the complaint arrived (the goods came back, then the
+    # complaint) is overdue now; a legal one so breached flags the decision.
+    received = complaint["received_at"]
+    past = {c["rule"] for c in candidates if c["due_at"] and dt.datetime.fromisoformat(c["due_at"]) < received}
+    status = "pending" if binding["due_at"] is None else ("overdue" if binding["rule"] in past else "scheduled")
+    legal_breached = [r.info.id for r in rules if r.legal and r.info.id in past]
     return {
         "kind": kind,
-        "status": "pending" if binding["due_at"] is None else "scheduled",
+        "status": status,
         "due_at": binding["due_at"],
         "waiting_for": binding["waiting_for"],
         "period": binding["period"],
@@ -71,6 +77,7 @@ def _settle(kind, rules, complaint, policy, calendar, trace, resolved) -> dict:
         "rule": binding["rule"],
         "basis": binding["basis"],
         "cited": [c for c in candidates if c is not binding],
+        "legal_deadline_breached": legal_breached,
     }
 
 

@@ -13,7 +13,7 @@ from engine.complaint import validate_complaint
 from engine.deadlines import schedule
 from engine.explain import cite, summary
 from engine.facts import deadline_fact, route_fact
-from engine.remedy import Granted, grant
+from engine.remedy import Granted, claim_capped, grant
 from engine.route import Route, combine, raise_level, raise_team
 from engine.runtime import native_ruleset
 from engine.version import ENGINE_VERSION
@@ -46,7 +46,7 @@ class Decider:
     def decide_valid(self, complaint: dict) -> dict:
         policy = self.policy
         trace = CountingTrace()
-        fact = route_fact(complaint, policy, self.calendar, trace)
+        fact = route_fact(complaint, policy, self.calendar, trace, self.compiled.windows_read[complaint["category"]])
         fired = self._route_engine.fire(fact)
         routing = [self._routing[name] for name in fired if name in self._routing]
         # Precedence is the policy's order, not the engine's firing order: the first
@@ -58,7 +58,10 @@ class Decider:
         remedy_rule = (
             None if route.redirect or not candidates else min(candidates, key=lambda rule: self._position[rule.info.id])
         )
-        granted = [grant(component, complaint, policy) for component in remedy_rule.components] if remedy_rule else []
+        granted = []
+        if remedy_rule:
+            caps = claim_capped(remedy_rule.components, complaint["claim"], policy)
+            granted = [grant(c, complaint, policy, i in caps) for i, c in enumerate(remedy_rule.components)]
         if remedy_rule:
             cited.append(cite(remedy_rule.info, "remedy", _remedy_effect(remedy_rule, granted)))
         floor_effects = _apply_approval_floor(route, granted, policy)
@@ -70,9 +73,12 @@ class Decider:
         stage2 = deadline_fact(fact, team, route.level, {p.type for p in granted}, goods_return, route.flags)
         deadline_rules = [self._deadlines[name] for name in self._deadline_engine.fire(stage2)]
         deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace)
+        breached = [rule for deadline in deadlines for rule in deadline.pop("legal_deadline_breached")]
         for deadline in deadlines:
             info = policy.rules_by_id[deadline["rule"]]
             effect = f"{deadline['kind']} due {deadline['due_at'] or 'after ' + _waiting(deadline)}"
+            if deadline["status"] == "overdue":
+                effect += ", already past when the complaint arrived: overdue"
             cited.append(cite(info, "deadline", effect))
             cited.extend(
                 cite(policy.rules_by_id[c["rule"]], "deadline", f"{deadline['kind']} also cited")
@@ -80,14 +86,12 @@ class Decider:
             )
 
         flags = list(route.flags)
+        if breached and "legal_deadline_breached" not in flags:
+            flags.append("legal_deadline_breached")
         warnings = []
         if trace.fallback_years:
             flags.append("calendar_fallback")
-            years = ", ".join(str(y) for y in sorted(trace.fallback_years))
-            warnings.append(
-                f"the policy calendar does not list {years}; counted Monday to Friday as working days "
-                "(calendar.outside_known_years: weekends_only)"
-            )
+            warnings.append(self.calendar.fallback_words(trace))
         route_out = _route_out(route, policy)
         remedy_out = _remedy_out(remedy_rule, granted, route, policy)
         text_zh, text_en = summary(policy, route_out, remedy_out, deadlines)

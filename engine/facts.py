@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.compiler import DEADLINE_FACT, ROUTE_FACT
-from rules.model import Policy
+from rules.model import Policy, Window
 from rules.vocabulary import INPUT_FLAGS, REMEDY_TYPES
 
 _DATE_FIELDS = ("paid_at", "completed_at", "delivered_at", "promised_delivery_at")
@@ -32,7 +32,10 @@ def lookup(complaint: dict, path: str) -> object:
     return value
 
 
-def route_fact(complaint: dict, policy: Policy, calendar: WorkCalendar, trace: CountingTrace) -> dict:
+def route_fact(
+    complaint: dict, policy: Policy, calendar: WorkCalendar, trace: CountingTrace, windows: tuple[Window, ...]
+) -> dict:
+    """The rule fact; of the eligibility windows only ``windows`` (those a rule that can fire reads) are counted."""
     order, claim = complaint["order"], complaint["claim"]
     customer, history = complaint["customer"], complaint["history"]
     received: dt.datetime = complaint["received_at"]
@@ -65,7 +68,7 @@ def route_fact(complaint: dict, policy: Policy, calendar: WorkCalendar, trace: C
     flags = set(complaint["flags"])
     for flag in INPUT_FLAGS:
         fact[f"flags.{flag}"] = int(flag in flags)
-    for window in policy.windows:
+    for window in windows:
         anchor = lookup(complaint, window.anchor)
         if isinstance(anchor, dt.datetime):
             fact[f"within.{window.id}"] = int(calendar.within(anchor, received, window.unit, window.amount, trace))

@@ -92,9 +92,11 @@ def _load(raw: object, levels: tuple[str, ...]) -> dict:
     }
     if "description" in raw:
         out["description"] = _text(raw["description"], 0, 20_000)
-    paid = out["order"].get("paid_at")
-    if paid is not None and out["received_at"] < paid:
-        raise _Decline
+    received = out["received_at"]
+    for name in ("paid_at", "delivered_at", "completed_at"):  # engine.complaint.ORDER_TIMES_BEFORE_RECEIPT
+        moment = out["order"].get(name)
+        if moment is not None and moment > received:
+            raise _Decline
     return out
 
 
@@ -127,6 +129,8 @@ def _claim(raw: object) -> dict:
         out["remedy"] = _one_of(raw["remedy"], CLAIM_REMEDIES)
     if "amount" in raw:
         out["amount"] = _amount(raw["amount"])
+        if out["amount"] == 0:  # a claim of nothing is a field error (engine.complaint.ClaimSchema)
+            raise _Decline
     return out
 
 

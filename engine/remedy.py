@@ -21,6 +21,7 @@ class Granted:
     goods_return: bool
     return_shipping_paid_by: str | None
     capped_by: tuple[str, ...]  # "claim" and/or "order", when a cap lowered the amount
+    outbound_shipping_paid_by: str | None = None
 
     def as_dict(self, policy: Policy) -> dict:
         return {
@@ -29,17 +30,39 @@ class Granted:
             "amount": None if self.amount is None else f"{self.amount:.2f}",
             "approved_by": {"team": self.approver_team} if self.approver_team else {"level": self.approver_level},
             "goods_return": self.goods_return,
-            "return_shipping_paid_by": self.return_shipping_paid_by,
+            # Who pays the return leg is said only where goods come back.
+            "return_shipping_paid_by": self.return_shipping_paid_by if self.goods_return else None,
+            "outbound_shipping_paid_by": self.outbound_shipping_paid_by,
             "capped_by": list(self.capped_by),
         }
 
 
-def grant(component: Component, complaint: dict, policy: Policy) -> Granted:
+# A claim of either refund type asks for the price back; it caps a component of either.
+_CLAIM_FAMILY = {"return_refund": "refund"}
+
+
+def claim_capped(components: tuple[Component, ...], claim: dict, policy: Policy) -> frozenset[int]:
+    """Positions of the components a claimed amount caps: only the component of the claimed type.
+
+    A compensation claim never caps a refund. A claim that names no remedy caps the remedy's one
+    capped money component, if it has exactly one; with several, nothing says which was meant.
+    """
+    if claim.get("amount") is None:
+        return frozenset()
+    capped = [i for i, c in enumerate(components) if c.amount is not None and c.type in policy.claim_caps.types]
+    wanted = claim.get("remedy")
+    if wanted is None:
+        return frozenset(capped) if len(capped) == 1 else frozenset()
+    family = _CLAIM_FAMILY.get(wanted, wanted)
+    return frozenset(i for i in capped if _CLAIM_FAMILY.get(components[i].type, components[i].type) == family)
+
+
+def grant(component: Component, complaint: dict, policy: Policy, claim_caps_it: bool = False) -> Granted:
     amount, capped = None, []
     if component.amount is not None:
         amount = _base_amount(component.amount, complaint)
         claim = complaint["claim"].get("amount")
-        if claim is not None and component.type in policy.claim_caps.types and claim < amount:
+        if claim is not None and claim_caps_it and claim < amount:
             amount, capped = claim, ["claim"]
         order_amount = complaint["order"]["amount"]
         if component.type in policy.order_caps.types and amount > order_amount:
@@ -47,7 +70,14 @@ def grant(component: Component, complaint: dict, policy: Policy) -> Granted:
             capped.append("order")
     level, team = approver(component.type, amount, policy)
     return Granted(
-        component.type, amount, level, team, component.goods_return, component.return_shipping_paid_by, tuple(capped)
+        component.type,
+        amount,
+        level,
+        team,
+        component.goods_return,
+        component.return_shipping_paid_by,
+        tuple(capped),
+        component.outbound_shipping_paid_by,
     )
 
 

@@ -4,17 +4,26 @@ CC Art. 201: a period in days starts the day after the event. CC Art. 203: a
 period whose last day is a statutory holiday ends on the day after the holiday
 (we extend to the end of the next working day, make-up working days counting
 as working days). A date in a year the policy does not list is an error or, if
-the policy says so, counted Monday to Friday and reported as a fallback.
+the policy says so, counted on a stated fallback (Monday to Friday, or weekends
+plus the statutory holidays of the national holiday rules) and reported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from rules.model import CalendarSpec
+from rules.statutory_holidays import RULE_TEXT, statutory_holidays
 
 END_OF_DAY = dt.time(23, 59, 59)
+
+# What each `outside_known_years` fallback counts, in the words a decision's warning uses.
+FALLBACK_RULES = {
+    "weekends_only": "Monday to Friday as working days",
+    "statutory": RULE_TEXT,
+}
 
 
 class CalendarError(ValueError):
@@ -26,6 +35,7 @@ class CountingTrace:
 
     def __init__(self) -> None:
         self.fallback_years: set[int] = set()
+        self.fallback_holidays: dict[dt.date, str] = {}  # statutory days the `statutory` fallback counted
 
 
 class WorkCalendar:
@@ -44,12 +54,33 @@ class WorkCalendar:
                 )
             if trace is not None:
                 trace.fallback_years.add(day.year)
+            festival = statutory_holidays(day.year).get(day) if self.spec.outside_known_years == "statutory" else None
+            if festival is not None:
+                if trace is not None:
+                    trace.fallback_holidays[day] = festival
+                return False
             return day.isoweekday() not in self.spec.weekend
         if day in self.spec.makeup_working_days:
             return True
         if day in self.spec.holidays:
             return False
         return day.isoweekday() not in self.spec.weekend
+
+    def fallback_holiday(self, day: dt.date) -> str | None:
+        """The statutory festival a fallback counts ``day`` as, if any (years the policy does not list)."""
+        if day.year in self.known_years or self.spec.outside_known_years != "statutory":
+            return None
+        return statutory_holidays(day.year).get(day)
+
+    def fallback_words(self, trace: CountingTrace) -> str:
+        """What a decision counted on the fallback, for its warning."""
+        mode = self.spec.outside_known_years
+        years = ", ".join(str(y) for y in sorted(trace.fallback_years))
+        text = f"the policy calendar does not list {years}; counted {FALLBACK_RULES[mode]}"
+        if trace.fallback_holidays:
+            days = ", ".join(f"{day} {name}" for day, name in sorted(trace.fallback_holidays.items()))
+            text += f"; statutory holidays counted: {days}"
+        return f"{text} (calendar.outside_known_years: {mode})"
 
     def next_working_day(self, day: dt.date, trace: CountingTrace | None = None) -> dt.date:
         """``day`` itself if it is a working day, else the first working day after it."""
@@ -122,3 +153,51 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a common year: the period ends on 28 February
         return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class CalendarHorizon:
+    """How much of the calendar is left after ``today``: staff add a year before it runs out."""
+
+    today: dt.date
+    last_day: dt.date  # the last day of the last listed year
+    days_left: int  # days after ``today`` up to and including ``last_day``; 0 or less: run out
+    warn_days: int  # the policy's horizon (calendar.warn_days_before_end)
+
+    @property
+    def running_out(self) -> bool:
+        return self.days_left < self.warn_days
+
+    def message(self) -> str:
+        next_year = self.last_day.year + 1
+        if self.days_left <= 0:
+            state = f"the holiday calendar ran out on {self.last_day} ({-self.days_left} days ago)"
+        else:
+            state = f"{self.days_left} days of holiday calendar left (last listed day {self.last_day})"
+        if not self.running_out:
+            return state
+        return (
+            f"{state}, fewer than the {self.warn_days} days of calendar.warn_days_before_end: add {next_year} from "
+            f"the State Council's notice (complaints calendar import NOTICE.txt, or complaints calendar draft "
+            f"{next_year}); until then {next_year} is counted on calendar.outside_known_years"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "today": self.today.isoformat(),
+            "last_day": self.last_day.isoformat(),
+            "days_left": self.days_left,
+            "warn_days": self.warn_days,
+            "running_out": self.running_out,
+        }
+
+
+def calendar_horizon(spec: CalendarSpec, today: dt.date) -> CalendarHorizon | None:
+    """The calendar left after ``today`` (an explicit input: the caller's date, never read here).
+
+    None for a calendar that lists no year at all.
+    """
+    if not spec.years:
+        return None
+    last_day = dt.date(max(spec.years), 12, 31)
+    return CalendarHorizon(today, last_day, (last_day - today).days, spec.warn_days_before_end)

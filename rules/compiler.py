@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from rules.conditions import Condition, Test
 from rules.errors import EngineLimitError, PolicyIssue
-from rules.model import Policy
+from rules.model import Policy, Window
+from rules.vocabulary import CATEGORIES
 
 # Measured ceilings of durable_rules 2.0.28, with a margin (docs/durable_rules.md
 # and our own probes: 512 rules in one ruleset hang on the first assertion).
@@ -34,6 +35,9 @@ class CompiledPolicy:
     policy: Policy
     route_ruleset: dict
     deadline_ruleset: dict
+    # The windows some rule that can fire for a complaint of the category tests: only those are
+    # counted, so a window nothing reads never costs a calendar fallback or a refusal.
+    windows_read: dict[str, tuple[Window, ...]]
 
     @property
     def names(self) -> tuple[str, str]:
@@ -59,7 +63,35 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         issues.extend(_check_limits(policy, label, ruleset))
     if issues:
         raise EngineLimitError(issues)
-    return CompiledPolicy(policy, route, deadline)
+    return CompiledPolicy(policy, route, deadline, windows_read(policy))
+
+
+def windows_read(policy: Policy) -> dict[str, tuple[Window, ...]]:
+    """Per category, the windows tested by a rule that can fire for it, in policy order."""
+    result = {}
+    for category in CATEGORIES:
+        fact = {"category": category}
+        tested: set[str] = set()
+        conditions = [r.condition for r in policy.routing] + [r.condition for r in policy.deadlines]
+        conditions += [r.condition for r in policy.remedies if category in r.categories]
+        for condition in conditions:
+            tested |= _windows_if_possible(condition, fact)
+        result[category] = tuple(w for w in policy.windows if f"within.{w.id}" in tested)
+    return result
+
+
+def _windows_if_possible(condition: Condition, fact: dict) -> set[str]:
+    """The `within.*` fields ``condition`` tests, unless its category tests already exclude ``fact``."""
+
+    def possible(tests: tuple[Test, ...]) -> bool:
+        return all(t.matches(fact) for t in tests if t.field == "category")
+
+    if not possible(condition.all_of):
+        return set()
+    groups = [g for g in condition.any_of if possible(g)]
+    if condition.any_of and not groups:
+        return set()
+    return {t.field for t in (*condition.all_of, *(t for g in groups for t in g)) if t.field.startswith("within.")}
 
 
 def _rule(condition: Condition, fact_type: str) -> dict:

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rules.calendar import WorkCalendar
 from rules.model import Component, Policy
 from rules.wording import component_words, condition_words, due_words, outcome_words, test_words
 
@@ -301,6 +302,7 @@ def _calendar(old: Policy, new: Policy, changes: list[Change]) -> None:
     a, b = old.calendar, new.calendar
     for year in sorted(set(b.years) - set(a.years)):
         changes.append(Change("calendar", "added", str(year), "years", None, year, f"year {year} added"))
+        changes.extend(_fallback_days(old, new, year))
     for year in sorted(set(a.years) - set(b.years)):
         changes.append(Change("calendar", "removed", str(year), "years", year, None, f"year {year} removed"))
     for name, word in (("holidays", "holiday"), ("makeup_working_days", "make-up working day (调休)")):
@@ -321,6 +323,41 @@ def _calendar(old: Policy, new: Policy, changes: list[Change]) -> None:
     _field(changes, "calendar", "weekend", None, weekend(a), weekend(b))
     _field(changes, "calendar", "outside_known_years", None, a.outside_known_years, b.outside_known_years)
     _field(changes, "calendar", "calendar", "basis", a.basis, b.basis)
+
+
+def _fallback_days(old: Policy, new: Policy, year: int) -> list[Change]:
+    """The days of a newly listed ``year`` that the old policy's fallback counted otherwise.
+
+    Decisions recorded under the old policy that counted one of these days were counted on
+    the fallback and may change: `complaints impact` lists them.
+    """
+    mode = old.calendar.outside_known_years
+    if mode == "error":
+        return []  # the old policy refused to decide in that year: no decision was counted on a guess
+    before = WorkCalendar(old.calendar, old.timezone)
+    after = WorkCalendar(new.calendar, new.timezone)
+    found = []
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        was, now = before.is_working_day(day), after.is_working_day(day)
+        if was != now:
+            what = "a working day" if now else "not a working day"
+            then = "a working day" if was else "not a working day"
+            item = day.isoformat()
+            found.append(
+                Change(
+                    "calendar",
+                    "changed",
+                    item,
+                    "fallback",
+                    then,
+                    what,
+                    f"{item} ({_weekday(day)}) is now {what}; the fallback ({mode}) counted it as {then}: "
+                    "decisions counted on the fallback that reach this day change",
+                )
+            )
+        day += dt.timedelta(days=1)
+    return found
 
 
 def _records(old: Policy, new: Policy, changes: list[Change]) -> None:

@@ -11,10 +11,13 @@ FINDING_CODES = {
     "deadline_gap": "a deadline kind whose rules split the cases but leave some uncovered",
     "pending_forever": "a deadline due `with` another kind that does not apply",
     "authority_band_empty": "two levels with the same limit: the higher level's band is empty",
+    "approver_not_routed": "a remedy only a team approves, for complaints no routing rule sends to that team above frontline",
+    "shipping_without_goods": "a remedy component stating who pays a shipping leg on which no goods travel",
     "missing_basis": "a rule, window or deadline whose basis is blank or a placeholder",
     "unused_window": "an eligibility window no rule tests",
     "unused_event": "an event no deadline counts from",
     "calendar_year_missing": "the year the policy takes effect is not in its calendar",
+    "calendar_draft": "a calendar year drafted by `complaints calendar draft` still marked TO COMPLETE",
     "short_notice": "effective_from is closer to announced_at than the notice period",
     "stale_acceptance": "an accepted finding that no longer occurs",
 }

@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from rules.calendar import CalendarHorizon, calendar_horizon
+from rules.calendar_year import TO_COMPLETE
 from rules.conditions import Condition, Test
 from rules.fact_space import FactSpace, TooManyCombinations, describe_fact
 from rules.finding_codes import FINDING_CODES
@@ -23,6 +25,8 @@ from rules.model import Policy, RemedyRule, RuleInfo
 from rules.wording import test_words
 from rules.yaml_source import SourceMap, load_yaml_text
 
+# Remedies for which the seller sends goods to the consumer (the outbound leg).
+GOODS_SENT = frozenset({"resend", "exchange", "repair"})
 _PLACEHOLDER = re.compile(r"^\s*(|-+|\?+|todo|tbd|tbc|n/?a|none|xxx+|待定|无|暂无)\s*\.?\s*$", re.IGNORECASE)
 
 
@@ -67,6 +71,15 @@ class Finding:
 class LintReport:
     policy: Policy
     findings: list[Finding] = field(default_factory=list)
+    # How much calendar is left after the caller's `today`; a warning, never a finding: it
+    # depends on the date lint runs, so it must not decide whether a policy may be published.
+    calendar: CalendarHorizon | None = None
+
+    def calendar_lines(self) -> list[str]:
+        if self.calendar is None:
+            return []
+        status = "warning" if self.calendar.running_out else "ok"
+        return [f"{self.policy.source_file}: calendar {status}: {self.calendar.message()}"]
 
     @property
     def unaccepted(self) -> list[Finding]:
@@ -82,15 +95,18 @@ class LintReport:
             "findings": [f.as_dict() for f in self.findings],
             "unaccepted": len(self.unaccepted),
             "accepted": len(self.accepted),
+            "calendar": self.calendar.as_dict() if self.calendar else None,
         }
 
 
-def lint_policy(policy: Policy) -> LintReport:
+def lint_policy(policy: Policy, today: dt.date | None = None) -> LintReport:
+    """Lint ``policy``; with ``today``, also say how much of its holiday calendar is left."""
     linter = _Linter(policy)
     linter.run()
     findings = _apply_acceptances(policy, linter.findings)
     findings.sort(key=lambda f: (f.line, f.code, f.rules))
-    return LintReport(policy, findings)
+    horizon = calendar_horizon(policy.calendar, today) if today is not None else None
+    return LintReport(policy, findings, horizon)
 
 
 def _apply_acceptances(policy: Policy, findings: list[Finding]) -> list[Finding]:
@@ -185,6 +201,8 @@ class _Linter:
         self.deadline_gaps()
         self.pending_forever()
         self.authority_bands()
+        self.approvers_routed()
+        self.shipping_legs()
         self.bases()
         self.unused()
         self.calendar_and_notice()
@@ -408,6 +426,83 @@ class _Linter:
                     line=self.locate(f"authority.remedies.{kinds[0]}.limits.{higher}"),
                 )
 
+    def approvers_routed(self) -> None:
+        """A remedy only a team may approve (punitive damages: legal_compliance) must reach that team.
+
+        For every complaint a remedy rule answers with such a component, some routing rule must
+        send the complaint to the approving team at a level above the lowest: otherwise the
+        decision routes it to another team, or to that team's frontline, which may not approve it.
+        """
+        policy = self.policy
+        lowest = policy.levels[0]
+        redirects = [r for r in policy.routing if r.then.redirect]
+        for rule in policy.remedies:
+            if rule.info.id in self.never:
+                continue
+            teams = {
+                policy.authority[c.type].approved_by_team: c.type
+                for c in rule.components
+                if policy.authority[c.type].approved_by_team
+                and all(v == "never" for v in policy.authority[c.type].limits.values())
+            }
+            for team, kind in teams.items():
+                routes = [
+                    r for r in policy.routing if r.then.team == team and r.then.min_level and r.then.min_level != lowest
+                ]
+                for category in rule.categories:
+                    earlier = [
+                        r
+                        for r in policy.remedies[: policy.remedies.index(rule)]
+                        if category in r.categories and r.info.id not in self.never
+                    ]
+                    conditions = [rule.condition, *(r.condition for r in earlier + routes + redirects)]
+                    facts = self.facts(conditions, {"category": category})
+                    if facts is None:
+                        continue
+                    gap = next(
+                        (
+                            f
+                            for f in facts
+                            if rule.condition.matches(f)
+                            and not any(r.condition.matches(f) for r in earlier + redirects)
+                            and not any(r.condition.matches(f) for r in routes)
+                        ),
+                        None,
+                    )
+                    if gap is None:
+                        continue
+                    named = ", ".join(self.cite(r.info) for r in routes) or "none"
+                    self.add(
+                        "approver_not_routed",
+                        f"{self.cite(rule.info)} proposes {kind}, which only team `{team}` approves, but for some "
+                        f"`{category}` complaints no routing rule sends the complaint to `{team}` above {lowest} "
+                        f"(rules that do: {named}); add a routing rule for these complaints",
+                        [rule.info, *(r.info for r in routes)],
+                        about=f"{kind}:{category}",
+                        fact=gap,
+                        fields={t.field for c in conditions for t in (*c.all_of, *(t for g in c.any_of for t in g))},
+                        line=rule.info.line,
+                    )
+
+    def shipping_legs(self) -> None:
+        """Who pays a shipping leg is said only for a leg goods travel: back (goods_return), or out (goods sent)."""
+        for rule in self.policy.remedies:
+            for position, part in enumerate(rule.components):
+                wrong = []
+                if part.return_shipping_paid_by and not part.goods_return:
+                    wrong.append("return_shipping_paid_by, but no goods come back (goods_return is false)")
+                if part.outbound_shipping_paid_by and part.type not in GOODS_SENT:
+                    wrong.append(f"outbound_shipping_paid_by, but a `{part.type}` sends no goods")
+                for what in wrong:
+                    self.add(
+                        "shipping_without_goods",
+                        f"{self.cite(rule.info)} remedy {position + 1} ({part.type}) states {what}; remove it, "
+                        "or the decision would tell the customer who pays for a parcel that never travels",
+                        [rule.info],
+                        about=f"{part.type}:{position}",
+                        line=rule.info.line,
+                    )
+
     def bases(self) -> None:
         policy = self.policy
         for rule in policy.all_rules:
@@ -464,6 +559,16 @@ class _Linter:
                 about=str(year),
                 line=self.locate("calendar.years"),
             )
+        for number, text in enumerate(policy.text.splitlines(), start=1):
+            if f"# {TO_COMPLETE}" in text and "makeup_working_days" in text:
+                self.add(
+                    "calendar_draft",
+                    f"a calendar year drafted by `complaints calendar draft` is still marked {TO_COMPLETE}: copy "
+                    "the State Council's bridging holidays and make-up working days (调休上班日) from its notice "
+                    "(or use `complaints calendar import NOTICE.txt`) and remove the marker",
+                    about=f"line {number}",
+                    line=number,
+                )
         records = policy.records
         needed = records.major_change_notice_days if policy.major else records.change_notice_days
         notice = policy.effective_from - policy.announced_at

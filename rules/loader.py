@@ -389,6 +389,7 @@ class _Builder:
                         AmountSpec(**amount) if amount else None,
                         comp["goods_return"],
                         comp.get("return_shipping_paid_by"),
+                        comp.get("outbound_shipping_paid_by"),
                     )
                 )
             result.append(
@@ -442,6 +443,7 @@ class _Builder:
                     raw["kind"],
                     self.condition(raw, fields, path),
                     Due(due.get("after"), due.get("with_"), unit, due.get(unit) if unit else None),
+                    raw.get("legal", False),
                 )
             )
         return tuple(result)
@@ -480,4 +482,5 @@ class _Builder:
             frozenset(holidays),
             frozenset(makeup),
             tuple(sorted(raw["years"])),
+            raw.get("warn_days_before_end", 60),
         )

@@ -61,7 +61,8 @@ class Component:
     type: str
     amount: AmountSpec | None
     goods_return: bool
-    return_shipping_paid_by: str | None
+    return_shipping_paid_by: str | None  # consumer -> seller, when goods come back
+    outbound_shipping_paid_by: str | None = None  # seller -> consumer: a resend, an exchange, a repaired item
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class DeadlineRule:
     kind: str
     condition: Condition
     due: Due
+    legal: bool = False  # a deadline the law sets: past at receipt, the decision is flagged legal_deadline_breached
 
 
 Rule = RoutingRule | RemedyRule | DeadlineRule
@@ -117,10 +119,11 @@ class Caps:
 class CalendarSpec:
     basis: str
     weekend: frozenset[int]  # isoweekday numbers, 6 and 7 by default
-    outside_known_years: str  # error | weekends_only
+    outside_known_years: str  # error | weekends_only | statutory
     holidays: frozenset[dt.date]
     makeup_working_days: frozenset[dt.date]
     years: tuple[int, ...]
+    warn_days_before_end: int = 60  # lint and /readyz warn when less calendar than this is left
 
 
 @dataclass(frozen=True)

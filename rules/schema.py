@@ -221,6 +221,7 @@ class ComponentSchema(StrictSchema):
     amount = fields.Nested(AmountSchema)
     goods_return = fields.Boolean(load_default=False)
     return_shipping_paid_by = fields.String(validate=validate.OneOf(SHIPPING_PAYERS))
+    outbound_shipping_paid_by = fields.String(validate=validate.OneOf(SHIPPING_PAYERS))
 
 
 class RemedyField(fields.Field):
@@ -281,6 +282,7 @@ class DueSchema(StrictSchema):
 class DeadlineRule(RuleBase):
     kind = fields.String(required=True, validate=IDENTIFIER)
     due = fields.Nested(DueSchema, required=True)
+    legal = fields.Boolean()  # optional, no default: policies without it keep their digest
 
 
 class YearSchema(StrictSchema):
@@ -291,7 +293,9 @@ class YearSchema(StrictSchema):
 class CalendarSchema(StrictSchema):
     basis = fields.String(required=True, validate=validate.Length(min=1))
     weekend = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), load_default=lambda: ["saturday", "sunday"])
-    outside_known_years = fields.String(required=True, validate=validate.OneOf(["error", "weekends_only"]))
+    outside_known_years = fields.String(required=True, validate=validate.OneOf(["error", "weekends_only", "statutory"]))
+    # Optional, no default: a policy without it keeps its digest (the model defaults to 60).
+    warn_days_before_end = fields.Integer(validate=validate.Range(min=1, max=3660))
     years = fields.Dict(
         keys=fields.Integer(validate=validate.Range(min=1990, max=2200)),
         values=fields.Nested(YearSchema),

@@ -97,6 +97,8 @@ def component_words(component: Component) -> str:
         text += ", goods returned"
     if component.return_shipping_paid_by:
         text += f", return shipping paid by {component.return_shipping_paid_by}"
+    if component.outbound_shipping_paid_by:
+        text += f", outbound shipping paid by {component.outbound_shipping_paid_by}"
     return text
 
 

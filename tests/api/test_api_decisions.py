@@ -131,3 +131,25 @@ def test_policy_in_force(client, decider):
 def test_policy_text_is_stored_once_per_digest(client, store, decider):
     post_json(client, "/v1/decisions", make_complaint(7))
     assert store.policy_text(decider.policy.digest) == decider.policy.text
+
+
+def test_a_complaint_received_before_the_policy_took_effect_is_refused_as_on_the_command_line(client, store):
+    """The same rule as `complaints decide` (tests/cli/test_cli.py): 422, nothing recorded."""
+    body = make_complaint(5)
+    body["received_at"] = "2024-12-31T10:00:00+08:00"
+    body["order"]["paid_at"] = "2024-12-01T10:00:00+08:00"
+    body["order"]["delivered_at"] = "2024-12-20T10:00:00+08:00"
+    response = post_json(client, "/v1/decisions", body)
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["code"] == "validation"
+    assert problem["errors"] == [
+        {
+            "field": "received_at",
+            "messages": [
+                "2024-12-31T10:00:00+08:00 is before the first policy version in force "
+                "(2026.1, effective 2025-01-01T00:00:00+08:00)"
+            ],
+        }
+    ]
+    assert store.count() == 0

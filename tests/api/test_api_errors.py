@@ -97,7 +97,7 @@ def test_float_amount_with_three_decimals_is_rejected_not_rounded(client):
 def test_calendar_error_is_422(make_app, tmp_path):
     strict = tmp_path / "strict.yaml"
     strict.write_text(
-        POLICY.read_text(encoding="utf-8").replace("outside_known_years: weekends_only", "outside_known_years: error"),
+        POLICY.read_text(encoding="utf-8").replace("outside_known_years: statutory", "outside_known_years: error"),
         encoding="utf-8",
     )
     client = make_app(COMPLAINTS_POLICY=str(strict)).test_client()

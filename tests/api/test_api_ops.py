@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from importlib.metadata import version
 
@@ -86,3 +87,37 @@ def test_access_log_is_json_without_personal_fields(client, capsys):
     assert access[2]["route"] == "/v1/complaints/<path:complaint_id>/decisions"
     for secret in ("U-secret-77", "O-secret-88", "13800000000", body["complaint_id"], "pigeon"):
         assert secret not in err
+
+
+def _at(app, moment: str) -> None:
+    app.extensions["complaints"].clock = lambda: dt.datetime.fromisoformat(moment)
+
+
+def test_readyz_warns_when_the_calendar_runs_out_and_stays_ready(app, client):
+    _at(app, "2026-12-01T09:00:00+08:00")
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    body = ready.get_json()
+    assert body["status"] == "ready"
+    assert body["checks"]["calendar"].startswith(
+        "warning: 30 days of holiday calendar left (last listed day 2026-12-31)"
+    )
+    assert body["calendar"] == {
+        "today": "2026-12-01",
+        "last_day": "2026-12-31",
+        "days_left": 30,
+        "warn_days": 60,
+        "running_out": True,
+    }
+    _at(app, "2026-10-01T09:00:00+08:00")
+    assert client.get("/readyz").get_json()["checks"]["calendar"].startswith("ok: 91 days")
+
+
+def test_readyz_counts_the_day_in_the_policy_s_timezone(app, client):
+    _at(app, "2026-11-30T17:00:00+00:00")  # already 1 December in Shanghai
+    assert client.get("/readyz").get_json()["calendar"]["days_left"] == 30
+
+
+def test_metrics_report_the_calendar_days_left(app, client):
+    _at(app, "2026-12-21T12:00:00+08:00")
+    assert value(samples(client), "complaints_calendar_days_left") == 10

@@ -123,8 +123,14 @@ def test_decide_with_a_broken_policy(runner, tmp_path, complaint):
         ("2026-03-14", 3, "2026-03-14 Saturday: non-working day — weekend"),
         (
             "2027-10-01",
+            3,
+            "2027-10-01 Friday: non-working day — statutory holiday 国庆节 "
+            "(year not in the policy calendar: statutory-holiday fallback)",
+        ),
+        (
+            "2027-10-04",
             0,
-            "2027-10-01 Friday: working day — weekday (year not in the policy calendar: weekend-only fallback)",
+            "2027-10-04 Monday: working day — weekday (year not in the policy calendar: statutory-holiday fallback)",
         ),
     ],
 )
@@ -163,9 +169,27 @@ def test_calendar_bad_date(runner):
 def test_calendar_unknown_year_with_error_mode(runner, tmp_path):
     strict = tmp_path / "strict.yaml"
     strict.write_text(
-        DEFAULT.read_text(encoding="utf-8").replace("outside_known_years: weekends_only", "outside_known_years: error"),
+        DEFAULT.read_text(encoding="utf-8").replace("outside_known_years: statutory", "outside_known_years: error"),
         encoding="utf-8",
     )
     result = runner.invoke(cli, ["calendar", "add-working-days", "2026-12-30", "3", "--policy", str(strict)])
     assert result.exit_code == 1
     assert "calendar: 2027-01-01 is in 2027, which the policy calendar does not list" in result.stderr
+
+
+BEFORE_EFFECTIVE = (
+    "received_at: 2024-12-31T10:00:00+08:00 is before the first policy version in force "
+    "(2026.1, effective 2025-01-01T00:00:00+08:00)"
+)
+
+
+def test_decide_refuses_a_complaint_received_before_the_policy_took_effect(runner, tmp_path, complaint):
+    """As POST /v1/decisions does (422): the rules were not yet in force (issue 11, case 4)."""
+    early = complaint(
+        received_at="2024-12-31T10:00:00+08:00",
+        order={"paid_at": "2024-12-01T10:00:00+08:00", "delivered_at": "2024-12-20T10:00:00+08:00"},
+    )
+    result = runner.invoke(cli, ["decide", _write(tmp_path, early), "--policy", str(DEFAULT)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"  {BEFORE_EFFECTIVE}" in result.stderr

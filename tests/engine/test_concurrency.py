@@ -21,7 +21,7 @@ def _workload(make_complaint, count: int) -> list[dict]:
     for index in range(count):
         received = base + dt.timedelta(minutes=rng.randrange(0, 360 * 24 * 60))
         paid = received - dt.timedelta(days=rng.randrange(1, 40))
-        delivered = paid + dt.timedelta(days=rng.randrange(0, 5))
+        delivered = min(paid + dt.timedelta(days=rng.randrange(0, 5)), received)
         overrides = {
             "complaint_id": f"T-{index}",
             "received_at": received.isoformat(),
@@ -44,7 +44,7 @@ def _workload(make_complaint, count: int) -> list[dict]:
                 "return_received_at": (received + dt.timedelta(days=rng.randrange(0, 10))).isoformat(),
             }
         if rng.random() < 0.3:
-            overrides["claim"] = {"remedy": "refund", "amount": f"{rng.randrange(0, 50000) / 100:.2f}"}
+            overrides["claim"] = {"remedy": "refund", "amount": f"{rng.randrange(1, 50000) / 100:.2f}"}
         complaints.append(make_complaint(**overrides))
     return complaints
 

@@ -5,7 +5,11 @@ and National Day week (holidays 10-01..10-07, make-up Sun 09-20 and Sat 10-10).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+
+from tests.conftest import REMOVE
 
 # first_response ---------------------------------------------------------------------------
 
@@ -34,7 +38,7 @@ import pytest
     ],
 )
 def test_first_response(decide, look, received, tier, due, rule):
-    decision = decide(received_at=received, customer={"tier": tier})
+    decision = decide(received_at=received, customer={"tier": tier}, order={"delivered_at": REMOVE})
     first = look.deadline(decision, "first_response")
     assert first["due_at"] == due
     assert first["rule"] == rule
@@ -129,8 +133,12 @@ def test_refund_pending_expedited_cites_both_rules(decide, look):
     ],
 )
 def test_refund_7_calendar_days_after_the_return_arrives(decide, look, received_back, due):
-    refund = look.deadline(_returned(decide, received_back), "refund")
-    assert refund["status"] == "scheduled"
+    decision = _returned(decide, received_back)
+    refund = look.deadline(decision, "refund")
+    # the complaint arrives on 2026-03-10: a refund due before that is already overdue, a legal breach
+    overdue = dt.datetime.fromisoformat(due) < dt.datetime.fromisoformat(decision["received_at"])
+    assert refund["status"] == ("overdue" if overdue else "scheduled")
+    assert ("legal_deadline_breached" in decision["flags"]) is overdue
     assert refund["due_at"] == due
     assert refund["rule"] == "D07_refund_after_return"
     assert refund["cited"] == []
@@ -346,7 +354,7 @@ def test_follow_up_absent_otherwise(decide, look, overrides):
     ],
 )
 def test_regulator_reply_3_working_days(decide, look, received, due):
-    decision = decide(channel="regulator", received_at=received)
+    decision = decide(channel="regulator", received_at=received, order={"delivered_at": REMOVE})
     reply = look.deadline(decision, "regulator_reply")
     assert reply["due_at"] == due
     assert reply["rule"] == "D15_regulator_reply"

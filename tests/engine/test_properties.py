@@ -42,7 +42,10 @@ def valid_complaints(draw) -> dict:
     order: dict = {"order_id": "O-1", "amount": draw(money()), "paid_at": paid.isoformat()}
     for name, days in (("delivered_at", 30), ("completed_at", 60), ("promised_delivery_at", 20)):
         if draw(st.booleans()):
-            order[name] = (paid + dt.timedelta(minutes=draw(st.integers(0, days * 24 * 60)))).isoformat()
+            moment = paid + dt.timedelta(minutes=draw(st.integers(0, days * 24 * 60)))
+            if name != "promised_delivery_at":  # a promise may lie ahead; a delivery or completion may not
+                moment = min(moment, received)
+            order[name] = moment.isoformat()
     order["goods_type"] = draw(st.sampled_from(GOODS_TYPES))
     if draw(st.booleans()):
         order["goods_condition"] = draw(st.sampled_from(GOODS_CONDITIONS))
@@ -52,7 +55,7 @@ def valid_complaints(draw) -> dict:
     if draw(st.booleans()):
         claim["remedy"] = draw(st.sampled_from(CLAIM_REMEDIES))
     if draw(st.booleans()):
-        claim["amount"] = draw(money())
+        claim["amount"] = draw(money().filter(lambda m: Decimal(m) > 0))  # a claim of 0 is a field error
     history: dict = {}
     if draw(st.booleans()):
         history = draw(
@@ -116,6 +119,8 @@ def test_valid_complaints_get_a_sound_decision(decider, raw):
             due = dt.datetime.fromisoformat(deadline["due_at"])
             assert due.utcoffset() == dt.timedelta(hours=8)
             assert due >= dt.datetime.fromisoformat(raw["received_at"]) or deadline["period"].get("after") != "received"
+            # a deadline already past when the complaint arrived is reported overdue, never scheduled
+            assert (due < dt.datetime.fromisoformat(raw["received_at"])) == (deadline["status"] == "overdue")
     assert decision["deadlines"][0]["kind"] == "first_response"
     if "calendar_fallback" in decision["flags"]:
         assert decision["warnings"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.complaint import ComplaintError
 from rules.vocabulary import CATEGORIES
 
 DELIVERED = "2026-03-05T10:00:00+08:00"  # Thursday
@@ -141,6 +142,8 @@ def test_quality_defect_by_day_after_delivery(decide, day, repairs, rule, remedy
     assert part["amount"] == ("100.00" if remedy == "return_refund" else None)
     assert part["goods_return"] is True
     assert part["return_shipping_paid_by"] == "seller"
+    # the seller pays shipping both ways: out again for an exchange or a repaired item (issue 11, case 6)
+    assert part["outbound_shipping_paid_by"] == (None if remedy == "return_refund" else "seller")
 
 
 def test_quality_defect_15_day_window_ending_in_national_day(decide):
@@ -164,7 +167,8 @@ def test_wrong_or_missing_item_resend(decide, look, category):
     decision = decide(category=category, order={"amount": "88.80"})
     assert look.components(decision) == [("resend", "88.80")]
     assert decision["remedy"]["rule"] == "M10_wrong_or_missing_resend"
-    assert decision["remedy"]["components"][0]["return_shipping_paid_by"] == "seller"
+    part = decision["remedy"]["components"][0]
+    assert (part["return_shipping_paid_by"], part["outbound_shipping_paid_by"]) == (None, "seller")
 
 
 @pytest.mark.parametrize("category", ["wrong_item", "missing_item"])
@@ -185,7 +189,8 @@ def test_wrong_item_asking_for_an_exchange_gets_a_resend(decide, look):
 def test_damaged_in_transit_resend(decide, look):
     decision = decide(category="damaged_in_transit")
     assert look.components(decision) == [("resend", "100.00")]
-    assert decision["remedy"]["components"][0]["return_shipping_paid_by"] == "seller"
+    part = decision["remedy"]["components"][0]
+    assert (part["return_shipping_paid_by"], part["outbound_shipping_paid_by"]) == (None, "seller")
 
 
 def test_damaged_in_transit_refund_when_asked(decide, look):
@@ -382,7 +387,12 @@ def test_every_category_has_a_remedy_rule_or_redirect(decide):
             ["claim"],
         ),
         ({"category": "no_reason_return", "claim": {"amount": "60.00"}}, [("return_refund", "60.00")], ["claim"]),
-        ({"category": "refund_delay", "claim": {"amount": "0.00"}}, [("compensation", "0.00")], ["claim"]),
+        ({"category": "refund_delay", "claim": {"amount": "0.01"}}, [("compensation", "0.01")], ["claim"]),
+        (
+            {"category": "no_reason_return", "claim": {"remedy": "refund", "amount": "60.00"}},
+            [("return_refund", "60.00")],
+            ["claim"],
+        ),
     ],
 )
 def test_claim_caps_refund_and_compensation(decide, look, overrides, expected, capped):
@@ -398,3 +408,38 @@ def test_claim_does_not_cap_a_resend(decide, look):
 def test_claim_does_not_cap_punitive_damages(decide, look):
     decision = decide(category="counterfeit", claim={"amount": "30.00"})
     assert look.components(decision) == [("refund", "30.00"), ("punitive_damages", "500.00")]
+
+
+# Issue 11, case 5: a claim caps only its own component; a claim of 0 is a field error
+
+
+def test_a_compensation_claim_never_caps_a_refund(decide, look):
+    decision = decide(category="no_reason_return", claim={"remedy": "compensation", "amount": "5.00"})
+    assert look.components(decision) == [("return_refund", "100.00")]
+    assert decision["remedy"]["components"][0]["capped_by"] == []
+
+
+def test_a_refund_claim_caps_the_refund_not_the_compensation(decide, look):
+    decision = decide(category="service_attitude", claim={"remedy": "refund", "amount": "5.00"})
+    assert look.components(decision) == [("apology", None), ("compensation", "20.00")]
+
+
+def test_a_claim_of_the_compensation_caps_only_it(decide, look):
+    decision = decide(category="service_attitude", claim={"remedy": "compensation", "amount": "5.00"})
+    assert look.components(decision) == [("apology", None), ("compensation", "5.00")]
+
+
+@pytest.mark.parametrize("amount", ["0.00", "0", 0])
+def test_a_claimed_amount_of_zero_is_a_field_error(decide, amount):
+    with pytest.raises(ComplaintError) as caught:
+        decide(category="no_reason_return", claim={"amount": amount})
+    assert caught.value.errors == {
+        "claim.amount": ["expected an amount above 0.00; leave claim.amount out when no amount is claimed"]
+    }
+
+
+@pytest.mark.parametrize("category", ["wrong_item", "damaged_in_transit"])
+def test_no_return_shipping_is_stated_where_no_goods_come_back(decide, category):
+    part = decide(category=category, claim={"remedy": "refund"})["remedy"]["components"][0]
+    assert part["type"] == "refund" and part["goods_return"] is False
+    assert part["return_shipping_paid_by"] is None

@@ -202,11 +202,24 @@ def test_approval_floor_silent_when_routing_already_high_enough(decide, look):
     assert "A01_level_not_below_approval" not in look.fired(decision)
 
 
-def test_punitive_damages_bring_in_legal_compliance_as_approver(decide, look):
+def test_punitive_damages_proposed_make_it_a_legal_matter(decide, look):
     decision = decide(category="false_advertising", flags=["fraud_alleged"])
+    assert look.route(decision) == ("legal_compliance", "supervisor")
+    assert decision["route"]["decided_by"] == {"team": "R02_legal_matters", "level": "R02_legal_matters"}
+    assert decision["remedy"]["approval"]["teams"] == ["legal_compliance"]
+
+
+def test_the_approval_floor_still_brings_in_the_approving_team(policy, complaint):
+    """Without R02's line for fraud, A01 still names legal_compliance (but not the level: lint reports that)."""
+    from engine.compiled import decider_for_text
+
+    line = "      - {category: false_advertising, flags.fraud_alleged: true}   # M18/M19 propose punitive damages\n"
+    assert line in policy.text
+    decision = decider_for_text(policy.text.replace(line, ""), "no-fraud-line.yaml").decide(
+        complaint(category="false_advertising", flags=["fraud_alleged"])
+    )
     assert decision["route"]["team"] == "legal_compliance"
     assert decision["route"]["decided_by"]["team"] == "A01_level_not_below_approval"
-    assert decision["remedy"]["approval"]["teams"] == ["legal_compliance"]
 
 
 # R13 / R14: redirects -------------------------------------------------------------------

@@ -29,15 +29,26 @@ def strict_cal(policy):
     return WorkCalendar(dataclasses.replace(policy.calendar, outside_known_years="error"), policy.timezone)
 
 
-def test_policy_calendar_matches_chinese_calendar_every_day_of_2025_and_2026(cal):
-    day, mismatches, checked = d("2025-01-01"), [], 0
+def test_policy_calendar_matches_chinese_calendar_every_day_of_2023_to_2026(cal):
+    day, mismatches, checked = d("2023-01-01"), [], 0
     while day.year < 2027:
         if cal.is_working_day(day) != chinese_calendar.is_workday(day):
             mismatches.append(day)
         day += dt.timedelta(days=1)
         checked += 1
-    assert checked == 730
+    assert checked == 365 + 366 + 365 + 365
     assert mismatches == []
+
+
+def test_the_2023_and_2024_make_up_days_are_chinesecalendar_s_working_weekends(policy):
+    for year in (2023, 2024):
+        listed = sorted(day for day in policy.calendar.makeup_working_days if day.year == year)
+        day, weekend_workdays = d(f"{year}-01-01"), []
+        while day.year == year:
+            if day.isoweekday() > 5 and chinese_calendar.is_workday(day):
+                weekend_workdays.append(day)
+            day += dt.timedelta(days=1)
+        assert listed == weekend_workdays
 
 
 def test_policy_lists_exactly_the_brief_s_2026_days(policy):
@@ -52,7 +63,7 @@ def test_policy_lists_exactly_the_brief_s_2026_days(policy):
         d("2026-09-20"),
         d("2026-10-10"),
     ]
-    assert spec.years == (2025, 2026)
+    assert spec.years == (2023, 2024, 2025, 2026)
 
 
 @pytest.mark.parametrize(
@@ -159,7 +170,8 @@ def test_within_up_to_the_end_of_the_last_day(cal):
 # Years the policy does not list -------------------------------------------------------------------
 
 
-def test_unknown_year_weekends_only_fallback_is_recorded(cal):
+def test_unknown_year_weekends_only_fallback_is_recorded(policy):
+    cal = WorkCalendar(dataclasses.replace(policy.calendar, outside_known_years="weekends_only"), policy.timezone)
     trace = CountingTrace()
     assert cal.is_working_day(d("2027-10-01"), trace) is True  # a Friday, counted as a weekday
     assert cal.is_working_day(d("2027-10-02"), trace) is False
@@ -175,13 +187,14 @@ def test_known_years_leave_no_fallback_trace(cal):
 
 def test_unknown_year_error_mode_raises(strict_cal):
     with pytest.raises(
-        CalendarError, match=r"2027-01-04 is in 2027, which the policy calendar does not list \(known: 2025, 2026\)"
+        CalendarError,
+        match=r"2027-01-04 is in 2027, which the policy calendar does not list \(known: 2023, 2024, 2025, 2026\)",
     ):
         strict_cal.is_working_day(d("2027-01-04"))
     with pytest.raises(CalendarError):
         strict_cal.add_working_days(d("2026-12-30"), 3)
     with pytest.raises(CalendarError):
-        strict_cal.period_end_date(d("2024-06-01"), "calendar_days", 7)
+        strict_cal.period_end_date(d("2022-06-01"), "calendar_days", 7)
     assert strict_cal.add_working_days(d("2026-12-28"), 3) == d("2026-12-31")
 
 
@@ -192,8 +205,10 @@ def test_decision_in_an_unknown_year_is_flagged_calendar_fallback(decide):
     )
     assert decision["flags"] == ["calendar_fallback"]
     assert decision["warnings"] == [
-        "the policy calendar does not list 2027; counted Monday to Friday as working days "
-        "(calendar.outside_known_years: weekends_only)"
+        "the policy calendar does not list 2027; counted weekends plus the statutory public holidays of the "
+        "national holiday rules (全国年节及纪念日放假办法, from 2025: 元旦 1 day, 春节 4 days from New Year's Eve, "
+        "清明节 1, 劳动节 2, 端午节 1, 中秋节 1, 国庆节 3), without the State Council's bridging days and make-up "
+        "working days (calendar.outside_known_years: statutory)"
     ]
     assert decision["deadlines"][0]["due_at"] == "2027-03-09T10:15:00+08:00"
 
@@ -205,7 +220,7 @@ def test_decision_in_a_known_year_has_no_fallback(decide):
 
 
 def test_decision_in_an_unknown_year_with_error_mode_raises(policy, complaint):
-    text = policy.text.replace("outside_known_years: weekends_only", "outside_known_years: error")
+    text = policy.text.replace("outside_known_years: statutory", "outside_known_years: error")
     assert text != policy.text
     strict = decider_for_text(text, "strict-calendar.yaml")
     assert strict.decide(complaint())["flags"] == []

@@ -161,6 +161,10 @@ def test_added_rule_and_year(old, text):
         "    2027:\n      holidays: [2027-01-01]\n    2026:\n      holidays:\n",
     )
     changes = diff_policies(old, load_policy_text(new_text, "new.yaml"))
+    # the statutory days the fallback counted as holidays, now working days in this (partial) 2027
+    fallback = [c.item for c in changes if c.part == "fallback"]
+    assert fallback[:4] == ["2027-02-05", "2027-02-08", "2027-04-05", "2027-06-09"]
+    changes = [c for c in changes if c.part != "fallback"]
     assert [(c.section, c.action, c.item) for c in changes] == [
         ("deadlines", "added", "D16_privacy_reply"),
         ("calendar", "added", "2027"),

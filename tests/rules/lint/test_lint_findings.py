@@ -36,11 +36,11 @@ CONTRADICTION = (
 OWN_CATEGORY_EXCLUDED = (
     """    when: {claim.remedy: [refund, return_refund]}
     remedy:
-      - {type: refund, amount: {of: order.amount}, return_shipping_paid_by: seller}
+      - {type: refund, amount: {of: order.amount}}
   - id: M13""",
     """    when: {claim.remedy: [refund, return_refund], category: {not: damaged_in_transit}}
     remedy:
-      - {type: refund, amount: {of: order.amount}, return_shipping_paid_by: seller}
+      - {type: refund, amount: {of: order.amount}}
   - id: M13""",
 )
 NO_FALLBACK = (
@@ -355,3 +355,58 @@ def test_cli_lint_exit_codes_and_check_warnings(variant):
     assert result.exit_code == 0
     assert "OK — version 2026.1" in result.stdout
     assert "warning [shadowed]" in result.stderr
+
+
+PUNITIVE_NOT_ROUTED = (
+    "      - {category: false_advertising, flags.fraud_alleged: true}   # M18/M19 propose punitive damages\n",
+    "",
+)
+
+
+def test_a_team_approved_remedy_the_routing_never_sends_to_that_team(variant):
+    policy, text, _ = variant(PUNITIVE_NOT_ROUTED)
+    found = _findings(policy, "approver_not_routed")
+    assert [f.rules[0] for f in found] == ["M18_false_advertising_fraud_food", "M19_false_advertising_fraud"]
+    finding = found[1]
+    assert finding.line == rule_line(text, "M19_false_advertising_fraud")
+    assert finding.about == "punitive_damages:false_advertising"
+    assert "which only team `legal_compliance` approves" in finding.message
+    # The example is a real complaint: the engine proposes punitive damages and keeps it off a supervisor's desk.
+    decision = _decide(policy, finding.complaint)
+    assert "punitive_damages" in {c["type"] for c in decision["remedy"]["components"]}
+    assert decision["route"]["level"] == "frontline"
+
+
+def test_the_default_policy_routes_punitive_damages_to_legal_at_supervisor(decide):
+    """Issue 11, case B1: a frontline agent was left holding a 500.00 punitive-damages proposal."""
+    decision = decide(
+        complaint_id="B1",
+        received_at="2026-03-10T10:00:00+08:00",
+        channel="phone",
+        category="false_advertising",
+        order={"amount": "100.00"},
+        flags=["fraud_alleged"],
+    )
+    assert (decision["route"]["team"], decision["route"]["level"]) == ("legal_compliance", "supervisor")
+    assert decision["explanation"]["summary"].startswith("您的投诉由法务合规（客服主管）负责处理。")
+
+
+def test_a_shipping_leg_no_goods_travel_is_found(variant):
+    policy, text, _ = variant(
+        (
+            "      - {type: resend, amount: {of: order.amount}, outbound_shipping_paid_by: seller}\n\n  # 运输损坏",
+            "      - {type: resend, amount: {of: order.amount}, return_shipping_paid_by: seller}\n\n  # 运输损坏",
+        ),
+        (
+            "    when: {flags.fraud_alleged: true}\n    remedy:\n"
+            "      - {type: return_refund, amount: {of: order.amount}, goods_return: true, return_shipping_paid_by: seller}",
+            "    when: {flags.fraud_alleged: true}\n    remedy:\n"
+            "      - {type: return_refund, amount: {of: order.amount}, goods_return: true, return_shipping_paid_by: seller,"
+            " outbound_shipping_paid_by: seller}",
+        ),
+    )
+    found = {f.rules[0]: f for f in _findings(policy, "shipping_without_goods")}
+    assert set(found) == {"M10_wrong_or_missing_resend", "M19_false_advertising_fraud"}
+    assert "no goods come back" in found["M10_wrong_or_missing_resend"].message
+    assert "a `return_refund` sends no goods" in found["M19_false_advertising_fraud"].message
+    assert found["M10_wrong_or_missing_resend"].line == rule_line(text, "M10_wrong_or_missing_resend")

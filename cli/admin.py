@@ -10,6 +10,7 @@ import click
 
 from store import ROLES, DecisionStore, StoreUnavailable
 from store.db import DEFAULT_URL
+from store.opening import StoreNotFound, display_url, open_existing
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,13 +26,28 @@ def _database_option(func):
 
 
 def _store(url: str) -> DecisionStore:
+    """The existing store at ``url``. Without one (no file, no tables, no answer): one line naming
+    the URL and exit 2, having created nothing. Only `store init` (and the service) create a store."""
+    try:
+        return open_existing(url)
+    except (StoreNotFound, StoreUnavailable) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+def _new_store(url: str) -> DecisionStore:
+    """The store at ``url``, its tables created if missing (`store init` only)."""
     try:
         store = DecisionStore(url)
+    except ValueError as exc:
+        click.echo(f"{display_url(url)}: {exc}", err=True)
+        sys.exit(2)
+    try:
         store.init_schema()
-        return store
     except StoreUnavailable as exc:
-        click.echo(f"decision store unavailable: {exc}", err=True)
-        sys.exit(1)
+        click.echo(f"decision store unreachable at {display_url(url)}: {exc}", err=True)
+        sys.exit(2)
+    return store
 
 
 @click.group()
@@ -82,9 +98,9 @@ def store() -> None:
 @store.command("init")
 @_database_option
 def store_init(database_url: str) -> None:
-    """Create the tables (the service also does this at start)."""
-    _store(database_url)
-    click.echo("decision store ready")
+    """Create the store's tables, or add those a newer version needs (the service also does this at start)."""
+    _new_store(database_url)
+    click.echo(f"decision store ready at {display_url(database_url)}")
 
 
 @store.command("verify")

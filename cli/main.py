@@ -10,7 +10,7 @@ from decimal import Decimal
 import click
 
 from canonical import canonical_json
-from cli.failures import fail_policy
+from cli.failures import CommandGroup, fail_policy
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines
 from engine.compiled import decider_for_file
@@ -34,7 +34,7 @@ def _policy_option(func):
     )(func)
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def cli() -> None:
     """Complaint decision service: policies, decisions, calendar."""
 

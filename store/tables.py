@@ -89,3 +89,23 @@ api_keys = Table(
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40), nullable=True),
 )
+
+# One row per retention purge (audit/retention.py). ``cut_hash`` is the ``chain_hash`` of the last
+# purged decision: the ``prev_hash`` the first remaining decision must carry, i.e. where
+# verification starts instead of GENESIS. (Created on first purge before 1.1; now by init_schema.)
+purges = Table(
+    "decision_purges",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("purged_at", String(40), nullable=False),  # when (UTC)
+    Column("cut", String(40), nullable=False),  # decisions recorded before this instant were eligible (UTC)
+    Column("older_than_years", Integer, nullable=False),
+    Column("retention_basis", String(200), nullable=False),
+    Column("count", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("first_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("last_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("first_decision_id", String(36), nullable=False),
+    Column("last_decision_id", String(36), nullable=False),
+    Column("cut_hash", String(64), nullable=False),  # chain_hash of seq last_seq
+    Column("purged_by", String(200), nullable=False),
+)

@@ -29,6 +29,7 @@ from audit.replay import PolicyNotStored, StoredPolicies
 from audit.runs import Tally, candidate_ref, replay_one, replay_stream
 from audit.verify import verify_log
 from store import StoreUnavailable
+from store.checkpoints import all_statements, recorded_keys
 
 blp = Blueprint("audit", __name__, url_prefix="/v1", description="Audit: replay, verify, export")
 log = logging.getLogger("complaints.service")
@@ -145,7 +146,10 @@ class ReplayResultSchema(Schema):
 
 
 class BreakSchema(Schema):
-    kind = fields.String(required=True, metadata={"description": "edited | relinked | missing | head | purge-log"})
+    kind = fields.String(
+        required=True,
+        metadata={"description": "edited | relinked | missing | head | purge-log | rewritten | truncated | statement"},
+    )
     seq = fields.Integer(allow_none=True)
     decision_id = fields.String(allow_none=True)
     detail = fields.String(required=True)
@@ -164,6 +168,14 @@ class VerifySchema(Schema):
     first_break = fields.Nested(BreakSchema, allow_none=True, required=True)
     problem_count = fields.Integer(required=True)
     problems = fields.List(fields.Nested(BreakSchema), required=True, metadata={"description": "the first 100"})
+    checkpoints = fields.Dict(
+        required=True,
+        metadata={
+            "description": "signed statements in the store, how many checkpoints match the chain, the last one "
+            "(number, seq, signed_at, key_id), decisions after it not yet under a signature (unsigned_after), and "
+            "the keys checked against (key_source: store, i.e. recorded there)"
+        },
+    )
 
 
 def _candidate(choice):
@@ -269,6 +281,51 @@ def replay_range():
 def verify():
     require("auditor")
     return verify_log(services().store).as_dict()
+
+
+class StatementSchema(Schema):
+    id = fields.Integer(required=True, metadata={"description": "the statement's number"})
+    kind = fields.String(required=True, metadata={"description": "checkpoint | purge"})
+    seq = fields.Integer(required=True, metadata={"description": "the chain position signed"})
+    chain_hash = fields.String(required=True)
+    statement = fields.String(required=True, metadata={"description": "the canonical JSON that was signed"})
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True, metadata={"description": "base64 Ed25519 over the statement's bytes"})
+
+
+class PublicKeySchema(Schema):
+    key_id = fields.String(required=True)
+    public_key = fields.String(required=True, metadata={"description": "PEM"})
+
+
+class CheckpointsSchema(Schema):
+    statements = fields.List(fields.Nested(StatementSchema), required=True)
+    public_keys = fields.List(
+        fields.Nested(PublicKeySchema),
+        required=True,
+        metadata={"description": "as recorded in the store: compare their ids with the public key you hold"},
+    )
+
+
+@blp.route("/audit/checkpoints", methods=["GET"])
+@blp.doc(
+    summary="Signed checkpoints and purge records",
+    description="Every signed statement about the hash chain, oldest first: checkpoints of the chain head and "
+    "purge records, each the exact signed text, its Ed25519 signature and the id of the key that signed it. Keep "
+    "them: `complaints store verify --checkpoints FILE` later proves none was removed. Role: auditor.",
+)
+@blp.response(200, CheckpointsSchema)
+@errors(blp, 401, 403, 503)
+def checkpoints():
+    require("auditor")
+    store = services().store
+    keys = recorded_keys(store)
+    return {
+        "statements": [s.as_dict() for s in all_statements(store)],
+        "public_keys": [
+            {"key_id": k.key_id, "public_key": k.pem} for k in sorted(keys.values(), key=lambda k: k.key_id)
+        ],
+    }
 
 
 # -- exports --------------------------------------------------------------------------------

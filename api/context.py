@@ -9,6 +9,7 @@ from flask import current_app
 
 from api.settings import Settings
 from engine.decider import Decider
+from lifecycle.checkpointing import Checkpointer
 from lifecycle.decision_service import DecisionService
 from lifecycle.reloader import PolicyRegistry
 from lifecycle.versions import NoPolicyInForce
@@ -21,6 +22,7 @@ class Services:
     policies: PolicyRegistry
     store: DecisionStore
     service: DecisionService
+    checkpointer: Checkpointer | None = None  # None: no signing key configured
 
     @property
     def decider(self) -> Decider:

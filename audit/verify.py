@@ -19,10 +19,27 @@ What each break means (the report names the decision where it shows):
 
 Reordering rows (swapping ``seq``) shows as ``edited`` at the first moved row,
 since ``seq`` is part of what each link covers.
+
+Signed statements (``store.checkpoints``) prove more than the chain can:
+
+- ``rewritten``: a checkpoint signed seq S with a chain hash the log no longer
+  has there: someone recomputed the links (``link_hash``) after editing,
+  deleting or reordering rows, which the chain alone cannot show. The report
+  names the last checkpoint that still matches: the rewrite lies after it.
+- ``truncated``: a checkpoint signed a seq beyond the last row: the tail of the
+  log was deleted (and the head moved back to hide it).
+- ``statement``: a statement whose signature does not verify, signed by a key
+  not among those checked against, or out of sequence (one deleted, replaced or
+  reordered); or a statement the auditor holds that the store no longer has.
+
+Signatures are checked with the public keys given (the ones auditors hold);
+without any, with the keys recorded in the store, which the report says, since
+a database operator could replace those.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -30,7 +47,9 @@ from sqlalchemy import select
 from audit.purges import PurgeRecord, purge_log
 from audit.records import every
 from store.chain import GENESIS, link_hash
+from store.checkpoints import SignedStatement, all_statements, recorded_keys
 from store.db import DecisionStore
+from store.signing import PublicKey
 from store.tables import chain_head
 
 MAX_LISTED = 100  # problems listed in a report; the count is always complete
@@ -38,7 +57,7 @@ MAX_LISTED = 100  # problems listed in a report; the count is always complete
 
 @dataclass
 class Break:
-    kind: str  # edited | relinked | missing | head | purge-log
+    kind: str  # edited | relinked | missing | head | purge-log | rewritten | truncated | statement
     seq: int | None
     decision_id: str | None
     detail: str
@@ -64,6 +83,11 @@ class VerifyReport:
     purges: int = 0
     problem_count: int = 0
     problems: list[Break] = field(default_factory=list)
+    statements: int = 0  # signed statements in the store (checkpoints and purges)
+    checkpoints_checked: int = 0  # checkpoints compared with the chain and found to match
+    last_checkpoint: dict | None = None  # the highest checkpoint that matches: number, seq, signed_at, key_id
+    keys: list[str] = field(default_factory=list)  # key ids signatures were checked against
+    key_source: str = "store"  # given (the auditor's public keys) | store (recorded there, not proof)
 
     @property
     def first_break(self) -> Break | None:
@@ -92,12 +116,50 @@ class VerifyReport:
             "first_break": first.as_dict() if first else None,
             "problem_count": self.problem_count,
             "problems": [p.as_dict() for p in self.problems],
+            "checkpoints": {
+                "statements": self.statements,
+                "matched": self.checkpoints_checked,
+                "last": self.last_checkpoint,
+                "unsigned_after": self.unsigned_after,
+                "keys": self.keys,
+                "key_source": self.key_source,
+            },
         }
+
+    @property
+    def unsigned_after(self) -> int:
+        """Decisions after the last matching checkpoint: the part of the log no signature covers yet."""
+        covered = self.last_checkpoint["seq"] if self.last_checkpoint else self.start_seq - 1
+        return max(0, (self.last_seq or 0) - covered)
+
+    def checkpoint_lines(self) -> list[str]:
+        if not self.statements and not self.last_checkpoint:
+            return [
+                "no signed checkpoints: the chain shows edits, but not a chain recomputed from the start "
+                "(configure COMPLAINTS_SIGNING_KEY_FILE so the service signs checkpoints)"
+            ]
+        lines = []
+        if self.last_checkpoint:
+            last = self.last_checkpoint
+            lines.append(
+                f"{self.checkpoints_checked} checkpoints match the chain; the last, checkpoint {last['number']}, "
+                f"signed seq {last['seq']} at {last['signed_at']} (key {last['key_id']}); "
+                f"{self.unsigned_after} decisions recorded after it are not yet under a signature"
+            )
+        if self.key_source == "store":
+            lines.append(
+                f"signatures checked with the public keys recorded in the store ({', '.join(self.keys) or 'none'}), "
+                "which whoever writes the database could replace: pass --public-key with the key you hold"
+            )
+        else:
+            lines.append(f"signatures checked with the public keys given ({', '.join(self.keys)})")
+        return lines
 
     def as_text(self) -> str:
         lines = [str(p) for p in self.problems]
         if self.problem_count > len(self.problems):
             lines.append(f"... and {self.problem_count - len(self.problems)} more")
+        lines.extend(self.checkpoint_lines())
         start = "genesis" if self.purges == 0 else f"the chain hash at purge cut (seq {self.start_seq - 1})"
         lines.append(
             f"{self.count} decisions from {start}, chain head {self.head_seq}: {'intact' if self.ok else 'BROKEN'}"
@@ -127,10 +189,169 @@ def _start(report: VerifyReport, log: list[PurgeRecord]) -> None:
         report.start_hash = log[-1].cut_hash
 
 
-def verify_log(store: DecisionStore) -> VerifyReport:
-    """Recompute the chain over every stored decision (in batches) and report every break."""
+def _statements(
+    report: VerifyReport, stored: list[SignedStatement], keys: Mapping[str, PublicKey], held: list[SignedStatement]
+) -> list[SignedStatement]:
+    """Check every statement's signature and place in the sequence; the checkpoints worth comparing with the chain."""
+    trusted: list[SignedStatement] = []
+    previous: SignedStatement | None = None
+    for statement in stored:
+        name = f"{statement.kind} statement {statement.number}"
+        expected_number = previous.number + 1 if previous else 1
+        if statement.number != expected_number:
+            report.add(
+                Break(
+                    "statement",
+                    statement.seq,
+                    None,
+                    f"{name} follows statement {expected_number - 1}: statements {expected_number}.."
+                    f"{statement.number - 1} are missing (deleted)",
+                )
+            )
+        problem = statement.problem(keys)
+        if problem is not None:
+            report.add(Break("statement", statement.seq, None, f"{name} (seq {statement.seq}): {problem}"))
+        else:
+            body = statement.body()
+            want = previous.digest if previous is not None and previous.number == statement.number - 1 else None
+            if statement.number == expected_number and body.get("previous") != want:
+                report.add(
+                    Break(
+                        "statement",
+                        statement.seq,
+                        None,
+                        f"{name} does not name statement {statement.number - 1} as the one before it: "
+                        "a statement was replaced or the statements reordered",
+                    )
+                )
+            if statement.kind == "checkpoint":
+                trusted.append(statement)
+        previous = statement
+    stored_digests = {s.digest for s in stored}
+    for statement in held:
+        if statement.digest in stored_digests:
+            continue
+        problem = statement.problem(keys)
+        if problem is not None:
+            report.add(
+                Break(
+                    "statement", statement.seq, None, f"held {statement.kind} statement {statement.number}: {problem}"
+                )
+            )
+            continue
+        report.add(
+            Break(
+                "statement",
+                statement.seq,
+                None,
+                f"{statement.kind} statement {statement.number} that you hold (seq {statement.seq}, signed at "
+                f"{statement.body().get('signed_at')}) is not in the store: statements were deleted or replaced",
+            )
+        )
+        if statement.kind == "checkpoint":
+            trusted.append(statement)
+    return sorted(trusted, key=lambda s: (s.seq, s.number))
+
+
+class _Checkpoints:
+    """Compares signed checkpoints with the chain as the walk reaches their seq."""
+
+    def __init__(self, report: VerifyReport, checkpoints: list[SignedStatement]):
+        self.report = report
+        self.pending = checkpoints
+        self.index = 0
+        self.anchor = "genesis" if report.purges == 0 else f"the purge cut (seq {report.start_seq - 1})"
+
+    def _matched(self, checkpoint: SignedStatement) -> None:
+        self.report.checkpoints_checked += 1
+        self.report.last_checkpoint = {
+            "number": checkpoint.number,
+            "seq": checkpoint.seq,
+            "signed_at": checkpoint.body().get("signed_at"),
+            "key_id": checkpoint.key_id,
+        }
+        self.anchor = f"checkpoint {checkpoint.number} (seq {checkpoint.seq})"
+
+    def _mismatch(self, checkpoint: SignedStatement, found: str, decision_id: str | None) -> None:
+        self.report.add(
+            Break(
+                "rewritten",
+                checkpoint.seq,
+                decision_id,
+                f"chain rewritten after {self.anchor}: checkpoint {checkpoint.number} signed seq {checkpoint.seq} "
+                f"with chain_hash {checkpoint.chain_hash} at {checkpoint.body().get('signed_at')}, the log now has "
+                f"{found}: the links up to seq {checkpoint.seq} were recomputed by someone without the signing key",
+            )
+        )
+
+    def reach(self, seq: int, chain_hash: str, decision_id: str) -> None:
+        """The walk is at ``seq``: settle every checkpoint at or before it."""
+        while self.index < len(self.pending) and self.pending[self.index].seq <= seq:
+            checkpoint = self.pending[self.index]
+            self.index += 1
+            if checkpoint.seq < self.report.start_seq:
+                if checkpoint.seq == self.report.start_seq - 1 and self.report.purges:
+                    if checkpoint.chain_hash == self.report.start_hash:
+                        self._matched(checkpoint)
+                    else:
+                        self._mismatch(checkpoint, f"{self.report.start_hash} (the purge cut)", None)
+                continue  # signed before a purge removed its rows: only its signature can be checked
+            if checkpoint.seq < seq:
+                self.report.add(
+                    Break(
+                        "missing",
+                        checkpoint.seq,
+                        None,
+                        f"checkpoint {checkpoint.number} signed seq {checkpoint.seq}, which is no longer in the log",
+                    )
+                )
+            elif checkpoint.chain_hash == chain_hash:
+                self._matched(checkpoint)
+            else:
+                self._mismatch(checkpoint, chain_hash, decision_id)
+
+    def finish(self, last_seq: int | None) -> None:
+        """After the last row: checkpoints beyond it mean the tail was cut."""
+        rest = self.pending[self.index :]
+        if last_seq is None and rest and rest[0].seq < self.report.start_seq:
+            self.reach(self.report.start_seq - 1, self.report.start_hash, "")
+            rest = self.pending[self.index :]
+        if not rest:
+            return
+        end = last_seq if last_seq is not None else self.report.start_seq - 1
+        highest = max(rest, key=lambda s: s.seq)
+        self.report.add(
+            Break(
+                "truncated",
+                highest.seq,
+                None,
+                f"checkpoint {highest.number} signed seq {highest.seq} but the log ends at seq {end}: "
+                f"decisions seq {end + 1}..{highest.seq} were deleted from the end of the log",
+            )
+        )
+
+
+def verify_log(
+    store: DecisionStore,
+    keys: Mapping[str, PublicKey] | None = None,
+    held: Iterable[SignedStatement] = (),
+) -> VerifyReport:
+    """Recompute the chain over every stored decision (in batches), check every signed statement with
+    ``keys`` (default: the keys recorded in the store) and every checkpoint against the chain; report every break.
+
+    ``held``: statements the auditor kept from earlier (``complaints export-checkpoints``); each must still
+    be in the store and match the chain."""
     report = VerifyReport()
     _start(report, purge_log(store))
+    stored = all_statements(store)
+    report.statements = len(stored)
+    if keys is None:
+        keys = recorded_keys(store)
+        report.key_source = "store"
+    else:
+        report.key_source = "given"
+    report.keys = sorted(keys)
+    checkpoints = _Checkpoints(report, _statements(report, stored, keys, list(held)))
     expected_seq, expected_prev = report.start_seq, report.start_hash
     previous_id: str | None = None
     for record in every(store):
@@ -180,7 +401,9 @@ def verify_log(store: DecisionStore) -> VerifyReport:
                     "the row's content does not hash to its chain_hash: this decision was changed",
                 )
             )
+        checkpoints.reach(record.seq, record.chain_hash, record.decision_id)
         expected_seq, expected_prev, previous_id = record.seq + 1, record.chain_hash, record.decision_id
+    checkpoints.finish(report.last_seq)
     with store._guard(), store.engine.connect() as conn:
         head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).one()
     report.head_seq = head.seq

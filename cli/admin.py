@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cli.keyfiles import load_public_keys, public_keys_option, read_held_statements
 from store import ROLES, DecisionStore, StoreUnavailable
 from store.db import DEFAULT_URL
 from store.opening import StoreNotFound, display_url, open_existing
@@ -52,7 +53,7 @@ def _new_store(url: str) -> DecisionStore:
 
 @click.group()
 def keys() -> None:
-    """Bearer API keys (stored as sha256; the key itself is shown once)."""
+    """Bearer API keys (stored as sha256; the key itself is shown once), and signing keys."""
 
 
 @keys.command("create")
@@ -104,12 +105,21 @@ def store_init(database_url: str) -> None:
 
 
 @store.command("verify")
+@public_keys_option
+@click.option(
+    "--checkpoints",
+    "held_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Checkpoints you kept (`complaints export-checkpoints`): each must still be in the store and match.",
+)
 @_database_option
-def store_verify(database_url: str) -> None:
-    """Recompute the hash chain over every stored decision; exit 1 naming the first broken decision."""
+def store_verify(public_key_paths: tuple[str, ...], held_path: str | None, database_url: str) -> None:
+    """Recompute the hash chain over every stored decision and check every signed checkpoint against it;
+    exit 1 naming the first break (edited, deleted, reordered, rewritten after checkpoint N, truncated)."""
     from audit.verify import verify_log  # after purges it starts from the recorded cut, not GENESIS
 
-    report = verify_log(_store(database_url))
+    keys, held = load_public_keys(public_key_paths), read_held_statements(held_path)
+    report = verify_log(_store(database_url), keys, held)
     click.echo(report.as_text())
     sys.exit(0 if report.ok else 1)
 

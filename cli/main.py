@@ -189,5 +189,9 @@ from cli import lifecycle_cmds  # noqa: E402 - publish, versions, impact
 
 lifecycle_cmds.register(cli)
 
+from cli import signing_cmds  # noqa: E402 - keys signing create, checkpoint, export-checkpoints
+
+signing_cmds.register(cli, admin.keys)
+
 if __name__ == "__main__":
     cli()

@@ -109,3 +109,29 @@ purges = Table(
     Column("cut_hash", String(64), nullable=False),  # chain_hash of seq last_seq
     Column("purged_by", String(200), nullable=False),
 )
+
+# Signed statements about the chain (store/checkpoints.py): checkpoints of the chain head, purge
+# records, in one sequence (``id``), each naming the one before by digest. ``statement`` is the
+# canonical JSON that was signed, byte for byte; the other columns repeat parts of it for queries.
+statements = Table(
+    "signed_statements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),  # checkpoint | purge
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),  # chain position signed
+    Column("chain_hash", String(64), nullable=False),  # chain_hash at that position
+    Column("statement", Text, nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(200), nullable=False),  # base64 Ed25519 over the statement's UTF-8 bytes
+    UniqueConstraint("kind", "seq", name="uq_signed_statements_kind_seq"),
+)
+
+# The public keys that signed statements, as recorded by the signer: for convenience (bundles,
+# verification without a key file), never proof: whoever writes the database could add one.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("public_key", Text, nullable=False),  # PEM (SubjectPublicKeyInfo)
+    Column("first_used_at", String(40), nullable=False),
+)

@@ -68,13 +68,14 @@ def test_roles(keyed):
         "verify": lambda h: client.get("/v1/audit/verify", headers=h),
         "export": lambda h: client.get("/v1/exports/decisions?since=2000-01-01&until=2100-01-01", headers=h),
         "policy": lambda h: client.get(f"/v1/policies/{first.policy_digest}/text", headers=h),
+        "checkpoints": lambda h: client.get("/v1/audit/checkpoints", headers=h),
     }
     expected = {
-        "auditor": dict(replay=200, replays=200, verify=200, export=200, policy=200),
-        "auditor+personal_data": dict(replay=200, replays=200, verify=200, export=200, policy=200),
-        "decider": dict(replay=403, replays=403, verify=403, export=403, policy=403),
-        "policy_admin": dict(replay=403, replays=403, verify=403, export=403, policy=200),
-        "personal_data": dict(replay=403, replays=403, verify=403, export=403, policy=403),
+        "auditor": dict(replay=200, replays=200, verify=200, export=200, policy=200, checkpoints=200),
+        "auditor+personal_data": dict(replay=200, replays=200, verify=200, export=200, policy=200, checkpoints=200),
+        "decider": dict(replay=403, replays=403, verify=403, export=403, policy=403, checkpoints=403),
+        "policy_admin": dict(replay=403, replays=403, verify=403, export=403, policy=200, checkpoints=403),
+        "personal_data": dict(replay=403, replays=403, verify=403, export=403, policy=403, checkpoints=403),
     }
     for role, statuses in expected.items():
         got = {name: call(bearer(tokens[role])).status_code for name, call in calls.items()}

@@ -148,11 +148,17 @@ class ReplayResultSchema(Schema):
 class BreakSchema(Schema):
     kind = fields.String(
         required=True,
-        metadata={"description": "edited | relinked | missing | head | purge-log | rewritten | truncated | statement"},
+        metadata={
+            "description": "edited | reordered | relinked | missing | head | purge-log | rewritten | truncated "
+            "| statement"
+        },
     )
     seq = fields.Integer(allow_none=True)
     decision_id = fields.String(allow_none=True)
-    detail = fields.String(required=True)
+    expected = fields.String(required=True, metadata={"description": "what the log should show there"})
+    found = fields.String(required=True, metadata={"description": "what it shows"})
+    meaning = fields.String(required=True, metadata={"description": "what that means (edited, deleted, ...)"})
+    detail = fields.String(required=True, metadata={"description": "expected, found and meaning in one sentence"})
 
 
 class VerifySchema(Schema):

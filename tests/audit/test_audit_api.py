@@ -157,12 +157,12 @@ def test_verify_names_the_tampered_decision(keyed):
     execute(store, "UPDATE decisions SET request_body = request_body || ' ' WHERE seq = 6")
     broken = client.get("/v1/audit/verify", headers=auditor).get_json()
     assert not broken["ok"] and broken["result"] == "broken"
-    assert broken["first_break"] == {
-        "kind": "edited",
-        "seq": 6,
-        "decision_id": victim.decision_id,
-        "detail": "the row's content does not hash to its chain_hash: this decision was changed",
-    }
+    first = broken["first_break"]
+    assert (first["kind"], first["seq"], first["decision_id"]) == ("edited", 6, victim.decision_id)
+    assert first["expected"] == f"chain_hash {victim.chain_hash} (as stored)"
+    assert first["found"].startswith("the row's content hashes to ") and victim.chain_hash not in first["found"]
+    assert first["meaning"] == "this decision was changed after it was recorded"
+    assert first["detail"] == f"expected {first['expected']}, found {first['found']}: {first['meaning']}"
 
 
 def test_exports_are_streamed_and_masked(keyed):

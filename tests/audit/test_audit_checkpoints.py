@@ -138,7 +138,7 @@ def test_checkpoints_kept_by_the_auditor_catch_a_cut_that_removed_them_too(signe
         cli, ["store", "verify", "--public-key", str(public), "--checkpoints", str(kept), "--database-url", store_url]
     )
     assert held.exit_code == 1, held.output
-    assert "statement 3 that you hold (seq 30" in held.output and "not in the store" in held.output
+    assert "statement 3 that you hold (seq 30" in held.output and "no such statement in the store" in held.output
     assert "decisions seq 26..40 were deleted" in held.output
 
 

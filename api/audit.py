@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.auth import require
 from api.body import load_body
 from api.context import current_decider, services
+from api.decisions import report_mismatch
 from api.openapi import errors
 from api.problems import Problem
 from audit import records as walk
@@ -343,8 +344,9 @@ def checkpoints():
     description="Every decision recorded in [`since`, `until`), in chain order, each with its policy digest and "
     "version, request, decision, fired rules and chain links. Personal data (customer_id, order_id, description) "
     "is masked (keyed pseudonyms, or redacted without COMPLAINTS_MASKING_KEY) unless `personal_data=include` "
-    "and the key has the role personal_data. A cut connection (unterminated chunked body) means an incomplete "
-    "export. Role: auditor.",
+    "and the key has the role personal_data. Each row carries `integrity` (`ok`, or `mismatch`: the stored row "
+    "no longer hashes to its chain_hash; logged and counted in /metrics). A cut connection (unterminated chunked "
+    "body) means an incomplete export. Role: auditor.",
     responses={
         "200": {
             "description": "the export",
@@ -372,7 +374,7 @@ def export_decisions(since: str, until: str, format: str, personal_data: str):
         "Content-Disposition": f'attachment; filename="decisions-{stamp}.{format}"',
         "X-Personal-Data": masker.mode,
     }
-    lines = export_lines(walk.in_range(store, low, high), format, masker)
+    lines = export_lines(walk.in_range(store, low, high), format, masker, lambda r: report_mismatch(r, "export"))
     return Response(stream_with_context(lines), content_type=MEDIA_TYPES[format], headers=headers)
 
 

@@ -48,6 +48,11 @@ POLICY_VERSIONS = Gauge(
     "complaints_policy_versions", "Policy versions loaded by this instance", multiprocess_mode="max"
 )
 ERRORS = Counter("complaints_errors", "Error answers by kind (problem type)", ["kind"])
+INTEGRITY_MISMATCHES = Counter(
+    "complaints_integrity_mismatches",
+    "Stored decisions served (read or exported) whose content no longer hashes to their chain_hash",
+    ["where"],
+)
 
 
 def count_decision(decision: dict) -> None:

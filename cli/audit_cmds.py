@@ -148,8 +148,9 @@ def export(since, until, tz, fmt, output, unmasked, database_url):
     masker = _masker(unmasked)
     store = _store(database_url)
     count = 0
+    mismatched: list[int] = []
     try:
-        for line in export_lines(walk.in_range(store, low, high), fmt, masker):
+        for line in export_lines(walk.in_range(store, low, high), fmt, masker, lambda r: mismatched.append(r.seq)):
             output.write(line)
             count += 1
     except StoreUnavailable as exc:
@@ -157,6 +158,12 @@ def export(since, until, tz, fmt, output, unmasked, database_url):
     if fmt == "csv":
         count -= 1
     click.echo(f"{count} decisions exported ({fmt}, personal data: {masker.mode})", err=True)
+    if mismatched:
+        shown = ", ".join(str(seq) for seq in mismatched[:10]) + (" …" if len(mismatched) > 10 else "")
+        _fail(
+            f"{len(mismatched)} exported rows (seq {shown}) no longer hash to their chain_hash (integrity: mismatch): "
+            "they were changed after they were recorded; run `complaints store verify`"
+        )
 
 
 @click.command("export-policy")

@@ -34,6 +34,7 @@ from lifecycle.decision_service import request_digest
 from rules.loader import load_policy_text
 from store.chain import integrity, link_hash
 from store.db import DecisionStore, StoredDecision
+from store.times import shown, stored_form
 
 FORMATS = ("jsonl", "csv")
 MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
@@ -80,12 +81,15 @@ def _checked(records: Iterable[StoredDecision], on_mismatch: OnMismatch | None) 
 
 
 def export_row(record: StoredDecision, masker: Masker, checked: str | None = None) -> dict:
-    """One stored decision as an export row (JSON-ready); ``integrity`` is its link recomputed."""
-    return {
+    """One stored decision as an export row (JSON-ready); ``integrity`` is its link recomputed.
+
+    ``created_at`` is shown at +08:00 (store.times); the chain covers the stored UTC text, which
+    ``chained_created_at`` gives back exactly (``created_at_stored`` carries it when it would not)."""
+    row: dict = {
         "seq": record.seq,
         "decision_id": record.decision_id,
         "complaint_id": record.complaint_id,
-        "created_at": record.created_at,
+        "created_at": shown(record.created_at),
         "policy_digest": record.policy_digest,
         "policy_version": record.policy_version,
         "engine_version": record.engine_version,
@@ -99,6 +103,14 @@ def export_row(record: StoredDecision, masker: Masker, checked: str | None = Non
         "chain_hash": record.chain_hash,
         "integrity": checked or integrity(record.as_row()),
     }
+    if stored_form(row["created_at"]) != record.created_at:
+        row["created_at_stored"] = record.created_at
+    return row
+
+
+def chained_created_at(row: dict) -> str:
+    """The ``created_at`` text the chain covers, from an export row."""
+    return row.get("created_at_stored") or stored_form(row["created_at"])
 
 
 def jsonl_lines(
@@ -133,7 +145,7 @@ def csv_row(record: StoredDecision, masker: Masker, checked: str | None = None) 
         record.seq,
         record.decision_id,
         record.complaint_id,
-        record.created_at,
+        shown(record.created_at),
         d.get("received_at"),
         d.get("channel"),
         d.get("category"),
@@ -203,7 +215,7 @@ def stored_from_row(row: dict) -> StoredDecision:
         policy_digest=row["policy_digest"],
         policy_version=row["policy_version"],
         engine_version=row["engine_version"],
-        created_at=row["created_at"],
+        created_at=chained_created_at(row),
         previous_decision_id=row["previous_decision_id"],
         prev_hash=row["prev_hash"],
         chain_hash=row["chain_hash"],

@@ -37,15 +37,20 @@ def load_signer(path: str | None, *, required: bool, why: str = "") -> SigningKe
     return signer
 
 
-def public_keys_option(func):
-    return click.option(
-        "--public-key",
-        "public_key_paths",
-        multiple=True,
-        type=click.Path(dir_okay=False, exists=True),
-        help="A public key you hold (PEM, e.g. signing.pem.pub); repeat for keys used before a rotation. "
-        "Default: the keys recorded in the store, which prove nothing against its operator.",
-    )(func)
+def public_keys_option(
+    func=None, *, default: str = "the keys recorded in the store, which prove nothing against its operator"
+):
+    def decorate(inner):
+        return click.option(
+            "--public-key",
+            "public_key_paths",
+            multiple=True,
+            type=click.Path(dir_okay=False, exists=True),
+            help="A public key you hold (PEM, e.g. signing.pem.pub); repeat for keys used before a rotation. "
+            f"Default: {default}.",
+        )(inner)
+
+    return decorate(func) if func is not None else decorate
 
 
 def load_public_keys(paths: tuple[str, ...]) -> dict[str, PublicKey] | None:

@@ -193,5 +193,9 @@ from cli import signing_cmds  # noqa: E402 - keys signing create, checkpoint, ex
 
 signing_cmds.register(cli, admin.keys)
 
+from cli import bundle_cmds  # noqa: E402 - audit bundle, audit verify-bundle
+
+bundle_cmds.register(cli)
+
 if __name__ == "__main__":
     cli()

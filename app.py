@@ -36,9 +36,11 @@ from api.settings import ConfigError, Settings, load_settings
 from engine.complaint import Amount, complaint_schema
 from engine.runtime import native_ruleset_count
 from engine.version import ENGINE_VERSION
+from lifecycle.checkpointing import Checkpointer, policy_refs
 from lifecycle.decision_service import DecisionService
 from lifecycle.reloader import NoGoodPolicy, PolicyRegistry
 from store import DecisionStore, StoreUnavailable
+from store.signing import SigningKeyError, signing_key_from_env
 
 log = logging.getLogger("complaints.service")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -64,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.record_policy_status(registry)
     decider = registry.book.latest
     _open_store(store, decider, settings)
+    checkpointer = _checkpointer(settings, store, registry)
 
     app = Flask(__name__)
     app.config.update(
@@ -83,7 +86,8 @@ def create_app(config: dict | None = None) -> Flask:
         },
     )
     app.json = _Utf8Json(app)
-    app.extensions["complaints"] = Services(settings, registry, store, DecisionService(registry, store))
+    service = DecisionService(registry, store, checkpointer.recorded if checkpointer else None)
+    app.extensions["complaints"] = Services(settings, registry, store, service, checkpointer=checkpointer)
 
     api = ProblemApi(app)
     app.extensions["complaints_api"] = api
@@ -173,6 +177,34 @@ def _open_store(store: DecisionStore, decider, settings: Settings) -> None:
             "pid": os.getpid(),
         },
     )
+
+
+def _checkpointer(settings: Settings, store: DecisionStore, registry: PolicyRegistry) -> Checkpointer | None:
+    """The checkpoint schedule, with the signing key from COMPLAINTS_SIGNING_KEY_FILE or COMPLAINTS_SIGNING_KEY."""
+    try:
+        signer = signing_key_from_env(os.environ, settings.signing_key_file or None)
+    except SigningKeyError as exc:
+        raise ConfigError(str(exc)) from None
+    if signer is None:
+        log.warning(
+            "no signing key: checkpoints are off, so someone able to write the database could recompute the "
+            "hash chain undetected. Create one with `complaints keys signing create` and set "
+            "COMPLAINTS_SIGNING_KEY_FILE."
+        )
+        return None
+    checkpointer = Checkpointer(
+        store,
+        signer,
+        lambda: policy_refs(d.policy for d in registry.book.versions),
+        every=settings.checkpoint_every,
+        seconds=settings.checkpoint_seconds,
+    )
+    checkpointer.start()
+    log.info(
+        "checkpoints on",
+        extra={"key_id": signer.key_id, "every": settings.checkpoint_every, "seconds": settings.checkpoint_seconds},
+    )
+    return checkpointer
 
 
 def _before() -> None:

@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.auth import require
 from api.body import load_body
 from api.context import current_decider, services
+from api.decisions import report_mismatch
 from api.openapi import errors
 from api.problems import Problem
 from audit import records as walk
@@ -29,6 +30,7 @@ from audit.replay import PolicyNotStored, StoredPolicies
 from audit.runs import Tally, candidate_ref, replay_one, replay_stream
 from audit.verify import verify_log
 from store import StoreUnavailable
+from store.checkpoints import all_statements, recorded_keys
 
 blp = Blueprint("audit", __name__, url_prefix="/v1", description="Audit: replay, verify, export")
 log = logging.getLogger("complaints.service")
@@ -145,10 +147,19 @@ class ReplayResultSchema(Schema):
 
 
 class BreakSchema(Schema):
-    kind = fields.String(required=True, metadata={"description": "edited | relinked | missing | head | purge-log"})
+    kind = fields.String(
+        required=True,
+        metadata={
+            "description": "edited | reordered | relinked | missing | head | purge-log | rewritten | truncated "
+            "| statement"
+        },
+    )
     seq = fields.Integer(allow_none=True)
     decision_id = fields.String(allow_none=True)
-    detail = fields.String(required=True)
+    expected = fields.String(required=True, metadata={"description": "what the log should show there"})
+    found = fields.String(required=True, metadata={"description": "what it shows"})
+    meaning = fields.String(required=True, metadata={"description": "what that means (edited, deleted, ...)"})
+    detail = fields.String(required=True, metadata={"description": "expected, found and meaning in one sentence"})
 
 
 class VerifySchema(Schema):
@@ -164,6 +175,14 @@ class VerifySchema(Schema):
     first_break = fields.Nested(BreakSchema, allow_none=True, required=True)
     problem_count = fields.Integer(required=True)
     problems = fields.List(fields.Nested(BreakSchema), required=True, metadata={"description": "the first 100"})
+    checkpoints = fields.Dict(
+        required=True,
+        metadata={
+            "description": "signed statements in the store, how many checkpoints match the chain, the last one "
+            "(number, seq, signed_at, key_id), decisions after it not yet under a signature (unsigned_after), and "
+            "the keys checked against (key_source: store, i.e. recorded there)"
+        },
+    )
 
 
 def _candidate(choice):
@@ -271,6 +290,51 @@ def verify():
     return verify_log(services().store).as_dict()
 
 
+class StatementSchema(Schema):
+    id = fields.Integer(required=True, metadata={"description": "the statement's number"})
+    kind = fields.String(required=True, metadata={"description": "checkpoint | purge"})
+    seq = fields.Integer(required=True, metadata={"description": "the chain position signed"})
+    chain_hash = fields.String(required=True)
+    statement = fields.String(required=True, metadata={"description": "the canonical JSON that was signed"})
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True, metadata={"description": "base64 Ed25519 over the statement's bytes"})
+
+
+class PublicKeySchema(Schema):
+    key_id = fields.String(required=True)
+    public_key = fields.String(required=True, metadata={"description": "PEM"})
+
+
+class CheckpointsSchema(Schema):
+    statements = fields.List(fields.Nested(StatementSchema), required=True)
+    public_keys = fields.List(
+        fields.Nested(PublicKeySchema),
+        required=True,
+        metadata={"description": "as recorded in the store: compare their ids with the public key you hold"},
+    )
+
+
+@blp.route("/audit/checkpoints", methods=["GET"])
+@blp.doc(
+    summary="Signed checkpoints and purge records",
+    description="Every signed statement about the hash chain, oldest first: checkpoints of the chain head and "
+    "purge records, each the exact signed text, its Ed25519 signature and the id of the key that signed it. Keep "
+    "them: `complaints store verify --checkpoints FILE` later proves none was removed. Role: auditor.",
+)
+@blp.response(200, CheckpointsSchema)
+@errors(blp, 401, 403, 503)
+def checkpoints():
+    require("auditor")
+    store = services().store
+    keys = recorded_keys(store)
+    return {
+        "statements": [s.as_dict() for s in all_statements(store)],
+        "public_keys": [
+            {"key_id": k.key_id, "public_key": k.pem} for k in sorted(keys.values(), key=lambda k: k.key_id)
+        ],
+    }
+
+
 # -- exports --------------------------------------------------------------------------------
 
 
@@ -280,8 +344,9 @@ def verify():
     description="Every decision recorded in [`since`, `until`), in chain order, each with its policy digest and "
     "version, request, decision, fired rules and chain links. Personal data (customer_id, order_id, description) "
     "is masked (keyed pseudonyms, or redacted without COMPLAINTS_MASKING_KEY) unless `personal_data=include` "
-    "and the key has the role personal_data. A cut connection (unterminated chunked body) means an incomplete "
-    "export. Role: auditor.",
+    "and the key has the role personal_data. Each row carries `integrity` (`ok`, or `mismatch`: the stored row "
+    "no longer hashes to its chain_hash; logged and counted in /metrics). A cut connection (unterminated chunked "
+    "body) means an incomplete export. Role: auditor.",
     responses={
         "200": {
             "description": "the export",
@@ -309,7 +374,7 @@ def export_decisions(since: str, until: str, format: str, personal_data: str):
         "Content-Disposition": f'attachment; filename="decisions-{stamp}.{format}"',
         "X-Personal-Data": masker.mode,
     }
-    lines = export_lines(walk.in_range(store, low, high), format, masker)
+    lines = export_lines(walk.in_range(store, low, high), format, masker, lambda r: report_mismatch(r, "export"))
     return Response(stream_with_context(lines), content_type=MEDIA_TYPES[format], headers=headers)
 
 

@@ -11,6 +11,7 @@ from flask import current_app
 
 from api.settings import Settings
 from engine.decider import Decider
+from lifecycle.checkpointing import Checkpointer
 from lifecycle.decision_service import DecisionService
 from lifecycle.reloader import PolicyRegistry
 from lifecycle.versions import NoPolicyInForce
@@ -30,6 +31,7 @@ class Services:
     service: DecisionService
     # The wall clock, for readiness and display only; decisions never read it.
     clock: Callable[[], dt.datetime] = field(default=_now)
+    checkpointer: Checkpointer | None = None  # None: no signing key configured
 
     def calendar_horizon(self) -> CalendarHorizon | None:
         """The calendar left after today (in the policy's timezone) in the newest version, which decides what comes."""

@@ -17,6 +17,7 @@ from api.problems import Problem, problem_for
 from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordSchema, PageArgsSchema
 from lifecycle.decision_service import Outcome
 from store import StoredDecision
+from store.chain import integrity
 
 blp = Blueprint("decisions", __name__, url_prefix="/v1", description="Decide complaints and read stored decisions")
 log = logging.getLogger("complaints.service")
@@ -35,7 +36,25 @@ _BATCH_BODY = {
 _LOCATION = {"Location": {"description": "URL of the stored decision", "schema": {"type": "string"}}}
 
 
-def record_out(record: StoredDecision) -> dict:
+def report_mismatch(record: StoredDecision, where: str) -> None:
+    """A served row that no longer hashes to its chain_hash: logged (no personal data) and counted in /metrics."""
+    metrics.INTEGRITY_MISMATCHES.labels(where=where).inc()
+    log.warning(
+        "stored decision does not hash to its chain_hash: it was changed after it was recorded",
+        extra={"decision_id": record.decision_id, "seq": record.seq, "where": where},
+    )
+
+
+def checked(record: StoredDecision) -> str:
+    """The row's link recomputed: ``ok`` or ``mismatch`` (reported)."""
+    result = integrity(record.as_row())
+    if result == "mismatch":
+        report_mismatch(record, "read")
+    return result
+
+
+def record_out(record: StoredDecision, *, fresh: bool = False) -> dict:
+    """A stored decision as served; ``fresh``: just appended (its chain_hash was computed from these values)."""
     return {
         "decision_id": record.decision_id,
         "complaint_id": record.complaint_id,
@@ -46,6 +65,7 @@ def record_out(record: StoredDecision) -> dict:
         "engine_version": record.engine_version,
         "fired_rules": record.fired_rule_ids(),
         "chain_hash": record.chain_hash,
+        "integrity": "ok" if fresh else checked(record),
         "decision": record.decision_dict(),
     }
 
@@ -81,7 +101,7 @@ def create_decision():
     outcome = _submit(raw, text)
     g.decision_id = outcome.record.decision_id
     location = url_for("decisions.get_decision", decision_id=outcome.record.decision_id)
-    return record_out(outcome.record), 201 if outcome.created else 200, {"Location": location}
+    return record_out(outcome.record, fresh=outcome.created), 201 if outcome.created else 200, {"Location": location}
 
 
 @blp.route("/decisions/batch", methods=["POST"])
@@ -142,7 +162,11 @@ def create_batch():
             result.update(status=problem.status, decision=None, problem=document)
             summary["failed"] += 1
         else:
-            result.update(status=201 if outcome.created else 200, decision=record_out(outcome.record), problem=None)
+            result.update(
+                status=201 if outcome.created else 200,
+                decision=record_out(outcome.record, fresh=outcome.created),
+                problem=None,
+            )
             summary["created" if outcome.created else "existing"] += 1
         results.append(result)
     g.batch = summary

@@ -59,6 +59,11 @@ CALENDAR_DAYS_LEFT = Gauge(
     multiprocess_mode="min",
 )
 ERRORS = Counter("complaints_errors", "Error answers by kind (problem type)", ["kind"])
+INTEGRITY_MISMATCHES = Counter(
+    "complaints_integrity_mismatches",
+    "Stored decisions served (read or exported) whose content no longer hashes to their chain_hash",
+    ["where"],
+)
 
 
 def count_decision(decision: dict) -> None:

@@ -50,6 +50,14 @@ class DecisionRecordSchema(Schema):
     engine_version = fields.String(required=True)
     fired_rules = fields.List(fields.String(), required=True)
     chain_hash = fields.String(required=True, metadata={"description": "link of the store's tamper-evident hash chain"})
+    integrity = fields.String(
+        required=True,
+        metadata={
+            "description": "ok: the stored row still hashes to its chain_hash; mismatch: it was changed after it "
+            "was recorded (logged and counted in /metrics as complaints_integrity_mismatches)",
+            "enum": ["ok", "mismatch"],
+        },
+    )
     decision = fields.Dict(
         required=True,
         metadata={

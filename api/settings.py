@@ -35,6 +35,9 @@ class Settings:
     db_pool_size: int = 5
     policy_poll_seconds: int = 5  # how often an instance looks for newly published policies
     max_rulesets: int = 200  # native rulesets a gunicorn worker may hold before it is recycled
+    signing_key_file: str = ""  # Ed25519 private key (PEM) that signs checkpoints; "" = COMPLAINTS_SIGNING_KEY or none
+    checkpoint_every: int = 1000  # sign the chain head every N decisions (0: not by count)
+    checkpoint_seconds: int = 300  # ... and every M seconds if decisions were recorded (0: not by time)
 
     @property
     def auth_mode(self) -> str:
@@ -52,6 +55,9 @@ class Settings:
         for name in ("max_body_bytes", "max_batch_body_bytes", "batch_limit", "page_size_max", "retry_after_seconds"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        for name in ("checkpoint_every", "checkpoint_seconds"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{ENV_VARS[name]} must be 0 (off) or more")
         return self
 
 
@@ -70,6 +76,9 @@ ENV_VARS = {
     "db_pool_size": "COMPLAINTS_DB_POOL_SIZE",
     "policy_poll_seconds": "COMPLAINTS_POLICY_POLL_SECONDS",
     "max_rulesets": "COMPLAINTS_MAX_RULESETS",
+    "signing_key_file": "COMPLAINTS_SIGNING_KEY_FILE",
+    "checkpoint_every": "COMPLAINTS_CHECKPOINT_EVERY",
+    "checkpoint_seconds": "COMPLAINTS_CHECKPOINT_SECONDS",
 }
 
 

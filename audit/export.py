@@ -5,6 +5,9 @@ one, so a month of decisions never sits in memory. Each row carries the
 digest and version of the policy it was decided under; ``export-policy`` gives
 that policy's exact text.
 
+Every row carries ``integrity``: ``ok`` when the stored row still hashes to
+its ``chain_hash``, ``mismatch`` when it was changed after it was recorded.
+
 JSON Lines rows hold every column the hash chain covers. Unmasked, the chain
 can be recomputed from the export alone (``verify_rows``): each row's
 ``chain_hash`` from its content and the previous row's hash. Masked, the
@@ -29,8 +32,9 @@ from audit.masking import Masker
 from canonical import canonical_json
 from lifecycle.decision_service import request_digest
 from rules.loader import load_policy_text
-from store.chain import link_hash
+from store.chain import integrity, link_hash
 from store.db import DecisionStore, StoredDecision
+from store.times import shown, stored_form
 
 FORMATS = ("jsonl", "csv")
 MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
@@ -59,18 +63,33 @@ CSV_COLUMNS = (
     "request_digest",
     "prev_hash",
     "chain_hash",
+    "integrity",
     "masking",
     "request_body",
 )
 
+OnMismatch = Callable[[StoredDecision], None]
 
-def export_row(record: StoredDecision, masker: Masker) -> dict:
-    """One stored decision as an export row (JSON-ready)."""
-    return {
+
+def _checked(records: Iterable[StoredDecision], on_mismatch: OnMismatch | None) -> Iterator[tuple[StoredDecision, str]]:
+    """Each record with its link recomputed (``ok`` / ``mismatch``); ``on_mismatch`` hears of each bad one."""
+    for record in records:
+        result = integrity(record.as_row())
+        if result == "mismatch" and on_mismatch is not None:
+            on_mismatch(record)
+        yield record, result
+
+
+def export_row(record: StoredDecision, masker: Masker, checked: str | None = None) -> dict:
+    """One stored decision as an export row (JSON-ready); ``integrity`` is its link recomputed.
+
+    ``created_at`` is shown at +08:00 (store.times); the chain covers the stored UTC text, which
+    ``chained_created_at`` gives back exactly (``created_at_stored`` carries it when it would not)."""
+    row: dict = {
         "seq": record.seq,
         "decision_id": record.decision_id,
         "complaint_id": record.complaint_id,
-        "created_at": record.created_at,
+        "created_at": shown(record.created_at),
         "policy_digest": record.policy_digest,
         "policy_version": record.policy_version,
         "engine_version": record.engine_version,
@@ -82,12 +101,23 @@ def export_row(record: StoredDecision, masker: Masker) -> dict:
         "fired_rules": record.fired_rule_ids(),
         "prev_hash": record.prev_hash,
         "chain_hash": record.chain_hash,
+        "integrity": checked or integrity(record.as_row()),
     }
+    if stored_form(row["created_at"]) != record.created_at:
+        row["created_at_stored"] = record.created_at
+    return row
 
 
-def jsonl_lines(records: Iterable[StoredDecision], masker: Masker) -> Iterator[str]:
-    for record in records:
-        yield json.dumps(export_row(record, masker), ensure_ascii=False, separators=(",", ":")) + "\n"
+def chained_created_at(row: dict) -> str:
+    """The ``created_at`` text the chain covers, from an export row."""
+    return row.get("created_at_stored") or stored_form(row["created_at"])
+
+
+def jsonl_lines(
+    records: Iterable[StoredDecision], masker: Masker, on_mismatch: OnMismatch | None = None
+) -> Iterator[str]:
+    for record, checked in _checked(records, on_mismatch):
+        yield json.dumps(export_row(record, masker, checked), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _csv_line(values) -> str:
@@ -107,7 +137,7 @@ def _redirect(redirect) -> str:
     return redirect or ""
 
 
-def csv_row(record: StoredDecision, masker: Masker) -> list:
+def csv_row(record: StoredDecision, masker: Masker, checked: str | None = None) -> list:
     d = record.decision_dict()
     route, remedy = d.get("route", {}), d.get("remedy", {})
     deadlines = "; ".join(f"{x.get('kind')}={x.get('due_at') or x.get('status')}" for x in d.get("deadlines", []))
@@ -115,7 +145,7 @@ def csv_row(record: StoredDecision, masker: Masker) -> list:
         record.seq,
         record.decision_id,
         record.complaint_id,
-        record.created_at,
+        shown(record.created_at),
         d.get("received_at"),
         d.get("channel"),
         d.get("category"),
@@ -135,23 +165,29 @@ def csv_row(record: StoredDecision, masker: Masker) -> list:
         record.request_digest,
         record.prev_hash,
         record.chain_hash,
+        checked or integrity(record.as_row()),
         masker.mode,
         masker.mask_body(record.request_body),
     ]
 
 
-def csv_lines(records: Iterable[StoredDecision], masker: Masker) -> Iterator[str]:
+def csv_lines(
+    records: Iterable[StoredDecision], masker: Masker, on_mismatch: OnMismatch | None = None
+) -> Iterator[str]:
     """CSV (RFC 4180, CRLF) with a header row; one line per decision, the request body as JSON text."""
     yield "\ufeff" + _csv_line(CSV_COLUMNS)  # BOM: spreadsheet programs then read the Chinese labels right
-    for record in records:
-        yield _csv_line(csv_row(record, masker))
+    for record, checked in _checked(records, on_mismatch):
+        yield _csv_line(csv_row(record, masker, checked))
 
 
-def export_lines(records: Iterable[StoredDecision], fmt: str, masker: Masker) -> Iterator[str]:
+def export_lines(
+    records: Iterable[StoredDecision], fmt: str, masker: Masker, on_mismatch: OnMismatch | None = None
+) -> Iterator[str]:
+    """The export, line by line; ``on_mismatch`` is called for each row that no longer hashes to its chain_hash."""
     if fmt == "jsonl":
-        return jsonl_lines(records, masker)
+        return jsonl_lines(records, masker, on_mismatch)
     if fmt == "csv":
-        return csv_lines(records, masker)
+        return csv_lines(records, masker, on_mismatch)
     raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
 
 
@@ -179,7 +215,7 @@ def stored_from_row(row: dict) -> StoredDecision:
         policy_digest=row["policy_digest"],
         policy_version=row["policy_version"],
         engine_version=row["engine_version"],
-        created_at=row["created_at"],
+        created_at=chained_created_at(row),
         previous_decision_id=row["previous_decision_id"],
         prev_hash=row["prev_hash"],
         chain_hash=row["chain_hash"],

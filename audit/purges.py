@@ -1,38 +1,20 @@
-"""The purge log: one row per retention purge, in its own table next to the store's.
+"""The purge log: one row per retention purge (table ``decision_purges`` in ``store.tables``).
 
-Kept out of ``store.tables`` on purpose (its own ``MetaData``, created
-on first use), so the decision store's schema is unchanged for those who never
-purge. ``cut_hash`` is the ``chain_hash`` of the last purged decision: the
-``prev_hash`` the first remaining decision must carry, i.e. where verification
-starts instead of GENESIS.
+``cut_hash`` is the ``chain_hash`` of the last purged decision: the
+``prev_hash`` the first remaining decision must carry, i.e. where
+verification starts instead of GENESIS. The table is created with the
+others (``complaints store init``, or the service at start); reading the log
+never creates it.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, select
+from sqlalchemy import select
 
 from store.db import DecisionStore
-
-audit_metadata = MetaData()
-
-purges = Table(
-    "decision_purges",
-    audit_metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("purged_at", String(40), nullable=False),  # when (UTC)
-    Column("cut", String(40), nullable=False),  # decisions recorded before this instant were eligible (UTC)
-    Column("older_than_years", Integer, nullable=False),
-    Column("retention_basis", String(200), nullable=False),
-    Column("count", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
-    Column("first_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
-    Column("last_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
-    Column("first_decision_id", String(36), nullable=False),
-    Column("last_decision_id", String(36), nullable=False),
-    Column("cut_hash", String(64), nullable=False),  # chain_hash of seq last_seq
-    Column("purged_by", String(200), nullable=False),
-)
+from store.tables import purges
 
 
 @dataclass(frozen=True)
@@ -54,21 +36,9 @@ class PurgeRecord:
         return asdict(self)
 
 
-_ready: set[str] = set()
-
-
-def ensure_purge_table(store: DecisionStore) -> None:
-    if store.url in _ready:
-        return
-    store._ensure_schema()
-    with store._guard(), store.engine.begin() as conn:
-        audit_metadata.create_all(conn, checkfirst=True)
-    _ready.add(store.url)
-
-
 def purge_log(store: DecisionStore) -> list[PurgeRecord]:
     """Every purge, oldest first."""
-    ensure_purge_table(store)
+    store._ensure_schema()
     with store._guard(), store.engine.connect() as conn:
         rows = conn.execute(select(purges).order_by(purges.c.id)).all()
     return [PurgeRecord(**row._asdict()) for row in rows]

@@ -1,9 +1,16 @@
 """Walks over the decision log in batches by ``seq``: one decision, a complaint, a time range.
 
-Time ranges are by ``created_at`` (when the store recorded the decision, UTC):
-it is what retention counts from and it grows with ``seq``. ``since`` is
-inclusive, ``until`` exclusive. Stored times are ISO 8601 UTC text with
-microseconds, so comparing text compares instants.
+A time range is by one of two clocks (``BY``), ``since`` inclusive, ``until``
+exclusive, always in chain order:
+
+- ``recorded`` (the default): ``created_at``, when the store recorded the
+  decision. It grows with ``seq``, retention counts from it, and the database
+  compares it (stored times are ISO 8601 UTC text with microseconds, so
+  comparing text compares instants).
+- ``received``: the complaint's ``received_at``, its business time (October's
+  complaints recorded in December are October's). It is inside the stored
+  decision, not a column, so such a walk reads the whole log once and
+  compares instants in Python.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from store.db import DecisionStore, StoredDecision
 from store.tables import decisions
 
 BATCH = 500
+BY = ("recorded", "received")
+DEFAULT_BY = "recorded"
 _PLUS_AS_SPACE = re.compile(r"\d \d\d:\d\d\s*$")
 
 
@@ -70,10 +79,40 @@ def _batches(store: DecisionStore, *conditions, batch: int = BATCH) -> Iterator[
             return
 
 
+def received_at(record: StoredDecision) -> dt.datetime | None:
+    """The complaint's business time, as the decision states it (None if the stored decision does not say)."""
+    try:
+        value = record.decision_dict().get("received_at")
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def _received_in(records: Iterator[StoredDecision], since: str | None, until: str | None) -> Iterator[StoredDecision]:
+    low = dt.datetime.fromisoformat(since) if since else None
+    high = dt.datetime.fromisoformat(until) if until else None
+    for record in records:
+        moment = received_at(record)
+        if moment is None or (low is not None and moment < low) or (high is not None and moment >= high):
+            continue
+        yield record
+
+
 def in_range(
-    store: DecisionStore, since: str | None = None, until: str | None = None, *, batch: int = BATCH
+    store: DecisionStore,
+    since: str | None = None,
+    until: str | None = None,
+    *,
+    by: str = DEFAULT_BY,
+    batch: int = BATCH,
 ) -> Iterator[StoredDecision]:
-    """Decisions recorded in [since, until) (UTC text from ``utc_text``), in chain order."""
+    """Decisions whose ``by`` time (``recorded`` or ``received``) is in [since, until) (UTC text from
+    ``utc_text``), in chain order."""
+    if by == "received":
+        return _received_in(_batches(store, batch=batch), since, until)
+    if by != "recorded":
+        raise ValueError(f"by {by!r}: expected one of {', '.join(BY)}")
     conditions = []
     if since:
         conditions.append(decisions.c.created_at >= since)
@@ -89,3 +128,11 @@ def of_complaint(store: DecisionStore, complaint_id: str, *, batch: int = BATCH)
 
 def every(store: DecisionStore, *, batch: int = BATCH) -> Iterator[StoredDecision]:
     return _batches(store, batch=batch)
+
+
+def between_seqs(store: DecisionStore, after: int, upto: int | None, *, batch: int = BATCH) -> Iterator[StoredDecision]:
+    """Decisions with ``after < seq <= upto`` (no upper bound when ``upto`` is None), in chain order."""
+    conditions = [decisions.c.seq > after]
+    if upto is not None:
+        conditions.append(decisions.c.seq <= upto)
+    return _batches(store, *conditions, batch=batch)

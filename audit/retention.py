@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
 
-from audit.purges import PurgeRecord, ensure_purge_table, purges
+from audit.purges import PurgeRecord
 from audit.verify import verify_log
 from store.db import DecisionStore, utc_now
-from store.tables import chain_head, decisions
+from store.tables import chain_head, decisions, purges
 
 LEGAL_MINIMUM_YEARS = 3
 LEGAL_BASIS = "ECL Art. 31"
@@ -94,7 +94,7 @@ def purge(
 ) -> PurgeRecord | None:
     """Remove decisions recorded more than ``years`` years before ``now``; None if there are none."""
     check_period(years, policy_years)
-    ensure_purge_table(store)
+    store._ensure_schema()
     report = verify_log(store)
     if not report.ok:
         raise PurgeRefused(f"the decision log is not intact ({report.first_break}); refusing to purge")

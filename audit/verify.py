@@ -5,24 +5,43 @@ recorded for the last purge (``decision_purges.cut_hash``): the first
 remaining decision must have ``seq = last_seq + 1`` and ``prev_hash =
 cut_hash``. Purges themselves must be contiguous from seq 1.
 
-What each break means (the report names the decision where it shows):
+Each break names the seq and the decision where it shows, what was expected
+and what was found, and what it means:
 
 - ``edited``: the row's content no longer hashes to its ``chain_hash``: this
   decision was changed in place.
+- ``reordered``: the row's content hashes to its ``chain_hash`` only with
+  another ``seq`` (tried within ``REORDER_REACH`` places): the decision was
+  moved from there.
 - ``relinked``: the row's ``prev_hash`` is not the previous row's
   ``chain_hash``: the previous row was rewritten with a fresh hash, or this
-  row's link was edited.
+  row's link was edited, or (when it names a nearby row) rows were reordered.
 - ``missing``: ``seq`` jumps: the rows in between were deleted; the report
   names the seq numbers missing and the decision after the gap.
 - ``head``: the chain head does not match the last row: rows at the end were
-  deleted (or the head was moved).
+  deleted, or the head was moved.
+- ``purge-log``: the purge log does not cover the start of the chain in order.
 
-Reordering rows (swapping ``seq``) shows as ``edited`` at the first moved row,
-since ``seq`` is part of what each link covers.
+Signed statements (``store.checkpoints``) prove more than the chain can:
+
+- ``rewritten``: a checkpoint signed seq S with a chain hash the log no longer
+  has there: someone recomputed the links (``link_hash``) after editing,
+  deleting or reordering rows, which the chain alone cannot show. The report
+  names the last checkpoint that still matches: the rewrite lies after it.
+- ``truncated``: a checkpoint signed a seq beyond the last row: the tail of the
+  log was deleted (and the head moved back to hide it).
+- ``statement``: a statement whose signature does not verify, signed by a key
+  not among those checked against, or out of sequence (one deleted, replaced or
+  reordered); or a statement the auditor holds that the store no longer has.
+
+Signatures are checked with the public keys given (the ones auditors hold);
+without any, with the keys recorded in the store, which the report says, since
+a database operator could replace those.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -30,21 +49,51 @@ from sqlalchemy import select
 from audit.purges import PurgeRecord, purge_log
 from audit.records import every
 from store.chain import GENESIS, link_hash
+from store.checkpoints import SignedStatement, all_statements, recorded_keys
 from store.db import DecisionStore
+from store.signing import PublicKey
 from store.tables import chain_head
 
 MAX_LISTED = 100  # problems listed in a report; the count is always complete
+REORDER_REACH = 64  # how far from its place an edited-looking row is tried, to tell a reorder from an edit
+KINDS = (
+    "edited",
+    "reordered",
+    "relinked",
+    "missing",
+    "head",
+    "purge-log",
+    "rewritten",
+    "truncated",
+    "statement",
+)
 
 
 @dataclass
 class Break:
-    kind: str  # edited | relinked | missing | head | purge-log
+    """One finding: where (seq, decision), what was expected and found there, and what that means."""
+
+    kind: str  # one of KINDS
     seq: int | None
     decision_id: str | None
-    detail: str
+    expected: str
+    found: str
+    meaning: str
+
+    @property
+    def detail(self) -> str:
+        return f"expected {self.expected}, found {self.found}: {self.meaning}"
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "seq": self.seq, "decision_id": self.decision_id, "detail": self.detail}
+        return {
+            "kind": self.kind,
+            "seq": self.seq,
+            "decision_id": self.decision_id,
+            "expected": self.expected,
+            "found": self.found,
+            "meaning": self.meaning,
+            "detail": self.detail,
+        }
 
     def __str__(self) -> str:
         where = f"seq {self.seq}" if self.seq is not None else "log"
@@ -64,6 +113,11 @@ class VerifyReport:
     purges: int = 0
     problem_count: int = 0
     problems: list[Break] = field(default_factory=list)
+    statements: int = 0  # signed statements in the store (checkpoints and purges)
+    checkpoints_checked: int = 0  # checkpoints compared with the chain and found to match
+    last_checkpoint: dict | None = None  # the highest checkpoint that matches: number, seq, signed_at, key_id
+    keys: list[str] = field(default_factory=list)  # key ids signatures were checked against
+    key_source: str = "store"  # given (the auditor's public keys) | store (recorded there, not proof)
 
     @property
     def first_break(self) -> Break | None:
@@ -92,12 +146,50 @@ class VerifyReport:
             "first_break": first.as_dict() if first else None,
             "problem_count": self.problem_count,
             "problems": [p.as_dict() for p in self.problems],
+            "checkpoints": {
+                "statements": self.statements,
+                "matched": self.checkpoints_checked,
+                "last": self.last_checkpoint,
+                "unsigned_after": self.unsigned_after,
+                "keys": self.keys,
+                "key_source": self.key_source,
+            },
         }
+
+    @property
+    def unsigned_after(self) -> int:
+        """Decisions after the last matching checkpoint: the part of the log no signature covers yet."""
+        covered = self.last_checkpoint["seq"] if self.last_checkpoint else self.start_seq - 1
+        return max(0, (self.last_seq or 0) - covered)
+
+    def checkpoint_lines(self) -> list[str]:
+        if not self.statements and not self.last_checkpoint:
+            return [
+                "no signed checkpoints: the chain shows edits, but not a chain recomputed from the start "
+                "(configure COMPLAINTS_SIGNING_KEY_FILE so the service signs checkpoints)"
+            ]
+        lines = []
+        if self.last_checkpoint:
+            last = self.last_checkpoint
+            lines.append(
+                f"{self.checkpoints_checked} checkpoints match the chain; the last, checkpoint {last['number']}, "
+                f"signed seq {last['seq']} at {last['signed_at']} (key {last['key_id']}); "
+                f"{self.unsigned_after} decisions recorded after it are not yet under a signature"
+            )
+        if self.key_source == "store":
+            lines.append(
+                f"signatures checked with the public keys recorded in the store ({', '.join(self.keys) or 'none'}), "
+                "which whoever writes the database could replace: pass --public-key with the key you hold"
+            )
+        else:
+            lines.append(f"signatures checked with the public keys given ({', '.join(self.keys)})")
+        return lines
 
     def as_text(self) -> str:
         lines = [str(p) for p in self.problems]
         if self.problem_count > len(self.problems):
             lines.append(f"... and {self.problem_count - len(self.problems)} more")
+        lines.extend(self.checkpoint_lines())
         start = "genesis" if self.purges == 0 else f"the chain hash at purge cut (seq {self.start_seq - 1})"
         lines.append(
             f"{self.count} decisions from {start}, chain head {self.head_seq}: {'intact' if self.ok else 'BROKEN'}"
@@ -116,8 +208,9 @@ def _start(report: VerifyReport, log: list[PurgeRecord]) -> None:
                     "purge-log",
                     purge.first_seq,
                     purge.first_decision_id,
-                    f"purge {purge.id} covers seq {purge.first_seq}..{purge.last_seq}; "
-                    f"expected it to start at seq {expected_first}",
+                    f"purge {purge.id} to start at seq {expected_first}",
+                    f"purge {purge.id} covers seq {purge.first_seq}..{purge.last_seq}",
+                    "the purge log was edited to hide deleted decisions, or a purge record is missing",
                 )
             )
         expected_first = purge.last_seq + 1
@@ -127,71 +220,301 @@ def _start(report: VerifyReport, log: list[PurgeRecord]) -> None:
         report.start_hash = log[-1].cut_hash
 
 
-def verify_log(store: DecisionStore) -> VerifyReport:
-    """Recompute the chain over every stored decision (in batches) and report every break."""
+def _short(digest: str | None) -> str:
+    return f"{digest[:16]}…" if digest else "nothing"
+
+
+def _statements(
+    report: VerifyReport, stored: list[SignedStatement], keys: Mapping[str, PublicKey], held: list[SignedStatement]
+) -> list[SignedStatement]:
+    """Check every statement's signature and place in the sequence; the checkpoints worth comparing with the chain."""
+    trusted: list[SignedStatement] = []
+    previous: SignedStatement | None = None
+    for statement in stored:
+        name = f"{statement.kind} statement {statement.number}"
+        expected_number = previous.number + 1 if previous else 1
+        if statement.number != expected_number:
+            report.add(
+                Break(
+                    "statement",
+                    statement.seq,
+                    None,
+                    f"statement {expected_number}",
+                    f"statement {statement.number}",
+                    f"statements {expected_number}..{statement.number - 1} are missing: they were deleted",
+                )
+            )
+        problem = statement.problem(keys)
+        if problem is not None:
+            report.add(
+                Break("statement", statement.seq, None, f"a valid {name}", f"{name} (seq {statement.seq})", problem)
+            )
+        else:
+            body = statement.body()
+            want = previous.digest if previous is not None and previous.number == statement.number - 1 else None
+            if statement.number == expected_number and body.get("previous") != want:
+                report.add(
+                    Break(
+                        "statement",
+                        statement.seq,
+                        None,
+                        f"{name} to name statement {statement.number - 1} ({_short(want)})",
+                        f"it names {_short(body.get('previous'))}",
+                        "a statement was replaced, or the statements were reordered",
+                    )
+                )
+            if statement.kind == "checkpoint":
+                trusted.append(statement)
+        previous = statement
+    stored_digests = {s.digest for s in stored}
+    for statement in held:
+        if statement.digest in stored_digests:
+            continue
+        name = f"{statement.kind} statement {statement.number}"
+        problem = statement.problem(keys)
+        if problem is not None:
+            report.add(Break("statement", statement.seq, None, f"a valid {name}", f"the {name} you hold", problem))
+            continue
+        report.add(
+            Break(
+                "statement",
+                statement.seq,
+                None,
+                f"{name} that you hold (seq {statement.seq}, signed at {statement.body().get('signed_at')})",
+                "no such statement in the store",
+                "statements were deleted or replaced after you kept this one",
+            )
+        )
+        if statement.kind == "checkpoint":
+            trusted.append(statement)
+    return sorted(trusted, key=lambda s: (s.seq, s.number))
+
+
+class _Checkpoints:
+    """Compares signed checkpoints with the chain as the walk reaches their seq."""
+
+    def __init__(self, report: VerifyReport, checkpoints: list[SignedStatement]):
+        self.report = report
+        self.pending = checkpoints
+        self.index = 0
+        self.anchor = "genesis" if report.purges == 0 else f"the purge cut (seq {report.start_seq - 1})"
+
+    def _matched(self, checkpoint: SignedStatement) -> None:
+        self.report.checkpoints_checked += 1
+        self.report.last_checkpoint = {
+            "number": checkpoint.number,
+            "seq": checkpoint.seq,
+            "signed_at": checkpoint.body().get("signed_at"),
+            "key_id": checkpoint.key_id,
+        }
+        self.anchor = f"checkpoint {checkpoint.number} (seq {checkpoint.seq})"
+
+    def _mismatch(self, checkpoint: SignedStatement, found: str, decision_id: str | None) -> None:
+        self.report.add(
+            Break(
+                "rewritten",
+                checkpoint.seq,
+                decision_id,
+                f"chain_hash {checkpoint.chain_hash} (signed in checkpoint {checkpoint.number} at "
+                f"{checkpoint.body().get('signed_at')})",
+                found,
+                f"chain rewritten after {self.anchor}: the links up to seq {checkpoint.seq} were recomputed by "
+                "someone without the signing key, so decisions in between were edited, deleted or reordered",
+            )
+        )
+
+    def reach(self, seq: int, chain_hash: str, decision_id: str | None) -> None:
+        """The walk is at ``seq``: settle every checkpoint at or before it."""
+        while self.index < len(self.pending) and self.pending[self.index].seq <= seq:
+            checkpoint = self.pending[self.index]
+            self.index += 1
+            if checkpoint.seq < self.report.start_seq:
+                if checkpoint.seq == self.report.start_seq - 1 and self.report.purges:
+                    if checkpoint.chain_hash == self.report.start_hash:
+                        self._matched(checkpoint)
+                    else:
+                        self._mismatch(checkpoint, f"{self.report.start_hash} (the purge cut)", None)
+                continue  # signed before a purge removed its rows: only its signature can be checked
+            if checkpoint.seq < seq:
+                self.report.add(
+                    Break(
+                        "missing",
+                        checkpoint.seq,
+                        None,
+                        f"seq {checkpoint.seq} (signed in checkpoint {checkpoint.number})",
+                        "no row at that seq",
+                        "the decision a checkpoint signed was deleted",
+                    )
+                )
+            elif checkpoint.chain_hash == chain_hash:
+                self._matched(checkpoint)
+            else:
+                self._mismatch(checkpoint, chain_hash, decision_id)
+
+    def finish(self, last_seq: int | None) -> None:
+        """After the last row: checkpoints beyond it mean the tail was cut."""
+        rest = self.pending[self.index :]
+        if last_seq is None and rest and rest[0].seq < self.report.start_seq:
+            self.reach(self.report.start_seq - 1, self.report.start_hash, None)
+            rest = self.pending[self.index :]
+        if not rest:
+            return
+        end = last_seq if last_seq is not None else self.report.start_seq - 1
+        highest = max(rest, key=lambda s: s.seq)
+        self.report.add(
+            Break(
+                "truncated",
+                highest.seq,
+                None,
+                f"the log to reach seq {highest.seq} (signed in checkpoint {highest.number})",
+                f"the log ends at seq {end}",
+                f"decisions seq {end + 1}..{highest.seq} were deleted from the end of the log",
+            )
+        )
+
+
+def _moved_from(record, row: dict) -> int | None:
+    """The seq this row's content was chained at, if it is a nearby one: the row was moved, not edited."""
+    for distance in range(1, REORDER_REACH + 1):
+        for seq in (record.seq - distance, record.seq + distance):
+            if seq > 0 and link_hash({**row, "seq": seq}) == record.chain_hash:
+                return seq
+    return None
+
+
+def verify_log(
+    store: DecisionStore,
+    keys: Mapping[str, PublicKey] | None = None,
+    held: Iterable[SignedStatement] = (),
+) -> VerifyReport:
+    """Recompute the chain over every stored decision (in batches), check every signed statement with
+    ``keys`` (default: the keys recorded in the store) and every checkpoint against the chain; report every break.
+
+    ``held``: statements the auditor kept from earlier (``complaints export-checkpoints``); each must still
+    be in the store and match the chain."""
     report = VerifyReport()
     _start(report, purge_log(store))
+    stored = all_statements(store)
+    report.statements = len(stored)
+    if keys is None:
+        keys = recorded_keys(store)
+        report.key_source = "store"
+    else:
+        report.key_source = "given"
+    report.keys = sorted(keys)
+    checkpoints = _Checkpoints(report, _statements(report, stored, keys, list(held)))
     expected_seq, expected_prev = report.start_seq, report.start_hash
     previous_id: str | None = None
+    recent: dict[str, int] = {}  # chain_hash -> seq of the last rows, to name where a wrong link points
     for record in every(store):
         report.count += 1
         if report.first_seq is None:
             report.first_seq = record.seq
         report.last_seq = record.seq
-        if record.seq != expected_seq:
-            if record.seq > expected_seq:
-                gap = (
-                    f"seq {expected_seq}" if record.seq == expected_seq + 1 else f"seq {expected_seq}..{record.seq - 1}"
+        if record.seq > expected_seq:
+            gap = f"seq {expected_seq}" if record.seq == expected_seq + 1 else f"seq {expected_seq}..{record.seq - 1}"
+            after = f" after decision {previous_id}" if previous_id else ""
+            report.add(
+                Break(
+                    "missing",
+                    record.seq,
+                    record.decision_id,
+                    f"seq {expected_seq}",
+                    f"seq {record.seq}",
+                    f"{gap} missing{after}: those decisions were deleted",
                 )
-                after = f" after decision {previous_id}" if previous_id else ""
-                report.add(
-                    Break(
-                        "missing",
-                        record.seq,
-                        record.decision_id,
-                        f"{gap} missing{after}: rows were deleted before this decision",
-                    )
+            )
+        elif record.seq < expected_seq:
+            report.add(
+                Break(
+                    "missing",
+                    record.seq,
+                    record.decision_id,
+                    f"seq {expected_seq} or later",
+                    f"seq {record.seq}",
+                    "a decision at or before the start of the chain (the purge cut): the purge log was edited",
                 )
-            else:
-                report.add(
-                    Break(
-                        "missing",
-                        record.seq,
-                        record.decision_id,
-                        f"seq {record.seq} is at or before the start of the chain (seq {expected_seq})",
-                    )
-                )
+            )
         if record.prev_hash != expected_prev:
             before = f"seq {record.seq - 1}'s chain_hash" if previous_id else "the chain start"
+            points_to = recent.get(record.prev_hash)
+            if points_to is not None:
+                meaning = f"it links to seq {points_to} instead: the decisions before it were reordered"
+            elif record.seq > expected_seq:
+                meaning = "it links to a decision that is no longer in the log (deleted, see the gap)"
+            else:
+                meaning = "the previous row was rewritten with a fresh hash, or this link was edited"
             report.add(
                 Break(
                     "relinked",
                     record.seq,
                     record.decision_id,
-                    f"prev_hash does not match {before}: the previous row was rewritten or this link edited",
+                    f"prev_hash {expected_prev} ({before})",
+                    f"prev_hash {record.prev_hash}",
+                    meaning,
                 )
             )
-        if link_hash(record.as_row()) != record.chain_hash:
-            report.add(
-                Break(
-                    "edited",
-                    record.seq,
-                    record.decision_id,
-                    "the row's content does not hash to its chain_hash: this decision was changed",
+        row = record.as_row()
+        recomputed = link_hash(row)
+        if recomputed != record.chain_hash:
+            moved = _moved_from(record, row)
+            if moved is not None:
+                report.add(
+                    Break(
+                        "reordered",
+                        record.seq,
+                        record.decision_id,
+                        f"this decision at seq {moved}, where it was recorded",
+                        f"it at seq {record.seq}",
+                        "the decision was moved: decisions were reordered",
+                    )
                 )
-            )
+            else:
+                report.add(
+                    Break(
+                        "edited",
+                        record.seq,
+                        record.decision_id,
+                        f"chain_hash {record.chain_hash} (as stored)",
+                        f"the row's content hashes to {recomputed}",
+                        "this decision was changed after it was recorded",
+                    )
+                )
+        checkpoints.reach(record.seq, record.chain_hash, record.decision_id)
+        recent[record.chain_hash] = record.seq
+        if len(recent) > REORDER_REACH:
+            recent.pop(next(iter(recent)))
         expected_seq, expected_prev, previous_id = record.seq + 1, record.chain_hash, record.decision_id
+    checkpoints.finish(report.last_seq)
     with store._guard(), store.engine.connect() as conn:
         head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).one()
     report.head_seq = head.seq
-    if head.seq != expected_seq - 1 or head.hash != expected_prev:
-        last = f"the last row is seq {expected_seq - 1}" + (f" (decision {previous_id})" if previous_id else "")
+    last_seq = expected_seq - 1
+    if head.seq != last_seq:
+        meaning = (
+            f"decisions seq {last_seq + 1}..{head.seq} were deleted from the end of the log"
+            if head.seq > last_seq
+            else "the head was moved back"
+        )
         report.add(
             Break(
                 "head",
-                head.seq,
-                None,
-                f"chain head is seq {head.seq} but {last}: rows after it were deleted or the head moved",
+                last_seq if previous_id else None,
+                previous_id,
+                f"the chain head at the last row, seq {last_seq}",
+                f"the chain head at seq {head.seq}",
+                meaning,
+            )
+        )
+    elif head.hash != expected_prev:
+        report.add(
+            Break(
+                "head",
+                last_seq if previous_id else None,
+                previous_id,
+                f"the chain head's hash {expected_prev} (seq {last_seq}'s chain_hash)",
+                f"{head.hash}",
+                "the head was moved, or the last decision rewritten with a fresh hash",
             )
         )
     return report

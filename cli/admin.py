@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from cli.keyfiles import load_public_keys, public_keys_option, read_held_statements
 from store import ROLES, DecisionStore, StoreUnavailable
 from store.db import DEFAULT_URL
+from store.opening import StoreNotFound, display_url, open_existing
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,18 +27,33 @@ def _database_option(func):
 
 
 def _store(url: str) -> DecisionStore:
+    """The existing store at ``url``. Without one (no file, no tables, no answer): one line naming
+    the URL and exit 2, having created nothing. Only `store init` (and the service) create a store."""
+    try:
+        return open_existing(url)
+    except (StoreNotFound, StoreUnavailable) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+def _new_store(url: str) -> DecisionStore:
+    """The store at ``url``, its tables created if missing (`store init` only)."""
     try:
         store = DecisionStore(url)
+    except ValueError as exc:
+        click.echo(f"{display_url(url)}: {exc}", err=True)
+        sys.exit(2)
+    try:
         store.init_schema()
-        return store
     except StoreUnavailable as exc:
-        click.echo(f"decision store unavailable: {exc}", err=True)
-        sys.exit(1)
+        click.echo(f"decision store unreachable at {display_url(url)}: {exc}", err=True)
+        sys.exit(2)
+    return store
 
 
 @click.group()
 def keys() -> None:
-    """Bearer API keys (stored as sha256; the key itself is shown once)."""
+    """Bearer API keys (stored as sha256; the key itself is shown once), and signing keys."""
 
 
 @keys.command("create")
@@ -82,18 +99,27 @@ def store() -> None:
 @store.command("init")
 @_database_option
 def store_init(database_url: str) -> None:
-    """Create the tables (the service also does this at start)."""
-    _store(database_url)
-    click.echo("decision store ready")
+    """Create the store's tables, or add those a newer version needs (the service also does this at start)."""
+    _new_store(database_url)
+    click.echo(f"decision store ready at {display_url(database_url)}")
 
 
 @store.command("verify")
+@public_keys_option
+@click.option(
+    "--checkpoints",
+    "held_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Checkpoints you kept (`complaints export-checkpoints`): each must still be in the store and match.",
+)
 @_database_option
-def store_verify(database_url: str) -> None:
-    """Recompute the hash chain over every stored decision; exit 1 naming the first broken decision."""
+def store_verify(public_key_paths: tuple[str, ...], held_path: str | None, database_url: str) -> None:
+    """Recompute the hash chain over every stored decision and check every signed checkpoint against it;
+    exit 1 naming the first break (edited, deleted, reordered, rewritten after checkpoint N, truncated)."""
     from audit.verify import verify_log  # after purges it starts from the recorded cut, not GENESIS
 
-    report = verify_log(_store(database_url))
+    keys, held = load_public_keys(public_key_paths), read_held_statements(held_path)
+    report = verify_log(_store(database_url), keys, held)
     click.echo(report.as_text())
     sys.exit(0 if report.ok else 1)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -28,32 +27,11 @@ from audit.retention import (
 from audit.runs import Tally, candidate_ref, replay_stream
 from cli.admin import _database_option, _store
 from cli.failures import policy_problem_lines
+from cli.range_options import bounds, range_options
 from engine.compiled import decider_for_file
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from store import StoreUnavailable
-
-DEFAULT_TZ = "Asia/Shanghai"
-
-
-def _range_options(func):
-    func = click.option(
-        "--tz", default=DEFAULT_TZ, show_default=True, help="Time zone of --since/--until without an offset."
-    )(func)
-    func = click.option("--until", help="Recorded before this time (exclusive), e.g. 2026-04-01.")(func)
-    func = click.option("--since", help="Recorded at or after this time (inclusive), e.g. 2026-03-01.")(func)
-    return func
-
-
-def _bounds(since: str | None, until: str | None, tz: str) -> tuple[str | None, str | None]:
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
-    try:
-        return (walk.utc_text(since, zone) if since else None, walk.utc_text(until, zone) if until else None)
-    except walk.BadTime as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _masker(unmasked: bool) -> Masker:
@@ -73,7 +51,7 @@ def _fail(message: str, code: int = 1):
 @click.command()
 @click.argument("decision_id", required=False)
 @click.option("--complaint", "complaint_id", help="Replay every decision on this complaint.")
-@_range_options
+@range_options
 @click.option(
     "--policy",
     "policy_path",
@@ -115,7 +93,7 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
     elif complaint_id:
         records = walk.of_complaint(store, complaint_id)
     else:
-        low, high = _bounds(since, until, tz)
+        low, high = bounds(since, until, tz)
         records = walk.in_range(store, low, high)
     tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
     try:
@@ -130,7 +108,7 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
 
 
 @click.command("export")
-@_range_options
+@range_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
 @click.option(
     "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
@@ -144,12 +122,13 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
 @_database_option
 def export(since, until, tz, fmt, output, unmasked, database_url):
     """Export the decisions recorded in [--since, --until) as JSON Lines or CSV, each with its policy digest."""
-    low, high = _bounds(since, until, tz)
+    low, high = bounds(since, until, tz)
     masker = _masker(unmasked)
     store = _store(database_url)
     count = 0
+    mismatched: list[int] = []
     try:
-        for line in export_lines(walk.in_range(store, low, high), fmt, masker):
+        for line in export_lines(walk.in_range(store, low, high), fmt, masker, lambda r: mismatched.append(r.seq)):
             output.write(line)
             count += 1
     except StoreUnavailable as exc:
@@ -157,6 +136,12 @@ def export(since, until, tz, fmt, output, unmasked, database_url):
     if fmt == "csv":
         count -= 1
     click.echo(f"{count} decisions exported ({fmt}, personal data: {masker.mode})", err=True)
+    if mismatched:
+        shown = ", ".join(str(seq) for seq in mismatched[:10]) + (" …" if len(mismatched) > 10 else "")
+        _fail(
+            f"{len(mismatched)} exported rows (seq {shown}) no longer hash to their chain_hash (integrity: mismatch): "
+            "they were changed after they were recorded; run `complaints store verify`"
+        )
 
 
 @click.command("export-policy")

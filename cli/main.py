@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from canonical import canonical_json
-from cli.failures import fail_policy
+from cli.failures import CommandGroup, fail_policy
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines, parse_today, today_option
 from engine.compiled import decider_for_file
@@ -37,7 +37,7 @@ def _policy_option(func):
     )(func)
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 @click.version_option(ENGINE_VERSION, prog_name="complaints", message="%(prog)s %(version)s")
 def cli() -> None:
     """Complaint decision service: policies, decisions, calendar."""
@@ -253,6 +253,14 @@ audit_cmds.register(cli)
 from cli import lifecycle_cmds  # noqa: E402 - publish, versions, impact
 
 lifecycle_cmds.register(cli)
+
+from cli import signing_cmds  # noqa: E402 - keys signing create, checkpoint, export-checkpoints
+
+signing_cmds.register(cli, admin.keys)
+
+from cli import bundle_cmds  # noqa: E402 - audit bundle, audit verify-bundle
+
+bundle_cmds.register(cli)
 
 if __name__ == "__main__":
     cli()

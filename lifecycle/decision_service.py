@@ -45,15 +45,22 @@ class DecisionService:
     """Decides under the policy version in force at each complaint's ``received_at``.
 
     ``policies`` is a ``PolicyRegistry`` (reloading) or, for a fixed policy, a ``Decider``.
+    ``on_recorded`` is called with each newly committed decision (the checkpoint schedule).
     """
 
-    def __init__(self, policies: Decider | PolicyRegistry, store: DecisionStore):
+    def __init__(
+        self,
+        policies: Decider | PolicyRegistry,
+        store: DecisionStore,
+        on_recorded: Callable[[StoredDecision], None] | None = None,
+    ):
         if isinstance(policies, Decider):
             fixed = PolicyBook([policies])
             self.book: Callable[[], PolicyBook] = lambda: fixed
         else:
             self.book = policies.current
         self.store = store
+        self.on_recorded = on_recorded
 
     def submit(self, raw: object, body_text: str) -> Outcome:
         """Decide ``raw`` (parsed from ``body_text``) once and record it.
@@ -82,6 +89,8 @@ class DecisionService:
             fired_rules=fired_rules(decision),
             engine_version=ENGINE_VERSION,
         )
+        if created and self.on_recorded is not None:
+            self.on_recorded(record)
         return Outcome(record, created=created)
 
 

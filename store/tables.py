@@ -100,3 +100,49 @@ api_keys = Table(
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40), nullable=True),
 )
+
+# One row per retention purge (audit/retention.py). ``cut_hash`` is the ``chain_hash`` of the last
+# purged decision: the ``prev_hash`` the first remaining decision must carry, i.e. where
+# verification starts instead of GENESIS. (Created on first purge before 1.1; now by init_schema.)
+purges = Table(
+    "decision_purges",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("purged_at", String(40), nullable=False),  # when (UTC)
+    Column("cut", String(40), nullable=False),  # decisions recorded before this instant were eligible (UTC)
+    Column("older_than_years", Integer, nullable=False),
+    Column("retention_basis", String(200), nullable=False),
+    Column("count", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("first_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("last_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("first_decision_id", String(36), nullable=False),
+    Column("last_decision_id", String(36), nullable=False),
+    Column("cut_hash", String(64), nullable=False),  # chain_hash of seq last_seq
+    Column("purged_by", String(200), nullable=False),
+)
+
+# Signed statements about the chain (store/checkpoints.py): checkpoints of the chain head, purge
+# records, in one sequence (``id``), each naming the one before by digest. ``statement`` is the
+# canonical JSON that was signed, byte for byte; the other columns repeat parts of it for queries.
+statements = Table(
+    "signed_statements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),  # checkpoint | purge
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),  # chain position signed
+    Column("chain_hash", String(64), nullable=False),  # chain_hash at that position
+    Column("statement", Text, nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(200), nullable=False),  # base64 Ed25519 over the statement's UTF-8 bytes
+    UniqueConstraint("kind", "seq", name="uq_signed_statements_kind_seq"),
+)
+
+# The public keys that signed statements, as recorded by the signer: for convenience (bundles,
+# verification without a key file), never proof: whoever writes the database could add one.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("public_key", Text, nullable=False),  # PEM (SubjectPublicKeyInfo)
+    Column("first_used_at", String(40), nullable=False),
+)

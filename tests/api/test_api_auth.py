@@ -107,6 +107,8 @@ def test_keys_off_warns_loudly(make_app, capsys):
 def test_cli_creates_lists_and_revokes_keys(db_url, make_app):
     runner = CliRunner()
     env = {"DATABASE_URL": db_url}
+    assert runner.invoke(cli, ["keys", "list"], env=env).exit_code == 2  # no store yet: nothing is created
+    assert runner.invoke(cli, ["store", "init"], env=env).exit_code == 0
     created = runner.invoke(
         cli, ["keys", "create", "--name", "ops team", "--role", "decider", "--role", "auditor"], env=env
     )

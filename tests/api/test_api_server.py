@@ -23,13 +23,12 @@ from tests.helpers.server_process import REPO, Server
 
 
 def create_key(db_url: str, role: str, workdir) -> str:
+    """As an operator does before the first start (README, Production): create the store, then a key."""
+    env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
+    run = {"cwd": REPO, "env": env, "capture_output": True, "text": True, "check": True}
+    subprocess.run([sys.executable, "-m", "cli.main", "store", "init"], **run)
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "keys", "create", "--name", f"test {role}", "--role", role],
-        cwd=REPO,
-        env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-m", "cli.main", "keys", "create", "--name", f"test {role}", "--role", role], **run
     )
     return result.stdout.strip()
 

@@ -68,13 +68,14 @@ def test_roles(keyed):
         "verify": lambda h: client.get("/v1/audit/verify", headers=h),
         "export": lambda h: client.get("/v1/exports/decisions?since=2000-01-01&until=2100-01-01", headers=h),
         "policy": lambda h: client.get(f"/v1/policies/{first.policy_digest}/text", headers=h),
+        "checkpoints": lambda h: client.get("/v1/audit/checkpoints", headers=h),
     }
     expected = {
-        "auditor": dict(replay=200, replays=200, verify=200, export=200, policy=200),
-        "auditor+personal_data": dict(replay=200, replays=200, verify=200, export=200, policy=200),
-        "decider": dict(replay=403, replays=403, verify=403, export=403, policy=403),
-        "policy_admin": dict(replay=403, replays=403, verify=403, export=403, policy=200),
-        "personal_data": dict(replay=403, replays=403, verify=403, export=403, policy=403),
+        "auditor": dict(replay=200, replays=200, verify=200, export=200, policy=200, checkpoints=200),
+        "auditor+personal_data": dict(replay=200, replays=200, verify=200, export=200, policy=200, checkpoints=200),
+        "decider": dict(replay=403, replays=403, verify=403, export=403, policy=403, checkpoints=403),
+        "policy_admin": dict(replay=403, replays=403, verify=403, export=403, policy=200, checkpoints=403),
+        "personal_data": dict(replay=403, replays=403, verify=403, export=403, policy=403, checkpoints=403),
     }
     for role, statuses in expected.items():
         got = {name: call(bearer(tokens[role])).status_code for name, call in calls.items()}
@@ -156,12 +157,12 @@ def test_verify_names_the_tampered_decision(keyed):
     execute(store, "UPDATE decisions SET request_body = request_body || ' ' WHERE seq = 6")
     broken = client.get("/v1/audit/verify", headers=auditor).get_json()
     assert not broken["ok"] and broken["result"] == "broken"
-    assert broken["first_break"] == {
-        "kind": "edited",
-        "seq": 6,
-        "decision_id": victim.decision_id,
-        "detail": "the row's content does not hash to its chain_hash: this decision was changed",
-    }
+    first = broken["first_break"]
+    assert (first["kind"], first["seq"], first["decision_id"]) == ("edited", 6, victim.decision_id)
+    assert first["expected"] == f"chain_hash {victim.chain_hash} (as stored)"
+    assert first["found"].startswith("the row's content hashes to ") and victim.chain_hash not in first["found"]
+    assert first["meaning"] == "this decision was changed after it was recorded"
+    assert first["detail"] == f"expected {first['expected']}, found {first['found']}: {first['meaning']}"
 
 
 def test_exports_are_streamed_and_masked(keyed):
@@ -253,3 +254,40 @@ def test_a_short_masking_key_refuses_to_start(tmp_path, monkeypatch):
     monkeypatch.setenv(MASKING_KEY_ENV, "short")
     with pytest.raises(MaskingKeyError):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}", "COMPLAINTS_POLICY": str(POLICY)})
+
+
+def _mismatches(where: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("complaints_integrity_mismatches_total", {"where": where}) or 0.0
+
+
+def test_reads_and_exports_check_what_they_serve(keyed, capsys):
+    app, store, tokens = keyed
+    client, auditor = app.test_client(), bearer(tokens["auditor+personal_data"])
+    victim, neighbour = row(store, 4), row(store, 5)
+    assert client.get(f"/v1/decisions/{victim.decision_id}", headers=auditor).get_json()["integrity"] == "ok"
+    execute(store, "UPDATE decisions SET fired_rules = '[]' WHERE seq = 4")
+    capsys.readouterr()
+    reads, exports = _mismatches("read"), _mismatches("export")
+
+    served = client.get(f"/v1/decisions/{victim.decision_id}", headers=auditor).get_json()
+    assert served["integrity"] == "mismatch" and served["fired_rules"] == []
+    assert client.get(f"/v1/decisions/{neighbour.decision_id}", headers=auditor).get_json()["integrity"] == "ok"
+    page = client.get(f"/v1/complaints/{victim.complaint_id}/decisions", headers=auditor).get_json()
+    assert {i["decision_id"]: i["integrity"] for i in page["items"]}[victim.decision_id] == "mismatch"
+    assert _mismatches("read") == reads + 2
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if "chain_hash" in line]
+    assert logged and logged[0]["decision_id"] == victim.decision_id and logged[0]["level"] == "warning"
+
+    for fmt in ("jsonl", "csv"):
+        response = client.get(f"/v1/exports/decisions?since=2000-01-01&until=2100-01-01&format={fmt}", headers=auditor)
+        text = response.get_data(as_text=True)
+        if fmt == "jsonl":
+            rows = {r["seq"]: r["integrity"] for r in map(json.loads, text.splitlines()) if "seq" in r}
+        else:
+            rows = {int(r["seq"]): r["integrity"] for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+        assert rows[4] == "mismatch" and {v for k, v in rows.items() if k != 4} == {"ok"}
+    assert _mismatches("export") == exports + 2
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'complaints_integrity_mismatches_total{where="export"}' in metrics

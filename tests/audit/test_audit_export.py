@@ -162,3 +162,14 @@ def test_cli_replay_exits_1_on_a_difference(filled, store_url):
     assert result.exit_code == 1
     first = json.loads(result.stdout.splitlines()[0])
     assert first["result"] == "different" and first["differences"][0]["path"] == "channel"
+
+
+def test_cli_export_flags_rows_that_no_longer_hash(filled, store_url):
+    from tests.helpers.audit_samples import execute
+
+    execute(filled, "UPDATE decisions SET engine_version = '0.0.1' WHERE seq = 3")
+    result = CliRunner().invoke(cli, ["export", "--since", "2000-01-01", "--unmasked", "--database-url", store_url])
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["seq"] for r in rows if r["integrity"] == "mismatch"] == [3]
+    assert "1 exported rows (seq 3) no longer hash to their chain_hash (integrity: mismatch)" in result.stderr

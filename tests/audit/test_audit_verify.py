@@ -83,14 +83,55 @@ def test_reordered_decisions_are_named(filled):
     first = report.first_break
     assert first.seq == 3 and first.decision_id == b.decision_id  # the decision now in 3rd place
     assert {(p.seq, p.decision_id) for p in report.problems} >= {(3, b.decision_id), (4, a.decision_id)}
+    moved = {p.seq: p for p in report.problems if p.kind == "reordered"}
+    assert moved[3].expected == "this decision at seq 4, where it was recorded" and moved[3].found == "it at seq 3"
+    assert moved[4].expected == "this decision at seq 3, where it was recorded"
+    assert not [p for p in report.problems if p.kind == "edited"]  # a move is not called an edit
 
 
 def test_deleted_last_decisions_show_at_the_head(filled):
     last = verify_log(filled).last_seq
+    remaining = row(filled, last - 2)
     execute(filled, "DELETE FROM decisions WHERE seq >= :s", s=last - 1)
     report = verify_log(filled)
-    assert report.first_break.kind == "head" and report.first_break.seq == last
-    assert f"seq {last - 2}" in report.first_break.detail
+    first = report.first_break
+    assert (first.kind, first.seq, first.decision_id) == ("head", last - 2, remaining.decision_id)
+    assert (first.expected, first.found) == (
+        f"the chain head at the last row, seq {last - 2}",
+        f"the chain head at seq {last}",
+    )
+    assert first.meaning == f"decisions seq {last - 1}..{last} were deleted from the end of the log"
+
+
+def test_a_moved_head_never_contradicts_itself(filled):
+    """Same seq, other hash: the message must not read 'head is seq 53 but the last row is seq 53'."""
+    last = row(filled, verify_log(filled).last_seq)
+    execute(filled, "UPDATE chain_head SET hash = :h", h="f" * 64)
+    first = verify_log(filled).first_break
+    assert (first.kind, first.seq, first.decision_id) == ("head", last.seq, last.decision_id)
+    assert first.expected == f"the chain head's hash {last.chain_hash} (seq {last.seq}'s chain_hash)"
+    assert first.found == "f" * 64 and "moved" in first.meaning
+
+
+def test_every_finding_says_what_was_expected_found_and_meant(filled):
+    victim = row(filled, 7)
+    execute(filled, "UPDATE decisions SET fired_rules = '[]' WHERE seq = 7")
+    execute(filled, "DELETE FROM decisions WHERE seq = 20")
+    report = verify_log(filled)
+    for problem in report.problems:
+        assert problem.seq is not None and problem.decision_id, problem
+        assert problem.expected and problem.found and problem.meaning, problem
+    edited, missing, relinked = report.problems
+    assert (edited.kind, edited.seq, edited.decision_id) == ("edited", 7, victim.decision_id)
+    assert edited.expected == f"chain_hash {victim.chain_hash} (as stored)"
+    assert edited.found.startswith("the row's content hashes to ") and edited.meaning.startswith(
+        "this decision was changed"
+    )
+    assert (missing.kind, missing.seq, missing.expected, missing.found) == ("missing", 21, "seq 20", "seq 21")
+    assert "seq 20 missing after decision" in missing.meaning and "deleted" in missing.meaning
+    assert (relinked.kind, relinked.seq) == ("relinked", 21) and "no longer in the log" in relinked.meaning
+    text = report.as_text()
+    assert f"seq 7 (decision {victim.decision_id}): edited: expected chain_hash {victim.chain_hash}" in text
 
 
 def test_cli_store_verify_names_the_decision(filled, store_url):

@@ -53,6 +53,13 @@ def backdate(store: DecisionStore, created_at: dict[int, str]) -> None:
     with store.engine.begin() as conn:
         for seq, when in created_at.items():
             conn.execute(update(decisions).where(decisions.c.seq == seq).values(created_at=when))
+    recompute_chain(store)
+
+
+def recompute_chain(store: DecisionStore) -> None:
+    """The attack the chain alone cannot show: recompute every prev_hash and chain_hash with the
+    project's own link function and move the head, as anyone with write access to the database can."""
+    with store.engine.begin() as conn:
         prev = GENESIS
         for record in conn.execute(select(decisions).order_by(decisions.c.seq)).all():
             values = record._asdict()
@@ -64,4 +71,5 @@ def backdate(store: DecisionStore, created_at: dict[int, str]) -> None:
                 .values(prev_hash=values["prev_hash"], chain_hash=values["chain_hash"])
             )
             prev = values["chain_hash"]
-        conn.execute(update(chain_head).where(chain_head.c.id == 1).values(hash=prev))
+        last = conn.execute(select(decisions.c.seq).order_by(decisions.c.seq.desc()).limit(1)).scalar() or 0
+        conn.execute(update(chain_head).where(chain_head.c.id == 1).values(seq=last, hash=prev))

@@ -1,0 +1,345 @@
+"""Verify an audit bundle offline: no database, no service, only the file and the public key.
+
+``complaints audit verify-bundle OUT`` checks, and says, in order:
+
+1. the closing record: present (else the file was cut off), counting the lines
+   before it and hashing to them, signed by a trusted key;
+2. every signed statement: signature, key, and the sequence (numbers and
+   ``previous`` digests);
+3. the chain segment: from its start anchor (genesis, or a signed checkpoint or
+   purge record) every link recomputed row by row (``store.chain.link_hash``),
+   every checkpoint inside the segment matched, and the last row equal to the
+   signed end checkpoint;
+4. the range: each decision flagged in range is in it by the bundle's clock,
+   and none of the segment's other decisions is;
+5. every decision replayed on the bundled policy text it cites (whose digest is
+   recomputed from the text), byte for byte.
+
+Keys: the public keys given (``--public-key``, the ones the auditor holds), or
+else those in the bundle, which the report says: then compare their ids with
+the key you were given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from audit.bundle import FORMAT, read_lines
+from audit.closing import check_closing, split_closing
+from audit.export import stored_from_row
+from audit.records import received_at
+from audit.replay import StoredPolicies, replay
+from store.chain import GENESIS, link_hash
+from store.checkpoints import SignedStatement
+from store.signing import PublicKey, SigningKeyError
+from store.times import stored_form
+
+
+@dataclass
+class BundleReport:
+    problems: list[str] = field(default_factory=list)
+    proved: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the bundle does not prove
+    key_source: str = "bundle"
+    keys: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "result": "verified" if self.ok else "not verified",
+            "proved": self.proved,
+            "notes": self.notes,
+            "problems": self.problems,
+            "keys": self.keys,
+            "key_source": self.key_source,
+        }
+
+    def as_text(self) -> str:
+        lines = [f"proved: {line}" for line in self.proved]
+        lines += [f"note: {line}" for line in self.notes]
+        lines += [f"PROBLEM: {line}" for line in self.problems]
+        if self.key_source == "bundle":
+            lines.append(
+                f"signatures were checked with the keys in the bundle ({', '.join(self.keys) or 'none'}): compare "
+                "these ids with the public key you were given, or pass --public-key"
+            )
+        lines.append("RESULT: verified" if self.ok else f"RESULT: NOT verified ({len(self.problems)} problems)")
+        return "\n".join(lines)
+
+
+class _BundledPolicies:
+    """The policy texts of the bundle, looked up by digest as the store would (for ``StoredPolicies``)."""
+
+    def __init__(self, texts: Mapping[str, str]):
+        self.texts = texts
+
+    def policy_text(self, digest: str) -> str | None:
+        return self.texts.get(digest)
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _in_range(row: dict, record, by: str, since: dt.datetime | None, until: dt.datetime | None) -> bool:
+    moment = received_at(record) if by == "received" else dt.datetime.fromisoformat(stored_form(row["created_at"]))
+    if moment is None:
+        return False
+    return (since is None or moment >= since) and (until is None or moment < until)
+
+
+def verify_bundle(data: bytes, keys: Mapping[str, PublicKey] | None = None) -> BundleReport:
+    report = BundleReport()
+    before, _ = split_closing(data)
+    try:
+        items = [item for _, item in read_lines(before)]
+    except ValueError as exc:
+        report.problems.append(f"{exc}: the bundle was damaged")
+        return report
+    if not items or items[0].get("type") != "bundle" or items[0].get("format") != FORMAT:
+        report.problems.append(f"not an audit bundle (the first line is not a {FORMAT} header)")
+        return report
+    header = items[0]
+    bundled: dict[str, PublicKey] = {}
+    for item in items:
+        if item.get("type") == "public_key":
+            try:
+                key = PublicKey.from_pem(item["public_key"], f"bundled key {item.get('key_id')}")
+            except (SigningKeyError, KeyError, TypeError):
+                report.problems.append(f"bundled public key {item.get('key_id')} cannot be read")
+                continue
+            bundled[key.key_id] = key
+    if keys is None:
+        keys, report.key_source = bundled, "bundle"
+    else:
+        report.key_source = "given"
+    report.keys = sorted(keys)
+
+    closing = check_closing(data, keys, "bundle")
+    report.problems.extend(closing.problems)
+    if closing.body is not None and closing.ok:
+        report.proved.append(
+            f"the file is complete: {closing.body['lines']} lines before a closing record that hashes to them, "
+            f"signed by key {closing.signed_by} at {closing.body.get('closed_at')}"
+        )
+
+    statements = _check_statements(report, items, keys)
+    decisions = [item for item in items if item.get("type") == "decision"]
+    policies = {item["digest"]: item["text"] for item in items if item.get("type") == "policy"}
+    records = _check_chain(report, header, decisions, statements)
+    _check_range(report, header, decisions, records)
+    _check_counts(report, closing.body, decisions)
+    _replay_all(report, records, policies)
+    return report
+
+
+def _check_statements(
+    report: BundleReport, items: list[dict], keys: Mapping[str, PublicKey]
+) -> dict[int, SignedStatement]:
+    """Valid statements by number; every problem reported."""
+    valid: dict[int, SignedStatement] = {}
+    previous: SignedStatement | None = None
+    count = 0
+    for item in items:
+        if item.get("type") != "statement":
+            continue
+        count += 1
+        try:
+            statement = SignedStatement.from_dict(item)
+        except (KeyError, TypeError):
+            report.problems.append("a statement line lacks fields: the bundle was damaged")
+            continue
+        expected = previous.number + 1 if previous else 1
+        if statement.number != expected:
+            report.problems.append(f"statement {expected} is missing before statement {statement.number}")
+        problem = statement.problem(keys)
+        if problem is not None:
+            report.problems.append(f"{statement.kind} statement {statement.number}: {problem}")
+        else:
+            want = previous.digest if previous is not None and previous.number == statement.number - 1 else None
+            if statement.number == expected and statement.body().get("previous") != want:
+                report.problems.append(
+                    f"{statement.kind} statement {statement.number} does not follow statement {statement.number - 1}"
+                )
+            else:
+                valid[statement.number] = statement
+        previous = statement
+    if count and len(valid) == count:
+        report.proved.append(
+            f"{count} signed statements (checkpoints, purge records): every signature valid, in sequence"
+        )
+    return valid
+
+
+def _start(report: BundleReport, anchor: dict, statements: Mapping[int, SignedStatement]) -> tuple[int, str] | None:
+    """(first seq expected, prev_hash expected) from the segment's start anchor, if it is proven."""
+    kind = anchor.get("kind")
+    if kind == "genesis":
+        return 1, GENESIS
+    if kind in ("checkpoint", "purge"):
+        statement = statements.get(anchor.get("number"))  # type: ignore[arg-type]
+        if statement is None or statement.seq != anchor.get("seq") or statement.chain_hash != anchor.get("chain_hash"):
+            report.problems.append(
+                f"the segment starts from {kind} statement {anchor.get('number')}, which is not valid"
+            )
+            return None
+        return statement.seq + 1, statement.chain_hash
+    if kind == "purge-log":
+        report.problems.append(
+            f"the segment starts at an unsigned purge record (seq {anchor.get('seq')}): its start is not proven"
+        )
+        return anchor["seq"] + 1, anchor["chain_hash"]
+    return None
+
+
+def _check_chain(report: BundleReport, header: dict, decisions: list[dict], statements: Mapping[int, SignedStatement]):
+    """Recompute every link of the segment; the decisions as records (for replay)."""
+    segment = header.get("segment", {})
+    start_anchor, end_anchor = segment.get("start", {}), segment.get("end")
+    records: list = []
+    if not decisions:
+        if start_anchor.get("kind") != "empty":
+            report.problems.append("the bundle holds no decisions but its header names a segment: rows were removed")
+        return records
+    start = _start(report, start_anchor, statements)
+    expected_seq, expected_prev = (
+        start if start is not None else (decisions[0].get("seq"), decisions[0].get("prev_hash"))
+    )
+    by_seq = {s.seq: s for s in statements.values() if s.kind == "checkpoint"}
+    broken = 0
+    for row in decisions:
+        try:
+            record = stored_from_row(row)
+        except (KeyError, TypeError):
+            report.problems.append(f"decision line {row.get('seq')} lacks fields: the bundle was damaged")
+            broken += 1
+            continue
+        records.append(record)
+        who = f"seq {record.seq} (decision {record.decision_id})"
+        if record.seq != expected_seq:
+            report.problems.append(f"{who}: expected seq {expected_seq}: decisions were removed or reordered")
+            broken += 1
+        if record.prev_hash != expected_prev:
+            report.problems.append(f"{who}: prev_hash is not the chain hash before it: the chain was altered")
+            broken += 1
+        if link_hash(record.as_row()) != record.chain_hash:
+            report.problems.append(f"{who}: its content does not hash to its chain_hash: edited")
+            broken += 1
+        checkpoint = by_seq.get(record.seq)
+        if checkpoint is not None and checkpoint.chain_hash != record.chain_hash:
+            report.problems.append(
+                f"{who}: checkpoint {checkpoint.number} signed chain_hash {checkpoint.chain_hash} here: "
+                "the chain was rewritten"
+            )
+            broken += 1
+        expected_seq, expected_prev = record.seq + 1, record.chain_hash
+    last = records[-1] if records else None
+    anchored = False
+    if end_anchor is None:
+        report.problems.append(
+            f"the segment's end (seq {last.seq if last else '?'}) is under no signed checkpoint: the last "
+            "decisions are not proven (sign one with `complaints checkpoint`, then bundle again)"
+        )
+    else:
+        statement = statements.get(end_anchor.get("number"))
+        if statement is None or statement.seq != end_anchor.get("seq"):
+            report.problems.append(f"the segment ends at checkpoint {end_anchor.get('number')}, which is not valid")
+        elif last is None or last.seq != statement.seq:
+            report.problems.append(
+                f"checkpoint {statement.number} signed seq {statement.seq}, the bundle ends at seq "
+                f"{last.seq if last else '?'}: the bundle was cut"
+            )
+        elif last.chain_hash != statement.chain_hash:
+            report.problems.append(f"the last decision does not hash to what checkpoint {statement.number} signed")
+        else:
+            anchored = True
+    if not broken and anchored and start is not None and records:
+        report.proved.append(
+            f"the chain from {start_anchor.get('kind')} (seq {start_anchor.get('seq')}) to checkpoint "
+            f"{end_anchor['number']} (seq {end_anchor['seq']}): {len(records)} decisions, every link recomputed, "
+            "reaching the signed head: these are the decisions the service recorded there, unchanged since"
+        )
+    return records
+
+
+def _check_range(report: BundleReport, header: dict, decisions: list[dict], records) -> None:
+    scope = header.get("range", {})
+    by = scope.get("by", "recorded")
+    try:
+        since, until = _instant(scope.get("since")), _instant(scope.get("until"))
+    except ValueError:
+        report.problems.append("the bundle's range is not made of times")
+        return
+    wrong = 0
+    for row, record in zip(decisions, records, strict=False):
+        if bool(row.get("in_range")) != _in_range(row, record, by, since, until):
+            wrong += 1
+            report.problems.append(f"seq {record.seq}: marked in_range={row.get('in_range')}, its {by} time says not")
+    count = sum(1 for row in decisions if row.get("in_range"))
+    if not count:
+        report.notes.append(
+            f"no decision {by} in [{scope.get('since') or 'the start'}, {scope.get('until') or 'now'}) is in the "
+            "bundle; a bundle proves what it holds, not that nothing else exists"
+        )
+    elif not wrong:
+        seqs = [row["seq"] for row in decisions if row.get("in_range")]
+        where = f" (seq {min(seqs)}..{max(seqs)})" if seqs else ""
+        report.proved.append(
+            f"{count} decisions {by} in [{scope.get('since') or 'the start'}, {scope.get('until') or 'now'}){where}"
+        )
+        report.notes.append(
+            "by recorded time, the period's decisions lie inside the segment unless the recording clock went back"
+            if by == "recorded"
+            else "by received time, the period's decisions were sought among the decisions of the segment only: "
+            "a complaint of the period recorded after it is not here"
+        )
+
+
+def _check_counts(report: BundleReport, body: dict | None, decisions: list[dict]) -> None:
+    if body is None:
+        return
+    in_range = sum(1 for row in decisions if row.get("in_range"))
+    if body.get("rows") != len(decisions) or body.get("in_range") != in_range:
+        report.problems.append(
+            f"the closing record counts {body.get('rows')} decisions ({body.get('in_range')} in range), the file "
+            f"holds {len(decisions)} ({in_range})"
+        )
+
+
+def _replay_all(report: BundleReport, records, policies: Mapping[str, str]) -> None:
+    if not records:
+        return
+    deciders = StoredPolicies(_BundledPolicies(policies))
+    identical = 0
+    for record in records:
+        result = replay(record, deciders)
+        if result.identical:
+            identical += 1
+        elif result.error:
+            report.problems.append(
+                f"seq {record.seq} (decision {record.decision_id}): cannot be replayed: {result.error}"
+            )
+        else:
+            paths = ", ".join(d["path"] for d in result.differences[:5])
+            report.problems.append(f"seq {record.seq} (decision {record.decision_id}): replays differently ({paths})")
+    if identical == len(records):
+        report.proved.append(
+            f"every decision replayed identical, byte for byte, on the {len(policies)} bundled policy texts "
+            "(each text's digest recomputed)"
+        )
+
+
+def load_bundle_file(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def dumps(report: BundleReport) -> str:
+    return json.dumps(report.as_dict(), ensure_ascii=False, indent=2)

@@ -162,6 +162,8 @@ def _remedy(f: dict, category: str, amount: int) -> tuple[str | None, tuple]:
             return "M06_quality_exchange_15_days", (("exchange", None),)
         if f.get("history.repairs", 0) >= 2:
             return "M07_quality_exchange_after_repairs", (("exchange", None),)
+        if "order.delivered_at" not in f:
+            return "M07b_quality_delivery_date_needed", ()
         return "M08_quality_repair", (("repair", None),)
     if category in ("wrong_item", "missing_item"):
         if f.get("claim.remedy") in REFUND_CLAIMS:
@@ -174,6 +176,8 @@ def _remedy(f: dict, category: str, amount: int) -> tuple[str | None, tuple]:
             return "M12_transit_damage_refund", (("refund", amount),)
         return "M13_transit_damage_resend", (("resend", amount),)
     if category == "logistics_delay":
+        if f.get("within.promised_delivery_due") == 1:
+            return "M13b_delay_not_yet_late", ()
         if f.get("within.promised_delivery_7_days") == 0 and "order.delivered_at" not in f:
             return "M14_delay_refund_not_delivered", (("refund", amount),)
         # 10 % of the order, rounded half up to the cent, at least 5.00 and at most 50.00

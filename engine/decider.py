@@ -12,11 +12,12 @@ from decimal import Decimal
 from engine.complaint import validate_complaint
 from engine.deadlines import schedule
 from engine.explain import cite, summary
-from engine.facts import deadline_fact, route_fact
+from engine.facts import deadline_fact, lookup, route_fact
 from engine.remedy import Granted, claim_capped, grant
 from engine.route import Route, combine, raise_level, raise_team
 from engine.runtime import native_ruleset
 from engine.version import ENGINE_VERSION
+from engine.windows import explain_windows
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.compiler import CompiledPolicy
 from rules.model import Policy, RemedyRule, RoutingRule
@@ -46,7 +47,8 @@ class Decider:
     def decide_valid(self, complaint: dict) -> dict:
         policy = self.policy
         trace = CountingTrace()
-        fact = route_fact(complaint, policy, self.calendar, trace, self.compiled.windows_read[complaint["category"]])
+        windows = self.compiled.windows_read[complaint["category"]]
+        fact = route_fact(complaint, policy, self.calendar, trace, windows)
         fired = self._route_engine.fire(fact)
         routing = [self._routing[name] for name in fired if name in self._routing]
         # Precedence is the policy's order, not the engine's firing order: the first
@@ -107,7 +109,12 @@ class Decider:
             "deadlines": deadlines,
             "flags": flags,
             "warnings": warnings,
-            "explanation": {"rules": cited, "summary": text_zh, "summary_en": text_en},
+            "explanation": {
+                "rules": cited,
+                "windows": explain_windows(windows, complaint, fact, lookup),
+                "summary": text_zh,
+                "summary_en": text_en,
+            },
         }
 
 

@@ -71,7 +71,8 @@ def route_fact(
     for window in windows:
         anchor = lookup(complaint, window.anchor)
         if isinstance(anchor, dt.datetime):
-            fact[f"within.{window.id}"] = int(calendar.within(anchor, received, window.unit, window.amount, trace))
+            within = calendar.within(anchor, received, window.unit, window.amount, trace, window.roll_forward)
+            fact[f"within.{window.id}"] = int(within)
     return fact
 
 

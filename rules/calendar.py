@@ -120,14 +120,24 @@ class WorkCalendar:
         return dt.datetime.combine(day, END_OF_DAY, tzinfo=self.tz)
 
     def within(
-        self, event: dt.datetime, moment: dt.datetime, unit: str, amount: int, trace: CountingTrace | None = None
+        self,
+        event: dt.datetime,
+        moment: dt.datetime,
+        unit: str,
+        amount: int,
+        trace: CountingTrace | None = None,
+        roll_forward: bool = True,
     ) -> bool:
         """Whether ``moment`` falls within the period running from ``event``.
 
         Only the days up to ``moment`` are looked up: whether a period that is still
         running would later be extended (a last day in a year the calendar does not
-        list yet) cannot change the answer, so it must not cost a fallback.
+        list yet) cannot change the answer, so it must not cost a fallback. Without
+        ``roll_forward`` a period of days ends on its nominal last day, whatever day
+        that is; a period of ``hours`` runs on the clock.
         """
+        if unit == "hours":
+            return moment <= event + dt.timedelta(hours=amount)
         start = event.astimezone(self.tz).date()
         day = moment.astimezone(self.tz).date()
         if unit == "working_days":
@@ -140,6 +150,8 @@ class WorkCalendar:
                         return probe == day
             return True
         nominal = start + dt.timedelta(days=amount) if unit == "calendar_days" else _add_years(start, amount)
+        if not roll_forward:
+            return day <= nominal
         probe = nominal
         while probe < day:  # past the nominal end: within only while every day since was non-working
             if self.is_working_day(probe, trace):

@@ -423,7 +423,8 @@ def _limits(limits: dict, levels) -> str:
 
 
 def _period(window) -> str:
-    return f"{window.amount} {window.unit.replace('_', ' ')} from {window.anchor}"
+    counting = "" if window.roll_forward or window.unit not in ("calendar_days", "years") else " (no roll-forward)"
+    return f"{window.amount} {window.unit.replace('_', ' ')} from {window.anchor}{counting}"
 
 
 def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:

@@ -213,7 +213,7 @@ class FactSpace:
             if anchor not in fact:
                 continue
             wanted = {w: fact[f"within.{w.id}"] for w in windows if f"within.{w.id}" in fact}
-            dates[anchor] = _anchor_for(calendar, received, wanted)
+            dates[anchor] = _anchor_for(calendar, received, wanted, anchor)
         for field, value in fact.items():
             if self.kinds.get(field, FieldKind("")).kind == "date" and value == _DATE_PRESENT and field not in dates:
                 dates[field] = received - dt.timedelta(days=1)
@@ -248,13 +248,20 @@ def _working(calendar: WorkCalendar, day: dt.date) -> bool:
         return day.isoweekday() not in calendar.spec.weekend
 
 
-def _anchor_for(calendar: WorkCalendar, received: dt.datetime, wanted: dict) -> dt.datetime:
-    """A date before ``received`` from which exactly the wanted windows still include it."""
+# Order times a complaint may report ahead of its receipt (engine.complaint: the others may not).
+MAY_LIE_AHEAD = frozenset({"order.promised_delivery_at"})
+
+
+def _anchor_for(calendar: WorkCalendar, received: dt.datetime, wanted: dict, anchor_field: str = "") -> dt.datetime:
+    """A date from which exactly the wanted windows include ``received``: before it, or ahead where allowed."""
     horizon = max((_approx_days(w) for w in wanted), default=1) * 2 + 60
-    for back in range(1, int(horizon)):
-        anchor = received - dt.timedelta(days=back)
+    offsets = [-back for back in range(1, int(horizon))]
+    if anchor_field in MAY_LIE_AHEAD:
+        offsets += list(range(1, 8))
+    for offset in offsets:
+        anchor = received + dt.timedelta(days=offset)
         try:
-            got = {w: int(calendar.within(anchor, received, w.unit, w.amount)) for w in wanted}
+            got = {w: int(calendar.within(anchor, received, w.unit, w.amount, None, w.roll_forward)) for w in wanted}
         except CalendarError:
             continue
         if got == wanted:
@@ -263,7 +270,7 @@ def _anchor_for(calendar: WorkCalendar, received: dt.datetime, wanted: dict) -> 
 
 
 def _approx_days(window) -> float:
-    return {"calendar_days": 1.0, "working_days": 1.4, "years": 365.25}[window.unit] * window.amount
+    return {"calendar_days": 1.0, "working_days": 1.4, "years": 365.25, "hours": 1 / 24}[window.unit] * window.amount
 
 
 def _money(fen: int) -> str:

@@ -326,7 +326,15 @@ class _Builder:
                     "unknown_name", f"windows.{index}.from", f"expected a date field, one of: {', '.join(dates)}"
                 )
             ((unit, amount),) = raw["period"].items()
-            result.append(Window(raw["id"], raw["label"], raw["anchor"], unit, amount, raw["basis"]))
+            roll_forward = raw.get("roll_forward", True)
+            if "roll_forward" in raw and unit not in ("calendar_days", "years"):
+                self.problem(
+                    "inconsistent",
+                    f"windows.{index}.roll_forward",
+                    f"roll_forward applies to periods of calendar_days or years; a period of {unit} "
+                    + ("ends on a working day already" if unit == "working_days" else "is counted on the clock"),
+                )
+            result.append(Window(raw["id"], raw["label"], raw["anchor"], unit, amount, raw["basis"], roll_forward))
         return tuple(result)
 
     def condition(self, rule: dict, fields: dict, path: str) -> Condition:

@@ -25,9 +25,12 @@ class Window:
     id: str
     label: str
     anchor: str  # fact path of the date the period runs from
-    unit: str  # calendar_days | working_days | years
+    unit: str  # calendar_days | working_days | years | hours (on the clock)
     amount: int
     basis: str
+    # CC Art. 203: a last day that is not a working day moves to the next working day. The law's
+    # default; an internal SLA in the consumer's favour sets it false (calendar_days and years only).
+    roll_forward: bool = True
 
 
 @dataclass(frozen=True)

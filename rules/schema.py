@@ -154,11 +154,12 @@ class PeriodSchema(StrictSchema):
     calendar_days = fields.Integer(validate=validate.Range(min=1, max=3660))
     working_days = fields.Integer(validate=validate.Range(min=1, max=366))
     years = fields.Integer(validate=validate.Range(min=1, max=30))
+    hours = fields.Integer(validate=validate.Range(min=0, max=100_000))  # on the clock; 0: until the time itself
 
     @validates_schema
     def exactly_one(self, data, **kwargs):
         if len(data) != 1:
-            raise ValidationError("give exactly one of calendar_days, working_days or years", "calendar_days")
+            raise ValidationError("give exactly one of calendar_days, working_days, years or hours", "calendar_days")
 
 
 class WindowSchema(StrictSchema):
@@ -167,6 +168,8 @@ class WindowSchema(StrictSchema):
     # `from` is a Python keyword; data_key keeps the YAML word.
     anchor = fields.String(required=True, data_key="from")
     period = fields.Nested(PeriodSchema, required=True)
+    # Optional, no default: a policy without it keeps its digest (the law's roll-forward applies).
+    roll_forward = fields.Boolean()
     basis = fields.String(required=True, validate=validate.Length(min=1))
 
 

@@ -32,7 +32,7 @@ def test_check_default_policy(runner):
     result = runner.invoke(cli, ["check", str(DEFAULT)])
     assert result.exit_code == 0, result.output
     assert "OK — version 2026.1" in result.stdout
-    assert "57 rules" in result.stdout
+    assert "59 rules" in result.stdout
 
 
 def test_check_broken_policy_lists_every_problem(runner):

@@ -132,9 +132,9 @@ def test_rules_header_windows_deadlines_and_calendar_changes_in_words(old, text)
         "M15_delay_compensation remedy 1: compensation (10% of order.amount, at least 5.00, at most 50.00) → "
         "compensation (10% of order.amount, at least 5.00, at most 80.00)",
         "order of the `quality_defect` rules (first match wins): M05_quality_return_7_days → "
-        "M06_quality_exchange_15_days → M07_quality_exchange_after_repairs → M08_quality_repair becomes "
-        "M05_quality_return_7_days → M07_quality_exchange_after_repairs → M06_quality_exchange_15_days → "
-        "M08_quality_repair",
+        "M06_quality_exchange_15_days → M07_quality_exchange_after_repairs → M07b_quality_delivery_date_needed → "
+        "M08_quality_repair becomes M05_quality_return_7_days → M07_quality_exchange_after_repairs → "
+        "M07b_quality_delivery_date_needed → M06_quality_exchange_15_days → M08_quality_repair",
         "D15_regulator_reply due: 3 working days after received → 2 working days after received",
         "holiday removed: 2026-06-19..2026-06-21 (Friday to Sunday)",
         "make-up working day (调休) removed: 2026-01-04 (Sunday)",

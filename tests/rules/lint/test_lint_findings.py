@@ -142,7 +142,7 @@ def test_category_without_unconditional_fallback(variant):
     policy, text, _ = variant(NO_FALLBACK)
     (finding,) = _findings(policy, "remedy_gap")
     assert finding.about == "logistics_delay"
-    assert finding.rules == ("M14_delay_refund_not_delivered", "M15_delay_compensation")
+    assert finding.rules == ("M13b_delay_not_yet_late", "M14_delay_refund_not_delivered", "M15_delay_compensation")
     assert finding.line == rule_line(text, "M15_delay_compensation")
     decision = _decide(policy, finding.complaint)
     assert decision["category"] == "logistics_delay"

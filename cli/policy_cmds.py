@@ -1,7 +1,7 @@
 """Policy lifecycle commands for compliance staff: lint, test, diff.
 
 complaints lint [POLICY] [--json]            findings; exit 1 if any is not accepted
-complaints test [POLICY] [--tests FILE]      run the policy tests; exit 1 on a failure
+complaints test [POLICY] [--tests FILE] [-v] run the policy tests; failures first; exit 1 on a failure
 complaints diff OLD NEW [--json]             what changed between two policy versions
 """
 
@@ -73,8 +73,9 @@ def lint(policy_path: str, as_json: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Results as JSON.")
 @click.option("--require-coverage", is_flag=True, help="Also exit 1 when a rule is exercised by no test.")
-def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_coverage: bool) -> None:
-    """Run the policy tests of POLICY: pass/fail per test and the rules no test exercises."""
+@click.option("--verbose", "-v", is_flag=True, help="Also list every test that passed.")
+def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_coverage: bool, verbose: bool) -> None:
+    """Run the policy tests of POLICY: failures first, a summary line, and the rules no test exercises."""
     from lifecycle.policy_tests import default_tests_path, load_tests_file, report_lines, run_as_dict, run_tests
 
     policy = _load(policy_path)
@@ -87,7 +88,7 @@ def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_co
     if as_json:
         click.echo(json.dumps(run_as_dict(run), ensure_ascii=False, indent=2))
     else:
-        for line in report_lines(run):
+        for line in report_lines(run, verbose):
             click.echo(line)
     failed = bool(run.failed) or (require_coverage and bool(run.coverage.unexercised))
     sys.exit(1 if failed else 0)

@@ -212,3 +212,29 @@ def test_cli_report_and_exit_codes(tmp_path):
     assert runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(passing)]).exit_code == 0
     result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(passing), "--require-coverage"])
     assert result.exit_code == 1
+
+
+def test_the_report_puts_failures_first_and_lists_passes_only_when_asked(tmp_path):
+    tests = tmp_path / "mixed.tests.yaml"
+    passing = "  - name: privacy goes to legal\n    complaint: {category: privacy}\n    expect: {route.team: legal_compliance}\n"
+    failing = (
+        "  - name: expect the wrong team\n    complaint: {category: privacy}\n    expect: {route.team: logistics}\n"
+    )
+    tests.write_text(HEAD + passing + failing + passing.replace("privacy goes", "privacy again goes"), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[1] == f"  FAIL  expect the wrong team  ({tests}:9)"
+    assert lines[2:5] == [
+        "        route.team (line 11)",
+        "            expected: logistics",
+        "            actual:   legal_compliance",
+    ]
+    assert lines[5].startswith("        rules that fired: R02_legal_matters")
+    assert "PASS" not in result.stdout
+    summary = [line for line in lines if line.endswith(" failed")]
+    assert summary == ["2 passed, 1 failed"] and lines.index(summary[0]) == 6
+    verbose = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "-v"])
+    assert verbose.stdout.count("  PASS  ") == 2
+    assert verbose.stdout.index("  FAIL  ") < verbose.stdout.index("  PASS  privacy goes to legal")

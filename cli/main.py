@@ -189,5 +189,9 @@ from cli import lifecycle_cmds  # noqa: E402 - publish, versions, impact
 
 lifecycle_cmds.register(cli)
 
+from cli import authoring_cmds  # noqa: E402 - schema, explain, fmt
+
+authoring_cmds.register(cli)
+
 if __name__ == "__main__":
     cli()

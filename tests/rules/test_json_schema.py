@@ -112,3 +112,14 @@ def test_a_field_without_a_json_schema_form_is_refused():
 
     with pytest.raises(TypeError, match="no JSON Schema form for Float"):
         _Walker().schema(WithFloat)
+
+
+def test_quoted_amounts_are_valid_too_but_not_thousands_separators(validator):
+    import re
+
+    text = DEFAULT.read_text(encoding="utf-8")
+    quoted = re.sub(r"(?<=: )([0-9]+\.[0-9]{2})(?=[,}\s])", r'"\1"', text)
+    raw, _ = load_yaml_text(quoted, "quoted.yaml")
+    assert list(validator.iter_errors(as_editor_sees(raw))) == []
+    raw, _ = load_yaml_text(quoted.replace('"2000.00"', '"2,000.00"'), "separated.yaml")
+    assert list(validator.iter_errors(as_editor_sees(raw)))

@@ -224,3 +224,22 @@ def test_unreadable_file(tmp_path):
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
     assert issues_of(latin)[0].message.startswith("expected UTF-8 text")
+
+
+def test_quoted_amounts_read_exactly_as_the_same_numbers():
+    import re
+
+    text = DEFAULT.read_text(encoding="utf-8")
+    quoted, count = re.subn(r"(?<=: )([0-9]+\.[0-9]{2})(?=[,}\s])", r'"\1"', text)
+    assert count >= 16  # limits, fixed amounts, minimums and the amounts tested by conditions
+    assert '{above: "2000.00"}' in quoted and 'frontline: "200.00"' in quoted
+    assert load_policy_text(quoted, "quoted.yaml").digest == load_policy_file(DEFAULT).digest
+
+
+@pytest.mark.parametrize("written", ['"1,500.00"', '"200.005"', '"-1.00"', '"¥200"', "true"])
+def test_only_digits_are_an_amount(written):
+    text = (HERE / "policies" / "minimal.yaml").read_text(encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text(text.replace("frontline: 200.00", f"frontline: {written}"), "m.yaml")
+    (issue,) = caught.value.issues
+    assert issue.path == "authority.remedies.refund.limits.frontline" and issue.code == "schema"

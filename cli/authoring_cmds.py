@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import click
 
-from cli.failures import fail_policy
+from cli.failures import fail_policy, lang_option
 from rules.default_policy import DEFAULT_POLICY
 from rules.errors import PolicyError
 from rules.json_schema import policy_json_schema
@@ -38,7 +38,8 @@ def schema() -> None:
     help="Policy file to use.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The answer as JSON.")
-def explain_cmd(complaint_file, rule_id: str | None, policy_path: str, as_json: bool) -> None:
+@lang_option
+def explain_cmd(complaint_file, rule_id: str | None, policy_path: str, as_json: bool, lang: str | None) -> None:
     """Why each rule fired or did not fire for COMPLAINT_FILE (JSON, '-' for stdin): for a rule that did not,
     the first test that failed, with the complaint's value. Exit 0; 1 for a complaint or policy that cannot be
     decided or an unknown rule; 2 for a body that is not JSON."""
@@ -55,7 +56,7 @@ def explain_cmd(complaint_file, rule_id: str | None, policy_path: str, as_json: 
     try:
         decider = decider_for_file(policy_path)
     except PolicyError as error:
-        fail_policy(error)
+        fail_policy(error, lang=lang)
     policy = decider.policy
     if rule_id is not None and rule_id not in {rule.info.id for rule in policy.all_rules}:
         close = difflib.get_close_matches(rule_id, [rule.info.id for rule in policy.all_rules], n=1)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import click
 
 from canonical import canonical_json
-from cli.failures import fail_policy
+from cli.failures import fail_policy, lang_option
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines
 from engine.compiled import decider_for_file
@@ -45,13 +45,14 @@ for _command in POLICY_COMMANDS:  # lint, test, diff (cli/policy_cmds.py)
 
 @cli.command()
 @click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
-def check(policy_path: str) -> None:
-    """Validate and compile POLICY; exit 1 with every problem found."""
+@lang_option
+def check(policy_path: str, lang: str | None) -> None:
+    """Validate and compile POLICY; exit 1 with every problem found, in plain words (zh or en)."""
     try:
         policy = load_policy_file(policy_path)
         compile_policy(policy)
     except PolicyError as error:
-        fail_policy(error)
+        fail_policy(error, lang=lang)
     rules = len(policy.routing) + len(policy.remedies) + len(policy.deadlines)
     click.echo(f"{policy_path}: OK — version {policy.version}, {rules} rules, digest {policy.digest}")
     for line in lint_warning_lines(policy):  # warnings only: the policy is usable, exit stays 0

@@ -36,6 +36,7 @@ from typing import overload
 from engine.complaint import ComplaintError, validate_complaint
 from rules.errors import PolicyError, PolicyIssue
 from rules.model import Policy
+from rules.plain_words import describe
 from rules.yaml_source import load_yaml_text
 
 TOP_KEYS = ("defaults", "tests")
@@ -200,7 +201,7 @@ def load_tests_text(text: str, policy: Policy, file: str = "<tests>") -> list[Po
         description = item.get("description")
         result.append(PolicyTest(index, name, description, merged, dict(expect), line, expect_lines))
     if issues:
-        raise PolicyError(issues)
+        raise PolicyError(describe(issues, raw, text))
     return result
 
 

@@ -2,6 +2,7 @@
 
 complaints schema                                  the JSON Schema of the policy format, for editors
 complaints explain COMPLAINT.json [--rule ID]      why each rule fired or did not fire
+complaints fmt POLICY... [--check]                 rewrite in the canonical layout, comments kept
 """
 
 from __future__ import annotations
@@ -82,7 +83,49 @@ def explain_cmd(complaint_file, rule_id: str | None, policy_path: str, as_json: 
             click.echo(line)
 
 
-COMMANDS = (schema, explain_cmd)
+@click.command("fmt")
+@click.argument("policy_paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file is not in the canonical layout.")
+@lang_option
+def fmt_cmd(policy_paths: tuple[str, ...], check: bool, lang: str | None) -> None:
+    """Rewrite each POLICY in the canonical layout, keeping comments and what it says. With --check (for CI),
+    show what would change and exit 1 if anything would; exit 1 too for a file that is not YAML a policy may use."""
+    import difflib
+    from pathlib import Path
+
+    from rules.formatting import FormatError, canonical_text
+
+    unformatted = []
+    for policy_path in policy_paths:
+        path = Path(policy_path)
+        try:
+            text = path.read_bytes().decode("utf-8")
+            formatted = canonical_text(text, policy_path)
+        except UnicodeDecodeError as exc:
+            click.echo(f"{policy_path}: expected UTF-8 text: {exc.reason}", err=True)
+            sys.exit(1)
+        except PolicyError as error:
+            fail_policy(error, lang=lang)
+        except FormatError as error:
+            click.echo(str(error), err=True)
+            sys.exit(1)
+        if formatted == text:
+            click.echo(f"{policy_path}: already in the canonical layout")
+            continue
+        unformatted.append(policy_path)
+        if check:
+            diff = difflib.unified_diff(
+                text.splitlines(keepends=True), formatted.splitlines(keepends=True), policy_path, f"{policy_path} (fmt)"
+            )
+            click.echo("".join(diff), nl=False)
+            click.echo(f"{policy_path}: not in the canonical layout; run `complaints fmt {policy_path}`", err=True)
+        else:
+            path.write_text(formatted, encoding="utf-8")
+            click.echo(f"{policy_path}: formatted")
+    sys.exit(1 if check and unformatted else 0)
+
+
+COMMANDS = (schema, explain_cmd, fmt_cmd)
 
 
 def register(group: click.Group) -> None:

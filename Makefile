@@ -29,6 +29,7 @@ test: setup-test postgres
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/complaints check policies.yaml
+	$(BIN)/complaints fmt --check policies.yaml
 	$(BIN)/complaints lint policies.yaml
 	$(BIN)/complaints test policies.yaml --tests policies.tests.yaml --require-coverage
 	$(BIN)/python -m pytest -q

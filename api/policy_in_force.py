@@ -1,7 +1,10 @@
-"""/v1/policy: the policy in force."""
+"""/v1/policy: the policy in force; /v1/policy-schema: the JSON Schema of the policy format."""
 
 from __future__ import annotations
 
+import json
+
+from flask import Response
 from flask_smorest import Blueprint
 
 from api.auth import require
@@ -9,6 +12,7 @@ from api.context import services
 from api.openapi import errors
 from api.schemas import PolicyOutSchema
 from engine.version import ENGINE_VERSION
+from rules.json_schema import policy_json_schema
 from store import ROLES
 
 blp = Blueprint("policy", __name__, url_prefix="/v1", description="The policy in force")
@@ -44,3 +48,21 @@ def get_policy():
 
 def _rule(info, kind: str) -> dict:
     return {"id": info.id, "kind": kind, "description": info.description, "basis": info.basis, "line": info.line}
+
+
+@blp.route("/policy-schema", methods=["GET"])
+@blp.doc(
+    summary="The JSON Schema of the policy format",
+    description="For editors (VS Code's YAML extension, the console's editor): keys and enum values to "
+    "autocomplete, mistakes underlined while typing. The same as `complaints schema`. No role needed: it describes "
+    "the file format, not a policy, and an editor fetching it cannot send a key.",
+    responses={
+        "200": {
+            "description": "JSON Schema (draft 2020-12)",
+            "content": {"application/schema+json": {"schema": {"type": "object"}}},
+        }
+    },
+    security=[],
+)
+def get_policy_schema():
+    return Response(json.dumps(policy_json_schema(), ensure_ascii=False), mimetype="application/schema+json")

@@ -17,6 +17,7 @@ from engine.complaint import ComplaintError
 from rules.calendar import CalendarError
 from rules.errors import PolicyError
 from rules.field_errors import flatten_messages
+from rules.messages import LANGUAGES, ui
 from store import StoreUnavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -172,14 +173,27 @@ def store_unavailable() -> Problem:
 
 
 def policy_problem(error: PolicyError) -> Problem:
-    """Every issue of a policy text, at its line and column, with its code."""
+    """Every issue of a policy text, at its line and column, with its code and likely fix.
+
+    In English unless the caller's ``Accept-Language`` prefers Chinese (``zh``, ``zh-CN``, ...);
+    the codes are the same in both.
+    """
+    lang = answer_language()
     errors: dict[str, list[str]] = {}
     codes: dict[str, str] = {}
     for issue in error.issues:
         field = f"{issue.path or 'policy'} ({issue.line}:{issue.column})"
-        errors.setdefault(field, []).append(issue.message)
+        errors.setdefault(field, []).append(issue.text(lang))
+        errors[field].extend(ui("fix", lang) + fix for fix in issue.fixes(lang))
         codes.setdefault(field, issue.code)
-    return Problem("invalid-policy", f"{len(error.issues)} problem(s) in the policy", errors=errors, error_codes=codes)
+    detail = ui("problems_in", lang, count=len(error.issues), what=ui("the policy", lang))
+    return Problem("invalid-policy", detail, errors=errors, error_codes=codes, headers={"Content-Language": lang})
+
+
+def answer_language() -> str:
+    """The language of the answer: what ``Accept-Language`` prefers of zh and en; English by default."""
+    best = request.accept_languages.best_match(LANGUAGES) if request else None
+    return best or "en"
 
 
 def problem_for(error: Exception) -> Problem | None:

@@ -83,11 +83,11 @@ def _insert_after_section(text: str, section: str, block: str) -> str:
 
 def with_refund_limit(text: str, cents: int) -> str:
     """The policy with the frontline refund limit moved by ``cents`` (a distinct digest)."""
-    old = "refund:           {label: 退款, limits: {frontline: 200.00,"
+    old = "refund: {label: 退款, limits: {frontline: 200.00,"
     if old not in text:
         raise ValueError("the default refund limits line is not where expected")
     amount = f"{200 + cents / 100:.2f}"
-    return text.replace(old, f"refund:           {{label: 退款, limits: {{frontline: {amount},"), amount
+    return text.replace(old, f"refund: {{label: 退款, limits: {{frontline: {amount},"), amount
 
 
 def _time(fn, repeat: int) -> dict:

@@ -40,8 +40,8 @@ from bench.corpus import DEFAULT_SEED, iter_complaints
 from bench.prepare import DEFAULT_POLICY, current_rss_mb, emit, machine, peak_rss_mb
 
 FILL_BATCH = 5000
-REFUND_LIMIT_OLD = "refund:           {label: 退款, limits: {frontline: 200.00,"
-REFUND_LIMIT_NEW = "refund:           {label: 退款, limits: {frontline: 300.00,"
+REFUND_LIMIT_OLD = "refund: {label: 退款, limits: {frontline: 200.00,"
+REFUND_LIMIT_NEW = "refund: {label: 退款, limits: {frontline: 300.00,"
 
 _decider = None
 

@@ -1,5 +1,10 @@
 """How every command reports what it cannot use: a policy (each problem at file:line:column, exit 1),
-or a decision store that stops answering mid-command (one line, exit 2)."""
+or a decision store that stops answering mid-command (one line, exit 2).
+
+Policy problems are in Chinese by default, for compliance staff; ``--lang en`` or
+``COMPLAINTS_LANG=en`` for English (rules/messages.py holds the words). The codes in brackets
+are the same in both.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,30 @@ from typing import NoReturn
 import click
 
 from rules.errors import PolicyError
+from rules.messages import LANGUAGES, language, ui
 from store import StoreUnavailable
 
 
-def policy_problem_lines(error: PolicyError, what: str = "the policy") -> list[str]:
-    return [f"{len(error.issues)} problem(s) in {what}:", *(f"  {issue}" for issue in error.issues)]
+def lang_option(func):
+    """``--lang zh|en`` for a command that reports policy problems; default ``$COMPLAINTS_LANG``, else zh."""
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        default=None,
+        help="Language of policy problems: zh (default, or $COMPLAINTS_LANG) or en.",
+    )(func)
 
 
-def fail_policy(error: PolicyError, what: str = "the policy") -> NoReturn:
-    for line in policy_problem_lines(error, what):
+def policy_problem_lines(error: PolicyError, what: str = "the policy", lang: str | None = None) -> list[str]:
+    lang = language(lang)
+    lines = [ui("problems", lang, count=len(error.issues), what=ui(what, lang))]
+    for issue in error.issues:
+        lines.extend(f"  {line}" for line in issue.lines(lang))
+    return lines
+
+
+def fail_policy(error: PolicyError, what: str = "the policy", lang: str | None = None) -> NoReturn:
+    for line in policy_problem_lines(error, what, lang):
         click.echo(line, err=True)
     sys.exit(1)
 

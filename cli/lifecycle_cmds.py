@@ -15,7 +15,7 @@ import click
 
 from audit.replay import impact as impact_of
 from cli.admin import _database_option, _store
-from cli.failures import fail_policy
+from cli.failures import fail_policy, lang_option
 from engine.compiled import decider_for
 from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, publish
 from rules.errors import PolicyError
@@ -32,14 +32,17 @@ from rules.loader import load_policy_file, read_policy_source
     help="Acknowledge a warning, e.g. a change announced less than 7 (major: 15) days ahead.",
 )
 @click.option("--by", "published_by", default="cli", show_default=True, help="Who publishes (recorded).")
+@lang_option
 @_database_option
-def publish_cmd(policy_path: str, acknowledge: tuple[str, ...], published_by: str, database_url: str) -> None:
+def publish_cmd(
+    policy_path: str, acknowledge: tuple[str, ...], published_by: str, lang: str | None, database_url: str
+) -> None:
     """Check POLICY (validate, compile, lint) and publish it to every instance sharing the store."""
     try:
         text = read_policy_source(policy_path)
         result = publish(_store(database_url), text, policy_path, published_by, acknowledge)
     except PolicyError as error:
-        fail_policy(error)
+        fail_policy(error, lang=lang)
     except PublishRefused as refused:
         click.echo(f"not published: {refused}", err=True)
         for finding in refused.findings:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from canonical import canonical_json
-from cli.failures import CommandGroup, fail_policy
+from cli.failures import CommandGroup, fail_policy, lang_option
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines, parse_today, today_option
 from engine.compiled import decider_for_file
@@ -50,14 +50,15 @@ for _command in POLICY_COMMANDS:  # lint, test, diff (cli/policy_cmds.py)
 @cli.command()
 @click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
 @today_option
-def check(policy_path: str, today: str | None) -> None:
-    """Validate and compile POLICY; exit 1 with every problem found."""
+@lang_option
+def check(policy_path: str, today: str | None, lang: str | None) -> None:
+    """Validate and compile POLICY; exit 1 with every problem found, in plain words (zh or en)."""
     when = parse_today(today)
     try:
         policy = load_policy_file(policy_path)
         compile_policy(policy)
     except PolicyError as error:
-        fail_policy(error)
+        fail_policy(error, lang=lang)
     rules = len(policy.routing) + len(policy.remedies) + len(policy.deadlines)
     click.echo(f"{policy_path}: OK — version {policy.version}, {rules} rules, digest {policy.digest}")
     for line in lint_warning_lines(policy, when):  # warnings only: the policy is usable, exit stays 0
@@ -261,6 +262,10 @@ signing_cmds.register(cli, admin.keys)
 from cli import bundle_cmds  # noqa: E402 - audit bundle, audit verify-bundle
 
 bundle_cmds.register(cli)
+
+from cli import authoring_cmds  # noqa: E402 - schema, explain, fmt
+
+authoring_cmds.register(cli)
 
 if __name__ == "__main__":
     cli()

@@ -1,7 +1,7 @@
 """Policy lifecycle commands for compliance staff: lint, test, diff.
 
 complaints lint [POLICY] [--json]            findings; exit 1 if any is not accepted
-complaints test [POLICY] [--tests FILE]      run the policy tests; exit 1 on a failure
+complaints test [POLICY] [--tests FILE] [-v] run the policy tests; failures first; exit 1 on a failure
 complaints diff OLD NEW [--json]             what changed between two policy versions
 """
 
@@ -13,18 +13,18 @@ import sys
 
 import click
 
-from cli.failures import fail_policy
+from cli.failures import fail_policy, lang_option
 from rules.default_policy import DEFAULT_POLICY
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from rules.model import Policy
 
 
-def _load(path: str) -> Policy:
+def _load(path: str, lang: str | None = None) -> Policy:
     try:
         return load_policy_file(path)
     except PolicyError as error:
-        fail_policy(error, "the policy")
+        fail_policy(error, "the policy", lang)
 
 
 def parse_today(text: str | None) -> dt.date:
@@ -66,7 +66,8 @@ def lint_warning_lines(policy: Policy, today: dt.date | None = None) -> list[str
 @click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
 @click.option("--json", "as_json", is_flag=True, help="Findings as JSON.")
 @today_option
-def lint(policy_path: str, as_json: bool, today: str | None) -> None:
+@lang_option
+def lint(policy_path: str, as_json: bool, today: str | None, lang: str | None) -> None:
     """Find rules that never fire, conflicts and gaps in POLICY; exit 1 on findings the policy does not accept.
 
     Also says how many days of holiday calendar are left after --today (a warning below
@@ -74,7 +75,7 @@ def lint(policy_path: str, as_json: bool, today: str | None) -> None:
     """
     from rules.lint import lint_policy
 
-    report = lint_policy(_load(policy_path), parse_today(today))
+    report = lint_policy(_load(policy_path, lang), parse_today(today))
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -100,21 +101,25 @@ def lint(policy_path: str, as_json: bool, today: str | None) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Results as JSON.")
 @click.option("--require-coverage", is_flag=True, help="Also exit 1 when a rule is exercised by no test.")
-def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_coverage: bool) -> None:
-    """Run the policy tests of POLICY: pass/fail per test and the rules no test exercises."""
+@click.option("--verbose", "-v", is_flag=True, help="Also list every test that passed.")
+@lang_option
+def test_cmd(
+    policy_path: str, tests_path: str | None, as_json: bool, require_coverage: bool, verbose: bool, lang: str | None
+) -> None:
+    """Run the policy tests of POLICY: failures first, a summary line, and the rules no test exercises."""
     from lifecycle.policy_tests import default_tests_path, load_tests_file, report_lines, run_as_dict, run_tests
 
-    policy = _load(policy_path)
+    policy = _load(policy_path, lang)
     tests_path = tests_path or str(default_tests_path(policy_path))
     try:
         tests = load_tests_file(tests_path, policy)
     except PolicyError as error:
-        fail_policy(error, "the tests file")
+        fail_policy(error, "the tests file", lang)
     run = run_tests(policy, tests, tests_path)
     if as_json:
         click.echo(json.dumps(run_as_dict(run), ensure_ascii=False, indent=2))
     else:
-        for line in report_lines(run):
+        for line in report_lines(run, verbose):
             click.echo(line)
     failed = bool(run.failed) or (require_coverage and bool(run.coverage.unexercised))
     sys.exit(1 if failed else 0)
@@ -124,11 +129,12 @@ def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_co
 @click.argument("old_path", type=click.Path(dir_okay=False))
 @click.argument("new_path", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Changes as JSON.")
-def diff(old_path: str, new_path: str, as_json: bool) -> None:
+@lang_option
+def diff(old_path: str, new_path: str, as_json: bool, lang: str | None) -> None:
     """What changed from OLD to NEW: rules, limits, deadlines, windows, calendar and header, in words."""
     from rules.diff import diff_lines, diff_policies
 
-    old, new = _load(old_path), _load(new_path)
+    old, new = _load(old_path, lang), _load(new_path, lang)
     changes = diff_policies(old, new)
     if as_json:
         payload = {

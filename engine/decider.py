@@ -7,6 +7,7 @@ replay on the same policy text gives the same bytes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.complaint import validate_complaint
@@ -45,6 +46,10 @@ class Decider:
         return self.decide_valid(validate_complaint(raw, self.policy.levels))
 
     def decide_valid(self, complaint: dict) -> dict:
+        return self.decide_traced(complaint)[0]
+
+    def decide_traced(self, complaint: dict) -> tuple[dict, Facts]:
+        """The decision, and the facts the engine was given with the rules it fired (for `complaints explain`)."""
         policy = self.policy
         trace = CountingTrace()
         windows = self.compiled.windows_read[complaint["category"]]
@@ -73,7 +78,8 @@ class Decider:
         team = None if route.redirect else route.team
         goods_return = any(part.goods_return for part in granted)
         stage2 = deadline_fact(fact, team, route.level, {p.type for p in granted}, goods_return, route.flags)
-        deadline_rules = [self._deadlines[name] for name in self._deadline_engine.fire(stage2)]
+        deadline_fired = self._deadline_engine.fire(stage2)
+        deadline_rules = [self._deadlines[name] for name in deadline_fired]
         deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace)
         breached = [rule for deadline in deadlines for rule in deadline.pop("legal_deadline_breached")]
         for deadline in deadlines:
@@ -97,7 +103,7 @@ class Decider:
         route_out = _route_out(route, policy)
         remedy_out = _remedy_out(remedy_rule, granted, route, policy)
         text_zh, text_en = summary(policy, route_out, remedy_out, deadlines)
-        return {
+        decision = {
             "complaint_id": complaint["complaint_id"],
             "received_at": complaint["received_at"].isoformat(),
             "category": complaint["category"],
@@ -116,6 +122,17 @@ class Decider:
                 "summary_en": text_en,
             },
         }
+        return decision, Facts(fact, stage2, fired, deadline_fired)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the engine saw and answered for one decision: the route and deadline facts, the rules fired."""
+
+    route: dict
+    deadline: dict
+    route_fired: list[str]
+    deadline_fired: list[str]
 
 
 def _apply_approval_floor(route: Route, granted: list[Granted], policy: Policy) -> list[str]:

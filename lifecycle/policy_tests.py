@@ -37,6 +37,7 @@ from engine.complaint import ComplaintError, validate_complaint
 from rules.errors import PolicyError, PolicyIssue
 from rules.loader import read_policy_source
 from rules.model import Policy
+from rules.plain_words import describe
 from rules.yaml_source import load_yaml_text
 
 TOP_KEYS = ("defaults", "tests")
@@ -190,7 +191,7 @@ def load_tests_text(text: str, policy: Policy, file: str = "<tests>") -> list[Po
         description = item.get("description")
         result.append(PolicyTest(index, name, description, merged, dict(expect), line, expect_lines))
     if issues:
-        raise PolicyError(issues)
+        raise PolicyError(describe(issues, raw, text))
     return result
 
 
@@ -382,14 +383,14 @@ def _jsonable(value: object) -> object:
     return value
 
 
-def report_lines(run: Run) -> list[str]:
-    """The readable report: pass/fail per test, expected vs actual, then rule coverage."""
+def report_lines(run: Run, verbose: bool = False) -> list[str]:
+    """The readable report: failures first (expected vs actual, the rules that fired), one summary line, coverage.
+
+    A passing test is one line each only with ``verbose``: one failure must not hide among fifty PASS lines.
+    """
     lines = [f"{run.file}: {len(run.outcomes)} tests against {run.policy.source_file} (version {run.policy.version})"]
-    for outcome in run.outcomes:
+    for outcome in run.failed:
         test = outcome.test
-        if outcome.passed:
-            lines.append(f"  PASS  {test.name}")
-            continue
         lines.append(f"  FAIL  {test.name}  ({run.file}:{test.line})")
         if outcome.error:
             lines.append(f"        could not decide: {outcome.error}")
@@ -397,6 +398,10 @@ def report_lines(run: Run) -> list[str]:
             lines.append(f"        {failure['path']} (line {failure['line']})")
             lines.append(f"            expected: {failure['expected']}")
             lines.append(f"            actual:   {failure['actual']}")
+        if not outcome.error:
+            lines.append(f"        rules that fired: {', '.join(outcome.fired) or 'none'}")
+    if verbose:
+        lines.extend(f"  PASS  {outcome.test.name}" for outcome in run.outcomes if outcome.passed)
     passed = len(run.outcomes) - len(run.failed)
     lines.append(f"{passed} passed, {len(run.failed)} failed")
     cov = run.coverage

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rules.conditions import Condition, Test
 from rules.errors import EngineLimitError, PolicyIssue
-from rules.model import Policy, Window
+from rules.model import Policy, RemedyRule, Window
 from rules.vocabulary import CATEGORIES
 
 # Measured ceilings of durable_rules 2.0.28, with a margin (docs/durable_rules.md
@@ -50,13 +50,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     for rule in policy.routing:
         route[rule.info.id] = _rule(rule.condition, ROUTE_FACT)
     for remedy in policy.remedies:
-        category = Test(
-            "category",
-            "in" if len(remedy.categories) > 1 else "eq",
-            remedy.categories if len(remedy.categories) > 1 else remedy.categories[0],
-        )
-        scoped = Condition((category, *remedy.condition.all_of), remedy.condition.any_of)
-        route[remedy.info.id] = _rule(scoped, ROUTE_FACT)
+        route[remedy.info.id] = _rule(remedy_condition(remedy), ROUTE_FACT)
     deadline = {rule.info.id: _rule(rule.condition, DEADLINE_FACT) for rule in policy.deadlines}
     issues: list[PolicyIssue] = []
     for label, ruleset in (("routing and remedy", route), ("deadline", deadline)):
@@ -92,6 +86,16 @@ def _windows_if_possible(condition: Condition, fact: dict) -> set[str]:
     if condition.any_of and not groups:
         return set()
     return {t.field for t in (*condition.all_of, *(t for g in groups for t in g)) if t.field.startswith("within.")}
+
+
+def remedy_condition(remedy: RemedyRule) -> Condition:
+    """A remedy rule's condition as the engine tests it: its category first, then its `when`."""
+    category = Test(
+        "category",
+        "in" if len(remedy.categories) > 1 else "eq",
+        remedy.categories if len(remedy.categories) > 1 else remedy.categories[0],
+    )
+    return Condition((category, *remedy.condition.all_of), remedy.condition.any_of)
 
 
 def _rule(condition: Condition, fact_type: str) -> dict:

@@ -9,8 +9,8 @@ because durable_rules compares only JSON numbers and strings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
+from rules.amounts import as_amount
 from rules.vocabulary import FieldKind
 
 OPERATORS = {"above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
@@ -176,9 +176,10 @@ def _value(name: str, value: object, kind: FieldKind) -> Scalar:
             raise ValueError(f"`{name}` expects a whole number of at least 0, got {value!r}")
         return value
     if kind.kind == "money":
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value < 0:
+        amount = as_amount(value)  # 2000.00 or "2000.00", exactly
+        if amount is None or amount < 0:
             raise ValueError(f"`{name}` expects an amount such as 2000.00, got {value!r}")
-        fen = Decimal(value) * 100
+        fen = amount * 100
         if fen != fen.to_integral_value():
             raise ValueError(f"`{name}` expects at most 2 decimals, got {value}")
         return int(fen)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rules.messages import hint_words, ui, words
+
 # code -> what it means and what to do about it.
 ISSUE_CODES: dict[str, str] = {
     "policy_unreadable": "The file cannot be read, is not UTF-8 text, or is larger than the limit. "
@@ -40,14 +42,22 @@ ISSUE_CODES: dict[str, str] = {
 }
 
 
+Args = tuple[tuple[str, str], ...]  # hashable ``{name: text}`` for a catalog entry (rules/messages.py)
+
+
 @dataclass(frozen=True, order=True)
 class PolicyIssue:
     file: str
     line: int
     column: int
     path: str
-    message: str
+    message: str  # in English
     code: str
+    # Filled by rules/plain_words.py: the catalog entry and its parts, to word the issue in any
+    # language, and the likely fixes. An issue without them reads as ``message`` in every language.
+    key: str = ""
+    args: Args = ()
+    hints: tuple[tuple[str, Args], ...] = ()
 
     def __post_init__(self) -> None:
         if self.code not in ISSUE_CODES:
@@ -57,13 +67,29 @@ class PolicyIssue:
         where = f"{self.file}:{self.line}:{self.column}"
         return f"{where}: {self.path or '<document>'}: {self.message} [{self.code}]"
 
-    def as_dict(self) -> dict:
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (zh or en)."""
+        return words(self.key, dict(self.args), lang) if self.key else self.message
+
+    def fixes(self, lang: str = "en") -> list[str]:
+        """The likely fixes in ``lang``, most specific first."""
+        return [hint_words(key, dict(args), lang) for key, args in self.hints]
+
+    def lines(self, lang: str = "en") -> list[str]:
+        """``file:line:column: path: message [code]``, then one ``fix:`` line if a fix is likely."""
+        where = f"{self.file}:{self.line}:{self.column}"
+        first = f"{where}: {self.path or ui('document', lang)}: {self.text(lang)} [{self.code}]"
+        fixes = self.fixes(lang)
+        return [first, f"    {ui('fix', lang)}{ui('fix_separator', lang).join(fixes)}"] if fixes else [first]
+
+    def as_dict(self, lang: str = "en") -> dict:
         return {
             "file": self.file,
             "line": self.line,
             "column": self.column,
             "path": self.path,
-            "message": self.message,
+            "message": self.text(lang),
+            "fixes": self.fixes(lang),
             "code": self.code,
         }
 

@@ -10,8 +10,6 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from marshmallow import ValidationError
-
 from canonical import canonical_json, sha256_hex
 from rules.compiler import MAX_RULES_PER_RULESET
 from rules.conditions import Condition, parse_condition
@@ -35,9 +33,11 @@ from rules.model import (
     RuleInfo,
     Window,
 )
-from rules.schema import PolicySchema
+from rules.one_pass import check_all
+from rules.plain_words import describe
+from rules.resync import parse_resynchronised
 from rules.vocabulary import DEADLINE_UNITS, INPUT_FLAGS, WEEKDAYS, decision_fields, fact_fields
-from rules.yaml_source import MAX_POLICY_BYTES, SourceMap, load_yaml_text
+from rules.yaml_source import MAX_POLICY_BYTES, SourceMap
 
 
 def read_policy_source(path: str | Path, what: str = "file") -> str:
@@ -86,17 +86,34 @@ _RULE_SECTIONS = {
 
 
 def load_policy_text(text: str, file: str = "<policy>") -> Policy:
-    raw, source = load_yaml_text(text, file, _RULE_SECTIONS)
-    if not isinstance(raw, dict):
-        raise PolicyError([source.issue("", "expected a mapping with sections policy, levels, teams, ...", "schema")])
-    _check_rule_count(raw, source)
-    try:
-        data = PolicySchema().load(raw)
-    except ValidationError as exc:
-        raise PolicyError(
-            [source.issue(path, message, "schema") for path, message in _schema_issues(exc.messages)]
-        ) from None
-    return _Builder(data, source, text).build()
+    """The policy, or a ``PolicyError`` with every problem found in one pass, in plain words.
+
+    A YAML mistake stops only its own block (rules/resync.py); the schema and the checks of
+    meaning run on everything that parsed (rules/one_pass.py); rules/plain_words.py words it all.
+    """
+    parsed = parse_resynchronised(text, file, _RULE_SECTIONS)
+    raw, source, issues = parsed.raw, parsed.source, list(parsed.issues)
+    policy = None
+    if source is not None and not isinstance(raw, dict):
+        issues.append(source.issue("", "expected a mapping with sections policy, levels, teams, ...", "schema"))
+    elif source is not None and isinstance(raw, dict):
+        try:
+            _check_rule_count(raw, source)  # before anything is built
+        except PolicyError as error:
+            raise type(error)(describe([*issues, *error.issues], raw, text)) from None
+        policy, found = check_all(
+            raw,
+            source,
+            lambda data: _Builder(data, source, text).build(),
+            _schema_issues,
+            parsed.skipped_sections,
+            parsed.skipped_ids,
+            parsed.thinned_sections,
+        )
+        issues.extend(found)
+    if issues or policy is None:
+        raise PolicyError(describe(issues, raw, text))
+    return policy
 
 
 def _check_rule_count(raw: dict, source: SourceMap) -> None:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from rules.amounts import as_amount
 from rules.finding_codes import FINDING_CODES
 from rules.vocabulary import CATEGORIES, DEADLINE_UNITS, REMEDY_TYPES, SHIPPING_PAYERS, WEEKDAYS
 
@@ -20,12 +21,12 @@ _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
 class Money(fields.Field):
-    """An amount in CNY with at most 2 decimals, read as Decimal (never float)."""
+    """An amount in CNY with at most 2 decimals, written 200.00 or "200.00", read as Decimal (never float)."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        amount = as_amount(value)
+        if amount is None:
             raise ValidationError("expected an amount such as 200.00")
-        amount = Decimal(value)
         if amount < 0:
             raise ValidationError(f"expected an amount of at least 0.00, got {amount}")
         if amount != amount.quantize(Decimal("0.01")):
@@ -39,10 +40,11 @@ class Limit(Money):
     def _deserialize(self, value, attr, data, **kwargs):
         if value in ("any", "never"):
             return value
-        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            if value < 0:
-                raise ValidationError(f"expected a limit of at least 0.00, `any` or `never`; got {value}")
-            return super()._deserialize(value, attr, data, **kwargs)  # keeps "at most 2 decimals"
+        amount = as_amount(value)
+        if amount is not None:
+            if amount < 0:
+                raise ValidationError(f"expected a limit of at least 0.00, `any` or `never`; got {amount}")
+            return super()._deserialize(amount, attr, data, **kwargs)  # keeps "at most 2 decimals"
         raise ValidationError("expected an amount such as 200.00, `any` or `never`")
 
 

@@ -69,3 +69,14 @@ def test_docs_page_is_self_contained_html(client):
     for path in ("/v1/decisions", "/v1/decisions/batch", "/v1/policy", "/readyz"):
         assert f"<code>{path}</code>" in page
     assert "id='problem-validation'" in page
+
+
+def test_the_policy_schema_is_served_without_a_key(keyed):
+    from rules.json_schema import policy_json_schema
+
+    app, _ = keyed
+    response = app.test_client().get("/v1/policy-schema")
+    assert response.status_code == 200
+    assert response.mimetype == "application/schema+json"
+    assert response.get_json(force=True) == policy_json_schema()
+    assert app.test_client().get("/v1/policy").status_code == 401  # the policy itself still needs a role

@@ -37,22 +37,40 @@ def test_check_default_policy(runner):
 
 def test_check_broken_policy_lists_every_problem(runner):
     file = BROKEN / "three_meaning_problems.yaml"
-    result = runner.invoke(cli, ["check", str(file)])
+    result = runner.invoke(cli, ["check", str(file), "--lang", "en"])
     assert result.exit_code == 1
-    lines = result.stderr.splitlines()
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("      fix: ")]
     assert lines[0] == "3 problem(s) in the policy:"
-    assert lines[1].strip().startswith(f"{file}:38:12: routing.0.then.team: unknown team `legal`")
-    assert lines[2].strip().startswith(f"{file}:43:12: remedies.0.when.order.colour: unknown field")
+    assert lines[1].strip().startswith(f"{file}:38:12: routing[R01_regulator].then.team: unknown team `legal`")
+    assert lines[2].strip().startswith(f"{file}:43:12: remedies[M01_refund].when.order.colour: unknown field")
     assert (
         lines[3].strip()
-        == f"{file}:48:5: remedies.1.id: duplicate rule id `M01_refund` (first used at line 41) [duplicate]"
+        == f"{file}:48:5: remedies[M01_refund].id: duplicate rule id `M01_refund` (first used at line 41) [duplicate]"
     )
+    assert "      fix: did you mean `legal_compliance`?" in result.stderr
+
+
+def test_check_speaks_chinese_unless_asked_otherwise(runner, monkeypatch):
+    file = BROKEN / "unknown_team.yaml"
+    monkeypatch.delenv("COMPLAINTS_LANG", raising=False)
+    chinese = runner.invoke(cli, ["check", str(file)]).stderr.splitlines()
+    assert chinese == [
+        "政策中有 1 个问题：",
+        f"  {file}:38:12: routing[R01_regulator].then.team: 未定义的团队 `legal`；"
+        "应为以下之一：legal_compliance, customer_service [unknown_name]",
+        "      改法：是不是想写 `legal_compliance`？",
+    ]
+    monkeypatch.setenv("COMPLAINTS_LANG", "en")
+    english = runner.invoke(cli, ["check", str(file)]).stderr.splitlines()
+    assert english[0] == "1 problem(s) in the policy:" and english[2] == "      fix: did you mean `legal_compliance`?"
+    assert runner.invoke(cli, ["check", str(file), "--lang", "zh"]).stderr.splitlines() == chinese
 
 
 def test_check_bad_yaml(runner):
-    result = runner.invoke(cli, ["check", str(BROKEN / "bad_yaml_syntax.yaml")])
+    result = runner.invoke(cli, ["check", str(BROKEN / "bad_yaml_syntax.yaml"), "--lang", "en"])
     assert result.exit_code == 1
-    assert ":13:6: <document>: invalid YAML" in result.stderr
+    assert ":13:6: levels[manager]: a `{` … `}` is not closed" in result.stderr
+    assert "look at line 11, where it opens" in result.stderr
 
 
 def _write(tmp_path: Path, data) -> str:
@@ -106,7 +124,9 @@ def test_decide_not_json(runner, tmp_path):
 
 def test_decide_with_a_broken_policy(runner, tmp_path, complaint):
     result = runner.invoke(
-        cli, ["decide", _write(tmp_path, complaint()), "--policy", str(BROKEN / "unknown_team.yaml")]
+        cli,
+        ["decide", _write(tmp_path, complaint()), "--policy", str(BROKEN / "unknown_team.yaml")],
+        env={"COMPLAINTS_LANG": "en"},
     )
     assert result.exit_code == 1
     assert "unknown team `legal`" in result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TEXT = (REPO / "policies.yaml").read_text(encoding="utf-8")
 
-FRONTLINE_REFUND = "refund:           {label: 退款, limits: {frontline: 200.00,"
+FRONTLINE_REFUND = "refund: {label: 退款, limits: {frontline: 200.00,"
 
 
 def variant(

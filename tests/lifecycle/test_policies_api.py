@@ -60,6 +60,35 @@ def test_invalid_policy_is_a_422_problem_with_line_and_column(keyed):
     assert entry["field"].startswith("authority.remedies.refund.limits.frontline (")
     assert "at least 0.00" in entry["messages"][0]
     assert problem["code"] == "invalid-policy" and entry["code"] == "schema"
+    assert answer.headers["Content-Language"] == "en"
+
+
+def test_invalid_policy_speaks_the_caller_s_language(keyed):
+    client, auth = keyed
+    broken = DEFAULT_TEXT.replace(
+        "then: {team: legal_compliance, min_level: manager", "then: {team: legal, min_level: manager", 1
+    )
+    assert broken != DEFAULT_TEXT
+    answers = {}
+    for accept in (None, "zh-CN,zh;q=0.9,en;q=0.8", "en-GB", "fr"):
+        headers = {**auth["policy_admin"], **({"Accept-Language": accept} if accept else {})}
+        answer = client.post("/v1/policies", json={"text": broken}, headers=headers)
+        assert answer.status_code == 422
+        answers[accept] = answer
+    chinese = answers["zh-CN,zh;q=0.9,en;q=0.8"]
+    (entry,) = chinese.get_json()["errors"]
+    assert entry["field"].startswith("routing[R01_regulator_channel].then.team (")
+    assert entry["messages"][0].startswith("未定义的团队 `legal`；")
+    assert entry["messages"][1] == "改法：是不是想写 `legal_compliance`？"
+    assert chinese.get_json()["detail"] == "政策中有 1 个问题" and chinese.headers["Content-Language"] == "zh"
+    assert entry["code"] == "unknown_name"
+    for accept in (None, "en-GB", "fr"):  # English unless Chinese is asked for
+        (english,) = answers[accept].get_json()["errors"]
+        assert english["messages"] == [
+            "unknown team `legal`; expected one of: legal_compliance, quality_assurance, merchant_management, "
+            "logistics, customer_service",
+            "fix: did you mean `legal_compliance`?",
+        ]
 
 
 def test_short_notice_is_a_409_until_acknowledged(keyed):

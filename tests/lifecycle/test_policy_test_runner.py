@@ -118,13 +118,13 @@ def test_coverage_lists_the_rules_no_test_exercises(policy):
             "  - name: bad amount\n    complaint: {category: other, order: {amount: 12.345}}\n    expect: {route.team: x}\n",
             "amount: 12.345",
             "tests.0.complaint.order.amount",
-            "complaint: expected at most 2 decimals, got 12.345",
+            "the complaint would be refused: expected at most 2 decimals, got 12.345",
         ),
         (
             "  - name: bad channel\n    complaint:\n      category: other\n      channel: wechat\n    expect: {route.team: x}\n",
             "channel: wechat",
             "tests.0.complaint.channel",
-            "complaint: expected one of:",
+            "the complaint would be refused: expected one of:",
         ),
         (
             "  - name: unknown rule\n    complaint: {category: other}\n    expect:\n      fired: [M26_other, M99]\n",
@@ -207,11 +207,40 @@ def test_cli_report_and_exit_codes(tmp_path):
     tests.write_text(
         HEAD + "  - name: x\n    complaint: {category: otherr}\n    expect: {route.team: x}\n", encoding="utf-8"
     )
-    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--lang", "en"])
     assert result.exit_code == 1
-    assert f"{tests}:7:17: tests.0.complaint.category: complaint: expected one of" in result.stderr
+    assert f"{tests}:7:17: tests.0.complaint.category: the complaint would be refused: expected one of" in result.stderr
+    chinese = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    assert chinese.stderr.startswith("测试文件中有 1 个问题：")
+    assert f"{tests}:7:17: tests.0.complaint.category: 这条投诉会被拒收：expected one of" in chinese.stderr
     passing = tmp_path / "ok.tests.yaml"
     passing.write_text(HEAD + "  - name: x\n    complaint: {category: other}\n    expect: {route.level: frontline}\n")
     assert runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(passing)]).exit_code == 0
     result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(passing), "--require-coverage"])
     assert result.exit_code == 1
+
+
+def test_the_report_puts_failures_first_and_lists_passes_only_when_asked(tmp_path):
+    tests = tmp_path / "mixed.tests.yaml"
+    passing = "  - name: privacy goes to legal\n    complaint: {category: privacy}\n    expect: {route.team: legal_compliance}\n"
+    failing = (
+        "  - name: expect the wrong team\n    complaint: {category: privacy}\n    expect: {route.team: logistics}\n"
+    )
+    tests.write_text(HEAD + passing + failing + passing.replace("privacy goes", "privacy again goes"), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[1] == f"  FAIL  expect the wrong team  ({tests}:9)"
+    assert lines[2:5] == [
+        "        route.team (line 11)",
+        "            expected: logistics",
+        "            actual:   legal_compliance",
+    ]
+    assert lines[5].startswith("        rules that fired: R02_legal_matters")
+    assert "PASS" not in result.stdout
+    summary = [line for line in lines if line.endswith(" failed")]
+    assert summary == ["2 passed, 1 failed"] and lines.index(summary[0]) == 6
+    verbose = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "-v"])
+    assert verbose.stdout.count("  PASS  ") == 2
+    assert verbose.stdout.index("  FAIL  ") < verbose.stdout.index("  PASS  privacy goes to legal")

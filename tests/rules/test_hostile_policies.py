@@ -104,7 +104,11 @@ def test_an_endless_file_is_refused_at_the_size_limit(device):
         load_policy_file(device)
     # The command line too, in a process of its own (bounded: an endless read would time out here).
     done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "check", device], cwd=REPO, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "cli.main", "check", "--lang", "en", device],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1
     assert f"{device}:1:1: <document>: the file is larger than {MAX_POLICY_BYTES} bytes [policy_unreadable]" in (

@@ -13,8 +13,8 @@ from rules.loader import load_policy_file, load_policy_text
 from tests.helpers.policy_lang_files import DEFAULT_POLICY
 
 RAISE_REFUND = (
-    "refund:           {label: 退款, limits: {frontline: 200.00",
-    "refund:           {label: 退款, limits: {frontline: 300.00",
+    "refund: {label: 退款, limits: {frontline: 200.00",
+    "refund: {label: 退款, limits: {frontline: 300.00",
 )
 ADD_HOLIDAY = (
     "        - 2026-10-01..2026-10-07   # 国庆节\n",

@@ -60,9 +60,9 @@ def test_minimal_policy_loads():
 
 GALLERY = [
     # file, line, column, path, message fragment, code (rules.errors.ISSUE_CODES)
-    ("bad_yaml_syntax", 13, 6, "", "invalid YAML: while parsing a flow mapping expected ',' or '}'", "yaml_syntax"),
-    ("wrong_type", 73, 3, "records.retention_years", "Not a valid integer", "schema"),
-    ("unknown_key", 35, 5, "routing.0.descripton", "unknown key; check its spelling and indentation", "schema"),
+    ("bad_yaml_syntax", 13, 6, "levels[manager]", "a `{` … `}` is not closed", "yaml_syntax"),
+    ("wrong_type", 73, 3, "records.retention_years", "expected a whole number, such as 3", "schema"),
+    ("unknown_key", 35, 5, "routing[R01_regulator].descripton", "unknown key `descripton`", "schema"),
     (
         "negative_limit",
         28,
@@ -76,23 +76,23 @@ GALLERY = [
         28,
         34,
         "authority.remedies.refund.limits.frontline",
-        "frontline limit 2500.00 is above the supervisor limit 2000.00",
+        "the frontline limit 2500.00 is above the supervisor limit 2000.00",
         "inconsistent",
     ),
     (
         "duplicate_rule_id",
         47,
         5,
-        "remedies.1.id",
+        "remedies[M01_refund].id",
         "duplicate rule id `M01_refund` (first used at line 41)",
         "duplicate",
     ),
-    ("missing_basis", 34, 5, "routing.0.basis", "required key is missing", "schema"),
+    ("missing_basis", 34, 5, "routing[R01_regulator].basis", "the required key `basis` is missing", "schema"),
     (
         "unknown_team",
         38,
         12,
-        "routing.0.then.team",
+        "routing[R01_regulator].then.team",
         "unknown team `legal`; expected one of: legal_compliance, customer_service",
         "unknown_name",
     ),
@@ -100,8 +100,8 @@ GALLERY = [
         "unknown_condition_field",
         37,
         12,
-        "routing.0.when.chanel",
-        "unknown field `chanel`; expected one of: category, channel,",
+        "routing[R01_regulator].when.chanel",
+        "unknown field `chanel`",
         "condition",
     ),
     (
@@ -109,15 +109,15 @@ GALLERY = [
         28,
         34,
         "authority.remedies.refund.limits.frontline",
-        "expected at most 2 decimals, got 200.005",
+        "expected at most 2 decimals (fen), got 200.005",
         "schema",
     ),
     (
         "three_decimal_amount",
         46,
         51,
-        "remedies.0.remedy.0.amount.max",
-        "expected at most 2 decimals, got 99.999",
+        "remedies[M01_refund].remedy.0.amount.max",
+        "expected at most 2 decimals (fen), got 99.999",
         "schema",
     ),
     (
@@ -125,11 +125,11 @@ GALLERY = [
         3,
         9,
         "policy.name",
-        "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed",
+        "the tag tag:yaml.org,2002:python/object/apply:os.system is not allowed",
         "yaml_structure",
     ),
-    ("duplicate_yaml_key", 5, 3, "policy.version", "duplicate key", "yaml_structure"),
-    ("alias_bomb", 3, 7, None, "document expands to more than 200000 values (alias bomb?)", "yaml_structure"),
+    ("duplicate_yaml_key", 5, 3, "policy.version", "this key is given twice", "yaml_structure"),
+    ("alias_bomb", 3, 7, None, "the document expands to more than 200000 values", "yaml_structure"),
 ]
 
 
@@ -149,8 +149,10 @@ def test_broken_policy_is_refused_at_the_right_place(name, line, column, path, m
 
 
 def test_every_gallery_file_is_tested():
+    from tests.rules.test_plain_words import NEW_FILES  # the authoring mistakes, in both languages
+
     assert sorted(p.stem for p in BROKEN.glob("*.yaml")) == sorted(
-        [g[0] for g in GALLERY] + ["three_schema_problems", "three_meaning_problems"]
+        [g[0] for g in GALLERY] + ["three_schema_problems", "three_meaning_problems"] + NEW_FILES
     )
 
 
@@ -162,9 +164,10 @@ def test_a_single_problem_gives_a_single_issue(name):
 def test_a_misspelt_required_key_is_both_unknown_and_missing():
     issues = issues_of(BROKEN / "unknown_key.yaml")
     assert [(i.line, i.path, i.message) for i in issues] == [
-        (34, "routing.0.description", "required key is missing"),
-        (35, "routing.0.descripton", "unknown key; check its spelling and indentation"),
+        (34, "routing[R01_regulator].description", "the required key `description` is missing"),
+        (35, "routing[R01_regulator].descripton", "unknown key `descripton`"),
     ]
+    assert issues[1].fixes() == ["did you mean `description`?"]
 
 
 def test_alias_bomb_is_refused_quickly():
@@ -177,20 +180,20 @@ def test_three_structure_problems_are_reported_at_once():
     issues = issues_of(BROKEN / "three_schema_problems.yaml")
     assert [(i.line, i.column, i.path) for i in issues] == [
         (28, 34, "authority.remedies.refund.limits.frontline"),
-        (37, 5, "routing.0.colour"),
+        (37, 5, "routing[R01_regulator].colour"),
         (74, 3, "records.retention_years"),
     ]
     assert issues[0].message.endswith("got -1.00")
-    assert issues[1].message == "unknown key; check its spelling and indentation"
-    assert issues[2].message == "expected at least 3 (ECL Art. 31)"
+    assert issues[1].message == "unknown key `colour`"
+    assert issues[2].message == "expected at least 3 years (ECL Art. 31)"
 
 
 def test_three_meaning_problems_are_reported_at_once():
     issues = issues_of(BROKEN / "three_meaning_problems.yaml")
     assert [(i.line, i.column, i.path) for i in issues] == [
-        (38, 12, "routing.0.then.team"),
-        (43, 12, "remedies.0.when.order.colour"),
-        (48, 5, "remedies.1.id"),
+        (38, 12, "routing[R01_regulator].then.team"),
+        (43, 12, "remedies[M01_refund].when.order.colour"),
+        (48, 5, "remedies[M01_refund].id"),
     ]
     assert issues[0].message.startswith("unknown team `legal`")
     assert issues[1].message.startswith("unknown field `order.colour`")
@@ -224,3 +227,22 @@ def test_unreadable_file(tmp_path):
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
     assert issues_of(latin)[0].message.startswith("expected UTF-8 text")
+
+
+def test_quoted_amounts_read_exactly_as_the_same_numbers():
+    import re
+
+    text = DEFAULT.read_text(encoding="utf-8")
+    quoted, count = re.subn(r"(?<=: )([0-9]+\.[0-9]{2})(?=[,}\s])", r'"\1"', text)
+    assert count >= 16  # limits, fixed amounts, minimums and the amounts tested by conditions
+    assert '{above: "2000.00"}' in quoted and 'frontline: "200.00"' in quoted
+    assert load_policy_text(quoted, "quoted.yaml").digest == load_policy_file(DEFAULT).digest
+
+
+@pytest.mark.parametrize("written", ['"1,500.00"', '"200.005"', '"-1.00"', '"¥200"', "true"])
+def test_only_digits_are_an_amount(written):
+    text = (HERE / "policies" / "minimal.yaml").read_text(encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text(text.replace("frontline: 200.00", f"frontline: {written}"), "m.yaml")
+    (issue,) = caught.value.issues
+    assert issue.path == "authority.remedies.refund.limits.frontline" and issue.code == "schema"

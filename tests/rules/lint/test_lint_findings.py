@@ -210,7 +210,7 @@ def test_authority_band_overlap(variant):
     policy, text, _ = variant(BAND_OVERLAP)
     (finding,) = _findings(policy, "authority_band_empty")
     assert finding.about == "compensation"
-    assert finding.line == line_of(text, "compensation:  ")
+    assert finding.line == line_of(text, "    compensation: {label")
     assert "supervisor limit 50.00 equals the frontline limit" in finding.message
 
 

@@ -151,5 +151,5 @@ def test_first_start_with_a_broken_file_fails_with_one_clear_line(tmp_path):
     assert "Traceback" not in log, log
     refusing = [line for line in log.splitlines() if "refusing to start" in line]
     assert refusing, log
-    assert "policies.yaml:21:1: levels: required key is missing" in refusing[0], refusing[0]
+    assert "policies.yaml:21:1: levels: the required key `levels` is missing" in refusing[0], refusing[0]
     assert "no good version of it was ever stored" in refusing[0], refusing[0]

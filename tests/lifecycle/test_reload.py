@@ -146,7 +146,7 @@ def test_a_restart_with_a_broken_file_boots_on_the_last_good_version(served, tmp
     restarted = create_app(_config(tmp_path, policy)).test_client()
     assert restarted.get("/v1/policy").get_json()["digest"] == good["digest"]
     check = restarted.get("/readyz").get_json()["checks"]["policy_reload"]
-    assert "levels: required key is missing" in check and "serving the last good version 2026.9" in check
+    assert "levelz: unknown key `levelz` [schema]" in check and "serving the last good version 2026.9" in check
     answer = restarted.post("/v1/decisions", json=refund_complaint("C-9", "2026-07-01T10:00:00+08:00"))
     assert answer.status_code == 201 and answer.get_json()["policy"]["digest"] == good["digest"]
 
@@ -161,7 +161,7 @@ def test_a_first_start_with_a_broken_file_refuses_in_one_line(tmp_path):
     with pytest.raises(NoGoodPolicy, match="no good version of it was ever stored") as refused:
         create_app(_config(tmp_path, policy))
     assert "\n" not in str(refused.value)
-    assert "levels: required key is missing [schema]; and 1 more" in str(refused.value)
+    assert "levels: the required key `levels` is missing [schema]; and 1 more" in str(refused.value)
 
 
 def test_a_tampered_last_good_version_is_not_served(served, tmp_path):

@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
         settings.database_url,
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     # A bad policy file boots on its last good version in the store (NoGoodPolicy if there is none);
     # later, a bad reload keeps the good one.

@@ -27,10 +27,19 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from canonical import canonical_json
+from canonical import canonical_json, sha256_hex
 from store.chain import GENESIS, link_hash
 from store.keys import ApiKey, check_roles, hash_key, new_key
-from store.tables import api_keys, chain_head, decisions, metadata, policies, policy_sources, publications
+from store.tables import (
+    api_keys,
+    chain_head,
+    decisions,
+    metadata,
+    policies,
+    policy_sources,
+    policy_text_digests,
+    publications,
+)
 from store.watchdog import Watchdog
 from store.writer_lock import WriterLock
 
@@ -290,6 +299,7 @@ class DecisionStore:
             return
         found = conn.execute(select(policies.c.digest).where(policies.c.digest == policy.digest)).first()
         if found is None:
+            stored_at = utc_now()
             conn.execute(
                 insert(policies).values(
                     digest=policy.digest,
@@ -297,9 +307,30 @@ class DecisionStore:
                     text=policy.text,
                     announced_at=policy.announced_at.isoformat(),
                     effective_from=policy.effective_from.isoformat(),
-                    stored_at=utc_now(),
+                    stored_at=stored_at,
                 )
             )
+            conn.execute(
+                insert(policy_text_digests).values(
+                    digest=policy.digest, text_sha256=sha256_hex(policy.text), recorded_at=stored_at
+                )
+            )
+
+    def policy_texts(self) -> Iterator[dict]:
+        """Every stored policy: digest, text and the recorded text_sha256 (None if stored before it was kept)."""
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            digests = conn.execute(select(policies.c.digest).order_by(policies.c.stored_at, policies.c.digest)).all()
+        for (digest,) in digests:  # one text at a time: texts may be large
+            query = (
+                select(policies.c.digest, policies.c.text, policy_text_digests.c.text_sha256)
+                .select_from(policies.outerjoin(policy_text_digests, policy_text_digests.c.digest == policies.c.digest))
+                .where(policies.c.digest == digest)
+            )
+            with self._guard(), self.engine.connect() as conn:
+                found = conn.execute(query).first()
+            if found is not None:
+                yield dict(found._mapping)
 
     def policy_text(self, digest: str) -> str | None:
         self._ensure_schema()

@@ -69,3 +69,14 @@ def test_docs_page_is_self_contained_html(client):
     for path in ("/v1/decisions", "/v1/decisions/batch", "/v1/policy", "/readyz"):
         assert f"<code>{path}</code>" in page
     assert "id='problem-validation'" in page
+
+
+def test_the_document_states_the_limits_the_code_enforces(make_app):
+    spec = make_app(COMPLAINTS_PAGE_SIZE_MAX=40, COMPLAINTS_BATCH_LIMIT=7).test_client().get("/openapi.json").get_json()
+    parameters = {
+        p["name"]: p["schema"] for p in spec["paths"]["/v1/complaints/{complaint_id}/decisions"]["get"]["parameters"]
+    }
+    assert (parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 40)
+    assert (parameters["page"]["minimum"], parameters["page"]["maximum"]) == (1, 1_000_000)
+    complaints = spec["components"]["schemas"]["BatchRequest"]["properties"]["complaints"]
+    assert (complaints["minItems"], complaints["maxItems"]) == (1, 7)

@@ -133,8 +133,10 @@ def test_restarts_with_a_broken_file_keep_serving_the_last_good_policy(instance)
     # Each worker reloads on its next request; keep asking until both have (the gauge is their maximum).
     _wait(
         "every worker to load the mended file",
-        lambda: set(_all_ready_checks(server.base, 12)) == {"ok"}
-        and _gauge(server.base, "complaints_policy_source_failing") == 0,
+        lambda: (
+            set(_all_ready_checks(server.base, 12)) == {"ok"}
+            and _gauge(server.base, "complaints_policy_source_failing") == 0
+        ),
     )
     versions = requests.get(server.base + "/v1/policies", timeout=10).json()["versions"]
     assert "2026.9" in [v["version"] for v in versions]

@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
         settings.database_url,
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     # A bad policy file boots on its last good version in the store (NoGoodPolicy if there is none);
     # later, a bad reload keeps the good one.
@@ -110,6 +111,7 @@ def create_app(config: dict | None = None) -> Flask:
     from api.audit import blp as audit_blp  # replay, verify, exports (issue 4)
 
     api.register_blueprint(audit_blp)
+    _state_configured_limits(api.spec, settings)
 
     # After Api(app): ours replace flask-smorest's JSON error handler.
     app.register_error_handler(Problem, handle_problem)
@@ -120,6 +122,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(_before)
     app.after_request(_after)
     return app
+
+
+def _state_configured_limits(spec, settings: Settings) -> None:
+    """The OpenAPI document states the limits the views enforce, which come from settings, not the schemas."""
+    for parameter in spec._paths["/v1/complaints/{complaint_id}/decisions"]["get"]["parameters"]:
+        if parameter["name"] == "page_size":
+            parameter["schema"]["maximum"] = settings.page_size_max
+    complaints = spec.components.schemas["BatchRequest"]["properties"]["complaints"]
+    complaints["minItems"], complaints["maxItems"] = 1, settings.batch_limit
 
 
 def create_app_or_exit() -> Flask:

@@ -3,7 +3,8 @@
 Each worker imports ``app`` and calls ``create_app()`` itself, after fork
 (``preload_app = False``): the durable_rules rulesets are compiled in every
 worker and never in the master (docs/durable_rules.md). The master only
-reads this file, checks the configuration and tidies the metrics directory.
+reads this file, checks the configuration (and that the policy, or its stored last good
+version, can be served) and tidies the metrics directory.
 
 Environment (see also api/settings.py): COMPLAINTS_BIND (default
 127.0.0.1:8080; e.g. 0.0.0.0:8080 behind a load balancer), WEB_CONCURRENCY
@@ -72,10 +73,45 @@ def on_starting(server):
                 f"refusing to start: API keys are off, so bind only to 127.0.0.1, not {', '.join(exposed)}"
             )
         server.log.warning("API KEYS ARE OFF (development only); serving on loopback only")
+    refusal = _unservable_policy(settings)
+    if refusal:
+        raise SystemExit(f"refusing to start: {refusal}")
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     metrics_dir.mkdir(parents=True, exist_ok=True)
     for stale in metrics_dir.glob("*.db"):
         stale.unlink()
+
+
+def _unservable_policy(settings) -> str | None:
+    """Why no worker could boot: the policy file does not load and no good version of it is stored.
+
+    Checked once here, in the master, so that the refusal is one line: when every worker fails to
+    boot at once, gunicorn's master halts with a traceback of its own. Only the policy language is
+    loaded (rules/), never the engine; the workers still fall back on the stored version themselves.
+    """
+    from rules.errors import PolicyError
+    from rules.loader import load_policy_file
+    from store import DecisionStore, StoreUnavailable
+
+    try:
+        load_policy_file(settings.policy_path)
+        return None
+    except PolicyError as error:
+        first = str(error.issues[0]) if error.issues else str(error)
+        more = f"; and {len(error.issues) - 1} more" if len(error.issues) > 1 else ""
+        problem = first + more
+    store = DecisionStore(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    try:
+        if store.policy_for_source(os.path.abspath(settings.policy_path)) is not None:
+            return None  # the workers boot on it and report the broken file
+    except StoreUnavailable:
+        return None  # the workers say so, one line each, and exit
+    finally:
+        store.dispose()
+    return (
+        f"{settings.policy_path} does not load ({problem}) and no good version of it was ever stored; "
+        f"fix the file (complaints check {settings.policy_path})"
+    )
 
 
 def post_fork(server, worker):

@@ -30,24 +30,28 @@ def healthz():
 
 @blp.route("/readyz", methods=["GET"])
 @blp.doc(
-    summary="Readiness: the policy is compiled and the decision store is reachable",
-    description="Also reports the days of holiday calendar left (`checks.calendar`, a warning that keeps the "
-    "instance ready).",
+    summary="Readiness: the policy is compiled and the decision store is reachable and writable",
+    description="503 with Retry-After while the store cannot be reached or its last write (or a probe write, "
+    "when none was made within Retry-After seconds) failed. Also reports the days of holiday calendar left "
+    "(`checks.calendar`, a warning that keeps the instance ready).",
     **PUBLIC,
 )
 @blp.response(200, ReadySchema)
 @errors(blp, 503)
 def readyz():
     ctx = services()
+    retry = {"Retry-After": str(ctx.settings.retry_after_seconds)}
     try:
         ctx.store.ping()
     except StoreUnavailable as exc:
         log.warning("not ready: decision store unreachable", extra={"reason": str(exc)})
-        raise Problem(
-            "not-ready",
-            "the decision store is unreachable",
-            headers={"Retry-After": str(ctx.settings.retry_after_seconds)},
-        ) from None
+        raise Problem("not-ready", "the decision store is unreachable", headers=retry) from None
+    try:
+        # Reachable is not enough (a full disk, a read-only file): the last write, or a probe write.
+        ctx.store.check_writes(fresh_seconds=ctx.settings.retry_after_seconds)
+    except StoreUnavailable as exc:
+        log.warning("not ready: decision store cannot write", extra={"reason": str(exc)})
+        raise Problem("not-ready", f"the decision store cannot write: {exc}", headers=retry) from None
     policy = ctx.decider.policy
     status = ctx.policies.status
     metrics.record_policy_status(ctx.policies)
@@ -58,6 +62,7 @@ def readyz():
         "checks": {
             "policy": "compiled",
             "store": "reachable",
+            "store_writes": "ok",
             # A failed reload leaves the last good policy in force: still ready, but say so.
             "policy_reload": f"failed at {status.last_error_at}: {status.last_error}" if status.last_error else "ok",
             # A calendar running out is still ready (decisions go on, on the stated fallback): say so.

@@ -33,6 +33,7 @@ class Settings:
     retry_after_seconds: int = 5
     sqlite_busy_timeout_ms: int = 5000
     db_pool_size: int = 5
+    db_statement_timeout_ms: int = 5000  # PostgreSQL: longest statement or lock wait, also when the server stalls
     policy_poll_seconds: int = 5  # how often an instance looks for newly published policies
     max_rulesets: int = 200  # native rulesets a gunicorn worker may hold before it is recycled
     signing_key_file: str = ""  # Ed25519 private key (PEM) that signs checkpoints; "" = COMPLAINTS_SIGNING_KEY or none
@@ -74,6 +75,7 @@ ENV_VARS = {
     "retry_after_seconds": "COMPLAINTS_RETRY_AFTER",
     "sqlite_busy_timeout_ms": "COMPLAINTS_SQLITE_BUSY_TIMEOUT_MS",
     "db_pool_size": "COMPLAINTS_DB_POOL_SIZE",
+    "db_statement_timeout_ms": "COMPLAINTS_DB_STATEMENT_TIMEOUT_MS",
     "policy_poll_seconds": "COMPLAINTS_POLICY_POLL_SECONDS",
     "max_rulesets": "COMPLAINTS_MAX_RULESETS",
     "signing_key_file": "COMPLAINTS_SIGNING_KEY_FILE",

@@ -21,6 +21,10 @@ and what was found, and what it means:
 - ``head``: the chain head does not match the last row: rows at the end were
   deleted, or the head was moved.
 - ``purge-log``: the purge log does not cover the start of the chain in order.
+- ``policy-text``: a stored policy text changed: it no longer hashes to the
+  text digest recorded when it was stored (any byte, a comment too), or it no
+  longer gives the digest every decision cites (its meaning). Texts stored
+  before text digests were kept are checked by the second test only.
 
 Signed statements (``store.checkpoints``) prove more than the chain can:
 
@@ -48,6 +52,9 @@ from sqlalchemy import select
 
 from audit.purges import PurgeRecord, purge_log
 from audit.records import every
+from canonical import sha256_hex
+from rules.errors import PolicyError
+from rules.loader import load_policy_text
 from store.chain import GENESIS, link_hash
 from store.checkpoints import SignedStatement, all_statements, recorded_keys
 from store.db import DecisionStore
@@ -66,6 +73,7 @@ KINDS = (
     "rewritten",
     "truncated",
     "statement",
+    "policy-text",
 )
 
 
@@ -111,6 +119,8 @@ class VerifyReport:
     start_seq: int = 1
     start_hash: str = GENESIS
     purges: int = 0
+    policies: int = 0
+    policies_without_text_digest: int = 0
     problem_count: int = 0
     problems: list[Break] = field(default_factory=list)
     statements: int = 0  # signed statements in the store (checkpoints and purges)
@@ -143,6 +153,8 @@ class VerifyReport:
                 "prev_hash": self.start_hash,
                 "after": "genesis" if self.purges == 0 else f"purge {self.purges}",
             },
+            "policies": self.policies,
+            "policies_without_text_digest": self.policies_without_text_digest,
             "first_break": first.as_dict() if first else None,
             "problem_count": self.problem_count,
             "problems": [p.as_dict() for p in self.problems],
@@ -191,8 +203,15 @@ class VerifyReport:
             lines.append(f"... and {self.problem_count - len(self.problems)} more")
         lines.extend(self.checkpoint_lines())
         start = "genesis" if self.purges == 0 else f"the chain hash at purge cut (seq {self.start_seq - 1})"
+        if self.policies_without_text_digest:
+            n = self.policies_without_text_digest
+            lines.append(
+                f"{n} policy text{'s' if n > 1 else ''} checked by {'their' if n > 1 else 'its'} content digest only "
+                "(stored before text digests were kept)"
+            )
         lines.append(
-            f"{self.count} decisions from {start}, chain head {self.head_seq}: {'intact' if self.ok else 'BROKEN'}"
+            f"{self.count} decisions and {self.policies} policy texts from {start}, chain head {self.head_seq}: "
+            f"{'intact' if self.ok else 'BROKEN'}"
         )
         if self.first_break:
             lines.append(f"first break: {self.first_break}")
@@ -517,4 +536,41 @@ def verify_log(
                 "the head was moved, or the last decision rewritten with a fresh hash",
             )
         )
+    _verify_policies(store, report)
     return report
+
+
+def _verify_policies(store: DecisionStore, report: VerifyReport) -> None:
+    """Every stored policy text: the exact bytes against its text digest, the meaning against its digest."""
+    for stored in store.policy_texts():
+        report.policies += 1
+        digest, text = stored["digest"], stored["text"]
+        if stored["text_sha256"] is None:
+            report.policies_without_text_digest += 1
+        elif sha256_hex(text) != stored["text_sha256"]:
+            report.add(
+                Break(
+                    "policy-text",
+                    None,
+                    None,
+                    f"policy {digest[:12]}'s text to hash to {stored['text_sha256'][:12]}, the text digest recorded when it was stored",
+                    f"text hashing to {sha256_hex(text)[:12]}",
+                    "the stored policy text was edited (any byte, a comment too)",
+                )
+            )
+            continue
+        try:
+            recomputed = load_policy_text(text, f"policy:{digest[:12]}").digest
+        except PolicyError as error:
+            recomputed = f"an invalid policy ({error.issues[0] if error.issues else error})"
+        if recomputed != digest:
+            report.add(
+                Break(
+                    "policy-text",
+                    None,
+                    None,
+                    f"policy {digest[:12]}'s text to give the digest its decisions cite",
+                    f"a text that gives {recomputed[:80]}",
+                    "the stored policy text was edited: it no longer gives its digest, so no longer says what the decisions were decided under",
+                )
+            )

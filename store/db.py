@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -23,13 +24,23 @@ from typing import Protocol
 
 from sqlalchemy import bindparam, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from canonical import canonical_json
+from canonical import canonical_json, sha256_hex
 from store.chain import GENESIS, link_hash
 from store.keys import ApiKey, check_roles, hash_key, new_key
-from store.tables import api_keys, chain_head, decisions, metadata, policies, policy_sources, publications
+from store.tables import (
+    api_keys,
+    chain_head,
+    decisions,
+    metadata,
+    policies,
+    policy_sources,
+    policy_text_digests,
+    publications,
+)
+from store.watchdog import Watchdog
 from store.writer_lock import WriterLock
 
 DEFAULT_URL = "sqlite:///var/complaints.db"
@@ -103,26 +114,26 @@ def utc_now() -> str:
 
 
 class DecisionStore:
-    def __init__(self, url: str = DEFAULT_URL, *, sqlite_busy_timeout_ms: int = 5000, pool_size: int = 5):
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        sqlite_busy_timeout_ms: int = 5000,
+        pool_size: int = 5,
+        statement_timeout_ms: int = 5000,
+    ):
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         self._writers = WriterLock(None)
+        self._last_write: tuple[float, str | None] | None = None  # (monotonic time, error or None)
         if self.dialect == "sqlite":
             self.engine = self._sqlite_engine(parsed, sqlite_busy_timeout_ms)
             database = parsed.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
                 self._writers = WriterLock(f"{database}-writers.lock")
         elif self.dialect == "postgresql":
-            self.engine = create_engine(
-                self.url,
-                pool_pre_ping=True,
-                pool_size=pool_size,
-                max_overflow=pool_size,
-                pool_timeout=5,
-                hide_parameters=True,  # error messages must never carry request bodies (personal data)
-                connect_args={"connect_timeout": 3, "application_name": "complaint-decisions"},
-            )
+            self.engine = self._postgres_engine(pool_size, statement_timeout_ms)
         else:
             raise ValueError(f"unsupported database {self.dialect!r}: expected sqlite or postgresql")
         self._schema_ready = False
@@ -159,6 +170,51 @@ class DecisionStore:
 
         return engine
 
+    def _postgres_engine(self, pool_size: int, statement_timeout_ms: int) -> Engine:
+        """Every call bounded in time: connecting, waiting for a lock, a statement, and a stalled server."""
+        timeout = max(int(statement_timeout_ms), 0)
+        options = ""
+        if timeout:
+            # The server's own bounds; a stopped client's open transaction is ended too (its row locks freed).
+            idle = max(4 * timeout, 30_000)
+            options = (
+                f"-c statement_timeout={timeout} -c lock_timeout={timeout} "
+                f"-c idle_in_transaction_session_timeout={idle}"
+            )
+        engine = create_engine(
+            self.url,
+            pool_pre_ping=False,  # pinged below, inside the deadline (a pre-ping on a stalled server never returns)
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=5,
+            hide_parameters=True,  # error messages must never carry request bodies (personal data)
+            connect_args={"connect_timeout": 3, "application_name": "complaint-decisions", "options": options},
+        )
+        watchdog = Watchdog(timeout / 1000)
+
+        @event.listens_for(engine, "checkout")
+        def _checkout(dbapi_connection, _record, _proxy):
+            watchdog.arm(dbapi_connection, dbapi_connection.fileno())
+            try:
+                cursor = dbapi_connection.cursor()
+                cursor.execute("SELECT 1")
+                cursor.close()
+            except Exception as exc:  # noqa: BLE001 - any failure: let the pool try a fresh connection
+                watchdog.disarm(dbapi_connection)
+                raise DisconnectionError(f"ping failed: {exc}") from exc
+
+        @event.listens_for(engine, "checkin")
+        def _checkin(dbapi_connection, _record):
+            if dbapi_connection is not None:
+                watchdog.disarm(dbapi_connection)
+
+        @event.listens_for(engine, "invalidate")
+        def _invalidate(dbapi_connection, _record, _exception):
+            if dbapi_connection is not None:
+                watchdog.disarm(dbapi_connection)
+
+        return engine
+
     # -- plumbing --------------------------------------------------------
 
     @contextmanager
@@ -176,15 +232,34 @@ class DecisionStore:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        """A write transaction holding the append lock; commits on exit."""
-        if self.dialect != "sqlite":
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+        """A write transaction holding the append lock; commits on exit. Its outcome is kept for readiness."""
+        try:
+            if self.dialect != "sqlite":
+                with self.engine.connect() as conn, conn.begin():
+                    yield conn
+            else:
+                with self._writers.held(), self.engine.connect() as conn:
+                    conn.execution_options(immediate=True)
+                    with conn.begin():
+                        yield conn
+        except IntegrityError:
+            raise  # the caller's concern (a duplicate), not a store that cannot write
+        except (OperationalError, InterfaceError, PoolTimeout, DBAPIError) as exc:
+            self._last_write = (time.monotonic(), _reason(exc))
+            raise
+        self._last_write = (time.monotonic(), None)
+
+    def check_writes(self, fresh_seconds: float) -> None:
+        """Raise ``StoreUnavailable`` unless writes commit: the last write's outcome if it is at most
+        ``fresh_seconds`` old (no probe under load), else a probe write that commits a no-op update."""
+        last = self._last_write
+        if last is not None and time.monotonic() - last[0] < fresh_seconds:
+            if last[1] is not None:
+                raise StoreUnavailable(f"the last write failed: {last[1]}")
             return
-        with self._writers.held(), self.engine.connect() as conn:
-            conn.execution_options(immediate=True)
-            with conn.begin():
-                yield conn
+        self._ensure_schema()
+        with self._guard(), self._write() as conn:
+            conn.execute(update(chain_head).where(chain_head.c.id == 1).values(seq=chain_head.c.seq))
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -224,6 +299,7 @@ class DecisionStore:
             return
         found = conn.execute(select(policies.c.digest).where(policies.c.digest == policy.digest)).first()
         if found is None:
+            stored_at = utc_now()
             conn.execute(
                 insert(policies).values(
                     digest=policy.digest,
@@ -231,9 +307,30 @@ class DecisionStore:
                     text=policy.text,
                     announced_at=policy.announced_at.isoformat(),
                     effective_from=policy.effective_from.isoformat(),
-                    stored_at=utc_now(),
+                    stored_at=stored_at,
                 )
             )
+            conn.execute(
+                insert(policy_text_digests).values(
+                    digest=policy.digest, text_sha256=sha256_hex(policy.text), recorded_at=stored_at
+                )
+            )
+
+    def policy_texts(self) -> Iterator[dict]:
+        """Every stored policy: digest, text and the recorded text_sha256 (None if stored before it was kept)."""
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            digests = conn.execute(select(policies.c.digest).order_by(policies.c.stored_at, policies.c.digest)).all()
+        for (digest,) in digests:  # one text at a time: texts may be large
+            query = (
+                select(policies.c.digest, policies.c.text, policy_text_digests.c.text_sha256)
+                .select_from(policies.outerjoin(policy_text_digests, policy_text_digests.c.digest == policies.c.digest))
+                .where(policies.c.digest == digest)
+            )
+            with self._guard(), self.engine.connect() as conn:
+                found = conn.execute(query).first()
+            if found is not None:
+                yield dict(found._mapping)
 
     def policy_text(self, digest: str) -> str | None:
         self._ensure_schema()

@@ -47,6 +47,17 @@ publications = Table(
     Column("acknowledged", Text, nullable=False),  # canonical JSON list of acknowledged warnings
 )
 
+# The sha256 of each policy text exactly as stored (the policy's own digest covers only its
+# meaning, so a comment-only edit would go unseen). `complaints store verify` rehashes every
+# text. Policies stored before this table existed have no row; verify checks them by content.
+policy_text_digests = Table(
+    "policy_text_digests",
+    metadata,
+    Column("digest", String(64), ForeignKey("policies.digest"), primary_key=True),
+    Column("text_sha256", String(64), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)
+
 # The last policy text each instance's policy file loaded, by the file's absolute path: a worker
 # (re)started while that file is broken boots on this version instead of failing
 # (lifecycle/reloader.py). One row per path; instances sharing the store and the path share it.

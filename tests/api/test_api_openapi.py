@@ -80,3 +80,14 @@ def test_the_policy_schema_is_served_without_a_key(keyed):
     assert response.mimetype == "application/schema+json"
     assert response.get_json(force=True) == policy_json_schema()
     assert app.test_client().get("/v1/policy").status_code == 401  # the policy itself still needs a role
+
+
+def test_the_document_states_the_limits_the_code_enforces(make_app):
+    spec = make_app(COMPLAINTS_PAGE_SIZE_MAX=40, COMPLAINTS_BATCH_LIMIT=7).test_client().get("/openapi.json").get_json()
+    parameters = {
+        p["name"]: p["schema"] for p in spec["paths"]["/v1/complaints/{complaint_id}/decisions"]["get"]["parameters"]
+    }
+    assert (parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 40)
+    assert (parameters["page"]["minimum"], parameters["page"]["maximum"]) == (1, 1_000_000)
+    complaints = spec["components"]["schemas"]["BatchRequest"]["properties"]["complaints"]
+    assert (complaints["minItems"], complaints["maxItems"]) == (1, 7)

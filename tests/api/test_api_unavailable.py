@@ -7,6 +7,7 @@ timeout runs out), or its path cannot be opened at all.
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
@@ -94,3 +95,27 @@ def test_every_endpoint_that_needs_the_store_answers_one_503(make_app, method, p
     assert response.headers["Retry-After"] == "4"
     problem = response.get_json()
     assert problem["code"] == "store-unavailable" and problem["type"] == "/docs#problem-store-unavailable"
+
+
+def test_readiness_fails_while_writes_fail(make_app, tmp_path):
+    """Reads still work (WAL) but no write can commit: /readyz must not say ready."""
+    app = make_app(COMPLAINTS_SQLITE_BUSY_TIMEOUT_MS=150, COMPLAINTS_RETRY_AFTER=1)
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200
+    holder = _locked(str(tmp_path / "decisions.db"))
+    try:
+        time.sleep(1.1)  # past the window in which the last good write vouches for the store
+        answer = client.get("/readyz")
+        assert answer.status_code == 503, answer.get_json()
+        assert answer.headers["Retry-After"] == "1"
+        assert "write" in answer.get_json()["detail"]
+        # A decision that cannot be written keeps the instance not ready, without a probe of its own.
+        assert post_json(client, "/v1/decisions", make_complaint(1)).status_code == 503
+        assert client.get("/readyz").status_code == 503
+    finally:
+        holder.rollback()
+        holder.close()
+    time.sleep(1.1)
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.get_json()
+    assert ready.get_json()["checks"]["store_writes"] == "ok"

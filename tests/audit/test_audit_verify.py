@@ -190,3 +190,36 @@ def test_processes_writing_at_once_keep_one_chain(store, store_url):
     report = verify_log(store)
     assert report.ok, report.as_text()
     assert report.count == sum(results) == report.head_seq
+
+
+def test_a_comment_only_edit_of_a_policy_text_is_found(filled):
+    digest = row(filled, 1).policy_digest
+    execute(filled, "UPDATE policies SET text = text || '# edited later' WHERE digest = :d", d=digest)
+    report = verify_log(filled)
+    assert not report.ok
+    first = report.first_break
+    assert (first.kind, first.seq) == ("policy-text", None)
+    assert digest[:12] in first.detail and "text digest" in first.detail
+    assert report.as_dict()["policies"] == 1
+
+
+def test_a_policy_text_edit_with_its_text_digest_rewritten_is_found_by_its_content(filled):
+    from canonical import sha256_hex
+
+    digest = row(filled, 1).policy_digest
+    text = filled.policy_text(digest).replace("frontline: 200.00", "frontline: 900.00")
+    execute(filled, "UPDATE policies SET text = :t WHERE digest = :d", t=text, d=digest)
+    execute(filled, "UPDATE policy_text_digests SET text_sha256 = :s WHERE digest = :d", s=sha256_hex(text), d=digest)
+    first = verify_log(filled).first_break
+    assert first.kind == "policy-text" and "no longer gives its digest" in first.detail
+
+
+def test_a_policy_stored_before_text_digests_still_verifies(filled):
+    """Stores written before text digests existed stay verifiable: their texts are checked by content."""
+    execute(filled, "DELETE FROM policy_text_digests")
+    report = verify_log(filled)
+    assert report.ok, report.problems
+    assert report.as_dict()["policies_without_text_digest"] == 1
+    result = CliRunner().invoke(cli, ["store", "verify", "--database-url", filled.url])
+    assert result.exit_code == 0, result.output
+    assert "1 policy text checked by its content digest only" in result.output

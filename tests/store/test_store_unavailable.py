@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +84,67 @@ def test_service_starts_while_postgres_is_down(own_postgres):
         own_postgres.start()
     assert client.get("/readyz").status_code == 200  # schema made on first use
     assert client.post("/v1/decisions", json=make_complaint(20)).status_code == 201
+
+
+def _stall(server) -> list[int]:
+    """SIGSTOP the PostgreSQL server and every backend: it accepts connections but never answers."""
+    postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    pids = [postmaster, *map(int, children)]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    return pids
+
+
+def _resume(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def test_a_stalled_postgres_gives_503_in_bounded_time(own_postgres):
+    url = own_postgres.create_database()
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "COMPLAINTS_POLICY": str(POLICY),
+            "COMPLAINTS_AUTH": "off",
+            "COMPLAINTS_RETRY_AFTER": 3,
+            "COMPLAINTS_DB_STATEMENT_TIMEOUT_MS": 1500,
+        }
+    )
+    client = app.test_client()
+    assert client.post("/v1/decisions", json=make_complaint(20)).status_code == 201
+    answers: dict[str, object] = {}
+
+    def ask(name: str, call) -> threading.Thread:
+        def run() -> None:
+            started = time.monotonic()
+            response = call()
+            answers[name] = (response.status_code, response.headers.get("Retry-After"), time.monotonic() - started)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    pids = _stall(own_postgres)
+    try:
+        # Each on its own connection, as concurrent requests would be.
+        threads = [
+            ask("decide", lambda: app.test_client().post("/v1/decisions", json=make_complaint(21))),
+            ask("readyz", lambda: app.test_client().get("/readyz")),
+        ]
+        for thread in threads:
+            thread.join(30)  # a hang fails here, bounded, instead of hanging the suite
+        assert set(answers) == {"decide", "readyz"}, f"still waiting on a stalled store: {answers}"
+        assert [answers[name][:2] for name in ("decide", "readyz")] == [(503, "3"), (503, "3")], answers
+    finally:
+        _resume(pids)
+    deadline = time.monotonic() + 30
+    while client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, "not ready again after the server resumed"
+        time.sleep(0.2)
+    assert client.post("/v1/decisions", json=make_complaint(21)).status_code == 201
+    app.extensions["complaints"].store.dispose()

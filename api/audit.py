@@ -95,6 +95,14 @@ class ReplayRangeSchema(Schema):
         }
     )
     until = fields.String(metadata={"description": "recorded before (exclusive)", "example": "2026-04-01"})
+    by = fields.String(
+        load_default=walk.DEFAULT_BY,
+        validate=validate.OneOf(walk.BY),
+        metadata={
+            "description": "which time since/until apply to: recorded (default: when the store recorded the "
+            "decision) or received (the complaint's received_at, its business time; reads the whole log)"
+        },
+    )
     policy = PolicyChoice(load_default="stored", metadata=_POLICY_DOC)
 
     @validates_schema
@@ -110,6 +118,14 @@ class ExportArgsSchema(Schema):
     )
     until = fields.String(
         required=True, metadata={"description": "recorded before (exclusive)", "example": "2026-04-01"}
+    )
+    by = fields.String(
+        load_default=walk.DEFAULT_BY,
+        validate=validate.OneOf(walk.BY),
+        metadata={
+            "description": "which time since/until apply to: recorded (default: when the store recorded the "
+            "decision) or received (the complaint's received_at, its business time; reads the whole log)"
+        },
     )
     format = fields.String(load_default="jsonl", validate=validate.OneOf(FORMATS))
     personal_data = fields.String(
@@ -257,7 +273,9 @@ def replay_range():
     if "complaint_id" in args:
         records = walk.of_complaint(store, args["complaint_id"])
     else:
-        records = walk.in_range(store, _utc("since", args.get("since")), _utc("until", args.get("until")))
+        records = walk.in_range(
+            store, _utc("since", args.get("since")), _utc("until", args.get("until")), by=args["by"]
+        )
     tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
 
     def lines():
@@ -359,7 +377,7 @@ def checkpoints():
 )
 @blp.arguments(ExportArgsSchema, location="query", as_kwargs=True)
 @errors(blp, 401, 403, 422, 503)
-def export_decisions(since: str, until: str, format: str, personal_data: str):
+def export_decisions(since: str, until: str, by: str, format: str, personal_data: str):
     require("auditor")
     masker = _audit()["masker"]
     if personal_data == "include":
@@ -374,7 +392,8 @@ def export_decisions(since: str, until: str, format: str, personal_data: str):
         "Content-Disposition": f'attachment; filename="decisions-{stamp}.{format}"',
         "X-Personal-Data": masker.mode,
     }
-    lines = export_lines(walk.in_range(store, low, high), format, masker, lambda r: report_mismatch(r, "export"))
+    records = walk.in_range(store, low, high, by=by)
+    lines = export_lines(records, format, masker, lambda r: report_mismatch(r, "export"))
     return Response(stream_with_context(lines), content_type=MEDIA_TYPES[format], headers=headers)
 
 

@@ -2,7 +2,8 @@
 
 Times (--since/--until) are ISO dates or date-times; without an offset they
 are Asia/Shanghai (--tz to change). Ranges are by when the decision was
-recorded (created_at): since inclusive, until exclusive.
+recorded (created_at), or with --by received by the complaint's received_at:
+since inclusive, until exclusive (cli/range_options.py).
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from audit.retention import (
 from audit.runs import Tally, candidate_ref, replay_stream
 from cli.admin import _database_option, _store
 from cli.failures import policy_problem_lines
-from cli.range_options import bounds, range_options
+from cli.range_options import bounds, by_option, range_options
 from engine.compiled import decider_for_file
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from store import StoreUnavailable
+from store.times import shown
 
 
 def _masker(unmasked: bool) -> Masker:
@@ -52,6 +54,7 @@ def _fail(message: str, code: int = 1):
 @click.argument("decision_id", required=False)
 @click.option("--complaint", "complaint_id", help="Replay every decision on this complaint.")
 @range_options
+@by_option
 @click.option(
     "--policy",
     "policy_path",
@@ -61,10 +64,10 @@ def _fail(message: str, code: int = 1):
 @click.option("--policy-digest", help="What-if: decide on this stored policy (by digest).")
 @click.option("--progress-every", default=500, show_default=True, help="Progress line on stderr every N decisions.")
 @_database_option
-def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_digest, progress_every, database_url):
+def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_digest, progress_every, database_url):
     """Replay stored decisions and report `identical` or each difference (JSON Lines on stdout).
 
-    One DECISION_ID, --complaint ID, or a range --since/--until (by recorded time). Each decision is
+    One DECISION_ID, --complaint ID, or a range --since/--until (by recorded time, or --by received). Each decision is
     decided again on the exact policy text it was made with; with --policy FILE or --policy-digest D,
     on that policy instead (what-if: route, level, remedy, amounts, deadlines that would change).
     Exit 0 when every replay is identical (what-if: when every decision could be decided), else 1.
@@ -94,7 +97,7 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
         records = walk.of_complaint(store, complaint_id)
     else:
         low, high = bounds(since, until, tz)
-        records = walk.in_range(store, low, high)
+        records = walk.in_range(store, low, high, by=by)
     tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
     try:
         for result in replay_stream(records, policies, candidate, tally):
@@ -109,6 +112,7 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
 
 @click.command("export")
 @range_options
+@by_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
 @click.option(
     "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
@@ -120,15 +124,18 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
     "(keyed pseudonyms with COMPLAINTS_MASKING_KEY, else redacted).",
 )
 @_database_option
-def export(since, until, tz, fmt, output, unmasked, database_url):
-    """Export the decisions recorded in [--since, --until) as JSON Lines or CSV, each with its policy digest."""
+def export(since, until, tz, by, fmt, output, unmasked, database_url):
+    """Export the decisions recorded (or, --by received, received) in [--since, --until) as JSON Lines or CSV,
+    each with its policy digest."""
     low, high = bounds(since, until, tz)
     masker = _masker(unmasked)
     store = _store(database_url)
     count = 0
     mismatched: list[int] = []
     try:
-        for line in export_lines(walk.in_range(store, low, high), fmt, masker, lambda r: mismatched.append(r.seq)):
+        for line in export_lines(
+            walk.in_range(store, low, high, by=by), fmt, masker, lambda r: mismatched.append(r.seq)
+        ):
             output.write(line)
             count += 1
     except StoreUnavailable as exc:
@@ -190,9 +197,11 @@ def purge_cmd(years, policy_path, dry_run, yes, database_url):
         _fail(f"refused: {exc}", 2)
     would = plan(store, years)
     if would.count == 0:
-        click.echo(f"nothing recorded before {would.cut}: nothing to purge")
+        click.echo(f"nothing recorded before {shown(would.cut)}: nothing to purge")
         return
-    click.echo(f"{would.count} decisions (seq {would.first_seq}..{would.last_seq}) were recorded before {would.cut}")
+    click.echo(
+        f"{would.count} decisions (seq {would.first_seq}..{would.last_seq}) were recorded before {shown(would.cut)}"
+    )
     if dry_run:
         return
     if not yes and not click.confirm("remove them for good?", err=True):
@@ -206,7 +215,7 @@ def purge_cmd(years, policy_path, dry_run, yes, database_url):
         return
     click.echo(
         f"purge {record.id}: removed {record.count} decisions, seq {record.first_seq}..{record.last_seq} "
-        f"(cut {record.cut}); verification now starts from chain hash {record.cut_hash}"
+        f"(cut {shown(record.cut)}); verification now starts from chain hash {record.cut_hash}"
     )
 
 

@@ -10,7 +10,6 @@ or the new one, never a mix.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import threading
@@ -21,6 +20,7 @@ from engine.compiled import decider_for, decider_for_text
 from engine.decider import Decider
 from lifecycle.versions import PolicyBook
 from rules.loader import load_policy_file
+from store.times import now_shown
 
 log = logging.getLogger("complaints.policy")
 
@@ -129,5 +129,5 @@ class PolicyRegistry:
     def _failed(self, message: str) -> None:
         self.status.failures += 1
         self.status.last_error = message
-        self.status.last_error_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.status.last_error_at = now_shown()
         log.error("policy reload failed; the policy in force is unchanged", extra={"reason": message[:2000]})

@@ -28,6 +28,7 @@ from audit.retention import (
 from audit.runs import Tally, candidate_ref, replay_stream
 from cli.admin import _database_option, _store
 from cli.failures import policy_problem_lines
+from cli.keyfiles import load_signer, signing_key_option
 from cli.range_options import bounds, by_option, range_options
 from engine.compiled import decider_for_file
 from rules.errors import PolicyError
@@ -183,9 +184,16 @@ def export_policy(digest, output, database_url):
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@signing_key_option
 @_database_option
-def purge_cmd(years, policy_path, dry_run, yes, database_url):
-    """Remove decisions older than the retention period and record the purge (verify still passes)."""
+def purge_cmd(years, policy_path, dry_run, yes, signing_key_path, database_url):
+    """Remove decisions older than the retention period (never younger than 3 years, ECL Art. 31, counted from
+    the later of recording and receipt) and record the purge, signed (verify still passes)."""
+    signer = load_signer(
+        signing_key_path,
+        required=not dry_run,
+        why=": a purge is signed, since an unsigned purge record cannot be told from a forged one",
+    )
     store = _store(database_url)
     try:
         in_force = [load_policy_file(policy_path)] if policy_path else []
@@ -200,14 +208,15 @@ def purge_cmd(years, policy_path, dry_run, yes, database_url):
         click.echo(f"nothing recorded before {shown(would.cut)}: nothing to purge")
         return
     click.echo(
-        f"{would.count} decisions (seq {would.first_seq}..{would.last_seq}) were recorded before {shown(would.cut)}"
+        f"{would.count} decisions (seq {would.first_seq}..{would.last_seq}) were recorded (and received) before {shown(would.cut)}"
     )
     if dry_run:
         return
     if not yes and not click.confirm("remove them for good?", err=True):
         _fail("nothing removed")
+    assert signer is not None  # required above unless --dry-run, which returned
     try:
-        record = purge(store, years, policy_years=policy_years)
+        record = purge(store, years, signer=signer, policy_years=policy_years)
     except PurgeRefused as exc:
         _fail(f"refused: {exc}", 2)
     if record is None:
@@ -215,7 +224,8 @@ def purge_cmd(years, policy_path, dry_run, yes, database_url):
         return
     click.echo(
         f"purge {record.id}: removed {record.count} decisions, seq {record.first_seq}..{record.last_seq} "
-        f"(cut {shown(record.cut)}); verification now starts from chain hash {record.cut_hash}"
+        f"(cut {shown(record.cut)}); verification now starts from chain hash {record.cut_hash}; "
+        f"signed by key {signer.key_id}"
     )
 
 

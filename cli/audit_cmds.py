@@ -14,7 +14,7 @@ import sys
 import click
 
 from audit import records as walk
-from audit.export import FORMATS, export_lines
+from audit.export import FORMATS, export_with_closing
 from audit.masking import Masker, MaskingKeyError
 from audit.replay import PolicyNotStored, StoredPolicies
 from audit.retention import (
@@ -124,30 +124,41 @@ def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_
     help="Personal fields as received (customer_id, order_id, description). Default: masked "
     "(keyed pseudonyms with COMPLAINTS_MASKING_KEY, else redacted).",
 )
+@signing_key_option
 @_database_option
-def export(since, until, tz, by, fmt, output, unmasked, database_url):
+def export(since, until, tz, by, fmt, output, unmasked, signing_key_path, database_url):
     """Export the decisions recorded (or, --by received, received) in [--since, --until) as JSON Lines or CSV,
     each with its policy digest."""
     low, high = bounds(since, until, tz)
     masker = _masker(unmasked)
+    signer = load_signer(signing_key_path, required=False)
     store = _store(database_url)
-    count = 0
+    scope = {"since": shown(low) if low else None, "until": shown(high) if high else None, "by": by}
+    count = -1  # the closing record is the last line (and a CSV's header the first)
     mismatched: list[int] = []
+    lines = export_with_closing(
+        store,
+        walk.in_range(store, low, high, by=by),
+        fmt,
+        masker,
+        signer=signer,
+        range_shown=scope,
+        on_mismatch=lambda r: mismatched.append(r.seq),
+    )
     try:
-        for line in export_lines(
-            walk.in_range(store, low, high, by=by), fmt, masker, lambda r: mismatched.append(r.seq)
-        ):
+        for line in lines:
             output.write(line)
             count += 1
     except StoreUnavailable as exc:
-        _fail(f"decision store unavailable: {exc}")
+        _fail(f"decision store unavailable: {exc} (the export has no closing record: it is incomplete)")
     if fmt == "csv":
         count -= 1
-    click.echo(f"{count} decisions exported ({fmt}, personal data: {masker.mode})", err=True)
+    closed = f"closing record signed by key {signer.key_id}" if signer else "closing record not signed (no signing key)"
+    click.echo(f"{count} decisions exported ({fmt}, personal data: {masker.mode}); {closed}", err=True)
     if mismatched:
-        shown = ", ".join(str(seq) for seq in mismatched[:10]) + (" …" if len(mismatched) > 10 else "")
+        listed = ", ".join(str(seq) for seq in mismatched[:10]) + (" …" if len(mismatched) > 10 else "")
         _fail(
-            f"{len(mismatched)} exported rows (seq {shown}) no longer hash to their chain_hash (integrity: mismatch): "
+            f"{len(mismatched)} exported rows (seq {listed}) no longer hash to their chain_hash (integrity: mismatch): "
             "they were changed after they were recorded; run `complaints store verify`"
         )
 

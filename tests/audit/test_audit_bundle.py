@@ -179,7 +179,7 @@ def test_verify_bundle_needs_nothing_but_the_file(signed, store_url, keyfile, tm
     report = verify_bundle(out.read_bytes())
     assert report.ok, report.as_text()
     assert verify_bundle(b"{}\n").problems == [
-        "not an audit bundle (the first line is not a complaints-bundle/1 header)"
+        "not an audit bundle (the first line is not a complaints-bundle/1 header) nor an export"
     ]
 
 

@@ -40,15 +40,15 @@ def _run(store_url, *args):
 
 def test_export_by_received_finds_october_recorded_in_december(late, store_url):
     recorded = _run(store_url, "export", *PERIOD)
-    assert recorded.exit_code == 0 and recorded.stdout == ""
+    assert recorded.exit_code == 0 and [json.loads(x)["type"] for x in recorded.stdout.splitlines()] == ["closing"]
     received = _run(store_url, "export", *PERIOD, "--by", "received")
     assert received.exit_code == 0, received.output
-    rows = [json.loads(line) for line in received.stdout.splitlines()]
+    rows = [json.loads(line) for line in received.stdout.splitlines()][:-1]
     assert [r["decision"]["received_at"] for r in rows] == OCTOBER
     assert rows[0]["created_at"] == "2026-12-01T10:00:00.000000+08:00"  # shown at +08:00, stored in UTC
     assert stored_form(rows[0]["created_at"]) == row(late, 1).created_at
     december = _run(store_url, "export", "--since", "2026-12-01", "--until", "2027-01-01")
-    assert len(december.stdout.splitlines()) == 6
+    assert len(december.stdout.splitlines()) == 6 + 1  # and the closing record
 
 
 def test_replay_and_impact_by_received(late, store_url):
@@ -76,7 +76,7 @@ def test_http_ranges_by_received_and_times_at_plus_eight(late, store_url):
     assert [json.loads(x).get("seq") for x in lines[:-1]] == [1, 2, 3] and json.loads(lines[-1])["decisions"] == 3
     assert json.loads(client.post("/v1/replays", json=period).get_data(as_text=True).splitlines()[-1])["decisions"] == 0
     export = client.get("/v1/exports/decisions?since=2026-10-01&until=2026-11-01&by=received").get_data(as_text=True)
-    assert len(export.splitlines()) == 3
+    assert len(export.splitlines()) == 3 + 1
     bad = client.get("/v1/exports/decisions?since=2026-10-01&until=2026-11-01&by=business")
     assert bad.status_code == 422 and bad.get_json()["code"] == "invalid-parameters"
     impact = client.post(

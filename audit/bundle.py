@@ -60,6 +60,14 @@ class BundleSummary:
     signed_checkpoint: SignedStatement | None = None  # one this command signed to anchor the end
 
 
+def anchor_name(anchor: dict) -> str:
+    """``checkpoint 3 (seq 30)``, ``genesis``, ``purge 2 (seq 1000)``: how reports name a segment's end."""
+    if anchor.get("kind") in ("genesis", "empty"):
+        return str(anchor.get("kind"))
+    number = f" {anchor['number']}" if anchor.get("number") is not None else ""
+    return f"{anchor.get('kind')}{number} (seq {anchor.get('seq')})"
+
+
 def _line(item: dict) -> str:
     return json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
 

@@ -29,7 +29,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from audit.bundle import FORMAT, read_lines
+from audit.bundle import FORMAT, anchor_name, read_lines
 from audit.closing import check_closing, split_closing
 from audit.export import stored_from_row, verify_rows
 from audit.records import received_at
@@ -279,8 +279,8 @@ def _check_chain(report: BundleReport, header: dict, decisions: list[dict], stat
             anchored = True
     if not broken and anchored and start is not None and records:
         report.proved.append(
-            f"the chain from {start_anchor.get('kind')} (seq {start_anchor.get('seq')}) to checkpoint "
-            f"{end_anchor['number']} (seq {end_anchor['seq']}): {len(records)} decisions, every link recomputed, "
+            f"the chain from {anchor_name(start_anchor)} to {anchor_name(end_anchor)}: {len(records)} decisions, "
+            "every link recomputed, "
             "reaching the signed head: these are the decisions the service recorded there, unchanged since"
         )
     return records

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from audit.bundle import read_lines, write_bundle
+from audit.bundle import anchor_name, read_lines, write_bundle
 from audit.bundle_check import dumps, load_bundle_file, verify_bundle
 from audit.closing import split_closing
 from audit.export import import_rows
@@ -64,7 +64,7 @@ def bundle_cmd(since, until, tz, by, signing_key_path, out, database_url):
     )
     click.echo(
         f"{out}: {summary.in_range} decisions {by} in the period, {summary.decisions} in all from "
-        f"{summary.start.get('kind')} (seq {summary.start.get('seq')}) to {end}; {summary.statements} signed "
+        f"{anchor_name(summary.start)} to {end}; {summary.statements} signed "
         f"statements, {summary.policies} policy texts; closing record "
         f"{'signed by key ' + signer.key_id if signer else 'NOT signed (no signing key)'}"
     )

@@ -24,13 +24,14 @@ from api.decisions import report_mismatch
 from api.openapi import errors
 from api.problems import Problem
 from audit import records as walk
-from audit.export import FORMATS, MEDIA_TYPES, export_lines
+from audit.export import FORMATS, MEDIA_TYPES, export_with_closing
 from audit.masking import Masker
 from audit.replay import PolicyNotStored, StoredPolicies
 from audit.runs import Tally, candidate_ref, replay_one, replay_stream
 from audit.verify import verify_log
 from store import StoreUnavailable
 from store.checkpoints import all_statements, recorded_keys
+from store.times import shown
 
 blp = Blueprint("audit", __name__, url_prefix="/v1", description="Audit: replay, verify, export")
 log = logging.getLogger("complaints.service")
@@ -95,6 +96,14 @@ class ReplayRangeSchema(Schema):
         }
     )
     until = fields.String(metadata={"description": "recorded before (exclusive)", "example": "2026-04-01"})
+    by = fields.String(
+        load_default=walk.DEFAULT_BY,
+        validate=validate.OneOf(walk.BY),
+        metadata={
+            "description": "which time since/until apply to: recorded (default: when the store recorded the "
+            "decision) or received (the complaint's received_at, its business time; reads the whole log)"
+        },
+    )
     policy = PolicyChoice(load_default="stored", metadata=_POLICY_DOC)
 
     @validates_schema
@@ -110,6 +119,14 @@ class ExportArgsSchema(Schema):
     )
     until = fields.String(
         required=True, metadata={"description": "recorded before (exclusive)", "example": "2026-04-01"}
+    )
+    by = fields.String(
+        load_default=walk.DEFAULT_BY,
+        validate=validate.OneOf(walk.BY),
+        metadata={
+            "description": "which time since/until apply to: recorded (default: when the store recorded the "
+            "decision) or received (the complaint's received_at, its business time; reads the whole log)"
+        },
     )
     format = fields.String(load_default="jsonl", validate=validate.OneOf(FORMATS))
     personal_data = fields.String(
@@ -257,7 +274,9 @@ def replay_range():
     if "complaint_id" in args:
         records = walk.of_complaint(store, args["complaint_id"])
     else:
-        records = walk.in_range(store, _utc("since", args.get("since")), _utc("until", args.get("until")))
+        records = walk.in_range(
+            store, _utc("since", args.get("since")), _utc("until", args.get("until")), by=args["by"]
+        )
     tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
 
     def lines():
@@ -345,8 +364,10 @@ def checkpoints():
     "version, request, decision, fired rules and chain links. Personal data (customer_id, order_id, description) "
     "is masked (keyed pseudonyms, or redacted without COMPLAINTS_MASKING_KEY) unless `personal_data=include` "
     "and the key has the role personal_data. Each row carries `integrity` (`ok`, or `mismatch`: the stored row "
-    "no longer hashes to its chain_hash; logged and counted in /metrics). A cut connection (unterminated chunked "
-    "body) means an incomplete export. Role: auditor.",
+    "no longer hashes to its chain_hash; logged and counted in /metrics). The last line is the closing record "
+    '({"type": "closing", ...}; in CSV a last row whose first cell is #closing): row count, first and last seq, '
+    "the chain head and the last checkpoint, sha256 of every line before it, signed with the service's key when "
+    "one is configured. An export without it was cut off. Role: auditor.",
     responses={
         "200": {
             "description": "the export",
@@ -359,7 +380,7 @@ def checkpoints():
 )
 @blp.arguments(ExportArgsSchema, location="query", as_kwargs=True)
 @errors(blp, 401, 403, 422, 503)
-def export_decisions(since: str, until: str, format: str, personal_data: str):
+def export_decisions(since: str, until: str, by: str, format: str, personal_data: str):
     require("auditor")
     masker = _audit()["masker"]
     if personal_data == "include":
@@ -374,7 +395,18 @@ def export_decisions(since: str, until: str, format: str, personal_data: str):
         "Content-Disposition": f'attachment; filename="decisions-{stamp}.{format}"',
         "X-Personal-Data": masker.mode,
     }
-    lines = export_lines(walk.in_range(store, low, high), format, masker, lambda r: report_mismatch(r, "export"))
+    records = walk.in_range(store, low, high, by=by)
+    checkpointer = services().checkpointer
+    scope = {"since": shown(low) if low else None, "until": shown(high) if high else None, "by": by}
+    lines = export_with_closing(
+        store,
+        records,
+        format,
+        masker,
+        signer=checkpointer.signer if checkpointer else None,
+        range_shown=scope,
+        on_mismatch=lambda r: report_mismatch(r, "export"),
+    )
     return Response(stream_with_context(lines), content_type=MEDIA_TYPES[format], headers=headers)
 
 

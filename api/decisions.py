@@ -18,6 +18,7 @@ from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordS
 from lifecycle.decision_service import Outcome
 from store import StoredDecision
 from store.chain import integrity
+from store.times import shown
 
 blp = Blueprint("decisions", __name__, url_prefix="/v1", description="Decide complaints and read stored decisions")
 log = logging.getLogger("complaints.service")
@@ -59,7 +60,7 @@ def record_out(record: StoredDecision, *, fresh: bool = False) -> dict:
         "decision_id": record.decision_id,
         "complaint_id": record.complaint_id,
         "previous_decision_id": record.previous_decision_id,
-        "created_at": record.created_at,
+        "created_at": shown(record.created_at),
         "request_digest": record.request_digest,
         "policy": {"digest": record.policy_digest, "version": record.policy_version},
         "engine_version": record.engine_version,

@@ -13,6 +13,7 @@ from api.body import load_body
 from api.context import services
 from api.openapi import errors
 from api.problems import Problem, policy_problem
+from audit import records as walk
 from audit.replay import impact
 from engine.compiled import decider_for
 from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, publish
@@ -60,6 +61,14 @@ class ImpactRequestSchema(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1), metadata={"description": "candidate YAML"})
     since = fields.AwareDateTime(required=True, format="iso", validate=_in_utc_range)
     until = fields.AwareDateTime(load_default=None, format="iso", validate=_in_utc_range)
+    by = fields.String(
+        load_default=walk.DEFAULT_BY,
+        validate=validate.OneOf(walk.BY),
+        metadata={
+            "description": "which time since/until apply to: recorded (default: when the store recorded the "
+            "decision) or received (the complaint's received_at, its business time; reads the whole log)"
+        },
+    )
     examples = fields.Integer(load_default=3, validate=validate.Range(min=0, max=50))
 
     @validates("until")
@@ -153,7 +162,8 @@ def publish_version():
 @blp.route("/policies/impact", methods=["POST"])
 @blp.doc(
     summary="Preview a candidate policy on past decisions",
-    description="Replays the decisions recorded in [since, until) under the candidate and reports how many "
+    description="Replays the decisions recorded (or, with `by: received`, received) in [since, until) under the "
+    "candidate and reports how many "
     "change and how (route, level, remedy, amounts, deadlines), refund and compensation totals before and "
     "after, and examples of each kind. Nothing is stored. Roles: policy_admin, auditor.",
     requestBody=_body_doc("ImpactRequest", "The candidate policy text and the period to replay"),
@@ -169,5 +179,6 @@ def preview_impact():
         raise policy_problem(error) from None
     since = body["since"].astimezone(dt.UTC).isoformat(timespec="microseconds")
     until = body["until"].astimezone(dt.UTC).isoformat(timespec="microseconds") if body["until"] else None
-    report = impact(services().store.decisions_between(since, until), candidate, body["examples"])
+    records = walk.in_range(services().store, since, until, by=body["by"])
+    report = impact(records, candidate, body["examples"])
     return {"policy": {"version": candidate.policy.version, "digest": candidate.policy.digest}, **report.as_dict()}

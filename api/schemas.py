@@ -42,7 +42,10 @@ class DecisionRecordSchema(Schema):
     previous_decision_id = fields.String(
         allow_none=True, metadata={"description": "the decision this one supersedes on the same complaint"}
     )
-    created_at = fields.String(required=True, metadata={"description": "when it was recorded (UTC)"})
+    created_at = fields.String(
+        required=True,
+        metadata={"description": "when it was recorded: RFC 3339 at +08:00 (Asia/Shanghai), like every time we show"},
+    )
     request_digest = fields.String(
         required=True, metadata={"description": "sha256 of the canonical JSON of the request body"}
     )

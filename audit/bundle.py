@@ -36,14 +36,13 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from audit import records as walk
-from audit.closing import ClosingWriter
+from audit.closing import ClosingWriter, store_state
 from audit.export import export_row
 from audit.masking import Masker
 from audit.purges import purge_log
-from store.checkpoints import SignedStatement, all_statements, last_checkpoint, recorded_keys, take_checkpoint
+from store.checkpoints import SignedStatement, all_statements, recorded_keys, take_checkpoint
 from store.db import DecisionStore
 from store.signing import SigningKey
-from store.tables import chain_head
 
 FORMAT = "complaints-bundle/1"
 
@@ -59,6 +58,14 @@ class BundleSummary:
     policies: int = 0
     statements: int = 0
     signed_checkpoint: SignedStatement | None = None  # one this command signed to anchor the end
+
+
+def anchor_name(anchor: dict) -> str:
+    """``checkpoint 3 (seq 30)``, ``genesis``, ``purge 2 (seq 1000)``: how reports name a segment's end."""
+    if anchor.get("kind") in ("genesis", "empty"):
+        return str(anchor.get("kind"))
+    number = f" {anchor['number']}" if anchor.get("number") is not None else ""
+    return f"{anchor.get('kind')}{number} (seq {anchor.get('seq')})"
 
 
 def _line(item: dict) -> str:
@@ -156,19 +163,6 @@ def write_bundle(
     summary.policies = len(cited)
     out.write(closing.jsonl_line(_closing_summary(store, summary, range_shown), signer))
     return summary
-
-
-def store_state(store: DecisionStore) -> tuple[dict, dict | None]:
-    """The store's chain head and its last checkpoint, as a closing record states them."""
-    from sqlalchemy import select
-
-    with store._guard(), store.engine.connect() as conn:
-        head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).one()
-    last = last_checkpoint(store)
-    return (
-        {"seq": head.seq, "chain_hash": head.hash},
-        {"number": last.number, "seq": last.seq, "chain_hash": last.chain_hash} if last else None,
-    )
 
 
 def _closing_summary(store: DecisionStore, summary: BundleSummary, range_shown: dict) -> dict:

@@ -22,14 +22,16 @@ the key you were given.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from audit.bundle import FORMAT, read_lines
+from audit.bundle import FORMAT, anchor_name, read_lines
 from audit.closing import check_closing, split_closing
-from audit.export import stored_from_row
+from audit.export import stored_from_row, verify_rows
 from audit.records import received_at
 from audit.replay import StoredPolicies, replay
 from store.chain import GENESIS, link_hash
@@ -65,6 +67,8 @@ class BundleReport:
         lines = [f"proved: {line}" for line in self.proved]
         lines += [f"note: {line}" for line in self.notes]
         lines += [f"PROBLEM: {line}" for line in self.problems]
+        if self.key_source == "none":
+            lines.append("no public key given: pass --public-key with the key you were given")
         if self.key_source == "bundle":
             lines.append(
                 f"signatures were checked with the keys in the bundle ({', '.join(self.keys) or 'none'}): compare "
@@ -96,14 +100,27 @@ def _in_range(row: dict, record, by: str, since: dt.datetime | None, until: dt.d
 
 
 def verify_bundle(data: bytes, keys: Mapping[str, PublicKey] | None = None) -> BundleReport:
+    """Verify a bundle, or an export (JSON Lines or CSV, which ``verify_export`` checks)."""
     report = BundleReport()
+    first_line = data.split(b"\n", 1)[0]
+    try:
+        first = json.loads(first_line)
+    except ValueError:
+        first = None
+    if not isinstance(first, dict) or first.get("type") != "bundle":
+        if first_line.startswith(b"\xef\xbb\xbf") or (isinstance(first, dict) and "decision_id" in first):
+            return verify_export(data, keys)
+        if not (isinstance(first, dict) and first.get("type") == "closing"):
+            report.problems.append(f"not an audit bundle (the first line is not a {FORMAT} header) nor an export")
+            return report
+        return verify_export(data, keys)  # an export of no rows: only its closing record
     before, _ = split_closing(data)
     try:
         items = [item for _, item in read_lines(before)]
     except ValueError as exc:
         report.problems.append(f"{exc}: the bundle was damaged")
         return report
-    if not items or items[0].get("type") != "bundle" or items[0].get("format") != FORMAT:
+    if first.get("format") != FORMAT:
         report.problems.append(f"not an audit bundle (the first line is not a {FORMAT} header)")
         return report
     header = items[0]
@@ -262,8 +279,8 @@ def _check_chain(report: BundleReport, header: dict, decisions: list[dict], stat
             anchored = True
     if not broken and anchored and start is not None and records:
         report.proved.append(
-            f"the chain from {start_anchor.get('kind')} (seq {start_anchor.get('seq')}) to checkpoint "
-            f"{end_anchor['number']} (seq {end_anchor['seq']}): {len(records)} decisions, every link recomputed, "
+            f"the chain from {anchor_name(start_anchor)} to {anchor_name(end_anchor)}: {len(records)} decisions, "
+            "every link recomputed, "
             "reaching the signed head: these are the decisions the service recorded there, unchanged since"
         )
     return records
@@ -343,3 +360,63 @@ def load_bundle_file(path: str) -> bytes:
 
 def dumps(report: BundleReport) -> str:
     return json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
+
+
+def _export_rows(before: bytes) -> tuple[str, list[dict]]:
+    """(format, rows) of an export's lines before its closing record."""
+    if before.startswith(b"\xef\xbb\xbf"):
+        text = before.decode("utf-8").lstrip("\ufeff")
+        return "csv", list(csv.DictReader(io.StringIO(text, newline="")))
+    return "jsonl", [item for _, item in read_lines(before)]
+
+
+def verify_export(data: bytes, keys: Mapping[str, PublicKey] | None = None) -> BundleReport:
+    """An export (``complaints export``, ``GET /v1/exports/decisions``): complete, unedited, as signed.
+
+    Without ``keys`` the closing record's signature cannot be checked (an export carries no key): it is
+    noted, not trusted. Unmasked JSON Lines rows also get every link between them recomputed."""
+    report = BundleReport(key_source="given" if keys is not None else "none")
+    report.keys = sorted(keys or {})
+    closing = check_closing(data, keys or {}, "export")
+    for problem in closing.problems:
+        if keys is None and "signed by key" in problem and "not one of" in problem:
+            report.notes.append(
+                f"the closing record is signed by key {closing.body.get('key_id') if closing.body else '?'}: "
+                "pass --public-key to check the signature"
+            )
+        else:
+            report.problems.append(problem)
+    body = closing.body
+    if body is None:
+        return report
+    try:
+        fmt, rows = _export_rows(split_closing(data)[0])
+    except (ValueError, UnicodeDecodeError, csv.Error) as exc:
+        report.problems.append(f"the export's rows cannot be read: {exc}")
+        return report
+    seqs = [int(row["seq"]) for row in rows if str(row.get("seq", "")).isdigit()]
+    if body.get("rows") != len(rows) or (seqs and (body.get("first_seq"), body.get("last_seq")) != (seqs[0], seqs[-1])):
+        report.problems.append(
+            f"the closing record counts {body.get('rows')} rows (seq {body.get('first_seq')}..{body.get('last_seq')}), "
+            f"the file holds {len(rows)}"
+        )
+    if closing.ok or (keys is None and not report.problems):
+        signed = f"signed by key {closing.signed_by}" if closing.signed_by else "signed (signature not checked)"
+        report.proved.append(
+            f"the export is complete and unedited: {len(rows)} rows"
+            + (f", seq {seqs[0]}..{seqs[-1]}" if seqs else "")
+            + f", as its closing record ({signed}, {body.get('closed_at')}) says; the store's head then was seq "
+            f"{(body.get('chain_head') or {}).get('seq')}"
+        )
+    if fmt == "jsonl" and body.get("masking") == "none":
+        links = verify_rows(rows)
+        report.problems.extend(links)
+        if not links and rows:
+            report.proved.append("every row hashes to its chain_hash and links to the row before it")
+    elif rows:
+        report.notes.append(
+            f"rows {'masked' if body.get('masking') != 'none' else 'in CSV'}: links cannot be recomputed from "
+            "the file; the closing record's sha256 covers the rows as written"
+        )
+    report.notes.append("an export holds no policy texts or checkpoints: use `complaints audit bundle` to replay")
+    return report

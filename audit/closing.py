@@ -26,8 +26,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from canonical import canonical_json
+from store.checkpoints import last_checkpoint
+from store.db import DecisionStore
 from store.signing import PublicKey, SigningKey
+from store.tables import chain_head
 from store.times import now_shown
 
 FORMAT = "complaints-closing/1"
@@ -146,3 +151,14 @@ def check_closing(data: bytes, keys: Mapping[str, PublicKey], kind: str) -> Clos
     else:
         check.signed_by = key_id
     return check
+
+
+def store_state(store: DecisionStore) -> tuple[dict, dict | None]:
+    """The store's chain head and its last checkpoint, as a closing record states them."""
+    with store._guard(), store.engine.connect() as conn:
+        head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).one()
+    last = last_checkpoint(store)
+    return (
+        {"seq": head.seq, "chain_hash": head.hash},
+        {"number": last.number, "seq": last.seq, "chain_hash": last.chain_hash} if last else None,
+    )

@@ -28,12 +28,14 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
+from audit.closing import ClosingWriter, store_state
 from audit.masking import Masker
 from canonical import canonical_json
 from lifecycle.decision_service import request_digest
 from rules.loader import load_policy_text
 from store.chain import integrity, link_hash
 from store.db import DecisionStore, StoredDecision
+from store.signing import SigningKey
 from store.times import shown, stored_form
 
 FORMATS = ("jsonl", "csv")
@@ -191,16 +193,56 @@ def export_lines(
     raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
 
 
+def export_with_closing(
+    store: DecisionStore,
+    records: Iterable[StoredDecision],
+    fmt: str,
+    masker: Masker,
+    *,
+    signer: SigningKey | None,
+    range_shown: dict,
+    on_mismatch: OnMismatch | None = None,
+) -> Iterator[str]:
+    """The export line by line, then its closing record (``audit.closing``): rows, first/last seq, the
+    store's chain head and last checkpoint when the export ended, sha256 of every line, signed by
+    ``signer`` if given. An export cut off midway has no closing record."""
+    closing = ClosingWriter("export")
+    seqs: list[int] = []
+
+    def counted() -> Iterator[StoredDecision]:
+        for record in records:
+            seqs.append(record.seq)
+            yield record
+
+    for line in export_lines(counted(), fmt, masker, on_mismatch):
+        yield closing.add(line)
+    head, checkpoint = store_state(store)
+    summary = {
+        "rows": len(seqs),
+        "first_seq": seqs[0] if seqs else None,
+        "last_seq": seqs[-1] if seqs else None,
+        "chain_head": head,
+        "checkpoint": checkpoint,
+        "range": range_shown,
+        "masking": masker.mode,
+        "format_of_rows": fmt,
+    }
+    yield closing.csv_line(summary, signer) if fmt == "csv" else closing.jsonl_line(summary, signer)
+
+
 # -- reading exports back ---------------------------------------------------
 
 
 def read_jsonl(lines: Iterable[str]) -> Iterator[dict]:
+    """The decision rows of a JSON Lines export (its closing record left out)."""
     for number, line in enumerate(lines, 1):
         if line.strip():
             try:
-                yield json.loads(line)
+                item = json.loads(line)
             except ValueError as exc:
                 raise ValueError(f"line {number}: not JSON: {exc}") from None
+            if item.get("type") != "closing":
+                yield item
 
 
 def stored_from_row(row: dict) -> StoredDecision:
@@ -230,6 +272,8 @@ def verify_rows(rows: Iterable[dict]) -> list[str]:
     problems: list[str] = []
     previous: StoredDecision | None = None
     for row in rows:
+        if row.get("type") == "closing":
+            continue
         record = stored_from_row(row)
         who = f"seq {record.seq} (decision {record.decision_id})"
         if row.get("masking", "none") != "none":

@@ -2,28 +2,43 @@
 
 ECL Art. 31 keeps records at least 3 years; a policy may ask for more
 (``records.retention_years``). A purge refuses a period shorter than either.
-Age is counted from ``created_at`` (when the decision was recorded), in whole
-calendar years back from now (29 February counts back to 28 February).
+
+From which date the 3 years count: the law counts from the completion of the
+transaction (自交易完成之日起). A decision is the record of handling a
+complaint, which is complete no earlier than the decision itself, so a
+decision's age counts from the **later** of when it was recorded
+(``created_at``) and when the complaint was received (``received_at``, its
+business time): a complaint dated in the future, or one recorded late, is kept
+longer, never shorter. Years are whole calendar years back from the moment of
+the purge (29 February counts back to 28 February).
+
+Whatever the configuration or the caller says, nothing younger than 3 years by
+the machine's own clock is removed (``legal_cut``): the ``now`` a caller may
+pass (for tests and plans) can only make a purge remove less.
 
 A purge removes a prefix of the chain only: decisions up to (not including)
-the first one recorded at or after the cut, so what remains is one unbroken
-chain. Before deleting, the whole log is verified (a broken log is not
-purged: that would erase the evidence). The purge log row records when, the
-cut, the count, the first/last seq and decision ids, and the chain hash of the
-last removed decision; verification then starts from that hash. All of it
-happens in one transaction holding the append lock.
+the first one that must be kept, so what remains is one unbroken chain.
+Before deleting, the whole log is verified (a broken log is not purged: that
+would erase the evidence). The purge log row records when, the cut, the count,
+the first/last seq and decision ids, and the chain hash of the last removed
+decision; verification then starts from that hash. The purge is signed like a
+checkpoint (``store.checkpoints``, kind ``purge``), so a purge record written
+by hand is found. All of it happens in one transaction holding the append lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
 
-from audit.purges import PurgeRecord
+from audit.purges import PurgeRecord, signed_fields
 from audit.verify import verify_log
+from store.checkpoints import append_statement
 from store.db import DecisionStore, utc_now
+from store.signing import SigningKey
 from store.tables import chain_head, decisions, purges
 
 LEGAL_MINIMUM_YEARS = 3
@@ -56,9 +71,23 @@ def check_period(years: int, policy_years: int = LEGAL_MINIMUM_YEARS) -> None:
         raise PurgeRefused(f"the policy keeps records {policy_years} years (records.retention_years); refusing {years}")
 
 
+def legal_cut() -> str:
+    """The machine's clock minus the legal minimum: nothing on or after it may go, whatever is configured."""
+    return years_before(dt.datetime.now(dt.UTC), LEGAL_MINIMUM_YEARS).isoformat(timespec="microseconds")
+
+
 def _cut_text(years: int, now: dt.datetime | None) -> str:
     now = now or dt.datetime.now(dt.UTC)
-    return years_before(now.astimezone(dt.UTC), years).isoformat(timespec="microseconds")
+    return min(years_before(now.astimezone(dt.UTC), years).isoformat(timespec="microseconds"), legal_cut())
+
+
+def _received_before(decision_text: str, cut: dt.datetime) -> bool:
+    """Whether the complaint was received before ``cut``; an unreadable received_at is kept (False)."""
+    try:
+        moment = dt.datetime.fromisoformat(json.loads(decision_text)["received_at"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    return moment.tzinfo is not None and moment < cut
 
 
 def _bounds(conn, cut: str) -> tuple[int | None, int | None, int]:
@@ -67,6 +96,19 @@ def _bounds(conn, cut: str) -> tuple[int | None, int | None, int]:
         return None, None, 0
     keep_from = conn.execute(select(func.min(decisions.c.seq)).where(decisions.c.created_at >= cut)).scalar()
     last = (keep_from - 1) if keep_from is not None else conn.execute(select(func.max(decisions.c.seq))).scalar()
+    if last < first:
+        return None, None, 0
+    # By business time too: the first decision whose complaint was received on or after the cut stops it.
+    cut_moment = dt.datetime.fromisoformat(cut)
+    rows = conn.execute(
+        select(decisions.c.seq, decisions.c.decision)
+        .where(decisions.c.seq >= first, decisions.c.seq <= last)
+        .order_by(decisions.c.seq)
+    )
+    for row in rows:
+        if not _received_before(row.decision, cut_moment):
+            last = row.seq - 1
+            break
     if last < first:
         return None, None, 0
     count = conn.execute(
@@ -88,11 +130,13 @@ def purge(
     store: DecisionStore,
     years: int,
     *,
+    signer: SigningKey,
     policy_years: int = LEGAL_MINIMUM_YEARS,
     purged_by: str = "complaints purge",
     now: dt.datetime | None = None,
 ) -> PurgeRecord | None:
-    """Remove decisions recorded more than ``years`` years before ``now``; None if there are none."""
+    """Remove decisions older than ``years`` years before ``now`` (by recorded and by received time, never
+    younger than 3 years by the clock) and sign the purge record with ``signer``; None if there are none."""
     check_period(years, policy_years)
     store._ensure_schema()
     report = verify_log(store)
@@ -134,7 +178,9 @@ def purge(
             key = conn.execute(insert(purges).values(**values)).inserted_primary_key
             assert key is not None  # a single-row insert() always reports its primary key
             purge_id = key[0]
-    return PurgeRecord(id=purge_id, **values)
+            record = PurgeRecord(id=purge_id, **values)
+            append_statement(conn, signer, "purge", record.last_seq, record.cut_hash, {"purge": signed_fields(record)})
+    return record
 
 
 def strictest_retention(store: DecisionStore, *policies) -> int:

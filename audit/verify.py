@@ -20,7 +20,9 @@ and what was found, and what it means:
   names the seq numbers missing and the decision after the gap.
 - ``head``: the chain head does not match the last row: rows at the end were
   deleted, or the head was moved.
-- ``purge-log``: the purge log does not cover the start of the chain in order.
+- ``purge-log``: the purge log does not cover the start of the chain in order,
+  or a purge record is not what a signed purge statement says (forged or edited),
+  or a signed purge has lost its record.
 - ``policy-text``: a stored policy text changed: it no longer hashes to the
   text digest recorded when it was stored (any byte, a comment too), or it no
   longer gives the digest every decision cites (its meaning). Texts stored
@@ -50,7 +52,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from audit.purges import PurgeRecord, purge_log
+from audit.purges import PurgeRecord, purge_log, signed_fields
 from audit.records import every
 from canonical import sha256_hex
 from rules.errors import PolicyError
@@ -239,14 +241,67 @@ def _start(report: VerifyReport, log: list[PurgeRecord]) -> None:
         report.start_hash = log[-1].cut_hash
 
 
+def _purges_signed(report: VerifyReport, log: list[PurgeRecord], signed: list[SignedStatement]) -> None:
+    """Every purge log row must be what a valid purge statement signed, and every signed purge must have its row."""
+    by_id = {}
+    for statement in signed:
+        fields = statement.body().get("purge")
+        if isinstance(fields, dict):
+            by_id[fields.get("id")] = (statement, fields)
+    for purge in log:
+        found = by_id.pop(purge.id, None)
+        if found is None:
+            report.add(
+                Break(
+                    "purge-log",
+                    purge.last_seq,
+                    purge.last_decision_id,
+                    f"a signed purge statement for purge {purge.id} (seq {purge.first_seq}..{purge.last_seq})",
+                    "none",
+                    f"purge {purge.id} is not signed: its record was written without the signing key (forged), "
+                    "so the decisions it claims to have purged may simply have been deleted",
+                )
+            )
+            continue
+        statement, fields = found
+        wrong = sorted(name for name, value in signed_fields(purge).items() if fields.get(name) != value)
+        if wrong:
+            report.add(
+                Break(
+                    "purge-log",
+                    purge.last_seq,
+                    purge.last_decision_id,
+                    f"purge {purge.id} as purge statement {statement.number} signed it",
+                    f"a purge log row that differs in {', '.join(wrong)}",
+                    "the purge log was edited after the purge",
+                )
+            )
+    for statement, fields in by_id.values():
+        report.add(
+            Break(
+                "purge-log",
+                statement.seq,
+                fields.get("last_decision_id"),
+                f"purge {fields.get('id')} in the purge log (signed in purge statement {statement.number})",
+                "no such row",
+                "the purge log row was deleted",
+            )
+        )
+
+
 def _short(digest: str | None) -> str:
     return f"{digest[:16]}…" if digest else "nothing"
 
 
 def _statements(
-    report: VerifyReport, stored: list[SignedStatement], keys: Mapping[str, PublicKey], held: list[SignedStatement]
+    report: VerifyReport,
+    stored: list[SignedStatement],
+    keys: Mapping[str, PublicKey],
+    held: list[SignedStatement],
+    signed_purges: list[SignedStatement],
 ) -> list[SignedStatement]:
-    """Check every statement's signature and place in the sequence; the checkpoints worth comparing with the chain."""
+    """Check every statement's signature and place in the sequence; the checkpoints worth comparing with the
+    chain. Valid purge statements are added to ``signed_purges``."""
     trusted: list[SignedStatement] = []
     previous: SignedStatement | None = None
     for statement in stored:
@@ -284,6 +339,8 @@ def _statements(
                 )
             if statement.kind == "checkpoint":
                 trusted.append(statement)
+            elif statement.kind == "purge":
+                signed_purges.append(statement)
         previous = statement
     stored_digests = {s.digest for s in stored}
     for statement in held:
@@ -412,7 +469,8 @@ def verify_log(
     ``held``: statements the auditor kept from earlier (``complaints export-checkpoints``); each must still
     be in the store and match the chain."""
     report = VerifyReport()
-    _start(report, purge_log(store))
+    log = purge_log(store)
+    _start(report, log)
     stored = all_statements(store)
     report.statements = len(stored)
     if keys is None:
@@ -421,7 +479,9 @@ def verify_log(
     else:
         report.key_source = "given"
     report.keys = sorted(keys)
-    checkpoints = _Checkpoints(report, _statements(report, stored, keys, list(held)))
+    signed_purges: list[SignedStatement] = []
+    checkpoints = _Checkpoints(report, _statements(report, stored, keys, list(held), signed_purges))
+    _purges_signed(report, log, signed_purges)
     expected_seq, expected_prev = report.start_seq, report.start_hash
     previous_id: str | None = None
     recent: dict[str, int] = {}  # chain_hash -> seq of the last rows, to name where a wrong link points

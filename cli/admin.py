@@ -12,6 +12,7 @@ from cli.keyfiles import load_public_keys, public_keys_option, read_held_stateme
 from store import ROLES, DecisionStore, StoreUnavailable
 from store.db import DEFAULT_URL
 from store.opening import StoreNotFound, display_url, open_existing
+from store.times import shown
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -76,7 +77,7 @@ def keys_create(name: str, roles: tuple[str, ...], database_url: str) -> None:
 def keys_list(database_url: str) -> None:
     """List keys (ids, names, roles; never the keys)."""
     for key in _store(database_url).list_keys():
-        state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
+        state = f"revoked {shown(key.revoked_at)}" if key.revoked_at else "active"
         click.echo(f"{key.key_id}  {','.join(sorted(key.roles)):<30}  {state:<40}  {key.name}")
 
 

@@ -2,7 +2,8 @@
 
 Times (--since/--until) are ISO dates or date-times; without an offset they
 are Asia/Shanghai (--tz to change). Ranges are by when the decision was
-recorded (created_at): since inclusive, until exclusive.
+recorded (created_at), or with --by received by the complaint's received_at:
+since inclusive, until exclusive (cli/range_options.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 import click
 
 from audit import records as walk
-from audit.export import FORMATS, export_lines
+from audit.export import FORMATS, export_with_closing
 from audit.masking import Masker, MaskingKeyError
 from audit.replay import PolicyNotStored, StoredPolicies
 from audit.retention import (
@@ -27,11 +28,13 @@ from audit.retention import (
 from audit.runs import Tally, candidate_ref, replay_stream
 from cli.admin import _database_option, _store
 from cli.failures import policy_problem_lines
-from cli.range_options import bounds, range_options
+from cli.keyfiles import load_signer, signing_key_option
+from cli.range_options import bounds, by_option, range_options
 from engine.compiled import decider_for_file
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from store import StoreUnavailable
+from store.times import shown
 
 
 def _masker(unmasked: bool) -> Masker:
@@ -52,6 +55,7 @@ def _fail(message: str, code: int = 1):
 @click.argument("decision_id", required=False)
 @click.option("--complaint", "complaint_id", help="Replay every decision on this complaint.")
 @range_options
+@by_option
 @click.option(
     "--policy",
     "policy_path",
@@ -61,10 +65,10 @@ def _fail(message: str, code: int = 1):
 @click.option("--policy-digest", help="What-if: decide on this stored policy (by digest).")
 @click.option("--progress-every", default=500, show_default=True, help="Progress line on stderr every N decisions.")
 @_database_option
-def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_digest, progress_every, database_url):
+def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_digest, progress_every, database_url):
     """Replay stored decisions and report `identical` or each difference (JSON Lines on stdout).
 
-    One DECISION_ID, --complaint ID, or a range --since/--until (by recorded time). Each decision is
+    One DECISION_ID, --complaint ID, or a range --since/--until (by recorded time, or --by received). Each decision is
     decided again on the exact policy text it was made with; with --policy FILE or --policy-digest D,
     on that policy instead (what-if: route, level, remedy, amounts, deadlines that would change).
     Exit 0 when every replay is identical (what-if: when every decision could be decided), else 1.
@@ -94,7 +98,7 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
         records = walk.of_complaint(store, complaint_id)
     else:
         low, high = bounds(since, until, tz)
-        records = walk.in_range(store, low, high)
+        records = walk.in_range(store, low, high, by=by)
     tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
     try:
         for result in replay_stream(records, policies, candidate, tally):
@@ -109,6 +113,7 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
 
 @click.command("export")
 @range_options
+@by_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
 @click.option(
     "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
@@ -119,27 +124,41 @@ def replay(decision_id, complaint_id, since, until, tz, policy_path, policy_dige
     help="Personal fields as received (customer_id, order_id, description). Default: masked "
     "(keyed pseudonyms with COMPLAINTS_MASKING_KEY, else redacted).",
 )
+@signing_key_option
 @_database_option
-def export(since, until, tz, fmt, output, unmasked, database_url):
-    """Export the decisions recorded in [--since, --until) as JSON Lines or CSV, each with its policy digest."""
+def export(since, until, tz, by, fmt, output, unmasked, signing_key_path, database_url):
+    """Export the decisions recorded (or, --by received, received) in [--since, --until) as JSON Lines or CSV,
+    each with its policy digest."""
     low, high = bounds(since, until, tz)
     masker = _masker(unmasked)
+    signer = load_signer(signing_key_path, required=False)
     store = _store(database_url)
-    count = 0
+    scope = {"since": shown(low) if low else None, "until": shown(high) if high else None, "by": by}
+    count = -1  # the closing record is the last line (and a CSV's header the first)
     mismatched: list[int] = []
+    lines = export_with_closing(
+        store,
+        walk.in_range(store, low, high, by=by),
+        fmt,
+        masker,
+        signer=signer,
+        range_shown=scope,
+        on_mismatch=lambda r: mismatched.append(r.seq),
+    )
     try:
-        for line in export_lines(walk.in_range(store, low, high), fmt, masker, lambda r: mismatched.append(r.seq)):
+        for line in lines:
             output.write(line)
             count += 1
     except StoreUnavailable as exc:
-        _fail(f"decision store unavailable: {exc}")
+        _fail(f"decision store unavailable: {exc} (the export has no closing record: it is incomplete)")
     if fmt == "csv":
         count -= 1
-    click.echo(f"{count} decisions exported ({fmt}, personal data: {masker.mode})", err=True)
+    closed = f"closing record signed by key {signer.key_id}" if signer else "closing record not signed (no signing key)"
+    click.echo(f"{count} decisions exported ({fmt}, personal data: {masker.mode}); {closed}", err=True)
     if mismatched:
-        shown = ", ".join(str(seq) for seq in mismatched[:10]) + (" …" if len(mismatched) > 10 else "")
+        listed = ", ".join(str(seq) for seq in mismatched[:10]) + (" …" if len(mismatched) > 10 else "")
         _fail(
-            f"{len(mismatched)} exported rows (seq {shown}) no longer hash to their chain_hash (integrity: mismatch): "
+            f"{len(mismatched)} exported rows (seq {listed}) no longer hash to their chain_hash (integrity: mismatch): "
             "they were changed after they were recorded; run `complaints store verify`"
         )
 
@@ -176,9 +195,16 @@ def export_policy(digest, output, database_url):
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@signing_key_option
 @_database_option
-def purge_cmd(years, policy_path, dry_run, yes, database_url):
-    """Remove decisions older than the retention period and record the purge (verify still passes)."""
+def purge_cmd(years, policy_path, dry_run, yes, signing_key_path, database_url):
+    """Remove decisions older than the retention period (never younger than 3 years, ECL Art. 31, counted from
+    the later of recording and receipt) and record the purge, signed (verify still passes)."""
+    signer = load_signer(
+        signing_key_path,
+        required=not dry_run,
+        why=": a purge is signed, since an unsigned purge record cannot be told from a forged one",
+    )
     store = _store(database_url)
     try:
         in_force = [load_policy_file(policy_path)] if policy_path else []
@@ -190,15 +216,18 @@ def purge_cmd(years, policy_path, dry_run, yes, database_url):
         _fail(f"refused: {exc}", 2)
     would = plan(store, years)
     if would.count == 0:
-        click.echo(f"nothing recorded before {would.cut}: nothing to purge")
+        click.echo(f"nothing recorded before {shown(would.cut)}: nothing to purge")
         return
-    click.echo(f"{would.count} decisions (seq {would.first_seq}..{would.last_seq}) were recorded before {would.cut}")
+    click.echo(
+        f"{would.count} decisions (seq {would.first_seq}..{would.last_seq}) were recorded (and received) before {shown(would.cut)}"
+    )
     if dry_run:
         return
     if not yes and not click.confirm("remove them for good?", err=True):
         _fail("nothing removed")
+    assert signer is not None  # required above unless --dry-run, which returned
     try:
-        record = purge(store, years, policy_years=policy_years)
+        record = purge(store, years, signer=signer, policy_years=policy_years)
     except PurgeRefused as exc:
         _fail(f"refused: {exc}", 2)
     if record is None:
@@ -206,7 +235,8 @@ def purge_cmd(years, policy_path, dry_run, yes, database_url):
         return
     click.echo(
         f"purge {record.id}: removed {record.count} decisions, seq {record.first_seq}..{record.last_seq} "
-        f"(cut {record.cut}); verification now starts from chain hash {record.cut_hash}"
+        f"(cut {shown(record.cut)}); verification now starts from chain hash {record.cut_hash}; "
+        f"signed by key {signer.key_id}"
     )
 
 

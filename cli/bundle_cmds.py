@@ -1,7 +1,8 @@
-"""Audit bundles: everything an external auditor needs for a period, verified offline.
+"""Audit bundles and exports as files: write, verify offline, import.
 
 complaints audit bundle --since 2026-10-01 --until 2026-11-01 october.bundle
 complaints audit verify-bundle october.bundle --public-key signing.pem.pub      (no database, no service)
+complaints import october.jsonl --policy policy-405454f1.yaml --database-url sqlite:///fresh.db
 """
 
 from __future__ import annotations
@@ -11,11 +12,21 @@ import sys
 
 import click
 
-from audit.bundle import write_bundle
+from audit.bundle import anchor_name, read_lines, write_bundle
 from audit.bundle_check import dumps, load_bundle_file, verify_bundle
+from audit.closing import split_closing
+from audit.export import import_rows
+from audit.records import every
+from audit.replay import StoredPolicies
+from audit.runs import Tally, replay_stream
+from audit.verify import verify_log
 from cli.admin import _database_option, _store
 from cli.keyfiles import load_public_keys, load_signer, public_keys_option, signing_key_option
 from cli.range_options import bounds, by_option, range_options
+from rules.errors import PolicyError
+from rules.loader import load_policy_text
+from store.checkpoints import all_statements
+from store.opening import display_url
 from store.times import shown
 
 
@@ -53,7 +64,7 @@ def bundle_cmd(since, until, tz, by, signing_key_path, out, database_url):
     )
     click.echo(
         f"{out}: {summary.in_range} decisions {by} in the period, {summary.decisions} in all from "
-        f"{summary.start.get('kind')} (seq {summary.start.get('seq')}) to {end}; {summary.statements} signed "
+        f"{anchor_name(summary.start)} to {end}; {summary.statements} signed "
         f"statements, {summary.policies} policy texts; closing record "
         f"{'signed by key ' + signer.key_id if signer else 'NOT signed (no signing key)'}"
     )
@@ -72,5 +83,77 @@ def verify_bundle_cmd(bundle, public_key_paths, as_json):
     sys.exit(0 if report.ok else 1)
 
 
+def _rows_and_policies(data: bytes, policy_paths: tuple[str, ...]) -> tuple[list[dict], dict[str, str]]:
+    """The decision rows of a bundle or a JSON Lines export, and the policy texts by digest."""
+    items = [item for _, item in read_lines(split_closing(data)[0])]
+    bundle = bool(items) and items[0].get("type") == "bundle"
+    rows = [item for item in items if item.get("type") == "decision"] if bundle else items
+    texts = {item["digest"]: item["text"] for item in items if item.get("type") == "policy"} if bundle else {}
+    for path in policy_paths:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        try:
+            texts[load_policy_text(text, path).digest] = text
+        except PolicyError as error:
+            click.echo(f"{path}: not a usable policy ({len(error.issues)} problems): nothing imported", err=True)
+            sys.exit(1)
+    return rows, texts
+
+
+@click.command("import")
+@click.argument("export_file", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--policy",
+    "policy_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="The exact text of a policy the rows cite (`complaints export-policy DIGEST`); repeat. A bundle holds them.",
+)
+@public_keys_option(default="none for an export (its signature is then not checked); a bundle's own keys")
+@_database_option
+def import_cmd(export_file, policy_paths, public_key_paths, database_url):
+    """Re-import EXPORT_FILE (a JSON Lines export or a bundle) into an empty store, then verify that store.
+
+    The file is checked first (closing record present and matching: a cut-off export is refused; links of an
+    unmasked export recomputed). Decisions keep their ids, requests and stored answers and get a new chain
+    in the new store; then the new chain is verified and every decision replayed."""
+    data = load_bundle_file(export_file)
+    if data.startswith(b"\xef\xbb\xbf"):
+        click.echo(f"{export_file} is a CSV export: import reads JSON Lines exports and bundles", err=True)
+        sys.exit(2)
+    checked = verify_bundle(data, load_public_keys(public_key_paths))
+    if not checked.ok:
+        click.echo(checked.as_text(), err=True)
+        click.echo(f"{export_file} is not complete or not intact: nothing imported", err=True)
+        sys.exit(1)
+    rows, texts = _rows_and_policies(data, policy_paths)
+    missing = sorted({row["policy_digest"] for row in rows} - set(texts))
+    if missing:
+        click.echo(
+            "the rows cite policies not given: "
+            + ", ".join(missing)
+            + " (write each with `complaints export-policy DIGEST -o FILE` and pass --policy FILE): nothing imported",
+            err=True,
+        )
+        sys.exit(1)
+    store = _store(database_url)
+    if store.count() or all_statements(store):
+        click.echo("import needs an empty store (create one with `complaints store init`): nothing imported", err=True)
+        sys.exit(2)
+    counts = import_rows(store, rows, texts.get)
+    report = verify_log(store)
+    tally = Tally("replay")
+    for _ in replay_stream(every(store), StoredPolicies(store), tally=tally):
+        pass
+    for line in checked.proved:
+        click.echo(f"file: {line}")
+    click.echo(
+        f"imported {counts['imported']} decisions ({counts['existing']} already there) into "
+        f"{display_url(database_url)}, with a new chain: {'intact' if report.ok else 'BROKEN'}; {tally.as_text()}"
+    )
+    sys.exit(0 if report.ok and tally.ok else 1)
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(audit)
+    cli.add_command(import_cmd)

@@ -13,13 +13,16 @@ import sys
 
 import click
 
+from audit import records as walk
 from audit.replay import impact as impact_of
 from cli.admin import _database_option, _store
 from cli.failures import fail_policy, lang_option
+from cli.range_options import by_option
 from engine.compiled import decider_for
 from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, publish
 from rules.errors import PolicyError
 from rules.loader import load_policy_file, read_policy_source
+from store.times import shown
 
 
 @click.command("publish")
@@ -67,7 +70,7 @@ def versions_cmd(database_url: str) -> None:
     for row in rows:
         click.echo(
             f"{row['version']:<12} effective {row['effective_from']}  digest {row['digest'][:16]}  "
-            f"published {row['published_at']} by {row['published_by']}"
+            f"published {shown(row['published_at'])} by {row['published_by']}"
         )
 
 
@@ -88,13 +91,18 @@ def _instant(text: str, option: str) -> str:
 
 @click.command("impact")
 @click.argument("policy_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--since", required=True, help="Replay decisions recorded from this date (Asia/Shanghai) or time.")
+@click.option(
+    "--since",
+    required=True,
+    help="Replay decisions recorded (or --by received) from this date (Asia/Shanghai) or time.",
+)
 @click.option("--until", default=None, help="... up to (not including) this date or time.")
+@by_option
 @click.option("--examples", default=3, show_default=True, help="Examples shown per kind of change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_database_option
 def impact_cmd(
-    policy_path: str, since: str, until: str | None, examples: int, as_json: bool, database_url: str
+    policy_path: str, since: str, until: str | None, by: str, examples: int, as_json: bool, database_url: str
 ) -> None:
     """Replay stored decisions under the candidate POLICY and report what would change."""
     try:
@@ -102,7 +110,8 @@ def impact_cmd(
     except PolicyError as error:
         fail_policy(error)
     store = _store(database_url)
-    records = store.decisions_between(_instant(since, "--since"), _instant(until, "--until") if until else None)
+    low, high = _instant(since, "--since"), _instant(until, "--until") if until else None
+    records = walk.in_range(store, low, high, by=by)
 
     def progress(report) -> None:
         if report.total % 1000 == 0:

@@ -15,7 +15,6 @@ when no good version was ever stored does it refuse to start (``NoGoodPolicy``).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import threading
@@ -28,6 +27,7 @@ from engine.decider import Decider
 from lifecycle.versions import PolicyBook
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
+from store.times import now_shown
 
 log = logging.getLogger("complaints.policy")
 
@@ -221,7 +221,7 @@ class PolicyRegistry:
 
     def _failed(self, source: str, message: str) -> None:
         self.status.failures += 1
-        self.status.failing[source] = Failure(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), message)
+        self.status.failing[source] = Failure(now_shown(), message)
         log.error("policy reload failed; the policy in force is unchanged", extra={"reason": message[:2000]})
         self._notify()
 

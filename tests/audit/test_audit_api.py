@@ -58,6 +58,21 @@ def _lines(response) -> list[dict]:
     return [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
 
 
+def _rows(response) -> list[dict]:
+    """An export's decision rows; its last line must be the closing record, counting them."""
+    *rows, closing = _lines(response)
+    assert closing["type"] == "closing", closing
+    assert json.loads(closing["statement"])["rows"] == len(rows)
+    return rows
+
+
+def _table(response) -> list[dict]:
+    """A CSV export's rows; its last row must be the closing record."""
+    *table, closing = csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
+    assert closing["seq"] == "#closing" and json.loads(closing["decision_id"])["type"] == "closing"
+    return table
+
+
 def test_roles(keyed):
     app, store, tokens = keyed
     client = app.test_client()
@@ -173,7 +188,7 @@ def test_exports_are_streamed_and_masked(keyed):
     assert response.status_code == 200 and response.is_streamed
     assert response.mimetype == "application/x-ndjson" and response.headers["X-Personal-Data"] == "pseudonyms"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = _lines(response)
+    rows = _rows(response)
     assert [r["seq"] for r in rows] == list(range(1, store.count() + 1))
     text = json.dumps(rows, ensure_ascii=False)
     bodies = [json.loads(row(store, s).request_body) for s in range(1, store.count() + 1)]
@@ -186,26 +201,26 @@ def test_exports_are_streamed_and_masked(keyed):
     assert forbidden.status_code == 403 and "personal_data" in forbidden.get_json()["detail"]
     included = client.get(url + "&personal_data=include", headers=bearer(tokens["auditor+personal_data"]))
     assert included.status_code == 200 and included.headers["X-Personal-Data"] == "none"
-    assert [r["request_body"] for r in _lines(included)] == [
+    assert [r["request_body"] for r in _rows(included)] == [
         row(store, s).request_body for s in range(1, store.count() + 1)
     ]
 
     as_csv = client.get(url + "&format=csv", headers=bearer(tokens["auditor"]))
     assert as_csv.mimetype == "text/csv"
-    table = list(csv.DictReader(io.StringIO(as_csv.get_data(as_text=True).lstrip("\ufeff"))))
+    table = _table(as_csv)
     assert len(table) == store.count() and table[0]["policy_digest"] == row(store, 1).policy_digest
 
     window = client.get(
         f"/v1/exports/decisions?since={row(store, 4).created_at}&until={row(store, 7).created_at}",
         headers=bearer(tokens["auditor"]),
     )
-    assert [r["seq"] for r in _lines(window)] == [4, 5, 6]  # "+00:00" unencoded arrives as " 00:00": still read right
+    assert [r["seq"] for r in _rows(window)] == [4, 5, 6]  # "+00:00" unencoded arrives as " 00:00": still read right
     encoded = client.get(
         "/v1/exports/decisions",
         query_string={"since": row(store, 4).created_at, "until": "2100-01-01"},
         headers=bearer(tokens["auditor"]),
     )
-    assert _lines(encoded)[0]["seq"] == 4
+    assert _rows(encoded)[0]["seq"] == 4
 
     for query in (
         "",
@@ -282,11 +297,10 @@ def test_reads_and_exports_check_what_they_serve(keyed, capsys):
 
     for fmt in ("jsonl", "csv"):
         response = client.get(f"/v1/exports/decisions?since=2000-01-01&until=2100-01-01&format={fmt}", headers=auditor)
-        text = response.get_data(as_text=True)
         if fmt == "jsonl":
-            rows = {r["seq"]: r["integrity"] for r in map(json.loads, text.splitlines()) if "seq" in r}
+            rows = {r["seq"]: r["integrity"] for r in _rows(response)}
         else:
-            rows = {int(r["seq"]): r["integrity"] for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+            rows = {int(r["seq"]): r["integrity"] for r in _table(response)}
         assert rows[4] == "mismatch" and {v for k, v in rows.items() if k != 4} == {"ok"}
     assert _mismatches("export") == exports + 2
     metrics = client.get("/metrics").get_data(as_text=True)

@@ -53,7 +53,7 @@ def test_a_bundle_verifies_offline_and_says_what_it_proved(signed, store_url, ke
     out = tmp_path / "october.bundle"
     made = _bundle(store_url, out, *_period(signed), key=key)
     assert made.exit_code == 0, made.output
-    assert "16 decisions recorded in the period, 20 in all from checkpoint (seq 10) to checkpoint 3 (seq 30)" in (
+    assert "16 decisions recorded in the period, 20 in all from checkpoint 1 (seq 10) to checkpoint 3 (seq 30)" in (
         made.stdout
     )
     assert not (tmp_path / "october.bundle.partial").exists()
@@ -69,7 +69,7 @@ def test_a_bundle_verifies_offline_and_says_what_it_proved(signed, store_url, ke
     text = checked.output
     assert "proved: the file is complete" in text
     assert "proved: 4 signed statements (checkpoints, purge records): every signature valid, in sequence" in text
-    assert "proved: the chain from checkpoint (seq 10) to checkpoint 3 (seq 30): 20 decisions, every link" in text
+    assert "proved: the chain from checkpoint 1 (seq 10) to checkpoint 3 (seq 30): 20 decisions, every link" in text
     assert "proved: 16 decisions recorded in" in text and "(seq 12..27)" in text
     assert "proved: every decision replayed identical, byte for byte, on the 1 bundled policy texts" in text
     assert text.rstrip().endswith("RESULT: verified")
@@ -179,7 +179,7 @@ def test_verify_bundle_needs_nothing_but_the_file(signed, store_url, keyfile, tm
     report = verify_bundle(out.read_bytes())
     assert report.ok, report.as_text()
     assert verify_bundle(b"{}\n").problems == [
-        "not an audit bundle (the first line is not a complaints-bundle/1 header)"
+        "not an audit bundle (the first line is not a complaints-bundle/1 header) nor an export"
     ]
 
 

@@ -103,10 +103,11 @@ def test_cli_export_replay_and_policy(filled, store_url, tmp_path, monkeypatch):
         cli, ["export", "--since", middle.created_at, "--until", "2100-01-01", "--format", "jsonl", *db]
     )
     assert out.exit_code == 0, out.output
-    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    *rows, closing = [json.loads(line) for line in out.stdout.splitlines()]
+    assert closing["type"] == "closing" and json.loads(closing["statement"])["rows"] == len(rows)
     assert rows[0]["decision_id"] == middle.decision_id and len(rows) == len(records) - len(records) // 2
     assert {r["masking"] for r in rows} == {"pseudonyms"}
-    assert "personal data: pseudonyms" in out.stderr
+    assert "personal data: pseudonyms); closing record not signed (no signing key)" in out.stderr
 
     unmasked = runner.invoke(cli, ["export", "--until", middle.created_at, "--unmasked", "--format", "csv", *db])
     assert (
@@ -170,6 +171,6 @@ def test_cli_export_flags_rows_that_no_longer_hash(filled, store_url):
     execute(filled, "UPDATE decisions SET engine_version = '0.0.1' WHERE seq = 3")
     result = CliRunner().invoke(cli, ["export", "--since", "2000-01-01", "--unmasked", "--database-url", store_url])
     assert result.exit_code == 1
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    rows = [json.loads(line) for line in result.stdout.splitlines()][:-1]
     assert [r["seq"] for r in rows if r["integrity"] == "mismatch"] == [3]
     assert "1 exported rows (seq 3) no longer hash to their chain_hash (integrity: mismatch)" in result.stderr

@@ -146,3 +146,12 @@ def test_http_profile_summary(tmp_path):
     summary = summarize_profile([stacks])
     assert summary["samples"] == 8 and summary["idle_share"] == 0.5
     assert summary["busy_shares"] == {"validation (marshmallow)": 0.75, "store: SQLAlchemy": 0.25}
+
+
+def test_proof_benchmark_runs(tmp_path):
+    from bench import proof
+
+    out = tmp_path / "proof.json"
+    assert proof.main(["--decisions", "60", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["verify"]["checkpoints"] >= 200 and report["bundle"]["decisions"] == report["decisions"]

@@ -8,12 +8,14 @@ from pathlib import Path
 from sqlalchemy import select, text, update
 
 from bench.corpus import iter_complaints
+from canonical import canonical_json
 from engine.complaint import ComplaintError
 from lifecycle.decision_service import DecisionService
 from rules.calendar import CalendarError
 from store import DecisionStore
 from store.chain import GENESIS, link_hash
 from store.tables import chain_head, decisions
+from store.times import shown
 
 POLICY = Path(__file__).resolve().parents[2] / "policies.yaml"
 SEED = 20260404
@@ -48,11 +50,27 @@ def row(store: DecisionStore, seq: int):
         return conn.execute(select(decisions).where(decisions.c.seq == seq)).one()
 
 
-def backdate(store: DecisionStore, created_at: dict[int, str]) -> None:
-    """Give rows other recording times and re-link the whole chain: a legitimately old log."""
+def backdate(store: DecisionStore, created_at: dict[int, str], *, received_too: bool = False) -> None:
+    """Give rows other recording times (and, ``received_too``, the same business time in the stored decision)
+    and re-link the whole chain: a legitimately old log (the shipped policy cannot decide 2022 complaints)."""
     with store.engine.begin() as conn:
         for seq, when in created_at.items():
-            conn.execute(update(decisions).where(decisions.c.seq == seq).values(created_at=when))
+            values: dict = {"created_at": when}
+            if received_too:
+                stored = conn.execute(select(decisions.c.decision).where(decisions.c.seq == seq)).scalar_one()
+                decision = json.loads(stored)
+                decision["received_at"] = shown(when)
+                values["decision"] = canonical_json(decision)
+            conn.execute(update(decisions).where(decisions.c.seq == seq).values(**values))
+    recompute_chain(store)
+
+
+def set_received(store: DecisionStore, seq: int, when: str) -> None:
+    """Give one stored decision another business time (received_at) and re-link the chain."""
+    with store.engine.begin() as conn:
+        decision = json.loads(conn.execute(select(decisions.c.decision).where(decisions.c.seq == seq)).scalar_one())
+        decision["received_at"] = when
+        conn.execute(update(decisions).where(decisions.c.seq == seq).values(decision=canonical_json(decision)))
     recompute_chain(store)
 
 

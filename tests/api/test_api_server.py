@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -169,3 +170,43 @@ def test_production_without_keys_refuses_to_start(tmp_path):
     server = Server(tmp_path, {"DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}", "COMPLAINTS_ENV": "production"})
     with pytest.raises(RuntimeError, match="no active API key"):
         server.start(timeout=30)
+
+
+def test_workers_of_a_real_server_sign_one_checkpoint_sequence(tmp_path):
+    """Two gunicorn workers recording at once, each on the checkpoint schedule: one sequence of signed heads."""
+    from audit.verify import verify_log
+    from store.checkpoints import all_statements
+    from store.signing import write_key_pair
+
+    key = tmp_path / "signing.pem"
+    signer = write_key_pair(key)
+    db_url = f"sqlite:///{tmp_path / 'decisions.db'}"
+    token = create_key(db_url, "decider", tmp_path)
+    env = {
+        "DATABASE_URL": db_url,
+        "COMPLAINTS_ENV": "production",
+        "COMPLAINTS_SIGNING_KEY_FILE": str(key),
+        "COMPLAINTS_CHECKPOINT_EVERY": "10",
+        "COMPLAINTS_CHECKPOINT_SECONDS": "1",
+    }
+    server = Server(tmp_path, env).start()
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = list(
+                pool.map(lambda i: post(server.base, make_complaint(i, "K"), headers).status_code, range(45))
+            )
+        assert statuses.count(201) == 45
+        store = DecisionStore(db_url)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and (not all_statements(store) or all_statements(store)[-1].seq != 45):
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    statements = all_statements(store)
+    assert statements[-1].seq == 45, [s.seq for s in statements]  # the time schedule signed the tail
+    assert [s.number for s in statements] == list(range(1, len(statements) + 1))
+    assert len({s.seq for s in statements}) == len(statements) and len(statements) >= 4
+    report = verify_log(store, {signer.key_id: signer.public})
+    assert report.ok and report.unsigned_after == 0, report.as_text()
+    store.dispose()

@@ -212,7 +212,7 @@ class VerifyReport:
                 "(stored before text digests were kept)"
             )
         lines.append(
-            f"{self.count} decisions and {self.policies} policy texts from {start}, chain head {self.head_seq}: "
+            f"{self.count} decisions and {self.policies} policy text{'' if self.policies == 1 else 's'} from {start}, chain head {self.head_seq}: "
             f"{'intact' if self.ok else 'BROKEN'}"
         )
         if self.first_break:

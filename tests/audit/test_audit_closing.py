@@ -100,7 +100,7 @@ def test_import_refuses_a_cut_off_export_and_verifies_a_complete_one(filled, sto
     again = _cli("import", str(out), "--policy", str(policy), "--database-url", fresh)
     assert again.exit_code == 2 and "import needs an empty store" in again.stderr
     verified = _cli("store", "verify", "--database-url", fresh)
-    assert verified.exit_code == 0 and "40 decisions and 1 policy texts from genesis" in verified.output
+    assert verified.exit_code == 0 and "40 decisions and 1 policy text from genesis" in verified.output
 
 
 def test_a_masked_export_and_a_bundle_import_too(filled, store_url, keyfile, tmp_path):

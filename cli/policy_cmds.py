@@ -73,7 +73,15 @@ def lint(policy_path: str, as_json: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Results as JSON.")
 @click.option("--require-coverage", is_flag=True, help="Also exit 1 when a rule is exercised by no test.")
-def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_coverage: bool) -> None:
+@click.option(
+    "--min-coverage",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Also exit 1 when fewer than this % of rules and when_any alternatives are exercised.",
+)
+def test_cmd(
+    policy_path: str, tests_path: str | None, as_json: bool, require_coverage: bool, min_coverage: int | None
+) -> None:
     """Run the policy tests of POLICY: pass/fail per test and the rules no test exercises."""
     from lifecycle.policy_tests import default_tests_path, load_tests_file, report_lines, run_as_dict, run_tests
 
@@ -90,6 +98,9 @@ def test_cmd(policy_path: str, tests_path: str | None, as_json: bool, require_co
         for line in report_lines(run):
             click.echo(line)
     failed = bool(run.failed) or (require_coverage and bool(run.coverage.unexercised))
+    if min_coverage is not None and run.coverage.percent < min_coverage:
+        click.echo(f"coverage {run.coverage.percent}% is below --min-coverage {min_coverage}%", err=True)
+        failed = True
     sys.exit(1 if failed else 0)
 
 

@@ -55,6 +55,7 @@ def readyz():
             "policy_reload": f"failed at {status.last_error_at}: {status.last_error}" if status.last_error else "ok",
         },
         "policy": {"digest": policy.digest, "version": policy.version},
+        "policy_mode": ctx.policies.mode,
     }
 
 

@@ -131,3 +131,8 @@ class ReadySchema(Schema):
     status = fields.String(required=True)
     checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     policy = fields.Nested(PolicyRefSchema, required=True)
+    policy_mode = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "governed (production: only scheduled versions decide) or development (the file too)"},
+    )

@@ -35,6 +35,8 @@ class Settings:
     db_pool_size: int = 5
     policy_poll_seconds: int = 5  # how often an instance looks for newly published policies
     max_rulesets: int = 200  # native rulesets a gunicorn worker may hold before it is recycled
+    min_coverage: int = 100  # % of rules and when_any alternatives a proposal's own tests must exercise
+    impact_days: int = 30  # the review packet replays the decisions recorded in the last N days
 
     @property
     def auth_mode(self) -> str:
@@ -52,6 +54,10 @@ class Settings:
         for name in ("max_body_bytes", "max_batch_body_bytes", "batch_limit", "page_size_max", "retry_after_seconds"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        if not 0 <= self.min_coverage <= 100:
+            raise ConfigError(f"COMPLAINTS_MIN_COVERAGE={self.min_coverage}: expected a percentage from 0 to 100")
+        if not 0 <= self.impact_days <= 3660:
+            raise ConfigError(f"COMPLAINTS_IMPACT_DAYS={self.impact_days}: expected 0 to 3660 days")
         return self
 
 
@@ -70,6 +76,8 @@ ENV_VARS = {
     "db_pool_size": "COMPLAINTS_DB_POOL_SIZE",
     "policy_poll_seconds": "COMPLAINTS_POLICY_POLL_SECONDS",
     "max_rulesets": "COMPLAINTS_MAX_RULESETS",
+    "min_coverage": "COMPLAINTS_MIN_COVERAGE",
+    "impact_days": "COMPLAINTS_IMPACT_DAYS",
 }
 
 

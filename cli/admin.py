@@ -90,12 +90,15 @@ def store_init(database_url: str) -> None:
 @store.command("verify")
 @_database_option
 def store_verify(database_url: str) -> None:
-    """Recompute the hash chain over every stored decision; exit 1 naming the first broken decision."""
+    """Recompute the hash chains over every stored decision and policy register event; exit 1 naming the first break."""
+    from audit.register_verify import verify_register  # the governance transitions (issue 12)
     from audit.verify import verify_log  # after purges it starts from the recorded cut, not GENESIS
 
     report = verify_log(_store(database_url))
     click.echo(report.as_text())
-    sys.exit(0 if report.ok else 1)
+    register = verify_register(_store(database_url))
+    click.echo(register.as_text())
+    sys.exit(0 if report.ok and register.ok else 1)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})

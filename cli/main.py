@@ -187,9 +187,13 @@ from cli import audit_cmds  # noqa: E402 - replay, export, export-policy, purge
 
 audit_cmds.register(cli)
 
-from cli import lifecycle_cmds  # noqa: E402 - publish, versions, impact
+from cli import lifecycle_cmds  # noqa: E402 - impact
 
 lifecycle_cmds.register(cli)
+
+from cli import governance_cmds  # noqa: E402 - propose, approve, reject, withdraw, review, notice, versions
+
+governance_cmds.register(cli)
 
 if __name__ == "__main__":
     cli()

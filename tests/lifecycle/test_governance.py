@@ -262,3 +262,44 @@ def test_every_transition_is_chained_and_an_edit_shows(production, store, clock)
 @pytest.mark.parametrize("rule", sorted(REFUSALS))
 def test_every_refusal_rule_is_documented(rule):
     assert f"| `{rule}` |" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_change_notice_in_chinese_and_english_with_its_dates(production, clock):
+    _, _, gov = production
+    proposed = gov.propose(dated("2026.2", START + dt.timedelta(days=8)), TESTS_TEXT, ALICE, "raise")
+    draft = gov.notice(proposed["digest"])
+    assert "【草案，待审批：本公示为草稿，不得发布】" in draft["zh"] and "[proposed: this is a draft" in draft["en"]
+    clock.advance(hours=1)
+    gov.approve(proposed["digest"], BOB, "ok")
+    notice = gov.notice(proposed["digest"])
+    assert notice["state"] == "scheduled" and notice["notice_days"] == 7
+    assert "施行时间：自 2026年12月9日 10:00（Asia/Shanghai） 起收到的投诉适用本版本" in notice["zh"]
+    assert "公示时间：2026年12月1日（提前 7 日，电子商务法第三十四条）" in notice["zh"]
+    assert "Takes effect: complaints received from 09 December 2026, 10:00 (Asia/Shanghai) on" in notice["en"]
+    assert "  审批权限：\n    - refund (shared by return_refund): frontline limit 200.00 → 300.00" in notice["zh"]
+    assert "  Authority:\n    - refund (shared by return_refund): frontline limit 200.00 → 300.00" in notice["en"]
+    assert notice["replaces"]["version"] == "2026.1"
+
+
+def test_verify_names_an_event_whose_place_in_the_decision_chain_was_rewritten(production, store, clock):
+    from audit.register_verify import verify_register
+    from audit.verify import verify_log
+    from store.chain import link_hash
+    from store.tables import chain_head, decisions
+
+    _, service, gov = production
+    october = refund_complaint("C-oct", OCTOBER)
+    service.submit(october, body(october))
+    gov.propose(dated("2026.2", START + dt.timedelta(days=8)), TESTS_TEXT, ALICE, "raise")  # after decision 1
+    assert verify_register(store).ok
+    # Rewrite decision 1 and recompute its link and the head: the decision chain alone looks intact.
+    (record,) = list(store.all_decisions())
+    row = {**record.as_row(), "fired_rules": '["forged"]'}
+    row["chain_hash"] = link_hash(row)
+    with store.engine.begin() as conn:
+        conn.execute(update(decisions).where(decisions.c.seq == 1).values(**row))
+        conn.execute(update(chain_head).where(chain_head.c.id == 1).values(hash=row["chain_hash"]))
+    assert verify_log(store).ok
+    report = verify_register(store)
+    assert [(p.seq, p.kind) for p in report.problems] == [(2, "anchor")]
+    assert "2 policy register events: BROKEN" in report.as_text()

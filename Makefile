@@ -31,7 +31,7 @@ test: setup-test postgres
 	$(BIN)/complaints check policies.yaml
 	$(BIN)/complaints fmt --check policies.yaml
 	$(BIN)/complaints lint policies.yaml
-	$(BIN)/complaints test policies.yaml --tests policies.tests.yaml --require-coverage
+	$(BIN)/complaints test policies.yaml --tests policies.tests.yaml --require-coverage --min-coverage 100
 	$(BIN)/python -m pytest -q
 
 lint: setup-test

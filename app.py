@@ -62,8 +62,12 @@ def create_app(config: dict | None = None) -> Flask:
     )
     # A bad policy file boots on its last good version in the store (NoGoodPolicy if there is none);
     # later, a bad reload keeps the good one.
-    registry = PolicyRegistry(settings.policy_path, store, settings.policy_poll_seconds)
+    # In production only the versions scheduled in the policy register decide; the file is a draft.
+    registry = PolicyRegistry(
+        settings.policy_path, store, settings.policy_poll_seconds, governed=settings.env == "production"
+    )
     registry.on_status = metrics.record_policy_status
+    log.info("policy mode: %s; %s", registry.mode["mode"], registry.mode["deciding"], extra=registry.mode)
     metrics.record_policy_status(registry)
     decider = registry.book.latest
     _open_store(store, decider, settings)
@@ -104,9 +108,12 @@ def create_app(config: dict | None = None) -> Flask:
     from api.policy_in_force import blp as policy_blp
     from api.policy_versions import blp as policies_blp
     from api.policy_versions import register_schemas
+    from api.proposals import blp as proposals_blp  # propose, approve, reject, withdraw, notice (issue 12)
+    from api.proposals import register_schemas as register_proposal_schemas
 
     register_schemas(api.spec)
-    for blueprint in (decisions_blp, policy_blp, policies_blp, ops_blp):
+    register_proposal_schemas(api.spec)
+    for blueprint in (decisions_blp, policy_blp, policies_blp, ops_blp, proposals_blp):
         api.register_blueprint(blueprint)
     from api.audit import blp as audit_blp  # replay, verify, exports (issue 4)
 

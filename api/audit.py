@@ -26,6 +26,7 @@ from api.problems import Problem
 from audit import records as walk
 from audit.export import FORMATS, MEDIA_TYPES, export_with_closing
 from audit.masking import Masker
+from audit.register_verify import verify_register
 from audit.replay import PolicyNotStored, StoredPolicies
 from audit.runs import Tally, candidate_ref, replay_one, replay_stream
 from audit.verify import verify_log
@@ -200,6 +201,9 @@ class VerifySchema(Schema):
             "the keys checked against (key_source: store, i.e. recorded there)"
         },
     )
+    policy_register = fields.Dict(
+        metadata={"description": "the policy register's hash chain: ok, events, problems (each event named)"}
+    )
 
 
 def _candidate(choice):
@@ -300,13 +304,19 @@ def replay_range():
     summary="Verify the decision log's hash chain",
     description="Recomputes every link (from GENESIS, or from the chain hash recorded at the last retention "
     "purge) and reports `intact`, or the breaks, the first one naming the exact decision (seq and decision_id) "
-    "where the log was edited, cut or reordered. 200 either way: read `ok`. Role: auditor.",
+    "where the log was edited, cut or reordered; `policy_register` does the same for every policy governance "
+    "transition. 200 either way: read `ok`. Role: auditor.",
 )
 @blp.response(200, VerifySchema)
 @errors(blp, 401, 403, 503)
 def verify():
     require("auditor")
-    return verify_log(services().store).as_dict()
+    report = verify_log(services().store).as_dict()
+    register = verify_register(services().store)  # the governance transitions (issue 12)
+    report["policy_register"] = register.as_dict()
+    if not register.ok:
+        report["ok"], report["result"] = False, "broken"
+    return report
 
 
 class StatementSchema(Schema):

@@ -1,4 +1,4 @@
-"""Bearer API keys with roles: decider, auditor, policy_admin.
+"""Bearer API keys with roles: decider, auditor, policy_admin, policy_approver, personal_data.
 
 With COMPLAINTS_AUTH=off (development only) every caller has every role.
 """
@@ -18,7 +18,7 @@ def require(*roles: str) -> None:
     """Admit the caller if its key has any of ``roles``; else 401 or 403."""
     ctx = services()
     if ctx.settings.auth_mode == "off":
-        g.key_id, g.roles = "anonymous", frozenset(ROLES)
+        g.key_id, g.key_name, g.roles = "anonymous", "anonymous (API keys off)", frozenset(ROLES)
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -37,7 +37,7 @@ def require(*roles: str) -> None:
             "the API key is unknown or revoked",
             headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
         )
-    g.key_id, g.roles = key.key_id, key.roles
+    g.key_id, g.key_name, g.roles = key.key_id, key.name, key.roles
     if not key.roles & set(roles):
         raise Problem(
             "forbidden",

@@ -70,6 +70,7 @@ def readyz():
         },
         "policy": {"digest": policy.digest, "version": policy.version},
         "calendar": horizon.as_dict() if horizon else None,
+        "policy_mode": ctx.policies.mode,
     }
 
 

@@ -1,10 +1,12 @@
-"""/v1/policies: the versions known, publishing a new one, and previewing its impact. HTTP only."""
+"""/v1/policies: which version decides when, and previewing a candidate's impact. HTTP only.
+
+Proposing, approving and the notice are in ``api/proposals.py``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
@@ -12,16 +14,16 @@ from api.auth import require
 from api.body import load_body
 from api.context import services
 from api.openapi import errors
-from api.problems import Problem, policy_problem
+from api.problems import policy_problem
+from api.proposals import governance
 from audit import records as walk
 from audit.replay import impact
 from engine.compiled import decider_for
-from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, publish
 from rules.errors import PolicyError
 from rules.loader import load_policy_text
 from store import ROLES
 
-blp = Blueprint("policies", __name__, url_prefix="/v1", description="Policy versions: publish and preview")
+blp = Blueprint("policies", __name__, url_prefix="/v1", description="Policy versions: which decides when, and preview")
 
 
 class VersionSchema(Schema):
@@ -30,24 +32,25 @@ class VersionSchema(Schema):
     announced_at = fields.String(required=True)
     effective_from = fields.String(required=True)
     major = fields.Boolean(required=True)
+    state = fields.String(required=True, metadata={"description": "in force, scheduled or superseded"})
+    source = fields.String(required=True, metadata={"description": "register (governed) or file (development)"})
+    decides = fields.String(required=True, metadata={"description": "the complaints this version decides"})
 
 
 class VersionsSchema(Schema):
-    versions = fields.List(fields.Nested(VersionSchema), required=True, metadata={"description": "oldest first"})
-    reload = fields.Dict(required=True, metadata={"description": "reloads, failures and the last reload error"})
-
-
-class PublishSchema(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1), metadata={"description": "policy YAML"})
-    acknowledge = fields.List(fields.String(validate=validate.OneOf(ACKNOWLEDGEABLE)), load_default=list)
-    published_by = fields.String(load_default=None, validate=validate.Length(max=200))
-
-
-class PublishedSchema(VersionSchema):
-    published = fields.Boolean(
-        required=True, metadata={"description": "false: this exact version was published before"}
+    mode = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "governed (only scheduled versions decide) or development (the file too)"},
     )
-    acknowledged = fields.List(fields.String(), required=True)
+    versions = fields.List(
+        fields.Nested(VersionSchema), required=True, metadata={"description": "by effective_from, never tied"}
+    )
+    register = fields.List(
+        fields.Dict(), required=True, metadata={"description": "every version in the policy register, any state"}
+    )
+    reload = fields.Dict(required=True, metadata={"description": "reloads, failures and the last reload error"})
 
 
 def _in_utc_range(value: dt.datetime) -> None:
@@ -86,34 +89,58 @@ def _body_doc(schema: str, description: str) -> dict:
 
 
 def register_schemas(spec) -> None:
-    spec.components.schema("PublishRequest", schema=PublishSchema)
     spec.components.schema("ImpactRequest", schema=ImpactRequestSchema)
 
 
-def _version(policy) -> dict:
-    return {
-        "version": policy.version,
-        "digest": policy.digest,
-        "announced_at": policy.announced_at.isoformat(),
-        "effective_from": policy.effective_from.isoformat(),
-        "major": policy.major,
-    }
+def _versions(book, scheduled: set[str], now: dt.datetime) -> list[dict]:
+    """Each version of the book, the complaints it decides: received from its start to the next one's."""
+    out = []
+    versions = book.versions
+    for index, decider in enumerate(versions):
+        policy = decider.policy
+        following = versions[index + 1].policy.effective_from if index + 1 < len(versions) else None
+        if now < policy.effective_from:
+            state = "scheduled"
+        elif following is not None and following <= now:
+            state = "superseded"
+        else:
+            state = "in force"
+        until = f" and before {following.isoformat()}" if following else ""
+        out.append(
+            {
+                "version": policy.version,
+                "digest": policy.digest,
+                "announced_at": policy.announced_at.isoformat(),
+                "effective_from": policy.effective_from.isoformat(),
+                "major": policy.major,
+                "state": state,
+                "source": "register" if policy.digest in scheduled else "file",
+                "decides": f"complaints received at or after {policy.effective_from.isoformat()}{until}",
+            }
+        )
+    return out
 
 
 @blp.route("/policies", methods=["GET"])
 @blp.doc(
-    summary="Policy versions this instance applies",
-    description="Each complaint is decided under the version whose effective_from is the latest at or before "
-    "its received_at. Includes reload status. Roles: any (decider, auditor, policy_admin, personal_data).",
+    summary="Which version decides a complaint received when",
+    description="The versions this instance decides under, ordered by effective_from (never tied): a complaint "
+    "is decided under the latest one at or before its received_at. In governed mode (production) these are the "
+    "versions scheduled in the policy register; in development the policy file decides too. `register` lists "
+    "every version proposed, in any state. Roles: any (decider, auditor, policy_admin, policy_approver, personal_data).",
 )
 @blp.response(200, VersionsSchema)
-@errors(blp, 401, 403)
+@errors(blp, 401, 403, 503)
 def list_versions():
     require(*ROLES)  # any role: the policy in force is no secret (README, API table)
     registry = services().policies
     status = registry.status
+    register = governance().versions()
+    scheduled = {v["digest"] for v in register if v["state"] in ("scheduled", "in force", "superseded")}
     return {
-        "versions": [_version(d.policy) for d in registry.current().versions],
+        "mode": registry.mode,
+        "versions": _versions(registry.current(), scheduled, dt.datetime.now(dt.UTC)),
+        "register": register,
         "reload": {
             "reloads": status.reloads,
             "failures": status.failures,
@@ -121,42 +148,6 @@ def list_versions():
             "last_error_at": status.last_error_at,
         },
     }
-
-
-@blp.route("/policies", methods=["POST"])
-@blp.doc(
-    summary="Publish a policy version",
-    description="Validates, compiles and lints the text, stores it by digest and publishes it to every instance "
-    "sharing the store (they pick it up within COMPLAINTS_POLICY_POLL_SECONDS). A version announced less "
-    "than 7 days (major: 15) before it takes effect needs `acknowledge: [short_notice]`. Role: policy_admin.",
-    requestBody=_body_doc("PublishRequest", "The policy text and any acknowledged warning"),
-)
-@blp.response(201, PublishedSchema, description="Published")
-@blp.alt_response(200, schema=PublishedSchema, description="Published before: nothing changed", success=True)
-@errors(blp, 400, 401, 403, 409, 415, 422, 503)
-def publish_version():
-    require("policy_admin")
-    body = load_body(PublishSchema(), services().settings.max_batch_body_bytes)
-    try:
-        result = publish(
-            services().store,
-            body["text"],
-            "<published policy>",
-            body["published_by"] or g.get("key_id") or "api",
-            tuple(body["acknowledge"]),
-        )
-    except PolicyError as error:
-        raise policy_problem(error) from None
-    except PublishRefused as refused:
-        raise Problem(
-            "publish-refused",
-            str(refused),
-            errors={f"{f['code']} (line {f['line']})": [f["message"]] for f in refused.findings},
-            error_codes={f"{f['code']} (line {f['line']})": f["code"] for f in refused.findings},
-        ) from None
-    services().policies.refresh(force=True)
-    out = {**_version(result.policy), "published": result.published, "acknowledged": result.acknowledged}
-    return out, 201 if result.published else 200
 
 
 @blp.route("/policies/impact", methods=["POST"])

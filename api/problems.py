@@ -57,10 +57,11 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
         "Invalid policy",
         "The policy text does not load or compile; `errors` lists every problem with its line and column.",
     ),
-    "publish-refused": (
+    "policy-change-refused": (
         409,
-        "Publication refused",
-        "The policy is valid but has lint findings to fix or accept, or a short notice to acknowledge; `errors` lists them.",
+        "Policy change refused",
+        "A governance rule refuses the proposal or transition (lint findings, failing tests, notice, dates, labels, "
+        "four eyes, state); `errors` names the rule as its `code`. Nothing was recorded.",
     ),
     "store-unavailable": (
         503,

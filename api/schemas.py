@@ -151,3 +151,8 @@ class ReadySchema(Schema):
     checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     policy = fields.Nested(PolicyRefSchema, required=True)
     calendar = fields.Nested(CalendarHorizonSchema, allow_none=True, required=True)
+    policy_mode = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "governed (production: only scheduled versions decide) or development (the file too)"},
+    )

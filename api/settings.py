@@ -39,6 +39,8 @@ class Settings:
     signing_key_file: str = ""  # Ed25519 private key (PEM) that signs checkpoints; "" = COMPLAINTS_SIGNING_KEY or none
     checkpoint_every: int = 1000  # sign the chain head every N decisions (0: not by count)
     checkpoint_seconds: int = 300  # ... and every M seconds if decisions were recorded (0: not by time)
+    min_coverage: int = 100  # % of rules and when_any alternatives a proposal's own tests must exercise
+    impact_days: int = 30  # the review packet replays the decisions recorded in the last N days
 
     @property
     def auth_mode(self) -> str:
@@ -59,6 +61,10 @@ class Settings:
         for name in ("checkpoint_every", "checkpoint_seconds"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{ENV_VARS[name]} must be 0 (off) or more")
+        if not 0 <= self.min_coverage <= 100:
+            raise ConfigError(f"COMPLAINTS_MIN_COVERAGE={self.min_coverage}: expected a percentage from 0 to 100")
+        if not 0 <= self.impact_days <= 3660:
+            raise ConfigError(f"COMPLAINTS_IMPACT_DAYS={self.impact_days}: expected 0 to 3660 days")
         return self
 
 
@@ -81,6 +87,8 @@ ENV_VARS = {
     "signing_key_file": "COMPLAINTS_SIGNING_KEY_FILE",
     "checkpoint_every": "COMPLAINTS_CHECKPOINT_EVERY",
     "checkpoint_seconds": "COMPLAINTS_CHECKPOINT_SECONDS",
+    "min_coverage": "COMPLAINTS_MIN_COVERAGE",
+    "impact_days": "COMPLAINTS_IMPACT_DAYS",
 }
 
 

@@ -58,6 +58,9 @@ class Change:
     compensation_before: Decimal
     compensation_after: Decimal
     was_fallback: bool = False  # the recorded decision was counted on calendar.outside_known_years
+    # (remedy type, who approves it) -> amount, before and after
+    money_before: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    money_after: dict[tuple[str, str], Decimal] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -113,7 +116,79 @@ def classify(before: dict, after: dict) -> Change:
         _total(before, COMPENSATION_TYPES),
         _total(after, COMPENSATION_TYPES),
         was_fallback,
+        _money(before),
+        _money(after),
     )
+
+
+def _approver(component: dict) -> str:
+    approved = component.get("approved_by") or {}
+    return approved.get("level") or approved.get("team") or "(none)"
+
+
+def _money(decision: dict) -> dict[tuple[str, str], Decimal]:
+    """Amounts of a decision's remedy components by (type, approver)."""
+    money: dict[tuple[str, str], Decimal] = {}
+    for component in decision["remedy"]["components"]:
+        if component.get("amount") is not None:
+            key = (component["type"], _approver(component))
+            money[key] = money.get(key, Decimal("0.00")) + Decimal(component["amount"])
+    return money
+
+
+# Where each kind of change shows in a decision: the example of a kind names its own field first.
+KIND_PATHS = {
+    "route": ("route.team", "route.redirect"),
+    "level": ("route.level",),
+    "remedy": ("remedy.rule", "remedy.reason", "remedy.components"),
+    "amount": ("remedy.components",),
+    "approval": ("remedy.approval", "remedy.components"),
+    "deadline": ("deadlines",),
+    "flags": ("flags", "warnings"),
+}
+KIND_WORDS = {
+    "route": "team or redirect changes",
+    "level": "handling level changes",
+    "remedy": "remedy changes",
+    "amount": "amount changes",
+    "approval": "approver changes",
+    "deadline": "deadline changes",
+    "flags": "flags or warnings change",
+}
+
+
+def kind_differences(kind: str, details: list[Difference]) -> list[Difference]:
+    """The differences that make a change of ``kind``, most telling first (for examples)."""
+    prefixes = KIND_PATHS.get(kind, ())
+
+    def matches(d: Difference) -> bool:
+        if kind == "amount":
+            return d.path.startswith("remedy.components.") and d.path.endswith(".amount")
+        if kind == "approval" and d.path.startswith("remedy.components."):
+            return ".approved_by" in d.path
+        return any(d.path == p or d.path.startswith(p + ".") for p in prefixes)
+
+    return [d for d in details if matches(d)] or details
+
+
+def value_words(value: object) -> str:
+    """A decision value as a person reads it: no Python reprs, a deadline by its due time or what it waits for."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        if value.get("due_at"):
+            return f"{value.get('kind', 'deadline')} due {value['due_at']}"
+        if value.get("status") == "pending":
+            waiting = (value.get("waiting_for") or {}).get("event", "an event")
+            return f"{value.get('kind', 'deadline')} pending until {waiting}"
+        if "type" in value and "amount" in value:
+            return f"{value['type']} {value['amount'] if value['amount'] is not None else ''}".strip()
+        return "; ".join(f"{k}: {value_words(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(value_words(v) for v in value) + "]" if value else "(none)"
+    return str(value)
 
 
 def _total(decision: dict, types: tuple[str, ...]) -> Decimal:
@@ -139,8 +214,9 @@ class ImpactReport:
     fallback: int = 0
     fallback_changed_count: int = 0
     fallback_changed: list[dict] = field(default_factory=list)  # the first FALLBACK_LISTED of them
+    money: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)  # (type, approver) -> [before, after]
 
-    def add(self, decision_id: str, change: Change) -> None:
+    def add(self, decision_id: str, change: Change, complaint_id: str | None = None) -> None:
         self.total += 1
         if change.was_fallback:
             self.fallback += 1
@@ -160,6 +236,9 @@ class ImpactReport:
         self.refund_after += change.refund_after
         self.compensation_before += change.compensation_before
         self.compensation_after += change.compensation_after
+        for side, amounts in ((0, change.money_before), (1, change.money_after)):
+            for key, amount in amounts.items():
+                self.money.setdefault(key, [Decimal("0.00"), Decimal("0.00")])[side] += amount
         if not change.changed:
             return
         self.changed += 1
@@ -167,7 +246,21 @@ class ImpactReport:
             self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
             bucket = self.examples.setdefault(kind, [])
             if len(bucket) < self.examples_per_kind:
-                bucket.append({"decision_id": decision_id, "differences": [d.as_dict() for d in change.details[:10]]})
+                shown = kind_differences(kind, change.details)[:10]
+                bucket.append(
+                    {
+                        "decision_id": decision_id,
+                        "complaint_id": complaint_id,
+                        "differences": [d.as_dict() for d in shown],
+                    }
+                )
+
+    def _money_by(self, position: int) -> dict[str, tuple[Decimal, Decimal]]:
+        totals: dict[str, tuple[Decimal, Decimal]] = {}
+        for key, (before, after) in self.money.items():
+            old_before, old_after = totals.get(key[position], (Decimal("0.00"), Decimal("0.00")))
+            totals[key[position]] = (old_before + before, old_after + after)
+        return dict(sorted(totals.items()))
 
     def as_dict(self) -> dict:
         return {
@@ -190,17 +283,45 @@ class ImpactReport:
                 "changed": self.fallback_changed_count,
                 "decisions": self.fallback_changed,
             },
+            "money": {
+                "by_remedy_type": {
+                    k: {"before": f"{b:.2f}", "after": f"{a:.2f}"} for k, (b, a) in self._money_by(0).items()
+                },
+                "by_approval": {
+                    k: {"before": f"{b:.2f}", "after": f"{a:.2f}"} for k, (b, a) in self._money_by(1).items()
+                },
+            },
         }
 
     def as_text(self) -> str:
+        """The report in words: each kind of change with its count and examples, then money moved."""
         lines = [
             f"{self.total} decisions replayed: {self.changed} would change, "
             f"{self.total - self.changed} unchanged, {self.errors} could not be decided"
         ]
         for kind, count in sorted(self.by_kind.items()):
-            lines.append(f"  {kind:<9} {count}")
-        lines.append(f"  refunds       {self.refund_before:.2f} -> {self.refund_after:.2f}")
-        lines.append(f"  compensation  {self.compensation_before:.2f} -> {self.compensation_after:.2f}")
+            lines.append(f"{KIND_WORDS.get(kind, kind)}: {count} decision(s)")
+            for item in self.examples.get(kind, []):
+                who = item.get("complaint_id") or item["decision_id"]
+                for difference in item["differences"][:3]:
+                    lines.append(
+                        f"  {who}  {difference['path']}  "
+                        f"{value_words(difference['before'])} → {value_words(difference['after'])}"
+                    )
+        lines.append(
+            f"refunds       {self.refund_before:.2f} → {self.refund_after:.2f}"
+            f"  ({self.refund_after - self.refund_before:+.2f})"
+        )
+        lines.append(
+            f"compensation  {self.compensation_before:.2f} → {self.compensation_after:.2f}"
+            f"  ({self.compensation_after - self.compensation_before:+.2f})"
+        )
+        for title, totals in (("by remedy type", self._money_by(0)), ("by approval", self._money_by(1))):
+            if totals:
+                lines.append(f"money {title} (before → after):")
+                width = max(len(k) for k in totals)
+                for key, (before, after) in totals.items():
+                    lines.append(f"  {key:<{width}}  {before:.2f} → {after:.2f}  ({after - before:+.2f})")
         if self.fallback:
             lines.append(
                 f"calendar_fallback: {self.fallback} recorded decisions were counted on the calendar fallback; "
@@ -211,13 +332,6 @@ class ImpactReport:
                 first = item["differences"][0] if item["differences"] else {}
                 lines.append(
                     f"  {item['decision_id']} ({', '.join(item['kinds'])}): {first.get('path')}: "
-                    f"{first.get('before')!r} -> {first.get('after')!r}"
-                )
-        for kind, items in sorted(self.examples.items()):
-            lines.append(f"examples of {kind} changes:")
-            for item in items:
-                first = item["differences"][0] if item["differences"] else {}
-                lines.append(
-                    f"  {item['decision_id']}: {first.get('path')}: {first.get('before')!r} -> {first.get('after')!r}"
+                    f"{value_words(first.get('before'))} → {value_words(first.get('after'))}"
                 )
         return "\n".join(lines)

@@ -108,7 +108,7 @@ def impact(records: Iterable, candidate: Decider, examples_per_kind: int = 3, pr
     report = ImpactReport(examples_per_kind=examples_per_kind)
     for record in records:
         try:
-            report.add(record.decision_id, what_if(record, candidate))
+            report.add(record.decision_id, what_if(record, candidate), record.complaint_id)
         except (ComplaintError, CalendarError, json.JSONDecodeError):  # a stored body no longer JSON: tampered
             report.total += 1
             report.errors += 1

@@ -115,14 +115,19 @@ def store_init(database_url: str) -> None:
 )
 @_database_option
 def store_verify(public_key_paths: tuple[str, ...], held_path: str | None, database_url: str) -> None:
-    """Recompute the hash chain over every stored decision and check every signed checkpoint against it;
-    exit 1 naming the first break (edited, deleted, reordered, rewritten after checkpoint N, truncated)."""
+    """Recompute the hash chain over every stored decision and check every signed checkpoint against it, and
+    the policy register's chain of governance events; exit 1 naming the first break (edited, deleted, reordered,
+    rewritten after checkpoint N, truncated)."""
+    from audit.register_verify import verify_register  # the governance transitions (issue 12)
     from audit.verify import verify_log  # after purges it starts from the recorded cut, not GENESIS
 
     keys, held = load_public_keys(public_key_paths), read_held_statements(held_path)
-    report = verify_log(_store(database_url), keys, held)
+    opened = _store(database_url)
+    report = verify_log(opened, keys, held)
     click.echo(report.as_text())
-    sys.exit(0 if report.ok else 1)
+    register = verify_register(opened)
+    click.echo(register.as_text())
+    sys.exit(0 if report.ok and register.ok else 1)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})

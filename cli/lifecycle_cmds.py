@@ -1,77 +1,25 @@
-"""Policy lifecycle on the store: publish a version, list versions, preview impact.
+"""Previewing a candidate policy on the store's recorded decisions.
 
-complaints publish POLICY [--ack short_notice] [--by NAME]
-complaints versions
 complaints impact NEW --since 2026-10-01 [--until 2026-11-01] [--json]
+
+Proposing, approving and listing versions are in ``cli/governance_cmds.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 
 import click
 
 from audit import records as walk
 from audit.replay import impact as impact_of
 from cli.admin import _database_option, _store
-from cli.failures import fail_policy, lang_option
+from cli.failures import fail_policy
 from cli.range_options import by_option
 from engine.compiled import decider_for
-from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, publish
 from rules.errors import PolicyError
-from rules.loader import load_policy_file, read_policy_source
-from store.times import shown
-
-
-@click.command("publish")
-@click.argument("policy_path", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--ack",
-    "acknowledge",
-    multiple=True,
-    type=click.Choice(ACKNOWLEDGEABLE),
-    help="Acknowledge a warning, e.g. a change announced less than 7 (major: 15) days ahead.",
-)
-@click.option("--by", "published_by", default="cli", show_default=True, help="Who publishes (recorded).")
-@lang_option
-@_database_option
-def publish_cmd(
-    policy_path: str, acknowledge: tuple[str, ...], published_by: str, lang: str | None, database_url: str
-) -> None:
-    """Check POLICY (validate, compile, lint) and publish it to every instance sharing the store."""
-    try:
-        text = read_policy_source(policy_path)
-        result = publish(_store(database_url), text, policy_path, published_by, acknowledge)
-    except PolicyError as error:
-        fail_policy(error, lang=lang)
-    except PublishRefused as refused:
-        click.echo(f"not published: {refused}", err=True)
-        for finding in refused.findings:
-            click.echo(f"  {policy_path}:{finding['line']}: [{finding['code']}] {finding['message']}", err=True)
-        sys.exit(1)
-    policy = result.policy
-    state = "published" if result.published else "already published"
-    click.echo(
-        f"{state}: version {policy.version}, digest {policy.digest}, effective from {policy.effective_from.isoformat()}"
-    )
-    if result.acknowledged:
-        click.echo(f"acknowledged: {', '.join(result.acknowledged)}")
-
-
-@click.command("versions")
-@_database_option
-def versions_cmd(database_url: str) -> None:
-    """Published policy versions, oldest publication first."""
-    rows = _store(database_url).published_after(0)
-    if not rows:
-        click.echo("no published versions (instances use their policy file)")
-    for row in rows:
-        click.echo(
-            f"{row['version']:<12} effective {row['effective_from']}  digest {row['digest'][:16]}  "
-            f"published {shown(row['published_at'])} by {row['published_by']}"
-        )
+from rules.loader import load_policy_file
 
 
 def _instant(text: str, option: str) -> str:
@@ -136,5 +84,5 @@ def impact_cmd(
 
 
 def register(group: click.Group) -> None:
-    for command in (publish_cmd, versions_cmd, impact_cmd):
+    for command in (impact_cmd,):
         group.add_command(command)

@@ -251,7 +251,7 @@ from cli import audit_cmds  # noqa: E402 - replay, export, export-policy, purge
 
 audit_cmds.register(cli)
 
-from cli import lifecycle_cmds  # noqa: E402 - publish, versions, impact
+from cli import lifecycle_cmds  # noqa: E402 - impact
 
 lifecycle_cmds.register(cli)
 
@@ -266,6 +266,9 @@ bundle_cmds.register(cli)
 from cli import authoring_cmds  # noqa: E402 - schema, explain, fmt
 
 authoring_cmds.register(cli)
+from cli import governance_cmds  # noqa: E402 - propose, approve, reject, withdraw, review, notice, versions
+
+governance_cmds.register(cli)
 
 if __name__ == "__main__":
     cli()

@@ -101,10 +101,22 @@ def lint(policy_path: str, as_json: bool, today: str | None, lang: str | None) -
 )
 @click.option("--json", "as_json", is_flag=True, help="Results as JSON.")
 @click.option("--require-coverage", is_flag=True, help="Also exit 1 when a rule is exercised by no test.")
+@click.option(
+    "--min-coverage",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Also exit 1 when fewer than this % of rules and when_any alternatives are exercised.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Also list every test that passed.")
 @lang_option
 def test_cmd(
-    policy_path: str, tests_path: str | None, as_json: bool, require_coverage: bool, verbose: bool, lang: str | None
+    policy_path: str,
+    tests_path: str | None,
+    as_json: bool,
+    require_coverage: bool,
+    min_coverage: int | None,
+    verbose: bool,
+    lang: str | None,
 ) -> None:
     """Run the policy tests of POLICY: failures first, a summary line, and the rules no test exercises."""
     from lifecycle.policy_tests import default_tests_path, load_tests_file, report_lines, run_as_dict, run_tests
@@ -122,6 +134,9 @@ def test_cmd(
         for line in report_lines(run, verbose):
             click.echo(line)
     failed = bool(run.failed) or (require_coverage and bool(run.coverage.unexercised))
+    if min_coverage is not None and run.coverage.percent < min_coverage:
+        click.echo(f"coverage {run.coverage.percent}% is below --min-coverage {min_coverage}%", err=True)
+        failed = True
     sys.exit(1 if failed else 0)
 
 

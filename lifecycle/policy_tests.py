@@ -77,6 +77,7 @@ class Outcome:
     failures: list[dict] = field(default_factory=list)  # {path, expected, actual, line}
     fired: list[str] = field(default_factory=list)
     error: str | None = None
+    alternatives: list[tuple[str, int]] = field(default_factory=list)  # (rule, when_any index) that held
 
     @property
     def passed(self) -> bool:
@@ -88,10 +89,34 @@ class Coverage:
     rules: list[str]  # every rule a test can exercise, in policy order
     exercised: dict[str, list[str]]  # rule id -> names of the tests citing it
     cannot_fire: dict[str, str]  # rule id -> why (an accepted lint finding)
+    # rule id -> how many `when_any` alternatives it has (rules with `when_any` only)
+    alternatives: dict[str, int] = field(default_factory=dict)
+    # (rule id, alternative index) -> names of the tests under which that alternative held and the rule fired
+    alternatives_exercised: dict[tuple[str, int], list[str]] = field(default_factory=dict)
 
     @property
     def unexercised(self) -> list[str]:
         return [r for r in self.rules if r not in self.exercised and r not in self.cannot_fire]
+
+    @property
+    def unexercised_alternatives(self) -> list[tuple[str, int]]:
+        """(rule, index) of each `when_any` alternative no test exercised, for rules that can fire."""
+        return [
+            (rule, index)
+            for rule, count in self.alternatives.items()
+            if rule not in self.cannot_fire
+            for index in range(count)
+            if (rule, index) not in self.alternatives_exercised
+        ]
+
+    @property
+    def percent(self) -> int:
+        """Rules and `when_any` alternatives exercised, as a whole percentage (rounded down)."""
+        rules = [r for r in self.rules if r not in self.cannot_fire]
+        alternatives = sum(n for r, n in self.alternatives.items() if r not in self.cannot_fire)
+        total = len(rules) + alternatives
+        done = len([r for r in rules if r in self.exercised]) + alternatives - len(self.unexercised_alternatives)
+        return 100 if total == 0 else done * 100 // total
 
 
 @dataclass
@@ -209,6 +234,7 @@ def run_tests(policy: Policy, tests: list[PolicyTest], file: str = "<tests>") ->
             outcomes.append(outcome)
             continue
         outcome.fired = list(dict.fromkeys(rule["id"] for rule in decision["explanation"]["rules"]))
+        outcome.alternatives = _alternatives_held(decider, test.complaint, decision, outcome.fired)
         for key, expected in test.expect.items():
             key = str(key)
             line = test.expect_lines.get(key, test.line)
@@ -244,7 +270,67 @@ def coverage(policy: Policy, outcomes: list[Outcome]) -> Coverage:
     for finding in lint_policy(policy).accepted:
         if finding.code in ("contradiction", "shadowed", "redirected") and finding.rules:
             cannot[finding.rules[0]] = f"{finding.code} (accepted in lint: {finding.accepted})"
-    return Coverage(rules, exercised, cannot)
+    alternatives = {r.info.id: len(r.condition.any_of) for r in policy.all_rules if r.condition.any_of}
+    held: dict[tuple[str, int], list[str]] = {}
+    for outcome in outcomes:
+        for key in outcome.alternatives:
+            held.setdefault(key, []).append(outcome.test.name)
+    return Coverage(rules, exercised, cannot, alternatives, held)
+
+
+def _alternatives_held(decider, complaint: dict, decision: dict, fired: list[str]) -> list[tuple[str, int]]:
+    """Which `when_any` alternatives held for the rules that fired, tested on the facts the engine saw.
+
+    The route fact is recomputed from the complaint; the deadline fact adds the decision so far,
+    read back from the decision (team, level, remedy types, whether goods come back, route flags).
+    """
+    from engine.facts import deadline_fact, route_fact
+    from rules.calendar import CountingTrace
+
+    policy = decider.policy
+    rules = {r.info.id: r for r in policy.all_rules if r.condition.any_of and r.info.id in fired}
+    if not rules:
+        return []
+    valid = validate_complaint(complaint, policy.levels)
+    windows = decider.compiled.windows_read[valid["category"]]  # as the engine counts them
+    fact = route_fact(valid, policy, decider.calendar, CountingTrace(), windows)
+    route, components = decision["route"], decision["remedy"]["components"]
+    redirected = route.get("redirect") is not None
+    route_flags = [f for f in decision["flags"] if f != "calendar_fallback"]
+    stage2 = deadline_fact(
+        fact,
+        None if redirected else route.get("team"),
+        route.get("level"),
+        {c["type"] for c in components},
+        any(c.get("goods_return") for c in components),
+        route_flags,
+    )
+    deadline_ids = {r.info.id for r in policy.deadlines}
+    held = []
+    for rule_id, rule in rules.items():
+        seen = stage2 if rule_id in deadline_ids else fact
+        for index, group in enumerate(rule.condition.any_of):
+            if all(test.matches(seen) for test in group):
+                held.append((rule_id, index))
+    return held
+
+
+def coverage_summary(run: Run) -> dict:
+    """Coverage per rule and per `when_any` alternative, and the percentage a threshold is held to."""
+    cov = run.coverage
+    countable = [r for r in cov.rules if r not in cov.cannot_fire]
+    alternatives = {r: n for r, n in cov.alternatives.items() if r not in cov.cannot_fire}
+    return {
+        "percent": cov.percent,
+        "rules": {"total": len(countable), "exercised": len([r for r in countable if r in cov.exercised])},
+        "alternatives": {
+            "total": sum(alternatives.values()),
+            "exercised": sum(alternatives.values()) - len(cov.unexercised_alternatives),
+        },
+        "not_exercised": cov.unexercised
+        + [f"{rule} when_any {index + 1}" for rule, index in cov.unexercised_alternatives],
+        "cannot_fire": cov.cannot_fire,
+    }
 
 
 def resolve(decision: object, path: str) -> object:
@@ -414,6 +500,15 @@ def report_lines(run: Run, verbose: bool = False) -> list[str]:
             lines.append(f"    {rule_id} (line {run.policy.rules_by_id[rule_id].line})")
     else:
         lines.append("  not exercised by any test: none")
+    if cov.alternatives:
+        total = sum(n for r, n in cov.alternatives.items() if r not in cov.cannot_fire)
+        missing = cov.unexercised_alternatives
+        lines.append(f"when_any coverage: {total - len(missing)} of {total} alternatives exercised")
+        for rule_id, index in missing:
+            lines.append(
+                f"    {rule_id} (line {run.policy.rules_by_id[rule_id].line}) when_any alternative {index + 1}"
+            )
+    lines.append(f"Coverage: {cov.percent}% of rules and when_any alternatives")
     for rule_id, why in cov.cannot_fire.items():
         lines.append(f"  cannot fire, not counted: {rule_id} (line {run.policy.rules_by_id[rule_id].line}) — {why}")
     return lines
@@ -440,5 +535,10 @@ def run_as_dict(run: Run) -> dict:
             "rules": len(run.coverage.rules),
             "unexercised": run.coverage.unexercised,
             "cannot_fire": run.coverage.cannot_fire,
+            "percent": run.coverage.percent,
+            "alternatives": sum(run.coverage.alternatives.values()),
+            "unexercised_alternatives": [
+                {"rule": rule, "alternative": index + 1} for rule, index in run.coverage.unexercised_alternatives
+            ],
         },
     }

@@ -1,14 +1,12 @@
-"""Publishing a policy version: check it fully, then make it visible to every instance.
+"""The checks a policy version must pass before it may be proposed (``lifecycle/governance.py``).
 
 Order: parse and validate, compile (engine limits), lint. Unaccepted lint
-findings refuse the publication, except the short-notice warning (ECL Art. 34:
-7 days' notice, 15 for a major change), which the publisher may acknowledge
-explicitly. Only then is the text stored by digest and published.
+findings refuse it, except the short-notice warning between the file's own
+dates (``ACKNOWLEDGEABLE``): the notice that binds is measured by the register
+from the moment of scheduling.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from rules.compiler import compile_policy
 from rules.lint import lint_policy
@@ -24,14 +22,6 @@ class PublishRefused(ValueError):
     def __init__(self, message: str, findings: list[dict]):
         self.findings = findings
         super().__init__(message)
-
-
-@dataclass
-class PublishResult:
-    policy: Policy
-    published: bool  # False: this exact version was published before
-    acknowledged: list[str] = field(default_factory=list)
-    accepted_findings: int = 0
 
 
 def check_for_publication(text: str, file: str, acknowledge: tuple[str, ...] = ()) -> tuple[Policy, list[str], int]:
@@ -57,9 +47,3 @@ def check_for_publication(text: str, file: str, acknowledge: tuple[str, ...] = (
             [f.as_dict() for f in missing],
         )
     return policy, sorted({f.code for f in warnings}), len(report.accepted)
-
-
-def publish(store, text: str, file: str, published_by: str, acknowledge: tuple[str, ...] = ()) -> PublishResult:
-    policy, acknowledged, accepted = check_for_publication(text, file, acknowledge)
-    published = store.publish_policy(policy, published_by, acknowledged)
-    return PublishResult(policy, published, acknowledged, accepted)

@@ -11,6 +11,16 @@ A process that starts while its file is broken (a worker restarted by SIGHUP,
 ``max_requests``, a crash) boots on the last good version of that file, which
 every successful load remembers in the store (``remember_policy_source``). Only
 when no good version was ever stored does it refuse to start (``NoGoodPolicy``).
+
+Two modes (``governed``):
+
+- development: the file decides from its ``effective_from``, beside the versions
+  scheduled in the policy register (a scheduled version at the file's very date
+  gives way to the file, the developer's working copy);
+- governed (production): only the register's scheduled versions decide; the file is
+  a draft source, read only at the first start under governance, when the register
+  is empty, to adopt the version(s) already in force as the baseline. Until the
+  register has been read, nothing is decided (``StoreUnavailable``).
 """
 
 from __future__ import annotations
@@ -24,9 +34,12 @@ from dataclasses import dataclass, field
 
 from engine.compiled import decider_for, decider_for_text
 from engine.decider import Decider
+from lifecycle.governance import Governance, fold, timeline_of
 from lifecycle.versions import PolicyBook
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
+from store.db import StoreUnavailable
+from store.governance import PolicyRegister
 from store.times import now_shown
 
 log = logging.getLogger("complaints.policy")
@@ -68,24 +81,94 @@ class ReloadStatus:
 
 
 class PolicyRegistry:
-    def __init__(self, policy_path: str, store=None, poll_seconds: float = 5.0):
+    def __init__(self, policy_path: str, store=None, poll_seconds: float = 5.0, governed: bool = False):
         self.policy_path = policy_path
         # Not resolved: a symlinked file (a mounted ConfigMap) keeps one name while its target moves.
         self.source = os.path.abspath(policy_path)
         self.store = store
         self.poll_seconds = poll_seconds
+        self.governed = governed and store is not None
         self.status = ReloadStatus()
         # Called after every change of ``status`` (the API keeps its gauges current with it).
         self.on_status: Callable[[PolicyRegistry], None] | None = None
         self._lock = threading.Lock()
-        self._file_stamp = self._stamp()
-        self._file_decider = self._boot_decider()
-        self._published: dict[str, Decider] = {}
-        self._last_publication = 0
+        self._register = PolicyRegister(store) if store is not None else None
+        self._register_seq = -1  # the last register event read; -1: never read
+        self._scheduled: dict[str, Decider] = {}  # the register's scheduled versions, by digest
         self._next_poll = 0.0
         self._reload_requested = False
-        self.book = PolicyBook([self._file_decider])
-        self.status.loaded_digests = [self._file_decider.policy.digest]
+        self._file_stamp = self._stamp()
+        self._file_decider: Decider | None = None
+        if self.governed:
+            self._boot_governed()
+        else:
+            self._file_decider = self._boot_decider()
+            self._refresh_store()
+        self.book = self._build()
+        self.status.loaded_digests = [d.policy.digest for d in self.book.versions]
+
+    @property
+    def mode(self) -> dict:
+        """Which mode decides, in words for /readyz and GET /v1/policies."""
+        if self.governed:
+            return {
+                "mode": "governed",
+                "policy_file": f"{self.policy_path}: a draft source, not in force; propose it to change the policy",
+                "deciding": "the versions scheduled in the policy register, by effective_from",
+            }
+        return {
+            "mode": "development",
+            "policy_file": f"{self.policy_path}: decides from its effective_from (reloaded when it changes)",
+            "deciding": "the policy file and the versions scheduled in the policy register, by effective_from",
+        }
+
+    def _boot_governed(self) -> None:
+        """Read the register; on the first start under governance, adopt what was in force as the baseline."""
+        self._refresh_store()
+        if self._register_seq >= 0 and not self._scheduled:
+            file_decider = self._boot_decider()
+            adopted = Governance(self.store, register=self._register).adopt(self._baseline(file_decider))
+            if adopted:
+                log.warning(
+                    "first start under governance: adopted the policy in force as the baseline",
+                    extra={"policy_version": file_decider.policy.version, "policy_digest": file_decider.policy.digest},
+                )
+            self._refresh_store()
+        if self._register_seq < 0:
+            # The store cannot be read: a placeholder that never decides (current() refuses until it can).
+            self._file_decider = self._boot_decider()
+
+    def _baseline(self, file_decider: Decider) -> list:
+        """What decided before governance: the file and the versions once published, as the old book chose."""
+        candidates = [(file_decider.policy, f"policy file {self.source}")]
+        try:
+            rows = self.store.published_after(0)
+        except Exception:  # noqa: BLE001 - no legacy publications to read: the file alone
+            rows = []
+        for row in rows:
+            try:
+                decider = decider_for_text(row["text"], f"published:{row['digest'][:12]}")
+            except Exception:  # noqa: BLE001 - a bad publication never decided either
+                continue
+            candidates.append((decider.policy, f"published {row['published_at']} by {row['published_by']}"))
+        chosen: dict = {}
+        for policy, source in candidates:  # at one date, the one announced later won (then the digest)
+            best = chosen.get(policy.effective_from)
+            if best is None or (policy.announced_at, policy.digest) > (best[0].announced_at, best[0].digest):
+                chosen[policy.effective_from] = (policy, source)
+        return [chosen[moment] for moment in sorted(chosen)]
+
+    def _build(self) -> PolicyBook:
+        if self.governed:
+            versions = list(self._scheduled.values())
+            if not versions:  # not read yet: the placeholder, guarded by current()
+                assert self._file_decider is not None
+                versions = [self._file_decider]
+            return PolicyBook(versions)
+        assert self._file_decider is not None
+        start = self._file_decider.policy.effective_from
+        others = [d for d in self._scheduled.values() if d.policy.effective_from != start]
+        return PolicyBook([self._file_decider, *others])
 
     def _boot_decider(self) -> Decider:
         """The file's policy; if the file is broken, the last good version of it stored, else NoGoodPolicy."""
@@ -144,6 +227,10 @@ class PolicyRegistry:
         """The book in force, refreshed first when a source may have changed."""
         if self._reload_requested or time.monotonic() >= self._next_poll:
             self.refresh()
+        if self.governed and not self._scheduled:
+            self.refresh(force=True)
+            if not self._scheduled:
+                raise StoreUnavailable("the policy register cannot be read: no governed version to decide under")
         return self.book
 
     def request_reload(self, *_args) -> None:
@@ -160,10 +247,10 @@ class PolicyRegistry:
             self._next_poll = time.monotonic() + self.poll_seconds
             forced = force or self._reload_requested
             self._reload_requested = False
-            changed = self._refresh_file(forced)
+            changed = False if self.governed else self._refresh_file(forced)
             changed = self._refresh_store() or changed
             if changed:
-                book = PolicyBook([self._file_decider, *self._published.values()])
+                book = self._build()
                 self.book = book  # the swap: one reference assignment
                 self.status.reloads += 1
                 self.status.loaded_digests = [d.policy.digest for d in book.versions]
@@ -191,32 +278,42 @@ class PolicyRegistry:
             self._failed(FILE, f"{self.policy_path}: {exc}")
             return False
         self._recovered(FILE)
-        if decider.policy.digest == self._file_decider.policy.digest:
+        if self._file_decider is not None and decider.policy.digest == self._file_decider.policy.digest:
             return False
         self._remember(decider)
         self._file_decider = decider
         return True
 
     def _refresh_store(self) -> bool:
-        if self.store is None:
+        """Read the register's scheduled versions when it has new events; True if they changed."""
+        if self._register is None:
             return False
         try:
-            rows = self.store.published_after(self._last_publication)
+            last = self._register.last_seq()
+            if last == self._register_seq:
+                self._recovered(STORE)
+                return False
+            timeline = timeline_of(fold(self._register.events()))
+            texts = {r.digest: self.store.policy_text(r.digest) for r in timeline if r.digest not in self._scheduled}
         except Exception as exc:  # noqa: BLE001 - the store being down must not stop deciding
-            self._failed(STORE, f"reading published policies: {exc}")
+            self._failed(STORE, f"reading the policy register: {exc}")
             return False
         self._recovered(STORE)
-        changed = False
-        for row in rows:
-            try:
-                decider = decider_for_text(row["text"], f"published:{row['digest'][:12]}")
-            except Exception as exc:  # noqa: BLE001 - a bad publication never replaces what is in force
-                self._failed(PUBLICATION, f"published policy {row['digest'][:12]}: {exc}")
-            else:
-                self._published[decider.policy.digest] = decider
-                self._recovered(PUBLICATION)
-                changed = True
-            self._last_publication = row["id"]
+        scheduled: dict[str, Decider] = {}
+        for record in timeline:
+            decider = self._scheduled.get(record.digest)
+            if decider is None:
+                try:
+                    decider = decider_for_text(texts[record.digest] or "", f"scheduled:{record.digest[:12]}")
+                    if decider.policy.digest != record.digest:
+                        raise ValueError(f"the stored text now digests to {decider.policy.digest[:12]}")
+                except Exception as exc:  # noqa: BLE001 - a bad stored text never replaces what is in force
+                    self._failed(PUBLICATION, f"scheduled policy {record.digest[:12]}: {exc}")
+                    return False
+            scheduled[record.digest] = decider
+        self._recovered(PUBLICATION)
+        changed = scheduled.keys() != self._scheduled.keys()
+        self._scheduled, self._register_seq = scheduled, last
         return changed
 
     def _failed(self, source: str, message: str) -> None:

@@ -2,7 +2,8 @@
 
 A complaint is decided under the version whose ``effective_from`` is the latest
 at or before the complaint's ``received_at`` (its business time), never by the
-version loaded last or by the server clock. A book is immutable: a reload
+version loaded last or by the server clock. Two versions never share an
+``effective_from``: a book refuses them (``TiedVersions``). A book is immutable: a reload
 builds a new book and swaps one reference, so no request ever sees a
 half-loaded policy.
 """
@@ -20,15 +21,23 @@ class NoPolicyInForce(ComplaintError):
     """The complaint predates every version's effective date."""
 
 
+class TiedVersions(ValueError):
+    """Two versions with the same effective_from: which one decides would be a matter of chance."""
+
+
 class PolicyBook:
     def __init__(self, deciders: list[Decider]):
         if not deciders:
             raise ValueError("a policy book needs at least one policy version")
         unique = {d.policy.digest: d for d in deciders}
-        # Same effective date: the one announced later supersedes.
-        self.versions = sorted(
-            unique.values(), key=lambda d: (d.policy.effective_from, d.policy.announced_at, d.policy.digest)
-        )
+        self.versions = sorted(unique.values(), key=lambda d: d.policy.effective_from)
+        # One answer for every moment: two versions starting together would leave it to chance.
+        for earlier, later in zip(self.versions, self.versions[1:], strict=False):
+            if earlier.policy.effective_from == later.policy.effective_from:
+                raise TiedVersions(
+                    f"versions {earlier.policy.version} ({earlier.policy.digest[:12]}) and {later.policy.version} "
+                    f"({later.policy.digest[:12]}) both take effect at {later.policy.effective_from.isoformat()}"
+                )
         self._starts = [d.policy.effective_from for d in self.versions]
         self._by_digest = unique
 

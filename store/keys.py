@@ -10,7 +10,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-ROLES = ("decider", "auditor", "policy_admin", "personal_data")  # personal_data: see audit.masking
+# personal_data: see audit.masking; policy_approver: approves or rejects others' policy proposals
+ROLES = ("decider", "auditor", "policy_admin", "policy_approver", "personal_data")
 PREFIX = "cds"
 
 

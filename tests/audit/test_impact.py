@@ -74,3 +74,24 @@ def test_impact_cli_prints_the_report(filled, tmp_path):
     records = list(filled.decisions_between("2000-01-01"))
     assert report["changed"] == sum(_affected_by_raised_limit(r.decision_dict()) for r in records)
     assert report["policy"]["version"] == "2026.2"
+
+
+def test_the_text_report_names_each_change_with_examples_and_money_by_approver(tmp_path):
+    from tests.helpers.lifecycle_samples import refund_complaint
+
+    store = DecisionStore(f"sqlite:///{tmp_path / 'text.db'}")
+    store.init_schema()
+    service = DecisionService(decider_for_text(DEFAULT_TEXT), store)
+    for n, amount in enumerate(("150.00", "250.00", "300.01")):
+        complaint = refund_complaint(f"C-{n}", "2026-10-15T10:00:00+08:00", amount=amount)
+        service.submit(complaint, json.dumps(complaint))
+    report = impact(store.decisions_between("2000-01-01"), decider_for_text(variant("x", frontline_refund="300.00")))
+    text = report.as_text()
+    assert "handling level changes: 1 decision(s)\n  C-1  route.level  supervisor → frontline" in text
+    assert "  C-1  deadlines.follow_up  follow_up pending until resolved → (none)" in text
+    assert "{" not in text and "'" not in text  # no Python reprs of dicts or strings
+    assert "money by approval (before → after):\n  frontline   150.00 → 400.00  (+250.00)" in text
+    assert "  supervisor  550.01 → 300.01  (-250.00)" in text
+    money = report.as_dict()["money"]
+    assert money["by_remedy_type"] == {"refund": {"before": "700.01", "after": "700.01"}}
+    assert report.as_dict()["examples"]["level"][0]["complaint_id"] == "C-1"

@@ -1,15 +1,21 @@
-"""HTTP: GET/POST /v1/policies and POST /v1/policies/impact, with roles and problems."""
+"""HTTP: GET/POST /v1/policies, review transitions and POST /v1/policies/impact, with roles and problems."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
 from app import create_app
+from tests.helpers.governance_samples import TESTS_TEXT, dated
 from tests.helpers.lifecycle_samples import DEFAULT_TEXT, refund_complaint, variant
 
-RAISED = variant(
-    "2026.2", frontline_refund="300.00", announced="2026-06-01T09:00:00+08:00", effective="2026-06-15T00:00:00+08:00"
-)
+ROLES = ("decider", "auditor", "policy_admin", "policy_approver")
+
+
+def in_days(days: float) -> dt.datetime:
+    """A whole minute ``days`` from the real clock: the server's clock decides notice over HTTP."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).replace(second=0, microsecond=0)
 
 
 @pytest.fixture
@@ -25,26 +31,36 @@ def keyed(tmp_path):
         }
     )
     store = app.extensions["complaints"].store
-    tokens = {role: store.create_key(role, [role])[1] for role in ("decider", "auditor", "policy_admin")}
+    tokens = {role: store.create_key(role, [role])[1] for role in ROLES}
     return app.test_client(), {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
 
 
-def test_publish_needs_policy_admin(keyed):
+def test_propose_needs_policy_admin_and_approval_another_key(keyed):
     client, auth = keyed
-    assert client.post("/v1/policies", json={"text": RAISED}).status_code == 401
-    for role in ("decider", "auditor"):
-        assert client.post("/v1/policies", json={"text": RAISED}, headers=auth[role]).status_code == 403
-    answer = client.post(
-        "/v1/policies", json={"text": RAISED, "published_by": "compliance"}, headers=auth["policy_admin"]
-    )
+    effective = in_days(8)
+    proposal = {"text": dated("2026.2", effective), "tests": TESTS_TEXT, "reason": "raise the frontline limit"}
+    assert client.post("/v1/policies", json=proposal).status_code == 401
+    for role in ("decider", "auditor", "policy_approver"):
+        assert client.post("/v1/policies", json=proposal, headers=auth[role]).status_code == 403
+    answer = client.post("/v1/policies", json=proposal, headers=auth["policy_admin"])
     assert answer.status_code == 201, answer.get_json()
-    assert answer.get_json()["version"] == "2026.2" and answer.get_json()["published"] is True
-    again = client.post("/v1/policies", json={"text": RAISED}, headers=auth["policy_admin"])
-    assert again.status_code == 200 and again.get_json()["published"] is False
+    digest = answer.get_json()["digest"]
+    assert answer.get_json()["state"] == "proposed"
+    assert answer.get_json()["review_packet"]["tests"]["failed"] == 0
+    again = client.post("/v1/policies", json=proposal, headers=auth["policy_admin"])
+    assert again.status_code == 409 and again.get_json()["errors"][0]["code"] == "already_proposed"
+    # A policy admin may not approve; an approver may.
+    approve = {"comment": "checked"}
+    assert client.post(f"/v1/policies/{digest}/approve", json=approve, headers=auth["policy_admin"]).status_code == 403
+    approved = client.post(f"/v1/policies/{digest[:12]}/approve", json=approve, headers=auth["policy_approver"])
+    assert approved.status_code == 200, approved.get_json()
+    assert approved.get_json()["state"] == "scheduled"
     listed = client.get("/v1/policies", headers=auth["decider"]).get_json()
-    assert [v["version"] for v in listed["versions"]] == ["2026.1", "2026.2"]
+    assert [(v["version"], v["state"]) for v in listed["versions"]] == [("2026.1", "in force"), ("2026.2", "scheduled")]
+    assert listed["mode"]["mode"] == "development"
     # Complaints either side of the new effective date are decided under the right version.
-    for received, version in (("2026-06-14T12:00:00+08:00", "2026.1"), ("2026-06-15T12:00:00+08:00", "2026.2")):
+    for moment, version in ((effective - dt.timedelta(seconds=1), "2026.1"), (effective, "2026.2")):
+        received = moment.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat()
         made = client.post("/v1/decisions", json=refund_complaint(f"C-{version}", received), headers=auth["decider"])
         assert made.status_code == 201 and made.get_json()["policy"]["version"] == version
 
@@ -52,7 +68,9 @@ def test_publish_needs_policy_admin(keyed):
 def test_invalid_policy_is_a_422_problem_with_line_and_column(keyed):
     client, auth = keyed
     broken = DEFAULT_TEXT.replace("frontline: 200.00, supervisor: 2000.00", "frontline: -5, supervisor: 2000.00")
-    answer = client.post("/v1/policies", json={"text": broken}, headers=auth["policy_admin"])
+    answer = client.post(
+        "/v1/policies", json={"text": broken, "tests": TESTS_TEXT, "reason": "x"}, headers=auth["policy_admin"]
+    )
     assert answer.status_code == 422 and answer.mimetype == "application/problem+json"
     problem = answer.get_json()
     assert problem["type"].endswith("problem-invalid-policy")
@@ -61,6 +79,9 @@ def test_invalid_policy_is_a_422_problem_with_line_and_column(keyed):
     assert "at least 0.00" in entry["messages"][0]
     assert problem["code"] == "invalid-policy" and entry["code"] == "schema"
     assert answer.headers["Content-Language"] == "en"
+    missing = client.post("/v1/policies", json={"text": DEFAULT_TEXT}, headers=auth["policy_admin"])
+    assert missing.status_code == 422
+    assert {e["field"] for e in missing.get_json()["errors"]} == {"reason", "tests"}
 
 
 def test_invalid_policy_speaks_the_caller_s_language(keyed):
@@ -72,7 +93,7 @@ def test_invalid_policy_speaks_the_caller_s_language(keyed):
     answers = {}
     for accept in (None, "zh-CN,zh;q=0.9,en;q=0.8", "en-GB", "fr"):
         headers = {**auth["policy_admin"], **({"Accept-Language": accept} if accept else {})}
-        answer = client.post("/v1/policies", json={"text": broken}, headers=headers)
+        answer = client.post("/v1/policies", json={"text": broken, "tests": TESTS_TEXT, "reason": "x"}, headers=headers)
         assert answer.status_code == 422
         answers[accept] = answer
     chinese = answers["zh-CN,zh;q=0.9,en;q=0.8"]
@@ -91,21 +112,19 @@ def test_invalid_policy_speaks_the_caller_s_language(keyed):
         ]
 
 
-def test_short_notice_is_a_409_until_acknowledged(keyed):
+def test_short_notice_is_a_409_naming_the_rule_until_a_reason_is_given(keyed):
     client, auth = keyed
-    short = variant("2026.3", announced="2026-06-10T09:00:00+08:00", effective="2026-06-15T00:00:00+08:00")
-    refused = client.post("/v1/policies", json={"text": short}, headers=auth["policy_admin"])
-    assert refused.status_code == 409
-    assert refused.get_json()["errors"][0]["field"].startswith("short_notice")
-    assert refused.get_json()["code"] == "publish-refused" and refused.get_json()["errors"][0]["code"] == "short_notice"
+    short = {"text": dated("2026.3", in_days(3)), "tests": TESTS_TEXT, "reason": "fix"}
+    refused = client.post("/v1/policies", json=short, headers=auth["policy_admin"])
+    assert refused.status_code == 409, refused.get_json()
+    problem = refused.get_json()
+    assert problem["code"] == "policy-change-refused"
+    assert problem["errors"][0]["field"] == problem["errors"][0]["code"] == "notice_too_short"
+    assert client.get("/v1/policies", headers=auth["auditor"]).get_json()["register"] == []
     accepted = client.post(
-        "/v1/policies", json={"text": short, "acknowledge": ["short_notice"]}, headers=auth["policy_admin"]
+        "/v1/policies", json={**short, "short_notice_reason": "court order"}, headers=auth["policy_admin"]
     )
-    assert accepted.status_code == 201 and accepted.get_json()["acknowledged"] == ["short_notice"]
-    bad = client.post("/v1/policies", json={"text": short, "acknowledge": ["everything"]}, headers=auth["policy_admin"])
-    assert (
-        bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "acknowledge.0"
-    )  # the item, not just the list
+    assert accepted.status_code == 201 and accepted.get_json()["short_notice"] == {"reason": "court order"}
 
 
 def test_impact_preview_over_http(keyed):

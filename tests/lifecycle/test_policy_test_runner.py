@@ -190,6 +190,8 @@ def test_cli_report_and_exit_codes(tmp_path):
     assert f"{count} passed, 0 failed" in result.stdout
     assert f"Rule coverage: {rules} of {rules} rules exercised by at least one test" in result.stdout
     assert "not exercised by any test: none" in result.stdout
+    assert "when_any coverage: 14 of 14 alternatives exercised" in result.stdout
+    assert "Coverage: 100% of rules and when_any alternatives" in result.stdout
     tests = tmp_path / "mine.tests.yaml"
     tests.write_text(
         HEAD
@@ -244,3 +246,31 @@ def test_the_report_puts_failures_first_and_lists_passes_only_when_asked(tmp_pat
     verbose = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "-v"])
     assert verbose.stdout.count("  PASS  ") == 2
     assert verbose.stdout.index("  FAIL  ") < verbose.stdout.index("  PASS  privacy goes to legal")
+
+
+def test_coverage_counts_each_when_any_alternative_and_min_coverage_gates_it(tmp_path):
+    runner = CliRunner()
+    shipped = (DEFAULT_POLICY.parent / "policies.tests.yaml").read_text(encoding="utf-8")
+    # Only the "used goods" test reaches M03: its second alternative (condition unstated) goes untested.
+    lacking = shipped.replace(
+        "      order: {delivered_at: 2026-03-05T15:00:00+08:00}\n",
+        "      order: {delivered_at: 2026-03-05T15:00:00+08:00, goods_condition: damaged}\n",
+        1,
+    )
+    tests = tmp_path / "lacking.tests.yaml"
+    tests.write_text(lacking, encoding="utf-8")
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    assert result.exit_code == 0, result.output  # every rule still fires: --require-coverage alone passes
+    assert "when_any coverage: 13 of 14 alternatives exercised" in result.stdout
+    assert "M03_no_reason_return_goods_not_intact (line 240) when_any alternative 2" in result.stdout
+    assert "Coverage: 98% of rules and when_any alternatives" in result.stdout
+    strict = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--min-coverage", "99"])
+    assert strict.exit_code == 1 and "coverage 98% is below --min-coverage 99%" in strict.stderr
+    assert (
+        runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--min-coverage", "98"]).exit_code == 0
+    )
+    payload = json.loads(runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--json"]).stdout)
+    assert payload["coverage"]["percent"] == 98
+    assert payload["coverage"]["unexercised_alternatives"] == [
+        {"rule": "M03_no_reason_return_goods_not_intact", "alternative": 2}
+    ]

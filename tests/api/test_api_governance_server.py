@@ -27,6 +27,9 @@ LEAD_SECONDS = 40  # proposal (tests, lint, impact) and approval must fit before
 
 
 def create_key(db_url: str, name: str, *roles: str) -> str:
+    env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
+    init = [sys.executable, "-m", "cli.main", "store", "init"]  # keys go into an existing store only
+    assert subprocess.run(init, cwd=REPO, env=env, capture_output=True, text=True).returncode == 0
     args = [sys.executable, "-m", "cli.main", "keys", "create", "--name", name]
     for role in roles:
         args += ["--role", role]

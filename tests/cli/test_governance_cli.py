@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -35,7 +36,7 @@ def test_the_operator_proposes_and_withdraws_but_cannot_approve(tmp_path, db):
     proposed = runner.invoke(cli, ["propose", str(policy), "--reason", "raise the limit", "--database-url", db])
     assert proposed.exit_code == 0, proposed.output
     assert "proposed: version 2026.2" in proposed.stdout and "it needs another person's approval" in proposed.stdout
-    assert "policy tests: 52 passed, 0 failed; coverage 100%" in proposed.stdout
+    assert re.search(r"policy tests: \d+ passed, 0 failed; coverage 100%", proposed.stdout), proposed.stdout
     (event,) = PolicyRegister(DecisionStore(db)).events()
     assert event.actor.startswith("operator:") and event.actor_name.startswith("operator's command line (")
     digest = event.digest

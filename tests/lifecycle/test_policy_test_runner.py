@@ -190,7 +190,7 @@ def test_cli_report_and_exit_codes(tmp_path):
     assert f"{count} passed, 0 failed" in result.stdout
     assert f"Rule coverage: {rules} of {rules} rules exercised by at least one test" in result.stdout
     assert "not exercised by any test: none" in result.stdout
-    assert "when_any coverage: 14 of 14 alternatives exercised" in result.stdout
+    assert "when_any coverage: 15 of 15 alternatives exercised" in result.stdout
     assert "Coverage: 100% of rules and when_any alternatives" in result.stdout
     tests = tmp_path / "mine.tests.yaml"
     tests.write_text(
@@ -261,8 +261,8 @@ def test_coverage_counts_each_when_any_alternative_and_min_coverage_gates_it(tmp
     tests.write_text(lacking, encoding="utf-8")
     result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
     assert result.exit_code == 0, result.output  # every rule still fires: --require-coverage alone passes
-    assert "when_any coverage: 13 of 14 alternatives exercised" in result.stdout
-    assert "M03_no_reason_return_goods_not_intact (line 240) when_any alternative 2" in result.stdout
+    assert "when_any coverage: 14 of 15 alternatives exercised" in result.stdout
+    assert "M03_no_reason_return_goods_not_intact (line 258) when_any alternative 2" in result.stdout
     assert "Coverage: 98% of rules and when_any alternatives" in result.stdout
     strict = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--min-coverage", "99"])
     assert strict.exit_code == 1 and "coverage 98% is below --min-coverage 99%" in strict.stderr

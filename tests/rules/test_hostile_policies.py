@@ -132,7 +132,7 @@ def test_an_endless_tests_file_is_refused(tmp_path):
 def test_a_hostile_policy_published_over_http_is_a_422(name, tmp_path):
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}", "COMPLAINTS_AUTH": "off"})
     client = app.test_client()
-    answer = client.post("/v1/policies", json={"text": HOSTILE[name][0]})
+    answer = client.post("/v1/policies", json={"text": HOSTILE[name][0], "tests": "tests: []\n", "reason": "hostile"})
     assert answer.status_code == 422, answer.get_data(as_text=True)[:300]
     assert answer.get_json()["code"] == "invalid-policy"
     assert answer.get_json()["errors"][0]["code"] == HOSTILE[name][1]

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import click
 
-from cli.failures import fail_policy, lang_option
+from cli.failures import fail_policy, fail_undecidable, lang_option
 from rules.default_policy import DEFAULT_POLICY
 from rules.errors import PolicyError
 from rules.json_schema import policy_json_schema
@@ -66,14 +66,8 @@ def explain_cmd(complaint_file, rule_id: str | None, policy_path: str, as_json: 
         sys.exit(1)
     try:
         answer = explain(decider, validate_complaint(raw, policy.levels))
-    except ComplaintError as error:
-        click.echo("the complaint cannot be decided:", err=True)
-        for field, messages in sorted(error.errors.items()):
-            click.echo(f"  {field}: {' '.join(messages)}", err=True)
-        sys.exit(1)
-    except CalendarError as error:
-        click.echo(f"calendar: {error}", err=True)
-        sys.exit(1)
+    except (ComplaintError, CalendarError) as error:
+        fail_undecidable(error)
     if as_json:
         verdicts = [v.as_dict() for v in answer.verdicts if rule_id in (None, v.rule)]
         payload = {"complaint_id": answer.decision["complaint_id"], "policy": answer.decision["policy"]}

@@ -13,6 +13,8 @@ from typing import NoReturn
 
 import click
 
+from engine.complaint import ComplaintError
+from rules.calendar import CalendarError
 from rules.errors import PolicyError
 from rules.messages import LANGUAGES, language, ui
 from store import StoreUnavailable
@@ -51,3 +53,14 @@ class CommandGroup(click.Group):
         except StoreUnavailable as exc:
             click.echo(f"decision store unavailable: {exc}", err=True)
             sys.exit(2)
+
+
+def fail_undecidable(error: ComplaintError | CalendarError) -> NoReturn:
+    """A complaint the policy cannot decide: every bad field, or the date off the calendar; exit 1."""
+    if isinstance(error, ComplaintError):
+        click.echo("the complaint cannot be decided:", err=True)
+        for field, messages in sorted(error.errors.items()):
+            click.echo(f"  {field}: {' '.join(messages)}", err=True)
+    else:
+        click.echo(f"calendar: {error}", err=True)
+    sys.exit(1)

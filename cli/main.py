@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from canonical import canonical_json
-from cli.failures import CommandGroup, fail_policy, lang_option
+from cli.failures import CommandGroup, fail_policy, fail_undecidable, lang_option
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines, parse_today, today_option
 from engine.compiled import decider_for_file
@@ -90,14 +90,8 @@ def decide(complaint_file, policy_path: str, compact: bool) -> None:
         decision = PolicyBook([decider]).decider_for(raw).decide(raw)
     except PolicyError as error:
         fail_policy(error)
-    except ComplaintError as error:
-        click.echo("the complaint cannot be decided:", err=True)
-        for field, messages in sorted(error.errors.items()):
-            click.echo(f"  {field}: {' '.join(messages)}", err=True)
-        sys.exit(1)
-    except CalendarError as error:
-        click.echo(f"calendar: {error}", err=True)
-        sys.exit(1)
+    except (ComplaintError, CalendarError) as error:
+        fail_undecidable(error)
     if compact:
         click.echo(canonical_json(decision))
     else:

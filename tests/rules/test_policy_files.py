@@ -224,3 +224,11 @@ def test_unreadable_file(tmp_path):
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
     assert issues_of(latin)[0].message.startswith("expected UTF-8 text")
+
+
+def test_an_unprintable_character_is_a_yaml_syntax_issue_not_a_crash():
+    # Found by schemathesis (POST /v1/policies answered 500): the YAML reader refuses U+009D when built.
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text("\u009d\u00f6y1", "inline.yaml")
+    assert caught.value.issues[0].code == "yaml_syntax"
+    assert "#x009d" in caught.value.issues[0].message

@@ -8,9 +8,10 @@ version, can be served) and tidies the metrics directory.
 
 Environment (see also api/settings.py): COMPLAINTS_BIND (default
 127.0.0.1:8080; e.g. 0.0.0.0:8080 behind a load balancer), WEB_CONCURRENCY
-(workers, default 2 x CPUs), GUNICORN_THREADS (threads per worker, default 2),
+(workers, default 2 x CPUs), GUNICORN_THREADS (threads per worker, default 4),
 GUNICORN_MAX_REQUESTS (recycle a worker after so many requests, default 20000),
-FORWARDED_ALLOW_IPS, PROMETHEUS_MULTIPROC_DIR (default: a fresh temp dir).
+FORWARDED_ALLOW_IPS, COMPLAINTS_CLIENT_READ_TIMEOUT_SECONDS (time a client has to send
+one request, headers and body, default 10), PROMETHEUS_MULTIPROC_DIR (default: a fresh temp dir).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from api.settings import ConfigError, load_settings
 
 bind = [part.strip() for part in os.environ.get("COMPLAINTS_BIND", "127.0.0.1:8080").split(",") if part.strip()]
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
-worker_class = "gthread"  # the engine is thread-safe (engine/runtime.py); threads share one compiled policy
+# gthread, with a read deadline per request (COMPLAINTS_CLIENT_READ_TIMEOUT_SECONDS): slow clients cannot
+# pin every thread. The engine is thread-safe (engine/runtime.py); threads share one compiled policy.
+worker_class = "api.slow_clients.SlowClientWorker"
 threads = int(
-    os.environ.get("GUNICORN_THREADS", "2")
+    os.environ.get("GUNICORN_THREADS", "4")
 )  # more threads only queue on the store's write lock (BENCHMARKS.md)
 wsgi_app = "app:create_app_or_exit()"  # a worker that cannot start logs one line, exits 3
 preload_app = False  # never compile rulesets in the master
@@ -65,6 +68,12 @@ def on_starting(server):
     try:
         settings = load_settings()
     except ConfigError as exc:
+        raise SystemExit(f"refusing to start: {exc}") from None
+    from api.slow_clients import read_timeout_seconds
+
+    try:
+        read_timeout_seconds()
+    except ValueError as exc:  # checked here once, not by every worker as it boots
         raise SystemExit(f"refusing to start: {exc}") from None
     if settings.auth_mode == "off":
         exposed = [address for address in server.cfg.bind if not _loopback(address)]

@@ -72,8 +72,10 @@ def load_yaml_text(
         raise PolicyError(
             [PolicyIssue(file, 1, 1, "", f"file is larger than {MAX_POLICY_BYTES} bytes", "policy_unreadable")]
         )
-    loader = _BoundedLoader(text, file, list_limits or {})
+    loader = None
     try:
+        # Inside the try: the reader refuses unprintable characters (e.g. U+009D) when it is built.
+        loader = _BoundedLoader(text, file, list_limits or {})
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -83,7 +85,8 @@ def load_yaml_text(
     except yaml.YAMLError as exc:
         raise PolicyError([PolicyIssue(file, 1, 1, "", f"invalid YAML: {exc}", "yaml_syntax")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise PolicyError([PolicyIssue(file, 1, 1, "", "the file is empty", "yaml_structure")])
     builder = _Builder(source)

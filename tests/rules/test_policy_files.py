@@ -246,3 +246,11 @@ def test_only_digits_are_an_amount(written):
         load_policy_text(text.replace("frontline: 200.00", f"frontline: {written}"), "m.yaml")
     (issue,) = caught.value.issues
     assert issue.path == "authority.remedies.refund.limits.frontline" and issue.code == "schema"
+
+
+def test_an_unprintable_character_is_a_yaml_syntax_issue_not_a_crash():
+    # Found by schemathesis (POST /v1/policies answered 500): the YAML reader refuses U+009D when built.
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text("\u009d\u00f6y1", "inline.yaml")
+    assert caught.value.issues[0].code == "yaml_syntax"
+    assert "#x009d" in caught.value.issues[0].message

@@ -61,7 +61,7 @@ def check(policy_path: str, today: str | None, lang: str | None) -> None:
         fail_policy(error, lang=lang)
     rules = len(policy.routing) + len(policy.remedies) + len(policy.deadlines)
     click.echo(f"{policy_path}: OK — version {policy.version}, {rules} rules, digest {policy.digest}")
-    for line in lint_warning_lines(policy, when):  # warnings only: the policy is usable, exit stays 0
+    for line in lint_warning_lines(policy, when, lang):  # warnings only: the policy is usable, exit stays 0
         click.echo(line, err=True)
 
 

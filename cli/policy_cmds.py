@@ -17,6 +17,7 @@ from cli.failures import fail_policy, lang_option
 from rules.default_policy import DEFAULT_POLICY
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
+from rules.messages import language, ui
 from rules.model import Policy
 
 
@@ -46,7 +47,7 @@ def today_option(func):
     )(func)
 
 
-def lint_warning_lines(policy: Policy, today: dt.date | None = None) -> list[str]:
+def lint_warning_lines(policy: Policy, today: dt.date | None = None, lang: str | None = None) -> list[str]:
     """Lint findings as warnings for `complaints check`; accepted ones are counted, not listed."""
     from rules.lint import lint_policy
 
@@ -56,7 +57,7 @@ def lint_warning_lines(policy: Policy, today: dt.date | None = None) -> list[str
         return [f"lint could not run: {type(exc).__name__}: {exc}"]
     lines = report.calendar_lines() if report.calendar and report.calendar.running_out else []
     for finding in report.unaccepted:
-        lines.extend(finding.render(policy.source_file))
+        lines.extend(finding.render(policy.source_file, language(lang)))
     if report.accepted:
         lines.append(f"{len(report.accepted)} lint finding(s) accepted by the policy (see `complaints lint`)")
     return lines
@@ -79,15 +80,16 @@ def lint(policy_path: str, as_json: bool, today: str | None, lang: str | None) -
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
+        words = language(lang)
         for finding in report.findings:
-            for line in finding.render(policy_path):
+            for line in finding.render(policy_path, words):
                 click.echo(line)
         for line in report.calendar_lines():
             click.echo(line)
-        click.echo(
-            f"{policy_path}: {len(report.unaccepted)} finding(s) to resolve, {len(report.accepted)} accepted"
-            + (" — clean" if not report.findings else "")
+        summary = ui(
+            "lint_summary", words, file=policy_path, unaccepted=len(report.unaccepted), accepted=len(report.accepted)
         )
+        click.echo(summary + (ui("lint_clean", words) if not report.findings else ""))
     sys.exit(1 if report.unaccepted else 0)
 
 

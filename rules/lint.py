@@ -21,6 +21,7 @@ from rules.calendar_year import TO_COMPLETE
 from rules.conditions import Condition, Test
 from rules.fact_space import FactSpace, TooManyCombinations, describe_fact
 from rules.finding_codes import FINDING_CODES
+from rules.messages import ui
 from rules.model import Policy, RemedyRule, RuleInfo
 from rules.wording import test_words
 from rules.yaml_source import SourceMap, load_yaml_text
@@ -55,15 +56,16 @@ class Finding:
             "accepted": self.accepted,
         }
 
-    def render(self, file: str) -> list[str]:
-        status = "accepted" if self.accepted else "warning"
+    def render(self, file: str, lang: str = "en") -> list[str]:
+        """The finding as printed; labels from the catalog (rules/messages.py UI), the code unchanged."""
+        status = ui("lint_accepted" if self.accepted else "lint_warning", lang)
         lines = [f"{file}:{self.line}: {status} [{self.code}] {self.message}"]
         if self.accepted:
-            lines.append(f"    accepted because: {self.accepted}")
+            lines.append(ui("lint_accepted_because", lang, reason=self.accepted))
         if self.example:
-            lines.append(f"    example: {self.example}")
+            lines.append(ui("lint_example", lang, example=self.example))
         if self.complaint:
-            lines.append(f"    complaint: {json.dumps(self.complaint, ensure_ascii=False)}")
+            lines.append(ui("lint_complaint", lang, complaint=json.dumps(self.complaint, ensure_ascii=False)))
         return lines
 
 

@@ -668,6 +668,17 @@ UI: dict[str, tuple[str, str]] = {
     "fix": ("fix: ", "改法："),
     "fix_separator": ("; ", "；"),
     "document": ("<document>", "<文档>"),
+    # lint findings as `complaints lint` and `check` print them; the finding's [code] never changes
+    "lint_warning": ("warning", "警告"),
+    "lint_accepted": ("accepted", "已接受"),
+    "lint_accepted_because": ("    accepted because: {reason}", "    接受理由：{reason}"),
+    "lint_example": ("    example: {example}", "    示例：{example}"),
+    "lint_complaint": ("    complaint: {complaint}", "    投诉：{complaint}"),
+    "lint_summary": (
+        "{file}: {unaccepted} finding(s) to resolve, {accepted} accepted",
+        "{file}：{unaccepted} 项待解决，{accepted} 项已接受",
+    ),
+    "lint_clean": (" — clean", " —— 无问题"),
 }
 
 

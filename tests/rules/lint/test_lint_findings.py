@@ -331,15 +331,22 @@ def test_policy_without_lint_section_keeps_its_digest(default_text):
 
 def test_cli_lint_exit_codes_and_check_warnings(variant):
     runner = CliRunner()
-    result = runner.invoke(cli, ["lint", str(DEFAULT_POLICY)])
+    result = runner.invoke(cli, ["lint", str(DEFAULT_POLICY), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "0 finding(s) to resolve, 2 accepted" in result.stdout
+    result = runner.invoke(cli, ["lint", str(DEFAULT_POLICY), "--lang", "zh"])
+    assert "0 项待解决，2 项已接受" in result.stdout
     _, text, path = variant(SHADOW)
-    result = runner.invoke(cli, ["lint", str(path)])
-    assert result.exit_code == 1
     line = rule_line(text, "M02b_no_reason_return_too_late")
+    result = runner.invoke(cli, ["lint", str(path), "--lang", "en"])
+    assert result.exit_code == 1
     assert f"{path}:{line}: warning [shadowed] M02b_no_reason_return_too_late (line {line})" in result.stdout
     assert "    complaint: {" in result.stdout
+    # Chinese is the command line's default; the code, rule id and line stay as they are.
+    result = runner.invoke(cli, ["lint", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:{line}: 警告 [shadowed] M02b_no_reason_return_too_late (line {line})" in result.stdout
+    assert "    投诉：{" in result.stdout
     result = runner.invoke(cli, ["lint", str(path), "--json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
@@ -351,10 +358,12 @@ def test_cli_lint_exit_codes_and_check_warnings(variant):
         {"id": "M02_no_reason_return_not_delivered", "line": rule_line(text, "M02_no_reason_return_not_delivered")},
     ]
     # `check` reports findings as warnings and still succeeds.
-    result = runner.invoke(cli, ["check", str(path)])
+    result = runner.invoke(cli, ["check", str(path), "--lang", "en"])
     assert result.exit_code == 0
     assert "OK — version 2026.1" in result.stdout
     assert "warning [shadowed]" in result.stderr
+    result = runner.invoke(cli, ["check", str(path), "--lang", "zh"])
+    assert "警告 [shadowed]" in result.stderr
 
 
 PUNITIVE_NOT_ROUTED = (

@@ -258,9 +258,10 @@ def depth(store: DecisionStore) -> dict[str, int]:
     """How many rows are in each state, and ``queued``: events no deliverer has fanned out yet."""
     store._ensure_schema()
     with store._guard(), store.engine.connect() as conn:
-        counts: dict[str, int] = dict(
-            conn.execute(  # type: ignore[arg-type]  # rows of (status, count)select(webhook_deliveries.c.status, func.count()).group_by(webhook_deliveries.c.status)).all()
-        )
+        rows = conn.execute(
+            select(webhook_deliveries.c.status, func.count()).group_by(webhook_deliveries.c.status)
+        ).all()
+        counts = {status: int(count) for status, count in rows}
         queued = conn.execute(
             select(func.count()).select_from(webhook_events).where(webhook_events.c.fanned_out_at.is_(None))
         ).scalar_one()

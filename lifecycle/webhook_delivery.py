@@ -126,7 +126,7 @@ class Deliverer:
         *,
         rng: random.Random | None = None,
         owner: str | None = None,
-        on_attempt: Callable[[str], None] | None = None,
+        on_attempt: Callable[[str, Delivery, Attempt], None] | None = None,
         on_depth: Callable[[dict[str, int]], None] | None = None,
     ):
         self.store = store
@@ -207,7 +207,7 @@ class Deliverer:
             report.lost_leases += 1
             log.warning("lease on a notification ran out before its outcome was recorded", extra=where)
         if self.on_attempt is not None:
-            self.on_attempt(outcome)
+            self.on_attempt(outcome, delivery, attempt)
 
     def run_once(self, now: dt.datetime | None = None) -> RunReport:
         """Fan out, then attempt every row due at ``now`` (default: the clock) once; a report of it."""
@@ -234,7 +234,8 @@ class Deliverer:
             self.on_depth(report.depth)
         return report
 
-    def _run(self) -> None:
+    def run_forever(self) -> None:
+        """A pass every ``poll_seconds`` until ``stop()``; a failed pass is logged and the next one tries again."""
         while True:
             try:
                 self.run_once()
@@ -248,7 +249,7 @@ class Deliverer:
     def start(self) -> None:
         """Deliver in a daemon thread, a pass every ``poll_seconds``."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
+            self._thread = threading.Thread(target=self.run_forever, name="webhooks", daemon=True)
             self._thread.start()
 
     def stop(self, timeout: float = 5) -> None:

@@ -28,7 +28,7 @@ class WebhookConfigError(ValueError):
     """The webhook settings cannot be used; the message names the setting and never holds a secret."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class WebhookConfig:
     subscribers: tuple[str, ...]
     secrets: tuple[str, ...] = field(repr=False)
@@ -38,14 +38,22 @@ class WebhookConfig:
     backoff_max_seconds: float = DEFAULT_BACKOFF_MAX_SECONDS
     poll_seconds: float = DEFAULT_POLL_SECONDS
 
+    def __repr__(self) -> str:  # no secret, and subscribers without the tokens a URL may carry
+        shown = ", ".join(display_url(url) for url in self.subscribers)
+        return (
+            f"WebhookConfig(subscribers=[{shown}], secrets={len(self.secrets)}, timeout_seconds={self.timeout_seconds}, "
+            f"max_attempts={self.max_attempts}, backoff_seconds={self.backoff_seconds}, "
+            f"backoff_max_seconds={self.backoff_max_seconds}, poll_seconds={self.poll_seconds})"
+        )
+
 
 def display_url(url: str) -> str:
     """A subscriber URL as logged and listed: no user and password, no query (either may hold a token)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<not a URL>"
+    netloc = parts.netloc.rpartition("@")[2]  # as written (a bad port too), without user and password
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 

@@ -44,6 +44,23 @@ def event_id_for(kind: str, key: str) -> str:
     return str(uuid.uuid5(_KEY_NAMESPACE, f"{kind}\n{key}"))
 
 
+def _float_at(value: object, path: str) -> str | None:
+    """The path of the first float in ``value``: money and counts travel as text or integers, never floats."""
+    if isinstance(value, float):
+        return path
+    if isinstance(value, Mapping):
+        items = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)  # type: ignore[assignment]  # (index, item) pairs, named like keys below
+    else:
+        return None
+    for name, item in items:
+        found = _float_at(item, f"{path}.{name}")
+        if found:
+            return found
+    return None
+
+
 def notification_body(event_id: str, kind: str, payload: Mapping, created_at: dt.datetime) -> str:
     """The exact JSON text a subscriber receives (canonical: sorted keys, UTF-8, money as text)."""
     if kind not in KINDS:
@@ -52,6 +69,9 @@ def notification_body(event_id: str, kind: str, payload: Mapping, created_at: dt
         raise NotificationError(f"payload: expected a JSON object, got {type(payload).__name__}")
     if created_at.tzinfo is None:
         raise NotificationError("now: expected a time with a time zone")
+    floating = _float_at(payload, "payload")
+    if floating:
+        raise NotificationError(f"{floating}: a float; give money as Decimal or text and counts as integers")
     envelope = {
         "format": FORMAT,
         "id": event_id,

@@ -209,7 +209,9 @@ def test_a_leased_row_is_not_sent_by_another_deliverer_until_the_lease_runs_out(
     from store.outbox import fan_out
 
     fan_out(store, [url], T0)
-    [taken] = claim(store, owner="crashed", subscribers=[url], now=T0, lease_until=T0 + dt.timedelta(minutes=5), limit=5)
+    [taken] = claim(
+        store, owner="crashed", subscribers=[url], now=T0, lease_until=T0 + dt.timedelta(minutes=5), limit=5
+    )
     other = deliverer(store, config_for(url))
     assert other.run_once(T0 + dt.timedelta(minutes=4)).attempted == 0
     assert receiver.received == []
@@ -342,7 +344,9 @@ def test_the_secret_is_never_logged(store, receiver):
     secret_in_url = receiver.url("/down") + "?token=" + SECRET  # a URL carrying a token is masked too
     try:
         enqueue_notification(store, "deadline.breached", PAYLOAD, now=T0)
-        config = config_for(receiver.url("/ok"), secret_in_url, receiver.url("/slow"), max_attempts=2, timeout_seconds=0.2)
+        config = config_for(
+            receiver.url("/ok"), secret_in_url, receiver.url("/slow"), max_attempts=2, timeout_seconds=0.2
+        )
         sender = deliverer(store, config)
         sender.run_once(T0)
         sender.run_once(T0 + dt.timedelta(hours=2))

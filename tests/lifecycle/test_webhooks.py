@@ -407,3 +407,24 @@ def test_the_deliverer_thread_sends_without_being_asked(store, receiver):
         sender.stop()
     assert len(receiver.at("/bg")) == 1
     assert only(store, (DELIVERED,)).attempts == 1
+
+
+def test_the_readme_receiver_snippet_accepts_a_delivery_and_refuses_tampering(store, receiver):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Notifications (webhooks)", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    verified = namespace["verified"]
+
+    enqueue_notification(store, "deadline.due_soon", PAYLOAD, now=T0)
+    deliverer(store, config_for(receiver.url("/hooks"))).run_once(T0)
+    [got] = receiver.at("/hooks")
+    header = got.headers["Complaints-Signature"]
+    assert verified(header, got.body, SECRET, now=T0.timestamp() + 10)
+    assert not verified(header, got.body + b" ", SECRET, now=T0.timestamp())
+    assert not verified(header, got.body, "whsec_another-secret-000000", now=T0.timestamp())
+    assert not verified(header, got.body, SECRET, now=T0.timestamp() + 301)
+    assert not verified("v1=" + header.split("v1=")[1], got.body, SECRET, now=T0.timestamp())

@@ -3,6 +3,7 @@
 complaints webhooks deliver [--once]       send the outbox (a pass, or forever as a service)
 complaints webhooks list [--status S]      what waits, what is dead
 complaints webhooks retry [ID...|--all-dead]   try dead deliveries again
+complaints webhooks prune [--older-than-days N]  delete what was delivered long ago
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from lifecycle import webhook_config
 from lifecycle.webhook_config import WebhookConfigError, build_config, display_url
 from lifecycle.webhook_delivery import Attempt, Deliverer
 from store.db import StoreUnavailable
-from store.outbox import DEAD, PENDING, STATUSES, Delivery, deliveries, depth, revive
+from store.outbox import DEAD, PENDING, STATUSES, Delivery, deliveries, depth, prune, revive
 from store.times import shown
 
 
@@ -208,6 +209,27 @@ def retry_cmd(delivery_ids: tuple[int, ...], all_dead: bool, database_url: str) 
     if delivery_ids and count < len(set(delivery_ids)):
         click.echo("some of the ids given are not dead deliveries: left as they are", err=True)
         sys.exit(1)
+
+
+@webhooks.command("prune")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(1, 36_600),
+    default=30,
+    show_default=True,
+    help="Delete deliveries delivered more than N days ago, and their events.",
+)
+@_database_option
+def prune_cmd(older_than_days: int, database_url: str) -> None:
+    """Delete the deliveries delivered more than N days ago and the events no delivery names any more
+    (the outbox is not an archive: decisions and their events are in the decision log). Pending and dead
+    deliveries stay."""
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)
+    try:
+        gone, events = prune(_store(database_url), before)
+    except StoreUnavailable as exc:
+        _unavailable(exc)
+    click.echo(f"{gone} delivered deliveries and {events} events older than {older_than_days} days deleted")
 
 
 def register(cli: click.Group) -> None:

@@ -210,10 +210,17 @@ class Deliverer:
             self.on_attempt(outcome, delivery, attempt)
 
     def run_once(self, now: dt.datetime | None = None) -> RunReport:
-        """Fan out, then attempt every row due at ``now`` (default: the clock) once; a report of it."""
-        now = now or dt.datetime.now(dt.UTC)
+        """Fan out, then attempt once every row due when the pass starts; a report of it.
+
+        ``now``: the time of the whole pass (tests). Without it each POST is signed, and its outcome
+        recorded, at the clock's time when it is sent, so a long pass never sends a stale signature."""
+
+        def clock() -> dt.datetime:
+            return now if now is not None else dt.datetime.now(dt.UTC)
+
+        started = clock()
         report = RunReport()
-        while fan_out(self.store, self.config.subscribers, now):
+        while fan_out(self.store, self.config.subscribers, started):
             pass
         lease = dt.timedelta(seconds=BATCH * 2 * self.config.timeout_seconds + _LEASE_MARGIN_SECONDS)
         while not self._stop.is_set():
@@ -221,14 +228,14 @@ class Deliverer:
                 self.store,
                 owner=self.owner,
                 subscribers=self.config.subscribers,
-                now=now,
-                lease_until=now + lease,
+                now=started,  # due by the start: a row that fails in this pass waits for the next
+                lease_until=clock() + lease,
                 limit=BATCH,
             )
             if not batch:
                 break
             for delivery in batch:
-                self.deliver(delivery, now, report)
+                self.deliver(delivery, clock(), report)
         report.depth = depth(self.store)
         if self.on_depth is not None:
             self.on_depth(report.depth)

@@ -44,18 +44,21 @@ def event_id_for(kind: str, key: str) -> str:
     return str(uuid.uuid5(_KEY_NAMESPACE, f"{kind}\n{key}"))
 
 
-def _float_at(value: object, path: str) -> str | None:
-    """The path of the first float in ``value``: money and counts travel as text or integers, never floats."""
+def _unfit(value: object, path: str) -> str | None:
+    """What is wrong with the first value a receiver could misread: a float (money and counts travel as
+    text or integers, never floats) or a time without a time zone."""
     if isinstance(value, float):
-        return path
+        return f"{path}: a float; give money as Decimal or text and counts as integers"
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return f"{path}: a time without a time zone"
     if isinstance(value, Mapping):
-        items = value.items()
+        items = list(value.items())
     elif isinstance(value, (list, tuple)):
-        items = enumerate(value)  # type: ignore[assignment]  # (index, item) pairs, named like keys below
+        items = list(enumerate(value))
     else:
         return None
     for name, item in items:
-        found = _float_at(item, f"{path}.{name}")
+        found = _unfit(item, f"{path}.{name}")
         if found:
             return found
     return None
@@ -69,9 +72,9 @@ def notification_body(event_id: str, kind: str, payload: Mapping, created_at: dt
         raise NotificationError(f"payload: expected a JSON object, got {type(payload).__name__}")
     if created_at.tzinfo is None:
         raise NotificationError("now: expected a time with a time zone")
-    floating = _float_at(payload, "payload")
-    if floating:
-        raise NotificationError(f"{floating}: a float; give money as Decimal or text and counts as integers")
+    unfit = _unfit(payload, "payload")
+    if unfit:
+        raise NotificationError(unfit)
     envelope = {
         "format": FORMAT,
         "id": event_id,

@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -98,6 +98,12 @@ def _insert_new(conn: Connection, table, rows: list[dict], keys: list[str]) -> i
     return max(result.rowcount, 0)
 
 
+def _any(store: DecisionStore, query) -> bool:
+    """Whether ``query`` finds a row, read without the write lock: an idle deliverer's pass writes nothing."""
+    with store._guard(), store.engine.connect() as conn:
+        return conn.execute(query.limit(1)).first() is not None
+
+
 def add_event(conn: Connection, *, event_id: str, kind: str, body: str, created_at: dt.datetime) -> bool:
     """Queue an event in the caller's transaction; False if ``event_id`` is queued already."""
     row = {"event_id": event_id, "kind": kind, "body": body, "created_at": stored_time(created_at)}
@@ -117,13 +123,12 @@ def fan_out(store: DecisionStore, subscribers: Sequence[str], now: dt.datetime, 
     An event fanned out while no subscriber is configured gets no rows: it was for nobody."""
     store._ensure_schema()
     at = stored_time(now)
+    waiting = select(webhook_events.c.id, webhook_events.c.event_id).where(webhook_events.c.fanned_out_at.is_(None))
+    if not _any(store, waiting):
+        return 0
     with store._guard(), store._write() as conn:
         events = conn.execute(
-            select(webhook_events.c.id, webhook_events.c.event_id)
-            .where(webhook_events.c.fanned_out_at.is_(None))
-            .order_by(webhook_events.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            waiting.order_by(webhook_events.c.id).limit(limit).with_for_update(skip_locked=True)
         ).all()
         if not events:
             return 0
@@ -164,17 +169,18 @@ def claim(
         return []
     store._ensure_schema()
     at = stored_time(now)
+    due = select(webhook_deliveries.c.id).where(
+        webhook_deliveries.c.status == PENDING,
+        webhook_deliveries.c.next_attempt_at <= at,
+        or_(webhook_deliveries.c.lease_until.is_(None), webhook_deliveries.c.lease_until <= at),
+        webhook_deliveries.c.subscriber.in_(list(subscribers)),
+    )
+    if not _any(store, due):
+        return []
     with store._guard(), store._write() as conn:
         ids = list(
             conn.execute(
-                select(webhook_deliveries.c.id)
-                .where(
-                    webhook_deliveries.c.status == PENDING,
-                    webhook_deliveries.c.next_attempt_at <= at,
-                    or_(webhook_deliveries.c.lease_until.is_(None), webhook_deliveries.c.lease_until <= at),
-                    webhook_deliveries.c.subscriber.in_(list(subscribers)),
-                )
-                .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id)
+                due.order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).scalars()
@@ -218,6 +224,7 @@ def settle(
         raise ValueError("a pending row needs next_attempt_at")
     values: dict[str, object] = {
         "status": status,
+        "last_attempt_at": stored_time(at),
         "lease_owner": None,
         "lease_until": None,
         "last_status": http_status,
@@ -277,3 +284,24 @@ def revive(store: DecisionStore, now: dt.datetime, delivery_ids: Sequence[int] |
     with store._guard(), store._write() as conn:
         result = conn.execute(query.values(status=PENDING, attempts=0, next_attempt_at=stored_time(now)))
     return result.rowcount
+
+
+def prune(store: DecisionStore, before: dt.datetime) -> tuple[int, int]:
+    """Delete what is done with: deliveries delivered before ``before``, then the events queued before it
+    that no delivery row names any more. Pending and dead deliveries, and their events, stay.
+    Returns (deliveries, events) deleted."""
+    store._ensure_schema()
+    at = stored_time(before)
+    with store._guard(), store._write() as conn:
+        gone = conn.execute(
+            delete(webhook_deliveries).where(
+                webhook_deliveries.c.status == DELIVERED, webhook_deliveries.c.delivered_at < at
+            )
+        ).rowcount
+        named = exists().where(webhook_deliveries.c.event_id == webhook_events.c.event_id)
+        events = conn.execute(
+            delete(webhook_events).where(
+                webhook_events.c.fanned_out_at.is_not(None), webhook_events.c.created_at < at, ~named
+            )
+        ).rowcount
+    return gone, events

@@ -86,3 +86,14 @@ def test_a_dead_delivery_is_listed_retried_and_then_delivered(setup):
     assert run("webhooks", "list", "--status", "all", "--database-url", url).stdout.splitlines()[0] == (
         "outbox: 0 queued, 0 pending, 1 delivered, 0 dead"
     )
+
+
+def test_prune_keeps_what_was_delivered_recently(setup):
+    store, url, secret, receiver = setup
+    enqueue_notification(store, "decision.escalated", {"complaint_id": "C-2"})
+    env = {"COMPLAINTS_WEBHOOK_URLS": receiver.url("/in"), "COMPLAINTS_WEBHOOK_SECRET_FILE": str(secret)}
+    assert run("webhooks", "deliver", "--once", "--database-url", url, env=env).exit_code == 0
+    result = run("webhooks", "prune", "--older-than-days", "1", "--database-url", url)
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "0 delivered deliveries and 0 events older than 1 days deleted"
+    assert run("webhooks", "prune", "--older-than-days", "0", "--database-url", url).exit_code == 2

@@ -276,6 +276,8 @@ def test_an_unknown_kind_or_a_bad_payload_is_refused_and_nothing_is_queued(store
         enqueue_notification(store, "deadline.breached", {"refund": 199.0})
     with pytest.raises(NotificationError, match=r"payload\.items\.1: a float"):
         enqueue_notification(store, "deadline.breached", {"items": [1, 2.5]})
+    with pytest.raises(NotificationError, match=r"payload\.due_at: a time without a time zone"):
+        enqueue_notification(store, "deadline.breached", {"due_at": dt.datetime(2026, 12, 2, 18, 0)})
     with pytest.raises(NotificationError, match="not JSON"):
         enqueue_notification(store, "deadline.breached", {"when": object()})
     with pytest.raises(NotificationError, match="larger than"):
@@ -428,3 +430,23 @@ def test_the_readme_receiver_snippet_accepts_a_delivery_and_refuses_tampering(st
     assert not verified(header, got.body, "whsec_another-secret-000000", now=T0.timestamp())
     assert not verified(header, got.body, SECRET, now=T0.timestamp() + 301)
     assert not verified("v1=" + header.split("v1=")[1], got.body, SECRET, now=T0.timestamp())
+
+
+def test_prune_deletes_only_what_was_delivered_before_the_cut(store, receiver):
+    from store.outbox import prune
+
+    receiver.script("/down", *[500] * 5)
+    enqueue_notification(store, "deadline.breached", PAYLOAD, now=T0)
+    config = config_for(receiver.url("/ok"), receiver.url("/down"), max_attempts=1)
+    deliverer(store, config).run_once(T0)
+    enqueue_notification(store, "deadline.due_soon", PAYLOAD, now=T0 + dt.timedelta(days=2))
+    deliverer(store, config_for(receiver.url("/ok"))).run_once(T0 + dt.timedelta(days=2))
+    assert depth(store) == {"queued": 0, PENDING: 0, DELIVERED: 2, DEAD: 1}
+
+    assert prune(store, T0) == (0, 0)  # nothing delivered before T0
+    # The first event's delivered row goes; the event stays, its dead delivery names it.
+    assert prune(store, T0 + dt.timedelta(days=1)) == (1, 0)
+    assert depth(store) == {"queued": 0, PENDING: 0, DELIVERED: 1, DEAD: 1}
+    assert prune(store, T0 + dt.timedelta(days=3)) == (1, 1)  # the second event, fully delivered, goes
+    assert depth(store) == {"queued": 0, PENDING: 0, DELIVERED: 0, DEAD: 1}
+    assert only(store, (DEAD,)).kind == "deadline.breached"

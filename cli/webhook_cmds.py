@@ -48,6 +48,18 @@ def _depth_line(counts: dict[str, int]) -> str:
     return "outbox: " + ", ".join(f"{counts[state]} {state}" for state in ("queued", *STATUSES))
 
 
+def _tuning(flag: str, variable: str, default: int, text: str):
+    """A whole-number delivery setting, read from COMPLAINTS_WEBHOOK_<variable> as the service reads it."""
+    return click.option(
+        flag,
+        envvar=f"COMPLAINTS_WEBHOOK_{variable}",
+        type=int,
+        default=default,
+        show_default=True,
+        help=f"{text} (env COMPLAINTS_WEBHOOK_{variable}).",
+    )
+
+
 @webhooks.command("deliver")
 @click.option("--once", is_flag=True, help="One pass: send what is due now, then exit (e.g. from cron).")
 @click.option(
@@ -62,46 +74,24 @@ def _depth_line(counts: dict[str, int]) -> str:
     default="",
     help="File of signing secrets, one a line (env COMPLAINTS_WEBHOOK_SECRET_FILE).",
 )
-@click.option(
-    "--timeout-ms",
-    envvar="COMPLAINTS_WEBHOOK_TIMEOUT_MS",
-    type=int,
-    default=webhook_config.DEFAULT_TIMEOUT_MS,
-    show_default=True,
-    help="How long one network step of a POST may take (env COMPLAINTS_WEBHOOK_TIMEOUT_MS).",
+@_tuning(
+    "--timeout-ms", "TIMEOUT_MS", webhook_config.DEFAULT_TIMEOUT_MS, "How long one network step of a POST may take"
 )
-@click.option(
-    "--max-attempts",
-    envvar="COMPLAINTS_WEBHOOK_MAX_ATTEMPTS",
-    type=int,
-    default=webhook_config.DEFAULT_MAX_ATTEMPTS,
-    show_default=True,
-    help="Attempts before a delivery is dead (env COMPLAINTS_WEBHOOK_MAX_ATTEMPTS).",
-)
-@click.option(
+@_tuning("--max-attempts", "MAX_ATTEMPTS", webhook_config.DEFAULT_MAX_ATTEMPTS, "Attempts before a delivery is dead")
+@_tuning(
     "--backoff-seconds",
-    envvar="COMPLAINTS_WEBHOOK_BACKOFF_SECONDS",
-    type=int,
-    default=webhook_config.DEFAULT_BACKOFF_SECONDS,
-    show_default=True,
-    help="Wait before the 2nd attempt, doubling for each later one, half of it random "
-    "(env COMPLAINTS_WEBHOOK_BACKOFF_SECONDS).",
+    "BACKOFF_SECONDS",
+    webhook_config.DEFAULT_BACKOFF_SECONDS,
+    "Wait before the 2nd attempt, doubling for each later one, half of it random",
 )
-@click.option(
+@_tuning(
     "--backoff-max-seconds",
-    envvar="COMPLAINTS_WEBHOOK_BACKOFF_MAX_SECONDS",
-    type=int,
-    default=webhook_config.DEFAULT_BACKOFF_MAX_SECONDS,
-    show_default=True,
-    help="The longest wait between attempts (env COMPLAINTS_WEBHOOK_BACKOFF_MAX_SECONDS).",
+    "BACKOFF_MAX_SECONDS",
+    webhook_config.DEFAULT_BACKOFF_MAX_SECONDS,
+    "The longest wait between attempts",
 )
-@click.option(
-    "--poll-seconds",
-    envvar="COMPLAINTS_WEBHOOK_POLL_SECONDS",
-    type=int,
-    default=webhook_config.DEFAULT_POLL_SECONDS,
-    show_default=True,
-    help="Without --once: a pass every N seconds (env COMPLAINTS_WEBHOOK_POLL_SECONDS).",
+@_tuning(
+    "--poll-seconds", "POLL_SECONDS", webhook_config.DEFAULT_POLL_SECONDS, "Without --once: a pass every N seconds"
 )
 @_database_option
 def deliver_cmd(

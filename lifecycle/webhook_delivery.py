@@ -158,50 +158,37 @@ class Deliverer:
             "attempt": delivery.attempts,
             "http_status": attempt.status,
         }
+        again: dt.datetime | None = None
         if attempt.ok:
-            outcome, kept = (
-                DELIVERED,
-                settle(self.store, delivery.id, self.owner, status=DELIVERED, at=now, http_status=attempt.status),
-            )
-            report.delivered += 1
-            log.info("notification delivered", extra=where)
+            status, outcome = DELIVERED, DELIVERED
         elif delivery.attempts >= self.config.max_attempts:
-            outcome, kept = (
-                DEAD,
-                settle(
-                    self.store,
-                    delivery.id,
-                    self.owner,
-                    status=DEAD,
-                    at=now,
-                    http_status=attempt.status,
-                    error=attempt.error,
-                ),
-            )
-            report.dead += 1
-            log.error("notification dead after its last attempt", extra={**where, "error": attempt.error})
+            status, outcome = DEAD, DEAD
         else:
             delay = retry_delay(delivery.attempts, self.config, self.rng)
             if attempt.retry_after is not None:
                 delay = min(max(delay, attempt.retry_after), self.config.backoff_max_seconds)
-            again = now + dt.timedelta(seconds=delay)
-            outcome, kept = (
-                "retrying",
-                settle(
-                    self.store,
-                    delivery.id,
-                    self.owner,
-                    status=PENDING,
-                    at=now,
-                    http_status=attempt.status,
-                    error=attempt.error,
-                    next_attempt_at=again,
-                ),
-            )
+            status, outcome, again = PENDING, "retrying", now + dt.timedelta(seconds=delay)
+        kept = settle(
+            self.store,
+            delivery.id,
+            self.owner,
+            status=status,
+            at=now,
+            http_status=attempt.status,
+            error=attempt.error,
+            next_attempt_at=again,
+        )
+        if outcome == DELIVERED:
+            report.delivered += 1
+            log.info("notification delivered", extra=where)
+        elif outcome == DEAD:
+            report.dead += 1
+            log.error("notification dead after its last attempt", extra={**where, "error": attempt.error})
+        else:
             report.retrying += 1
             log.warning(
                 "notification not delivered; will retry",
-                extra={**where, "error": attempt.error, "next_attempt_at": again.isoformat()},
+                extra={**where, "error": attempt.error, "next_attempt_at": again.isoformat() if again else None},
             )
         if not kept:
             report.lost_leases += 1

@@ -1,6 +1,7 @@
 """Service configuration: defaults, then environment variables, then ``create_app(config)``.
 
-Imports nothing of the engine (only the defaults of rules/ and store/), so gunicorn's master can check it before forking.
+Imports nothing of the engine (only the defaults of rules/ and store/, and lifecycle/webhook_config.py,
+standard library only), so gunicorn's master can check it before forking.
 """
 
 from __future__ import annotations

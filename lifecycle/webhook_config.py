@@ -21,6 +21,8 @@ DEFAULT_BACKOFF_SECONDS = 30
 DEFAULT_BACKOFF_MAX_SECONDS = 21600  # 6 hours: 12 attempts span about a day
 DEFAULT_POLL_SECONDS = 5
 MIN_SECRET_CHARS = 16
+MAX_URL_CHARS = 2000  # webhook_deliveries.subscriber
+MAX_TIMEOUT_MS = 60_000
 _MAX_SECRET_FILE_BYTES = 64 * 1024
 
 
@@ -79,6 +81,10 @@ def parse_subscribers(text: str, *, production: bool) -> tuple[str, ...]:
             parts.port  # noqa: B018 - raises ValueError for a port that is not a number
         except ValueError:
             raise WebhookConfigError(f"COMPLAINTS_WEBHOOK_URLS: {display_url(url)!r} is not a URL") from None
+        if len(url) > MAX_URL_CHARS:
+            raise WebhookConfigError(
+                f"COMPLAINTS_WEBHOOK_URLS: {display_url(url)!r} is longer than {MAX_URL_CHARS} characters"
+            )
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise WebhookConfigError(
                 f"COMPLAINTS_WEBHOOK_URLS: {display_url(url)!r} is not an absolute http:// or https:// URL"
@@ -157,6 +163,11 @@ def build_config(
     for name, (value, least) in checks.items():
         if value < least:
             raise WebhookConfigError(f"{name}={value}: expected at least {least}")
+    if timeout_ms > MAX_TIMEOUT_MS:
+        raise WebhookConfigError(
+            f"COMPLAINTS_WEBHOOK_TIMEOUT_MS={timeout_ms}: expected at most {MAX_TIMEOUT_MS}; a receiver answers "
+            "at once and does its work afterwards"
+        )
     if backoff_max_seconds < backoff_seconds:
         raise WebhookConfigError(
             f"COMPLAINTS_WEBHOOK_BACKOFF_MAX_SECONDS={backoff_max_seconds}: expected at least "

@@ -376,6 +376,12 @@ def test_the_configuration_is_checked_and_never_shows_the_secret(tmp_path, secre
             build_config(urls, str(secret_file), production=production)
     with pytest.raises(WebhookConfigError, match="COMPLAINTS_WEBHOOK_SECRET_FILE is not"):
         build_config("https://ops.example.com/h", "", production=False)
+    with pytest.raises(WebhookConfigError, match="longer than 2000"):
+        build_config("https://a.example/" + "x" * 2000, str(secret_file), production=False)
+    with pytest.raises(WebhookConfigError, match="TIMEOUT_MS=0: expected at least 1"):
+        build_config("https://a.example/h", str(secret_file), production=False, timeout_ms=0)
+    with pytest.raises(WebhookConfigError, match="expected at most 60000"):
+        build_config("https://a.example/h", str(secret_file), production=False, timeout_ms=60_001)
     with pytest.raises(WebhookConfigError, match="BACKOFF_MAX_SECONDS"):
         build_config("https://a.example/h", str(secret_file), production=False, backoff_max_seconds=10)
     weak = tmp_path / "weak.secret"

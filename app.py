@@ -39,6 +39,7 @@ from engine.version import ENGINE_VERSION
 from lifecycle.checkpointing import Checkpointer, policy_refs
 from lifecycle.decision_service import DecisionService
 from lifecycle.reloader import NoGoodPolicy, PolicyRegistry
+from lifecycle.webhook_delivery import Deliverer
 from store import DecisionStore, StoreUnavailable
 from store.signing import SigningKeyError, signing_key_from_env
 
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     decider = registry.book.latest
     _open_store(store, decider, settings)
     checkpointer = _checkpointer(settings, store, registry)
+    deliverer = _webhook_deliverer(settings, store)
 
     app = Flask(__name__)
     app.config.update(
@@ -93,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json = _Utf8Json(app)
     service = DecisionService(registry, store, checkpointer.recorded if checkpointer else None)
     app.extensions["complaints"] = Services(settings, registry, store, service, checkpointer=checkpointer)
+    app.extensions["complaints_webhooks"] = deliverer
 
     api = ProblemApi(app)
     app.extensions["complaints_api"] = api
@@ -223,6 +226,29 @@ def _checkpointer(settings: Settings, store: DecisionStore, registry: PolicyRegi
         extra={"key_id": signer.key_id, "every": settings.checkpoint_every, "seconds": settings.checkpoint_seconds},
     )
     return checkpointer
+
+
+def _webhook_deliverer(settings: Settings, store: DecisionStore) -> Deliverer | None:
+    """The webhook deliverer thread, when COMPLAINTS_WEBHOOK_DELIVER=1 (each worker runs one; rows are leased)."""
+    config = settings.webhooks()  # checked by load_settings; read again here for the secrets
+    if config is None:
+        return None
+    if not settings.webhook_deliver:
+        log.info(
+            "webhook subscribers configured, delivery off here: run `complaints webhooks deliver` or set "
+            "COMPLAINTS_WEBHOOK_DELIVER=1",
+            extra={"subscribers": len(config.subscribers)},
+        )
+        return None
+    deliverer = Deliverer(
+        store, config, on_attempt=metrics.count_webhook_attempt, on_depth=metrics.record_webhook_outbox
+    )
+    deliverer.start()
+    log.info(
+        "webhook delivery on",
+        extra={"subscribers": len(config.subscribers), "poll_seconds": config.poll_seconds},
+    )
+    return deliverer
 
 
 def _before() -> None:

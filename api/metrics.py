@@ -65,6 +65,28 @@ INTEGRITY_MISMATCHES = Counter(
     ["where"],
 )
 
+WEBHOOK_ATTEMPTS = Counter(
+    "complaints_webhook_attempts",
+    "Webhook delivery attempts by outcome: delivered, retrying (will be tried again), dead (out of attempts)",
+    ["outcome"],
+)
+WEBHOOK_OUTBOX = Gauge(
+    "complaints_webhook_outbox",
+    "Webhook outbox rows by state after the last delivery pass (queued: not yet fanned out to subscribers); "
+    "the store's count, so the latest worker's",
+    ["state"],
+    multiprocess_mode="mostrecent",
+)
+
+
+def count_webhook_attempt(outcome: str, _delivery=None, _attempt=None) -> None:
+    WEBHOOK_ATTEMPTS.labels(outcome=outcome).inc()
+
+
+def record_webhook_outbox(depth: dict[str, int]) -> None:
+    for state, count in depth.items():
+        WEBHOOK_OUTBOX.labels(state=state).set(count)
+
 
 def count_decision(decision: dict) -> None:
     route = decision["route"]

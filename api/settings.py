@@ -1,6 +1,7 @@
 """Service configuration: defaults, then environment variables, then ``create_app(config)``.
 
-Imports nothing of the engine (only the defaults of rules/ and store/), so gunicorn's master can check it before forking.
+Imports nothing of the engine (only the defaults of rules/ and store/, and lifecycle/webhook_config.py,
+standard library only), so gunicorn's master can check it before forking.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from lifecycle import webhook_config
 from rules.default_policy import DEFAULT_POLICY
 from store.db import DEFAULT_URL
 
@@ -41,6 +43,15 @@ class Settings:
     checkpoint_seconds: int = 300  # ... and every M seconds if decisions were recorded (0: not by time)
     min_coverage: int = 100  # % of rules and when_any alternatives a proposal's own tests must exercise
     impact_days: int = 30  # the review packet replays the decisions recorded in the last N days
+    # Outbound webhooks (lifecycle/webhook_config.py): subscribers, the signing secrets' file, delivery.
+    webhook_urls: str = ""  # "" = no subscriber: notifications wait in the outbox
+    webhook_secret_file: str = ""
+    webhook_deliver: int = 0  # 1: this process runs a deliverer thread (opt-in)
+    webhook_timeout_ms: int = webhook_config.DEFAULT_TIMEOUT_MS
+    webhook_max_attempts: int = webhook_config.DEFAULT_MAX_ATTEMPTS
+    webhook_backoff_seconds: int = webhook_config.DEFAULT_BACKOFF_SECONDS
+    webhook_backoff_max_seconds: int = webhook_config.DEFAULT_BACKOFF_MAX_SECONDS
+    webhook_poll_seconds: int = webhook_config.DEFAULT_POLL_SECONDS
 
     @property
     def auth_mode(self) -> str:
@@ -65,7 +76,28 @@ class Settings:
             raise ConfigError(f"COMPLAINTS_MIN_COVERAGE={self.min_coverage}: expected a percentage from 0 to 100")
         if not 0 <= self.impact_days <= 3660:
             raise ConfigError(f"COMPLAINTS_IMPACT_DAYS={self.impact_days}: expected 0 to 3660 days")
+        if self.webhook_deliver not in (0, 1):
+            raise ConfigError(f"COMPLAINTS_WEBHOOK_DELIVER={self.webhook_deliver}: expected 0 (off) or 1 (on)")
+        config = self.webhooks()
+        if self.webhook_deliver and config is None:
+            raise ConfigError("COMPLAINTS_WEBHOOK_DELIVER=1 needs subscribers in COMPLAINTS_WEBHOOK_URLS")
         return self
+
+    def webhooks(self) -> webhook_config.WebhookConfig | None:
+        """The webhook configuration (secrets read from their file), or None without subscribers."""
+        try:
+            return webhook_config.build_config(
+                self.webhook_urls,
+                self.webhook_secret_file,
+                production=self.env == "production",
+                timeout_ms=self.webhook_timeout_ms,
+                max_attempts=self.webhook_max_attempts,
+                backoff_seconds=self.webhook_backoff_seconds,
+                backoff_max_seconds=self.webhook_backoff_max_seconds,
+                poll_seconds=self.webhook_poll_seconds,
+            )
+        except webhook_config.WebhookConfigError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 # Setting -> environment variable.
@@ -89,6 +121,14 @@ ENV_VARS = {
     "checkpoint_seconds": "COMPLAINTS_CHECKPOINT_SECONDS",
     "min_coverage": "COMPLAINTS_MIN_COVERAGE",
     "impact_days": "COMPLAINTS_IMPACT_DAYS",
+    "webhook_urls": "COMPLAINTS_WEBHOOK_URLS",
+    "webhook_secret_file": "COMPLAINTS_WEBHOOK_SECRET_FILE",
+    "webhook_deliver": "COMPLAINTS_WEBHOOK_DELIVER",
+    "webhook_timeout_ms": "COMPLAINTS_WEBHOOK_TIMEOUT_MS",
+    "webhook_max_attempts": "COMPLAINTS_WEBHOOK_MAX_ATTEMPTS",
+    "webhook_backoff_seconds": "COMPLAINTS_WEBHOOK_BACKOFF_SECONDS",
+    "webhook_backoff_max_seconds": "COMPLAINTS_WEBHOOK_BACKOFF_MAX_SECONDS",
+    "webhook_poll_seconds": "COMPLAINTS_WEBHOOK_POLL_SECONDS",
 }
 
 

@@ -263,6 +263,9 @@ authoring_cmds.register(cli)
 from cli import governance_cmds  # noqa: E402 - propose, approve, reject, withdraw, review, notice, versions
 
 governance_cmds.register(cli)
+from cli import webhook_cmds  # noqa: E402 - webhooks deliver, list, retry (issue 16)
+
+webhook_cmds.register(cli)
 
 if __name__ == "__main__":
     cli()

@@ -157,3 +157,43 @@ signing_keys = Table(
     Column("public_key", Text, nullable=False),  # PEM (SubjectPublicKeyInfo)
     Column("first_used_at", String(40), nullable=False),
 )
+
+# The webhook outbox (store/outbox.py): one row per notification, written in the transaction of
+# whatever caused it. ``body`` is the exact JSON sent, byte for byte on every attempt and to every
+# subscriber; ``event_id`` is its idempotency key for receivers (unique: a repeated key is one row).
+# ``fanned_out_at`` is set once a deliverer has made this event's rows in ``webhook_deliveries``.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("kind", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("fanned_out_at", String(40), nullable=True),
+)
+Index("ix_webhook_events_fan_out", webhook_events.c.fanned_out_at, webhook_events.c.id)
+
+# One row per (event, subscriber URL): its delivery state. ``status`` is pending, delivered or dead
+# (kept, visible, retried only by hand). A deliverer claims a due pending row by setting
+# ``lease_owner`` and ``lease_until``; another deliverer skips it until the lease runs out, so a
+# crashed deliverer's rows are sent again (at least once), never by two deliverers at once.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(36), ForeignKey("webhook_events.event_id"), nullable=False),
+    Column("subscriber", String(2000), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", String(40), nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", String(40), nullable=True),
+    Column("last_attempt_at", String(40), nullable=True),
+    Column("last_status", Integer, nullable=True),  # the receiver's HTTP status; None: no answer
+    Column("last_error", String(500), nullable=True),
+    Column("delivered_at", String(40), nullable=True),
+    Column("created_at", String(40), nullable=False),
+    UniqueConstraint("event_id", "subscriber", name="uq_webhook_deliveries_event_subscriber"),
+)
+Index("ix_webhook_deliveries_due", webhook_deliveries.c.status, webhook_deliveries.c.next_attempt_at)

@@ -26,6 +26,8 @@ READ_COMMANDS = {
     "keys list": ["keys", "list"],
     "export-checkpoints": ["export-checkpoints"],
     "audit bundle": ["audit", "bundle", "--since", "2026-01-01", "/nonexistent-folder/never.bundle"],
+    "webhooks list": ["webhooks", "list"],
+    "webhooks retry": ["webhooks", "retry", "--all-dead"],
 }
 
 

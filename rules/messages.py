@@ -729,3 +729,266 @@ def words(key: str, args: dict[str, str], lang: str) -> str:
 def hint_words(key: str, args: dict[str, str], lang: str) -> str:
     en, zh = HINTS[key]
     return fill(zh if lang == "zh" else en, args)
+
+
+# --- sentences built by the tools (lint, diff, the change notice, policy tests, the calendar) -----
+# Each is (English, Chinese). The English is what the JSON `message`/`text` fields carry; the
+# printed text follows --lang / COMPLAINTS_LANG / Accept-Language. Codes and rule ids never change.
+SENTENCES: dict[str, tuple[str, str]] = {
+    # joining words
+    "sep.and": (" and ", " 且 "),
+    "sep.both": (" and ", "、"),
+    "sep.list": (", ", "、"),
+    "sep.parts": ("; ", "；"),
+    "sep.or": (" | ", " | "),
+    "none": ("none", "无"),
+    "cite": ("{rule} (line {line})", "{rule}（第 {line} 行）"),
+    # rule parts in words (rules/wording.py)
+    "words.given": ("{field} is given", "{field} 已填写"),
+    "words.not_given": ("{field} is not given", "{field} 未填写"),
+    "words.eq": ("{field} is {value}", "{field} 为 {value}"),
+    "words.in": ("{field} is one of {values}", "{field} 为 {values} 之一"),
+    "words.not": ("{field} is not {value}", "{field} 不为 {value}"),
+    "words.not_in": ("{field} is none of {values}", "{field} 不为 {values} 中的任何一个"),
+    "words.above": ("{field} above {value}", "{field} 高于 {value}"),
+    "words.at_least": ("{field} at least {value}", "{field} 不低于 {value}"),
+    "words.below": ("{field} below {value}", "{field} 低于 {value}"),
+    "words.at_most": ("{field} at most {value}", "{field} 不高于 {value}"),
+    "words.always": ("always", "总是"),
+    "words.any_of": ("at least one of: {groups}", "至少满足其一：{groups}"),
+    "words.no_conditions": ("always (no conditions)", "总是（无条件）"),
+    "words.redirect": ("redirect: {reason}", "转出：{reason}"),
+    "words.team": ("team {team}", "团队 {team}"),
+    "words.min_level": ("level at least {level}", "层级至少为 {level}"),
+    "words.escalate": ("one level above {level}", "比 {level} 高一级"),
+    "words.flags": ("flags {flags}", "标记 {flags}"),
+    "words.percent_of": ("{percent}% of {of}", "{of} 的 {percent}%"),
+    "words.times_of": ("{times} times {of}", "{of} 的 {times} 倍"),
+    "words.at_least_amount": (", at least {amount}", "，最少 {amount}"),
+    "words.at_most_amount": (", at most {amount}", "，最多 {amount}"),
+    "words.component_amount": (" ({amount})", "（{amount}）"),
+    "words.goods_returned": (", goods returned", "，退回商品"),
+    "words.return_paid_by": (", return shipping paid by {who}", "，退货运费由 {who} 承担"),
+    "words.outbound_paid_by": (", outbound shipping paid by {who}", "，发货运费由 {who} 承担"),
+    "words.due_with": ("with the {kind} deadline", "与 {kind} 时限相同"),
+    "words.due_after": ("{amount} {unit} after {after}", "{after} 后 {amount} {unit}"),
+    "unit.calendar_days": ("calendar days", "个自然日"),
+    "unit.working_days": ("working days", "个工作日"),
+    "unit.years": ("years", "年"),
+    "unit.hours": ("hours", "小时"),
+    "unit.minutes": ("minutes", "分钟"),
+    # lint findings (rules/lint.py); the [code] printed before them never changes
+    "lint.stale_acceptance": (
+        "lint.accept accepts `{what}`{rules}, which no longer occurs; remove the acceptance",
+        "lint.accept 接受了 `{what}`{rules}，但它已不再出现；请删除这条接受",
+    ),
+    "lint.accept_about": ("{finding} about {about}", "{finding}（关于 {about}）"),
+    "lint.accept_for": (" for {rules}", "（规则 {rules}）"),
+    "lint.contradiction": ("{rule} can never fire: {why}", "{rule} 永远不会触发：{why}"),
+    "lint.why_own_category": (
+        "its condition `{words}` excludes the rule's own category ({categories})",
+        "它的条件 `{words}` 排除了规则自身的类别（{categories}）",
+    ),
+    "lint.why_both": ("{words} cannot both hold", "{words} 不可能同时成立"),
+    "lint.why_flag": (
+        "`{words}` never holds: a decision flag is only ever given as true; test `{present: false}`",
+        "`{words}` 永远不成立：决定标记只会以 true 出现；请改用 `{present: false}` 检验",
+    ),
+    "lint.why_never": ("`{words}` never holds", "`{words}` 永远不成立"),
+    "lint.why_any_of": (
+        "none of its when_any alternatives can hold together with its when conditions",
+        "它的 when_any 备选条件没有一个能与它的 when 条件同时成立",
+    ),
+    "lint.why_all": (
+        "no complaint satisfies all of its conditions together",
+        "没有任何投诉能同时满足它的全部条件",
+    ),
+    "lint.remedy_gap": (
+        "some `{category}` complaints get no remedy: none of {rules} matches them; "
+        "end the category with a rule that always matches (`when: {}`)",
+        "部分 `{category}` 投诉得不到补救措施：{rules} 都不匹配它们；"
+        "请在该类别的最后加一条总是匹配的规则（`when: {}`）",
+    ),
+    "lint.remedy_uncovered": (
+        "no remedy rule covers category `{category}`: such complaints get no remedy",
+        "没有补救规则覆盖类别 `{category}`：这类投诉得不到补救措施",
+    ),
+    "lint.scope": (" for `{category}`", "（类别 `{category}`）"),
+    "lint.shadowed_one": (
+        "{rule} is never reached{scope}: the earlier {names} answers every complaint it matches",
+        "{rule}{scope}永远不会被用到：它匹配的每一条投诉都已由排在前面的 {names} 处理",
+    ),
+    "lint.shadowed_many": (
+        "{rule} is never reached{scope}: the earlier {names} together answer every complaint it matches",
+        "{rule}{scope}永远不会被用到：它匹配的每一条投诉都已由排在前面的 {names} 共同处理",
+    ),
+    "lint.redirected_one": (
+        "{rule} never gives its remedy{scope}: routing {names} redirects every complaint it matches, "
+        "and a redirect has no remedy",
+        "{rule}{scope}永远给不出补救措施：它匹配的每一条投诉都被分派规则 {names} 转出，而转出的投诉没有补救措施",
+    ),
+    "lint.redirected_many": (
+        "{rule} never gives its remedy{scope}: routing {names} together redirect every complaint it matches, "
+        "and a redirect has no remedy",
+        "{rule}{scope}永远给不出补救措施：它匹配的每一条投诉都被分派规则 {names} 共同转出，而转出的投诉没有补救措施",
+    ),
+    "lint.conflicting_redirects": (
+        "{a} and {b} fire together and redirect with different reasons; "
+        "the policy states no precedence between redirects, so only one reason is given",
+        "{a} 与 {b} 会同时触发，并以不同的理由转出；政策没有规定转出之间的先后，因此只会给出一个理由",
+    ),
+    "lint.deadline_gap": (
+        "deadline `{kind}`: its rules divide the cases by {fields} but leave a case with "
+        "no `{kind}` deadline (rules {rules})",
+        "时限 `{kind}`：其规则按 {fields} 划分情形，却留下了一种没有 `{kind}` 时限的情形（规则 {rules}）",
+    ),
+    "lint.pending_forever": (
+        "{rule} is due with the `{other}` deadline, but for some decisions no `{other}` "
+        "rule applies: that deadline then stays pending for ever",
+        "{rule} 与 `{other}` 时限同时到期，但有些决定没有适用的 `{other}` 规则：这时该时限将永远处于待定状态",
+    ),
+    "lint.authority_band_empty": (
+        "authority for {names}: the {higher} limit {amount} equals the {lower} limit, so no amount ever "
+        "needs {higher} approval (the {higher} band is empty; the bands overlap)",
+        "{names} 的审批权限：{higher} 的限额 {amount} 与 {lower} 的相同，因此没有任何金额需要 {higher} 审批"
+        "（{higher} 这一档是空的；各档重叠）",
+    ),
+    "lint.approver_not_routed": (
+        "{rule} proposes {kind}, which only team `{team}` approves, but for some "
+        "`{category}` complaints no routing rule sends the complaint to `{team}` above {lowest} "
+        "(rules that do: {named}); add a routing rule for these complaints",
+        "{rule} 提出 {kind}，只有团队 `{team}` 能批准，但部分 `{category}` 投诉没有分派规则把它送到 `{team}` "
+        "的 {lowest} 以上层级（能做到的规则：{named}）；请为这些投诉加一条分派规则",
+    ),
+    "lint.shipping_without_goods": (
+        "{rule} remedy {position} ({type}) states {what}; remove it, "
+        "or the decision would tell the customer who pays for a parcel that never travels",
+        "{rule} 的第 {position} 项补救措施（{type}）写了 {what}；请删除它，否则决定会告诉顾客一个根本不会寄出的包裹由谁付运费",
+    ),
+    "lint.return_without_goods": (
+        "return_shipping_paid_by, but no goods come back (goods_return is false)",
+        "return_shipping_paid_by，但没有商品退回（goods_return 为 false）",
+    ),
+    "lint.outbound_without_goods": (
+        "outbound_shipping_paid_by, but a `{type}` sends no goods",
+        "outbound_shipping_paid_by，但 `{type}` 并不寄出商品",
+    ),
+    "lint.missing_basis": (
+        "{rule} has no real basis (`{basis}`): cite the article of law or write `internal SLA`",
+        "{rule} 没有真正的依据（`{basis}`）：请引用法律条文，或写 `internal SLA`",
+    ),
+    "lint.window_missing_basis": (
+        "window `{window}` has no real basis (`{basis}`)",
+        "期限窗口 `{window}` 没有真正的依据（`{basis}`）",
+    ),
+    "lint.unused_window": (
+        "window `{window}` is counted for every complaint but no rule tests within.{window}",
+        "每条投诉都会计算期限窗口 `{window}`，但没有任何规则检验 within.{window}",
+    ),
+    "lint.unused_event": (
+        "event `{event}` is defined but no deadline counts from it",
+        "定义了事件 `{event}`，但没有任何时限从它起算",
+    ),
+    "lint.calendar_year_missing": (
+        "the policy takes effect in {year}, which its calendar does not list "
+        "(outside_known_years: {fallback}); add {year}'s holidays and make-up working days",
+        "政策在 {year} 年生效，但其日历没有列出这一年（outside_known_years: {fallback}）；"
+        "请补上 {year} 年的节假日和调休上班日",
+    ),
+    "lint.calendar_draft": (
+        "a calendar year drafted by `complaints calendar draft` is still marked {marker}: copy "
+        "the State Council's bridging holidays and make-up working days (调休上班日) from its notice "
+        "(or use `complaints calendar import NOTICE.txt`) and remove the marker",
+        "由 `complaints calendar draft` 起草的日历年份仍标有 {marker}：请从国务院办公厅的放假通知中抄入调休放假日"
+        "和调休上班日（或使用 `complaints calendar import NOTICE.txt`），然后删除该标记",
+    ),
+    "lint.short_notice": (
+        "effective_from is {notice} after announced_at; {what} must be announced at least {needed} days "
+        "before it takes effect ({basis})",
+        "effective_from 距 announced_at 只有 {notice}；{what}须至少提前 {needed} 日公示（{basis}）",
+    ),
+    "lint.a_major_change": ("a major change", "重大变更"),
+    "lint.a_change": ("a change", "变更"),
+    "lint.days": ("{days} days, {time}", "{days} 天 {time}"),
+    "lint.could_not_run": ("lint could not run: {error}", "检查未能运行：{error}"),
+    "lint.accepted_count": (
+        "{count} lint finding(s) accepted by the policy (see `complaints lint`)",
+        "政策已接受 {count} 项检查结果（见 `complaints lint`）",
+    ),
+    "lint.refused": (
+        "{count} lint finding(s) must be fixed or accepted in the policy's `lint: accept` section",
+        "有 {count} 项检查结果须修正，或在政策的 `lint: accept` 部分中接受",
+    ),
+    "lint.refused_notice": (
+        "the policy takes effect too soon after it is announced; acknowledge `short_notice` to publish anyway",
+        "政策公示后生效得太快；如仍要发布，请确认 `short_notice`",
+    ),
+    # the calendar left (rules/calendar.py)
+    "calendar.ran_out": (
+        "the holiday calendar ran out on {day} ({ago} days ago)",
+        "节假日日历已于 {day} 用完（{ago} 天前）",
+    ),
+    "calendar.left": (
+        "{left} days of holiday calendar left (last listed day {day})",
+        "节假日日历还剩 {left} 天（最后列出的日期为 {day}）",
+    ),
+    "calendar.running_out": (
+        "{state}, fewer than the {warn} days of calendar.warn_days_before_end: add {next} from "
+        "the State Council's notice (complaints calendar import NOTICE.txt, or complaints calendar draft "
+        "{next}); until then {next} is counted on calendar.outside_known_years",
+        "{state}，少于 calendar.warn_days_before_end 规定的 {warn} 天：请按国务院办公厅的放假通知补上 {next} 年"
+        "（complaints calendar import NOTICE.txt，或 complaints calendar draft {next}）；在此之前，"
+        "{next} 年按 calendar.outside_known_years 计算",
+    ),
+    "calendar.line": ("{file}: calendar {status}: {message}", "{file}：日历{status}：{message}"),
+    "calendar.warning": ("warning", "警告"),
+    "calendar.ok": ("ok", "正常"),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Words:
+    """A sentence of SENTENCES with its parts, worded when the language is known."""
+
+    key: str
+    args: dict
+
+    def text(self, lang: str = "en") -> str:
+        en, zh = SENTENCES[self.key]
+        return fill(zh if lang == "zh" else en, {name: part_text(value, lang) for name, value in self.args.items()})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+@dataclass(frozen=True, eq=False)
+class Joined:
+    """Parts joined by a separator of SENTENCES (``sep.and``, ``sep.list``, ...)."""
+
+    sep: str
+    parts: tuple
+
+    def text(self, lang: str = "en") -> str:
+        en, zh = SENTENCES[self.sep]
+        return (zh if lang == "zh" else en).join(part_text(p, lang) for p in self.parts)
+
+
+def say(key: str, **args: object) -> Words:
+    assert key in SENTENCES, key
+    return Words(key, args)
+
+
+def join(sep: str, parts) -> Joined:
+    return Joined(sep, tuple(parts))
+
+
+def part_text(value: object, lang: str) -> str:
+    if isinstance(value, (Words, Joined)):
+        return value.text(lang)
+    if callable(value):
+        return str(value(lang))
+    return str(value)
+
+
+def sentence(key: str, lang: str, **args: object) -> str:
+    return say(key, **args).text(lang)

@@ -20,18 +20,36 @@ def runner():
 
 
 def test_lint_warns_when_less_calendar_than_the_horizon_is_left(runner):
-    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-12-01"])
+    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-12-01", "--lang", "en"])
     assert result.exit_code == 0, result.output  # a warning: the exit code is the findings'
     assert (
         "calendar warning: 30 days of holiday calendar left (last listed day 2026-12-31), fewer than the 60 days"
         in result.stdout
     )
     assert "add 2027 from the State Council's notice" in result.stdout
+    # Chinese is the command line's default for policy authors.
+    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-12-01"])
+    assert (
+        "：日历警告：节假日日历还剩 30 天（最后列出的日期为 2026-12-31），少于 calendar.warn_days_before_end "
+        "规定的 60 天：请按国务院办公厅的放假通知补上 2027 年"
+    ) in result.stdout
+    assert "holiday calendar" not in result.stdout
+
+
+def test_lint_says_the_calendar_ran_out_in_both_languages(runner):
+    en = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2027-01-05", "--lang", "en"]).stdout
+    assert "calendar warning: the holiday calendar ran out on 2026-12-31 (5 days ago)" in en
+    zh = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2027-01-05", "--lang", "zh"]).stdout
+    assert "日历警告：节假日日历已于 2026-12-31 用完（5 天前）" in zh
+    assert "在此之前，2027 年按 calendar.outside_known_years 计算" in zh
 
 
 def test_lint_says_ok_with_more_calendar_than_the_horizon(runner):
-    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-10-31"])
+    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-10-31", "--lang", "en"])
     assert result.exit_code == 0, result.output
+    assert (
+        "日历正常：节假日日历还剩 61 天" in runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-10-31"]).stdout
+    )
     assert "calendar ok: 61 days of holiday calendar left (last listed day 2026-12-31)" in result.stdout
 
 
@@ -55,16 +73,20 @@ def test_the_horizon_is_the_policy_s_own(runner, tmp_path):
         ),
         encoding="utf-8",
     )
-    result = runner.invoke(cli, ["lint", str(policy), "--today", "2026-12-01"])
+    result = runner.invoke(cli, ["lint", str(policy), "--today", "2026-12-01", "--lang", "en"])
     assert "calendar ok: 30 days" in result.stdout
-    result = runner.invoke(cli, ["check", str(policy), "--today", "2026-12-15"])
+    result = runner.invoke(cli, ["check", str(policy), "--today", "2026-12-15", "--lang", "en"])
     assert result.exit_code == 0
     assert "calendar warning: 16 days of holiday calendar left" in result.stderr
 
 
 def test_check_warns_only_when_the_calendar_runs_out(runner):
     assert "calendar" not in runner.invoke(cli, ["check", str(DEFAULT), "--today", "2026-01-10"]).stderr
-    assert "calendar warning" in runner.invoke(cli, ["check", str(DEFAULT), "--today", "2026-12-01"]).stderr
+    assert (
+        "calendar warning"
+        in runner.invoke(cli, ["check", str(DEFAULT), "--today", "2026-12-01", "--lang", "en"]).stderr
+    )
+    assert "日历警告" in runner.invoke(cli, ["check", str(DEFAULT), "--today", "2026-12-01", "--lang", "zh"]).stderr
 
 
 def test_a_bad_today_is_a_usage_error(runner):

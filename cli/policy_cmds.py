@@ -159,11 +159,11 @@ def diff(old_path: str, new_path: str, as_json: bool, lang: str | None) -> None:
         payload = {
             "old": {"file": old_path, "version": old.version, "digest": old.digest},
             "new": {"file": new_path, "version": new.version, "digest": new.digest},
-            "changes": [c.as_dict() for c in changes],
+            "changes": [c.as_dict(language(lang, default="en")) for c in changes],
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        for line in diff_lines(old, new, changes):
+        for line in diff_lines(old, new, changes, language(lang)):
             click.echo(line)
 
 

@@ -135,11 +135,12 @@ def test_cmd(
     if as_json:
         click.echo(json.dumps(run_as_dict(run), ensure_ascii=False, indent=2))
     else:
-        for line in report_lines(run, verbose):
+        for line in report_lines(run, verbose, language(lang)):
             click.echo(line)
     failed = bool(run.failed) or (require_coverage and bool(run.coverage.unexercised))
     if min_coverage is not None and run.coverage.percent < min_coverage:
-        click.echo(f"coverage {run.coverage.percent}% is below --min-coverage {min_coverage}%", err=True)
+        words = sentence("test.below_min_coverage", language(lang), percent=run.coverage.percent, min=min_coverage)
+        click.echo(words, err=True)
         failed = True
     sys.exit(1 if failed else 0)
 

@@ -1019,6 +1019,50 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "weekday.friday": ("Friday", "星期五"),
     "weekday.saturday": ("Saturday", "星期六"),
     "weekday.sunday": ("Sunday", "星期日"),
+    # the policy tests report (lifecycle/policy_tests.py, `complaints test`)
+    "test.header": (
+        "{file}: {count} tests against {policy} (version {version})",
+        "{file}：{count} 个测试，针对 {policy}（版本 {version}）",
+    ),
+    "test.fail": ("  FAIL  {name}  ({where})", "  失败  {name}  （{where}）"),
+    "test.could_not_decide": ("        could not decide: {error}", "        无法作出决定：{error}"),
+    "test.failure_at": ("        {path} (line {line})", "        {path}（第 {line} 行）"),
+    "test.expected": ("            expected: {value}", "            预期：{value}"),
+    "test.actual": ("            actual:   {value}", "            实际：{value}"),
+    "test.fired": ("        rules that fired: {rules}", "        触发的规则：{rules}"),
+    "test.cites": ("cites {rules}", "引用 {rules}"),
+    "test.does_not_cite": ("does not cite {rules}", "不引用 {rules}"),
+    "test.no_rule": ("no rule", "没有规则"),
+    "test.pass": ("  PASS  {name}", "  通过  {name}"),
+    "test.summary": ("{passed} passed, {failed} failed", "{passed} 个通过，{failed} 个失败"),
+    "test.rule_coverage": (
+        "Rule coverage: {done} of {total} rules exercised by at least one test",
+        "规则覆盖：{total} 条规则中有 {done} 条至少被一个测试用到",
+    ),
+    "test.unexercised": ("  not exercised by any test ({count}):", "  没有被任何测试用到的规则（{count} 条）："),
+    "test.unexercised_rule": ("    {rule} (line {line})", "    {rule}（第 {line} 行）"),
+    "test.unexercised_none": ("  not exercised by any test: none", "  没有被任何测试用到的规则：无"),
+    "test.alternatives": (
+        "when_any coverage: {done} of {total} alternatives exercised",
+        "when_any 覆盖：{total} 个备选条件中有 {done} 个被用到",
+    ),
+    "test.alternative": (
+        "    {rule} (line {line}) when_any alternative {index}",
+        "    {rule}（第 {line} 行）when_any 第 {index} 个备选条件",
+    ),
+    "test.coverage": (
+        "Coverage: {percent}% of rules and when_any alternatives",
+        "覆盖率：规则与 when_any 备选条件的 {percent}%",
+    ),
+    "test.cannot_fire": (
+        "  cannot fire, not counted: {rule} (line {line}) — {why}",
+        "  不可能触发，不计入：{rule}（第 {line} 行）—— {why}",
+    ),
+    "test.accepted_in_lint": ("{code} (accepted in lint: {reason})", "{code}（已在 lint 中接受：{reason}）"),
+    "test.below_min_coverage": (
+        "coverage {percent}% is below --min-coverage {min}%",
+        "覆盖率 {percent}% 低于 --min-coverage {min}%",
+    ),
     # the calendar left (rules/calendar.py)
     "calendar.ran_out": (
         "the holiday calendar ran out on {day} ({ago} days ago)",

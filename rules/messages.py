@@ -1063,6 +1063,61 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "coverage {percent}% is below --min-coverage {min}%",
         "覆盖率 {percent}% 低于 --min-coverage {min}%",
     ),
+    # reading the State Council's holiday notice (rules/holiday_notice.py, `complaints calendar import`)
+    "notice.wrong_year": ("the notice is for {titled}, not {year}", "这份通知是 {titled} 年的，不是 {year} 年的"),
+    "notice.no_year": (
+        "cannot tell the year: the title (关于YYYY年部分节假日安排的通知) is missing; give --year",
+        "看不出年份：缺少标题（关于YYYY年部分节假日安排的通知）；请用 --year 指定",
+    ),
+    "notice.date_outside_item": (
+        "a date outside a numbered item (一、…：…) cannot be read: `{text}`",
+        "编号条目（一、…：…）之外的日期无法读取：`{text}`",
+    ),
+    "notice.nothing": (
+        "no arrangement found: expected lines such as 一、元旦：1月1日（周四）放假1天。",
+        "没有找到放假安排：应为“一、元旦：1月1日（周四）放假1天。”这样的行",
+    ),
+    "notice.not_festival": (
+        "`{name}` is not a festival of the national holiday rules ({names})",
+        "`{name}` 不是《全国年节及纪念日放假办法》规定的节日（{names}）",
+    ),
+    "notice.second_period": (
+        "a second holiday period in one item: `{sentence}`",
+        "同一条目中出现了第二个放假期间：`{sentence}`",
+    ),
+    "notice.weekday_makeup": (
+        "{day} is a {weekday}, already a working day: not a make-up day (上班)",
+        "{day} 是{weekday}，本来就是工作日：不是调休上班日",
+    ),
+    "notice.unreadable": (
+        "cannot read `{sentence}`: expected `M月D日（周X）至D日（周X）放假调休，共N天` "
+        "or `M月D日（周X）、M月D日（周X）上班`",
+        "无法读取 `{sentence}`：应为 `M月D日（周X）至D日（周X）放假调休，共N天` 或 `M月D日（周X）、M月D日（周X）上班`",
+    ),
+    "notice.no_period": ("no holiday period (…放假…) in this item", "这一条目中没有放假期间（…放假…）"),
+    "notice.backwards": (
+        "the period ends ({last}) before it starts ({first})",
+        "放假期间的结束日（{last}）早于开始日（{first}）",
+    ),
+    "notice.count": (
+        "{first} to {last} is {days} days, the notice says 共{count}天",
+        "{first} 至 {last} 共 {days} 天，通知写的是共{count}天",
+    ),
+    "notice.needs_month": ("`{date}`: a date needs its month (M月D日)", "`{date}`：日期需要写明月份（M月D日）"),
+    "notice.not_a_date": ("`{date}` is not a date: {reason}", "`{date}` 不是有效日期：{reason}"),
+    "notice.weekday_mismatch": (
+        "{day} is a {weekday} (周{weekday_zh}), the notice says 周{said}",
+        "{day} 是{weekday}（周{weekday_zh}），通知写的是周{said}",
+    ),
+    "notice.not_utf8": ("{file}: expected UTF-8 text: {reason}", "{file}：应为 UTF-8 编码的文本：{reason}"),
+    "notice.not_imported": (
+        "{file}: not imported, {count} line(s) cannot be read:",
+        "{file}：未导入，有 {count} 行无法读取：",
+    ),
+    "notice.other_year": (
+        "note: {day} is in {year}, not {notice_year}: enter it in the {year} block",
+        "注意：{day} 属于 {year} 年，不是 {notice_year} 年：请把它填入 {year} 年的部分",
+    ),
     # the calendar left (rules/calendar.py)
     "calendar.ran_out": (
         "the holiday calendar ran out on {day} ({ago} days ago)",

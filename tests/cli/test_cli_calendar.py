@@ -114,18 +114,26 @@ def test_calendar_import_prints_the_block(runner):
 
 
 def test_calendar_import_names_days_of_another_year(runner):
-    result = runner.invoke(cli, ["calendar", "import", str(NOTICES / "2023.txt")])
+    result = runner.invoke(cli, ["calendar", "import", str(NOTICES / "2023.txt"), "--lang", "en"])
     assert result.exit_code == 0
     assert "note: 2022-12-31 is in 2022, not 2023: enter it in the 2022 block" in result.stderr
+    result = runner.invoke(cli, ["calendar", "import", str(NOTICES / "2023.txt")])
+    assert "注意：2022-12-31 属于 2022 年，不是 2023 年：请把它填入 2022 年的部分" in result.stderr
 
 
 def test_calendar_import_refuses_lines_it_cannot_read(runner, tmp_path):
     bad = tmp_path / "notice.txt"
     bad.write_text("国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周四）放假1天。\n", encoding="utf-8")
-    result = runner.invoke(cli, ["calendar", "import", str(bad)])
+    result = runner.invoke(cli, ["calendar", "import", str(bad), "--lang", "en"])
     assert result.exit_code == 1
     assert result.stdout == ""
+    assert result.stderr.startswith(f"{bad}: not imported, 1 line(s) cannot be read:")
     assert f"{bad}:2: 2027-01-01 is a Friday (周五), the notice says 周四" in result.stderr
+    result = runner.invoke(cli, ["calendar", "import", str(bad)])  # Chinese by default
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"{bad}：未导入，有 1 行无法读取：")
+    assert f"{bad}:2: 2027-01-01 是星期五（周五），通知写的是周四" in result.stderr
+    assert "Friday" not in result.stderr
 
 
 def test_calendar_import_takes_the_year_when_the_title_is_missing(runner, tmp_path):

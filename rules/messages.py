@@ -785,7 +785,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "lint.accept_about": ("{finding} about {about}", "{finding}（关于 {about}）"),
     "lint.accept_for": (" for {rules}", "（规则 {rules}）"),
-    "lint.contradiction": ("{rule} can never fire: {why}", "{rule} 永远不会触发：{why}"),
+    "lint.contradiction": ("{rule} can never fire: {why}", "{rule}永远不会触发：{why}"),
     "lint.why_own_category": (
         "its condition `{words}` excludes the rule's own category ({categories})",
         "它的条件 `{words}` 排除了规则自身的类别（{categories}）",
@@ -817,26 +817,26 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "lint.scope": (" for `{category}`", "（类别 `{category}`）"),
     "lint.shadowed_one": (
         "{rule} is never reached{scope}: the earlier {names} answers every complaint it matches",
-        "{rule}{scope}永远不会被用到：它匹配的每一条投诉都已由排在前面的 {names} 处理",
+        "{rule}{scope}永远不会被用到：它匹配的每一条投诉都已由排在前面的 {names}处理",
     ),
     "lint.shadowed_many": (
         "{rule} is never reached{scope}: the earlier {names} together answer every complaint it matches",
-        "{rule}{scope}永远不会被用到：它匹配的每一条投诉都已由排在前面的 {names} 共同处理",
+        "{rule}{scope}永远不会被用到：它匹配的每一条投诉都已由排在前面的 {names}共同处理",
     ),
     "lint.redirected_one": (
         "{rule} never gives its remedy{scope}: routing {names} redirects every complaint it matches, "
         "and a redirect has no remedy",
-        "{rule}{scope}永远给不出补救措施：它匹配的每一条投诉都被分派规则 {names} 转出，而转出的投诉没有补救措施",
+        "{rule}{scope}永远给不出补救措施：它匹配的每一条投诉都被分派规则 {names}转出，而转出的投诉没有补救措施",
     ),
     "lint.redirected_many": (
         "{rule} never gives its remedy{scope}: routing {names} together redirect every complaint it matches, "
         "and a redirect has no remedy",
-        "{rule}{scope}永远给不出补救措施：它匹配的每一条投诉都被分派规则 {names} 共同转出，而转出的投诉没有补救措施",
+        "{rule}{scope}永远给不出补救措施：它匹配的每一条投诉都被分派规则 {names}共同转出，而转出的投诉没有补救措施",
     ),
     "lint.conflicting_redirects": (
         "{a} and {b} fire together and redirect with different reasons; "
         "the policy states no precedence between redirects, so only one reason is given",
-        "{a} 与 {b} 会同时触发，并以不同的理由转出；政策没有规定转出之间的先后，因此只会给出一个理由",
+        "{a}与 {b}会同时触发，并以不同的理由转出；政策没有规定转出之间的先后，因此只会给出一个理由",
     ),
     "lint.deadline_gap": (
         "deadline `{kind}`: its rules divide the cases by {fields} but leave a case with "
@@ -846,7 +846,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "lint.pending_forever": (
         "{rule} is due with the `{other}` deadline, but for some decisions no `{other}` "
         "rule applies: that deadline then stays pending for ever",
-        "{rule} 与 `{other}` 时限同时到期，但有些决定没有适用的 `{other}` 规则：这时该时限将永远处于待定状态",
+        "{rule}与 `{other}` 时限同时到期，但有些决定没有适用的 `{other}` 规则：这时该时限将永远处于待定状态",
     ),
     "lint.authority_band_empty": (
         "authority for {names}: the {higher} limit {amount} equals the {lower} limit, so no amount ever "
@@ -858,13 +858,13 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "{rule} proposes {kind}, which only team `{team}` approves, but for some "
         "`{category}` complaints no routing rule sends the complaint to `{team}` above {lowest} "
         "(rules that do: {named}); add a routing rule for these complaints",
-        "{rule} 提出 {kind}，只有团队 `{team}` 能批准，但部分 `{category}` 投诉没有分派规则把它送到 `{team}` "
+        "{rule}提出 {kind}，只有团队 `{team}` 能批准，但部分 `{category}` 投诉没有分派规则把它送到 `{team}` "
         "的 {lowest} 以上层级（能做到的规则：{named}）；请为这些投诉加一条分派规则",
     ),
     "lint.shipping_without_goods": (
         "{rule} remedy {position} ({type}) states {what}; remove it, "
         "or the decision would tell the customer who pays for a parcel that never travels",
-        "{rule} 的第 {position} 项补救措施（{type}）写了 {what}；请删除它，否则决定会告诉顾客一个根本不会寄出的包裹由谁付运费",
+        "{rule}的第 {position} 项补救措施（{type}）写了 {what}；请删除它，否则决定会告诉顾客一个根本不会寄出的包裹由谁付运费",
     ),
     "lint.return_without_goods": (
         "return_shipping_paid_by, but no goods come back (goods_return is false)",
@@ -876,7 +876,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "lint.missing_basis": (
         "{rule} has no real basis (`{basis}`): cite the article of law or write `internal SLA`",
-        "{rule} 没有真正的依据（`{basis}`）：请引用法律条文，或写 `internal SLA`",
+        "{rule}没有真正的依据（`{basis}`）：请引用法律条文，或写 `internal SLA`",
     ),
     "lint.window_missing_basis": (
         "window `{window}` has no real basis (`{basis}`)",

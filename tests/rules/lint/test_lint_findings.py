@@ -348,7 +348,7 @@ def test_cli_lint_exit_codes_and_check_warnings(variant):
     blocker = f"M02_no_reason_return_not_delivered（第 {rule_line(text, 'M02_no_reason_return_not_delivered')} 行）"
     assert (
         f"{path}:{line}: 警告 [shadowed] M02b_no_reason_return_too_late（第 {line} 行）永远不会被用到："
-        f"它匹配的每一条投诉都已由排在前面的 {blocker} 处理"
+        f"它匹配的每一条投诉都已由排在前面的 {blocker}处理"
     ) in result.stdout
     assert "is never reached" not in result.stdout
     assert "    投诉：{" in result.stdout

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from rules.calendar import CalendarHorizon, calendar_horizon
 from rules.calendar_year import TO_COMPLETE
@@ -242,13 +243,13 @@ class _Linter:
             if own and not any(all(t.matches({"category": c}) for t in own) for c in rule.categories):
                 return say(
                     "lint.why_own_category",
-                    words=lambda lang, own=own: tests_words(own, lang),
+                    words=partial(tests_words, own),
                     categories=join("sep.list", rule.categories),
                 )
         for name, tests in by_field.items():
             candidates = [c for _, options in self.space.groups({name}) for c in options]
             if not any(all(t.matches(c) for t in tests) for c in candidates):
-                words = lambda lang, tests=tests: tests_words(tests, lang)  # noqa: E731
+                words = partial(tests_words, tests)  # worded in the language asked for
                 if len(tests) > 1:
                     return say("lint.why_both", words=words)
                 if name.startswith("decision.flags."):
@@ -599,7 +600,7 @@ class _Linter:
                 "short_notice",
                 say(
                     "lint.short_notice",
-                    notice=lambda lang, notice=notice: _duration(notice, lang),
+                    notice=partial(_duration, notice),
                     what=what,
                     needed=needed,
                     basis=records.change_notice_basis,

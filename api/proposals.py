@@ -14,7 +14,7 @@ from api.auth import require
 from api.body import load_body
 from api.context import services
 from api.openapi import errors
-from api.problems import Problem, policy_problem
+from api.problems import Problem, answer_language, policy_problem
 from audit.recent_impact import recent_impact
 from lifecycle.governance import Actor, ChangeRefused, Governance, VersionNotFound
 from rules.errors import PolicyError
@@ -132,14 +132,17 @@ def _actor() -> Actor:
 
 
 def refused(error: ChangeRefused) -> Problem:
-    messages = [str(error)]
-    for detail in error.details[:20]:
+    """The refusal; lint findings in the language ``Accept-Language`` prefers (English unless zh), codes unchanged."""
+    lang = answer_language()
+    messages = [error.text(lang)]
+    for detail in error.detail_dicts(lang)[:20]:
         messages.append("; ".join(f"{k}: {v}" for k, v in detail.items() if v not in (None, [], {})))
     return Problem(
         "policy-change-refused",
-        f"refused by rule {error.rule}: {error}",
+        f"refused by rule {error.rule}: {error.text(lang)}",
         errors={error.rule: messages},
         error_codes={error.rule: error.rule},
+        headers={"Content-Language": lang} if error.words is not None else None,
     )
 
 

@@ -23,6 +23,7 @@ from rules.compiler import compile_policy
 from rules.default_policy import DEFAULT_POLICY
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
+from rules.messages import language, sentence
 
 
 def _policy_option(func):
@@ -213,28 +214,31 @@ def draft(year: int) -> None:
 @calendar.command("import")
 @click.argument("notice_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--year", type=click.IntRange(1990, 2200), help="The notice's year, if its title does not say it.")
-def import_notice(notice_file: str, year: int | None) -> None:
+@lang_option
+def import_notice(notice_file: str, year: int | None, lang: str | None) -> None:
     """Read the State Council's notice NOTICE_FILE (its own text, UTF-8) and print the calendar block.
 
     Exit 1, naming each line, if any line of the arrangement cannot be read.
     """
     from rules.holiday_notice import NoticeError, parse_notice
 
+    words = language(lang)
     try:
         text = Path(notice_file).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        click.echo(f"{notice_file}: expected UTF-8 text: {exc.reason}", err=True)
+        click.echo(sentence("notice.not_utf8", words, file=notice_file, reason=exc.reason), err=True)
         sys.exit(1)
     try:
         arrangement = parse_notice(text, year, Path(notice_file).name)
     except NoticeError as error:
-        click.echo(f"{notice_file}: not imported, {len(error.problems)} line(s) cannot be read:", err=True)
-        for line, message in error.problems:
+        click.echo(sentence("notice.not_imported", words, file=notice_file, count=len(error.said)), err=True)
+        for line, message in error.lines(words):
             click.echo(f"  {notice_file}:{line}: {message}", err=True)
         sys.exit(1)
     click.echo(arrangement.block(), nl=False)
     for day in arrangement.other_years:
-        click.echo(f"note: {day} is in {day.year}, not {arrangement.year}: enter it in the {day.year} block", err=True)
+        note = sentence("notice.other_year", words, day=day, year=day.year, notice_year=arrangement.year)
+        click.echo(note, err=True)
 
 
 from cli import admin  # noqa: E402 - the service's commands: keys, store, serve

@@ -17,7 +17,7 @@ from cli.failures import fail_policy, lang_option
 from rules.default_policy import DEFAULT_POLICY
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
-from rules.messages import language, ui
+from rules.messages import language, sentence, ui
 from rules.model import Policy
 
 
@@ -51,15 +51,16 @@ def lint_warning_lines(policy: Policy, today: dt.date | None = None, lang: str |
     """Lint findings as warnings for `complaints check`; accepted ones are counted, not listed."""
     from rules.lint import lint_policy
 
+    words = language(lang)
     try:
         report = lint_policy(policy, today)
     except Exception as exc:  # lint is advice: a fault in it must not fail the validation `check` does
-        return [f"lint could not run: {type(exc).__name__}: {exc}"]
-    lines = report.calendar_lines() if report.calendar and report.calendar.running_out else []
+        return [sentence("lint.could_not_run", words, error=f"{type(exc).__name__}: {exc}")]
+    lines = report.calendar_lines(words) if report.calendar and report.calendar.running_out else []
     for finding in report.unaccepted:
-        lines.extend(finding.render(policy.source_file, language(lang)))
+        lines.extend(finding.render(policy.source_file, words))
     if report.accepted:
-        lines.append(f"{len(report.accepted)} lint finding(s) accepted by the policy (see `complaints lint`)")
+        lines.append(sentence("lint.accepted_count", words, count=len(report.accepted)))
     return lines
 
 
@@ -78,13 +79,14 @@ def lint(policy_path: str, as_json: bool, today: str | None, lang: str | None) -
 
     report = lint_policy(_load(policy_path, lang), parse_today(today))
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        # For scripts: English sentences unless a language is asked for (as over HTTP); keys and codes fixed.
+        click.echo(json.dumps(report.as_dict(language(lang, default="en")), ensure_ascii=False, indent=2))
     else:
         words = language(lang)
         for finding in report.findings:
             for line in finding.render(policy_path, words):
                 click.echo(line)
-        for line in report.calendar_lines():
+        for line in report.calendar_lines(words):
             click.echo(line)
         summary = ui(
             "lint_summary", words, file=policy_path, unaccepted=len(report.unaccepted), accepted=len(report.accepted)
@@ -133,11 +135,12 @@ def test_cmd(
     if as_json:
         click.echo(json.dumps(run_as_dict(run), ensure_ascii=False, indent=2))
     else:
-        for line in report_lines(run, verbose):
+        for line in report_lines(run, verbose, language(lang)):
             click.echo(line)
     failed = bool(run.failed) or (require_coverage and bool(run.coverage.unexercised))
     if min_coverage is not None and run.coverage.percent < min_coverage:
-        click.echo(f"coverage {run.coverage.percent}% is below --min-coverage {min_coverage}%", err=True)
+        words = sentence("test.below_min_coverage", language(lang), percent=run.coverage.percent, min=min_coverage)
+        click.echo(words, err=True)
         failed = True
     sys.exit(1 if failed else 0)
 
@@ -157,11 +160,11 @@ def diff(old_path: str, new_path: str, as_json: bool, lang: str | None) -> None:
         payload = {
             "old": {"file": old_path, "version": old.version, "digest": old.digest},
             "new": {"file": new_path, "version": new.version, "digest": new.digest},
-            "changes": [c.as_dict() for c in changes],
+            "changes": [c.as_dict(language(lang, default="en")) for c in changes],
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        for line in diff_lines(old, new, changes):
+        for line in diff_lines(old, new, changes, language(lang)):
             click.echo(line)
 
 

@@ -26,7 +26,7 @@ racing for the same label or date cannot both pass.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from engine.compiled import decider_for, decider_for_text
@@ -36,6 +36,8 @@ from lifecycle.policy_tests import coverage_summary, load_tests_text, run_as_dic
 from lifecycle.publish import ACKNOWLEDGEABLE, PublishRefused, check_for_publication
 from lifecycle.versions import PolicyBook
 from rules.diff import diff_lines, diff_policies
+from rules.lint import Finding
+from rules.messages import Words
 from rules.model import Policy
 from store.db import DecisionStore
 from store.governance import NewEvent, PolicyEvent, PolicyRegister
@@ -65,11 +67,28 @@ LIVE = ("proposed", "approved", "scheduled")  # phases that hold a label and a d
 class ChangeRefused(ValueError):
     """A transition the rules refuse; nothing was recorded."""
 
-    def __init__(self, rule: str, message: str, details: list[dict] | None = None):
+    def __init__(
+        self,
+        rule: str,
+        message: str,
+        details: list[dict] | None = None,
+        *,
+        words: Words | None = None,
+        findings: Sequence[Finding] = (),
+    ):
         assert rule in REFUSALS, rule
         self.rule = rule
         self.details = details or []
+        # For policy authors: the message and lint findings in the catalog's words, to answer in their language.
+        self.words = words
+        self.findings = tuple(findings)
         super().__init__(message)
+
+    def text(self, lang: str = "en") -> str:
+        return self.words.text(lang) if self.words is not None else str(self)
+
+    def detail_dicts(self, lang: str = "en") -> list[dict]:
+        return [f.as_dict(lang) for f in self.findings] if self.findings else self.details
 
 
 class VersionNotFound(LookupError):
@@ -529,7 +548,9 @@ class Governance:
             # binds is measured from the moment of scheduling (check_schedule).
             return check_for_publication(text, file, ACKNOWLEDGEABLE)
         except PublishRefused as refused:
-            raise ChangeRefused("lint_findings", str(refused), refused.findings) from None
+            raise ChangeRefused(
+                "lint_findings", str(refused), refused.findings, words=refused.words, findings=refused.found
+            ) from None
 
     def _replaced(self, policy: Policy, book: PolicyBook | None) -> Policy | None:
         """The version in force just before this one would take effect."""

@@ -8,10 +8,9 @@ the changes against the version it replaces, in the words of ``rules/diff.py``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
-from rules.diff import SECTIONS, Change
+from rules.diff import SECTIONS, Change, section_title
 from rules.model import Policy
 
 _STATE_ZH = {
@@ -23,12 +22,6 @@ _STATE_ZH = {
     "in force": "施行中",
     "superseded": "已被后续版本取代",
 }
-
-
-def _section_words(title: str) -> tuple[str, str]:
-    """(Chinese, English) of a diff section title such as ``Routing rules (分派规则)``."""
-    match = re.match(r"^(.*?) \((.*)\)$", title)
-    return (match.group(2), match.group(1)) if match else (title, title)
 
 
 def _local(moment: dt.datetime, timezone: str) -> dt.datetime:
@@ -73,16 +66,15 @@ def change_notice(
     else:
         zh.append(f"变更内容（相对于 {replaced.version} 版，共 {len(changes)} 项）：")
         en.append(f"Changes against version {replaced.version} ({len(changes)}):")
-        for section, title in SECTIONS.items():
+        for section in SECTIONS:
             mine = [c for c in changes if c.section == section]
             if not mine:
                 continue
-            title_zh, title_en = _section_words(title)
-            zh.append(f"  {title_zh}：")
-            en.append(f"  {title_en}:")
+            zh.append(f"  {section_title(section, 'zh')}：")
+            en.append(f"  {section_title(section, 'en')}:")
             for change in mine:
-                zh.append(f"    - {change.text}")
-                en.append(f"    - {change.text}")
+                zh.append(f"    - {change.text_in('zh')}")
+                en.append(f"    - {change.text_in('en')}")
     return {
         "version": policy.version,
         "digest": policy.digest,

@@ -36,6 +36,7 @@ from typing import overload
 from engine.complaint import ComplaintError, validate_complaint
 from rules.errors import PolicyError, PolicyIssue
 from rules.loader import read_policy_source
+from rules.messages import Words, join, say, sentence
 from rules.model import Policy
 from rules.plain_words import describe
 from rules.yaml_source import load_yaml_text
@@ -78,6 +79,8 @@ class Outcome:
     fired: list[str] = field(default_factory=list)
     error: str | None = None
     alternatives: list[tuple[str, int]] = field(default_factory=list)  # (rule, when_any index) that held
+    # failure index -> (expected, actual) in the catalog's words, for the failures that are about rules cited
+    said: dict[int, tuple[Words, Words]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -93,6 +96,7 @@ class Coverage:
     alternatives: dict[str, int] = field(default_factory=dict)
     # (rule id, alternative index) -> names of the tests under which that alternative held and the rule fired
     alternatives_exercised: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    cannot_fire_words: dict[str, Words] = field(default_factory=dict)  # rule id -> why, in the catalog's words
 
     @property
     def unexercised(self) -> list[str]:
@@ -242,13 +246,14 @@ def run_tests(policy: Policy, tests: list[PolicyTest], file: str = "<tests>") ->
                 ids = expected if isinstance(expected, list) else [expected]
                 wrong = [r for r in ids if (r in outcome.fired) != (key == "fired")]
                 if wrong:
+                    expected_words = say(
+                        "test.cites" if key == "fired" else "test.does_not_cite", rules=join("sep.list", wrong)
+                    )
+                    cited = join("sep.list", outcome.fired) if outcome.fired else say("test.no_rule")
+                    actual_words = say("test.cites", rules=cited)
+                    outcome.said[len(outcome.failures)] = (expected_words, actual_words)
                     outcome.failures.append(
-                        {
-                            "path": key,
-                            "expected": ("cites " if key == "fired" else "does not cite ") + ", ".join(wrong),
-                            "actual": "cites " + (", ".join(outcome.fired) or "no rule"),
-                            "line": line,
-                        }
+                        {"path": key, "expected": expected_words.text(), "actual": actual_words.text(), "line": line}
                     )
                 continue
             actual = resolve(decision, key)
@@ -266,16 +271,18 @@ def coverage(policy: Policy, outcomes: list[Outcome]) -> Coverage:
     for outcome in outcomes:
         for rule_id in outcome.fired:
             exercised.setdefault(rule_id, []).append(outcome.test.name)
-    cannot = {}
+    cannot, cannot_words = {}, {}
     for finding in lint_policy(policy).accepted:
         if finding.code in ("contradiction", "shadowed", "redirected") and finding.rules:
-            cannot[finding.rules[0]] = f"{finding.code} (accepted in lint: {finding.accepted})"
+            why = say("test.accepted_in_lint", code=finding.code, reason=finding.accepted)
+            cannot[finding.rules[0]] = why.text()
+            cannot_words[finding.rules[0]] = why
     alternatives = {r.info.id: len(r.condition.any_of) for r in policy.all_rules if r.condition.any_of}
     held: dict[tuple[str, int], list[str]] = {}
     for outcome in outcomes:
         for key in outcome.alternatives:
             held.setdefault(key, []).append(outcome.test.name)
-    return Coverage(rules, exercised, cannot, alternatives, held)
+    return Coverage(rules, exercised, cannot, alternatives, held, cannot_words)
 
 
 def _alternatives_held(decider, complaint: dict, decision: dict, fired: list[str]) -> list[tuple[str, int]]:
@@ -469,48 +476,64 @@ def _jsonable(value: object) -> object:
     return value
 
 
-def report_lines(run: Run, verbose: bool = False) -> list[str]:
+def report_lines(run: Run, verbose: bool = False, lang: str = "en") -> list[str]:
     """The readable report: failures first (expected vs actual, the rules that fired), one summary line, coverage.
 
     A passing test is one line each only with ``verbose``: one failure must not hide among fifty PASS lines.
+    In the catalog's words (rules/messages.py), English unless ``lang`` is zh; names, ids and lines unchanged.
     """
-    lines = [f"{run.file}: {len(run.outcomes)} tests against {run.policy.source_file} (version {run.policy.version})"]
+
+    def line_of(rule_id: str) -> int:
+        return run.policy.rules_by_id[rule_id].line
+
+    policy = run.policy
+    lines = [
+        sentence(
+            "test.header",
+            lang,
+            file=run.file,
+            count=len(run.outcomes),
+            policy=policy.source_file,
+            version=policy.version,
+        )
+    ]
     for outcome in run.failed:
         test = outcome.test
-        lines.append(f"  FAIL  {test.name}  ({run.file}:{test.line})")
+        lines.append(sentence("test.fail", lang, name=test.name, where=f"{run.file}:{test.line}"))
         if outcome.error:
-            lines.append(f"        could not decide: {outcome.error}")
-        for failure in outcome.failures:
-            lines.append(f"        {failure['path']} (line {failure['line']})")
-            lines.append(f"            expected: {failure['expected']}")
-            lines.append(f"            actual:   {failure['actual']}")
+            lines.append(sentence("test.could_not_decide", lang, error=outcome.error))
+        for index, failure in enumerate(outcome.failures):
+            expected, actual = outcome.said.get(index, (failure["expected"], failure["actual"]))
+            lines.append(sentence("test.failure_at", lang, path=failure["path"], line=failure["line"]))
+            lines.append(sentence("test.expected", lang, value=expected))
+            lines.append(sentence("test.actual", lang, value=actual))
         if not outcome.error:
-            lines.append(f"        rules that fired: {', '.join(outcome.fired) or 'none'}")
+            fired = join("sep.list", outcome.fired) if outcome.fired else say("none")
+            lines.append(sentence("test.fired", lang, rules=fired))
     if verbose:
-        lines.extend(f"  PASS  {outcome.test.name}" for outcome in run.outcomes if outcome.passed)
+        lines.extend(sentence("test.pass", lang, name=o.test.name) for o in run.outcomes if o.passed)
     passed = len(run.outcomes) - len(run.failed)
-    lines.append(f"{passed} passed, {len(run.failed)} failed")
+    lines.append(sentence("test.summary", lang, passed=passed, failed=len(run.failed)))
     cov = run.coverage
     countable = [r for r in cov.rules if r not in cov.cannot_fire]
     done = len([r for r in countable if r in cov.exercised])
-    lines.append(f"Rule coverage: {done} of {len(countable)} rules exercised by at least one test")
+    lines.append(sentence("test.rule_coverage", lang, done=done, total=len(countable)))
     if cov.unexercised:
-        lines.append(f"  not exercised by any test ({len(cov.unexercised)}):")
+        lines.append(sentence("test.unexercised", lang, count=len(cov.unexercised)))
         for rule_id in cov.unexercised:
-            lines.append(f"    {rule_id} (line {run.policy.rules_by_id[rule_id].line})")
+            lines.append(sentence("test.unexercised_rule", lang, rule=rule_id, line=line_of(rule_id)))
     else:
-        lines.append("  not exercised by any test: none")
+        lines.append(sentence("test.unexercised_none", lang))
     if cov.alternatives:
         total = sum(n for r, n in cov.alternatives.items() if r not in cov.cannot_fire)
         missing = cov.unexercised_alternatives
-        lines.append(f"when_any coverage: {total - len(missing)} of {total} alternatives exercised")
+        lines.append(sentence("test.alternatives", lang, done=total - len(missing), total=total))
         for rule_id, index in missing:
-            lines.append(
-                f"    {rule_id} (line {run.policy.rules_by_id[rule_id].line}) when_any alternative {index + 1}"
-            )
-    lines.append(f"Coverage: {cov.percent}% of rules and when_any alternatives")
+            lines.append(sentence("test.alternative", lang, rule=rule_id, line=line_of(rule_id), index=index + 1))
+    lines.append(sentence("test.coverage", lang, percent=cov.percent))
     for rule_id, why in cov.cannot_fire.items():
-        lines.append(f"  cannot fire, not counted: {rule_id} (line {run.policy.rules_by_id[rule_id].line}) — {why}")
+        reason = cov.cannot_fire_words.get(rule_id, why)
+        lines.append(sentence("test.cannot_fire", lang, rule=rule_id, line=line_of(rule_id), why=reason))
     return lines
 
 

@@ -9,8 +9,9 @@ from the moment of scheduling.
 from __future__ import annotations
 
 from rules.compiler import compile_policy
-from rules.lint import lint_policy
+from rules.lint import Finding, lint_policy
 from rules.loader import load_policy_text
+from rules.messages import Words, say
 from rules.model import Policy
 
 ACKNOWLEDGEABLE = ("short_notice",)
@@ -19,9 +20,11 @@ ACKNOWLEDGEABLE = ("short_notice",)
 class PublishRefused(ValueError):
     """The version was checked and cannot be published as it stands."""
 
-    def __init__(self, message: str, findings: list[dict]):
-        self.findings = findings
-        super().__init__(message)
+    def __init__(self, words: Words, found: list[Finding]):
+        self.words = words  # the message in the catalog's words; str() of the refusal is its English
+        self.found = found  # the findings, to word in the caller's language
+        self.findings = [f.as_dict() for f in found]
+        super().__init__(words.text())
 
 
 def check_for_publication(text: str, file: str, acknowledge: tuple[str, ...] = ()) -> tuple[Policy, list[str], int]:
@@ -35,15 +38,9 @@ def check_for_publication(text: str, file: str, acknowledge: tuple[str, ...] = (
     report = lint_policy(policy)
     blocking = [f for f in report.unaccepted if f.code not in ACKNOWLEDGEABLE]
     if blocking:
-        raise PublishRefused(
-            f"{len(blocking)} lint finding(s) must be fixed or accepted in the policy's `lint: accept` section",
-            [f.as_dict() for f in blocking],
-        )
+        raise PublishRefused(say("lint.refused", count=len(blocking)), blocking)
     warnings = [f for f in report.unaccepted if f.code in ACKNOWLEDGEABLE]
     missing = [f for f in warnings if f.code not in acknowledge]
     if missing:
-        raise PublishRefused(
-            "the policy takes effect too soon after it is announced; acknowledge `short_notice` to publish anyway",
-            [f.as_dict() for f in missing],
-        )
+        raise PublishRefused(say("lint.refused_notice"), missing)
     return policy, sorted({f.code for f in warnings}), len(report.accepted)

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from rules.messages import sentence
 from rules.model import CalendarSpec
 from rules.statutory_holidays import RULE_TEXT, statutory_holidays
 
@@ -180,19 +181,15 @@ class CalendarHorizon:
     def running_out(self) -> bool:
         return self.days_left < self.warn_days
 
-    def message(self) -> str:
-        next_year = self.last_day.year + 1
+    def message(self, lang: str = "en") -> str:
+        """In words from the catalog (rules/messages.py SENTENCES); English unless ``lang`` is zh."""
         if self.days_left <= 0:
-            state = f"the holiday calendar ran out on {self.last_day} ({-self.days_left} days ago)"
+            state = sentence("calendar.ran_out", lang, day=self.last_day, ago=-self.days_left)
         else:
-            state = f"{self.days_left} days of holiday calendar left (last listed day {self.last_day})"
+            state = sentence("calendar.left", lang, left=self.days_left, day=self.last_day)
         if not self.running_out:
             return state
-        return (
-            f"{state}, fewer than the {self.warn_days} days of calendar.warn_days_before_end: add {next_year} from "
-            f"the State Council's notice (complaints calendar import NOTICE.txt, or complaints calendar draft "
-            f"{next_year}); until then {next_year} is counted on calendar.outside_known_years"
-        )
+        return sentence("calendar.running_out", lang, state=state, warn=self.warn_days, next=self.last_day.year + 1)
 
     def as_dict(self) -> dict:
         return {

@@ -8,26 +8,28 @@ policy names it: rule ids, remedy types, levels, window ids, dates.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rules.calendar import WorkCalendar
+from rules.messages import Words, join, say, sentence
 from rules.model import Component, Policy
-from rules.wording import component_words, condition_words, due_words, outcome_words, test_words
+from rules.wording import component_words, condition_words, due_words, outcome_words, test_words, tests_words
 
-SECTIONS = {
-    "header": "Header",
-    "levels": "Levels and teams",
-    "authority": "Authority (审批权限)",
-    "windows": "Eligibility windows (期限窗口)",
-    "routing": "Routing rules (分派规则)",
-    "remedies": "Remedy rules (处理方案)",
-    "events": "Events",
-    "deadlines": "Deadline rules (处理期限)",
-    "calendar": "Calendar (节假日)",
-    "records": "Records (记录保存)",
-    "lint": "Accepted lint findings",
-}
+# In the order printed; each is titled `diff.section.<name>` in the catalog (rules/messages.py).
+SECTIONS = (
+    "header",
+    "levels",
+    "authority",
+    "windows",
+    "routing",
+    "remedies",
+    "events",
+    "deadlines",
+    "calendar",
+    "records",
+    "lint",
+)
 _MARK = {"added": "+", "removed": "-", "changed": "~", "moved": "↕"}
 
 
@@ -39,9 +41,13 @@ class Change:
     part: str | None  # which part of it: when, then, remedy, limits.frontline, ...
     old: object
     new: object
-    text: str
+    text: str  # in English, as the JSON carries it; `words` gives it in either language
+    words: Words | None = field(default=None, compare=False)
 
-    def as_dict(self) -> dict:
+    def text_in(self, lang: str = "en") -> str:
+        return self.words.text(lang) if self.words is not None else self.text
+
+    def as_dict(self, lang: str = "en") -> dict:
         return {
             "section": self.section,
             "action": self.action,
@@ -49,8 +55,21 @@ class Change:
             "part": self.part,
             "old": _plain(self.old),
             "new": _plain(self.new),
-            "text": self.text,
+            "text": self.text_in(lang),
         }
+
+
+def section_title(section: str, lang: str = "en") -> str:
+    return sentence(f"diff.section.{section}", lang)
+
+
+def _change(section: str, action: str, item: str, part: str | None, old, new, words: Words) -> Change:
+    return Change(section, action, item, part, old, new, words.text(), words)
+
+
+def _say(function, *args):
+    """Rule parts in words, worded when the language is known."""
+    return lambda lang: function(*args, lang)
 
 
 def diff_policies(old: Policy, new: Policy) -> list[Change]:
@@ -69,33 +88,42 @@ def diff_policies(old: Policy, new: Policy) -> list[Change]:
     return changes
 
 
-def diff_lines(old: Policy, new: Policy, changes: list[Change]) -> list[str]:
-    lines = [
-        f"{old.source_file} (version {old.version}, effective {old.effective_from.isoformat()})",
-        f"  → {new.source_file} (version {new.version}, effective {new.effective_from.isoformat()})",
-    ]
+def diff_lines(old: Policy, new: Policy, changes: list[Change], lang: str = "en") -> list[str]:
+    def version(policy: Policy) -> str:
+        return sentence(
+            "diff.version",
+            lang,
+            file=policy.source_file,
+            version=policy.version,
+            effective=policy.effective_from.isoformat(),
+        )
+
+    lines = [version(old), f"  → {version(new)}"]
     if not changes:
-        same = "identical content" if old.digest == new.digest else "no change in meaning (only layout or comments)"
-        lines.append(f"No changes: {same}.")
+        same = say("diff.identical" if old.digest == new.digest else "diff.same_meaning")
+        lines.append(sentence("diff.no_changes", lang, same=same))
         return lines
-    lines.append(f"{len(changes)} change(s):")
-    for section, title in SECTIONS.items():
+    lines.append(sentence("diff.count", lang, count=len(changes)))
+    for section in SECTIONS:
         mine = [c for c in changes if c.section == section]
         if mine:
-            lines.append(f"{title}:")
-            lines.extend(f"  {_MARK[c.action]} {c.text}" for c in mine)
+            lines.append(sentence("diff.title", lang, title=section_title(section, lang)))
+            lines.extend(f"  {_MARK[c.action]} {c.text_in(lang)}" for c in mine)
     return lines
 
 
 # -- sections ---------------------------------------------------------------
 
 
-def _field(changes, section, item, part, old, new, text=None):
+def _field(changes, section, item, part, old, new, shown=None):
+    """A changed value; ``shown`` words the old and new values in a language (rule parts), else `_show`."""
     if old != new:
         label = f"{item} {part}" if part else item
-        changes.append(
-            Change(section, "changed", item, part, old, new, text or f"{label}: {_show(old)} → {_show(new)}")
-        )
+        if shown is None:
+            words = say("diff.field", label=label, old=_shown(old), new=_shown(new))
+        else:
+            words = say("diff.field", label=label, old=shown(old), new=shown(new))
+        changes.append(_change(section, "changed", item, part, old, new, words))
 
 
 def _header(old: Policy, new: Policy, changes: list[Change]) -> None:
@@ -113,12 +141,21 @@ def _header(old: Policy, new: Policy, changes: list[Change]) -> None:
 
 
 def _levels(old: Policy, new: Policy, changes: list[Change]) -> None:
-    _keyed(changes, "levels", "level", old.level_labels, new.level_labels, lambda k, v: f"{k} ({v})")
+    _keyed(
+        changes,
+        "levels",
+        "level",
+        old.level_labels,
+        new.level_labels,
+        lambda k, v: say("diff.labelled", name=k, label=v),
+    )
     if set(old.levels) == set(new.levels) and old.levels != new.levels:
         _field(changes, "levels", "levels", "order", " < ".join(old.levels), " < ".join(new.levels))
     for level in set(old.levels) & set(new.levels):
         _field(changes, "levels", f"level {level}", "label", old.level_labels[level], new.level_labels[level])
-    _keyed(changes, "levels", "team", old.team_labels, new.team_labels, lambda k, v: f"{k} ({v})")
+    _keyed(
+        changes, "levels", "team", old.team_labels, new.team_labels, lambda k, v: say("diff.labelled", name=k, label=v)
+    )
     if set(old.teams) == set(new.teams) and old.teams != new.teams:
         _field(changes, "levels", "team precedence", None, " > ".join(old.teams), " > ".join(new.teams))
     for team in sorted(set(old.teams) & set(new.teams)):
@@ -130,10 +167,15 @@ def _authority(old: Policy, new: Policy, changes: list[Change]) -> None:
     _keyed(
         changes,
         "authority",
-        "remedy type",
+        "remedy_type",
         old.authority,
         new.authority,
-        lambda k, v: f"{k} ({v.label}): limits {_limits(v.limits, new.levels if k in new.authority else old.levels)}",
+        lambda k, v: say(
+            "diff.remedy_type",
+            name=k,
+            label=v.label,
+            limits=_limits(v.limits, new.levels if k in new.authority else old.levels),
+        ),
     )
     # Types sharing one table (`limits_of`) change together: say it once.
     grouped: dict[tuple, list[str]] = {}
@@ -147,10 +189,13 @@ def _authority(old: Policy, new: Policy, changes: list[Change]) -> None:
         _field(changes, "authority", kind, "approved_by_team", before.approved_by_team, after.approved_by_team)
     for (level, a, b), kinds in grouped.items():
         item = ", ".join(kinds)
-        shared = f"{kinds[0]} (shared by {', '.join(kinds[1:])})" if len(kinds) > 1 else item
-        changes.append(
-            Change("authority", "changed", item, f"limits.{level}", a, b, f"{shared}: {level} limit {a} → {b}")
-        )
+        if len(kinds) > 1:
+            words = say(
+                "diff.shared_limit", kind=kinds[0], others=join("sep.list", kinds[1:]), level=level, old=a, new=b
+            )
+        else:
+            words = say("diff.limit", kind=item, level=level, old=a, new=b)
+        changes.append(_change("authority", "changed", item, f"limits.{level}", a, b, words))
     _field(changes, "authority", "authority", "basis", old.authority_basis, new.authority_basis)
     for name in ("id", "description", "basis"):
         _field(
@@ -170,10 +215,18 @@ def _authority(old: Policy, new: Policy, changes: list[Change]) -> None:
 def _windows(old: Policy, new: Policy, changes: list[Change]) -> None:
     before = {w.id: w for w in old.windows}
     after = {w.id: w for w in new.windows}
-    _keyed(changes, "windows", "window", before, after, lambda k, w: f"{k}: {_period(w)} ({w.label}; {w.basis})")
+    _keyed(
+        changes,
+        "windows",
+        "window",
+        before,
+        after,
+        lambda k, w: say("diff.window", name=k, period=_period(w), label=w.label, basis=w.basis),
+    )
     for wid in [w for w in before if w in after]:
         a, b = before[wid], after[wid]
-        _field(changes, "windows", wid, "period", _period(a), _period(b))
+        periods = {_period(a).text(): _period(a), _period(b).text(): _period(b)}
+        _field(changes, "windows", wid, "period", _period(a).text(), _period(b).text(), periods.get)
         for name in ("label", "basis"):
             _field(changes, "windows", wid, name, getattr(a, name), getattr(b, name))
 
@@ -182,9 +235,9 @@ def _common_rule_parts(changes, section, rid, a, b) -> None:
     for name in ("description", "basis"):
         _field(changes, section, rid, name, getattr(a.info, name), getattr(b.info, name))
     if a.condition != b.condition:
-        text = f"{rid} conditions: {_condition_change(a.condition, b.condition)}"
+        words = say("diff.conditions", rule=rid, change=_condition_change(a.condition, b.condition))
         changes.append(
-            Change(section, "changed", rid, "when", condition_words(a.condition), condition_words(b.condition), text)
+            _change(section, "changed", rid, "when", condition_words(a.condition), condition_words(b.condition), words)
         )
 
 
@@ -194,32 +247,44 @@ def _routing(old: Policy, new: Policy, changes: list[Change]) -> None:
     _keyed(
         changes,
         "routing",
-        "routing rule",
+        "routing_rule",
         before,
         after,
-        lambda k, r: f"{k}: when {condition_words(r.condition)} → {outcome_words(r.then)}",
+        lambda k, r: say(
+            "diff.routing_rule", name=k, when=_say(condition_words, r.condition), then=_say(outcome_words, r.then)
+        ),
     )
     for rid in [r for r in before if r in after]:
         a, b = before[rid], after[rid]
         _common_rule_parts(changes, "routing", rid, a, b)
-        _field(changes, "routing", rid, "then", outcome_words(a.then), outcome_words(b.then))
+        outcomes = {
+            outcome_words(a.then): _say(outcome_words, a.then),
+            outcome_words(b.then): _say(outcome_words, b.then),
+        }
+        _field(changes, "routing", rid, "then", outcome_words(a.then), outcome_words(b.then), outcomes.get)
 
 
 def _remedies(old: Policy, new: Policy, changes: list[Change]) -> None:
     before = {r.info.id: r for r in old.remedies}
     after = {r.info.id: r for r in new.remedies}
 
-    def remedy_text(rule) -> str:
-        parts = " + ".join(component_words(c) for c in rule.components)
-        return parts or f"no remedy ({rule.reason})"
+    def remedy_text(rule, lang: str) -> str:
+        parts = " + ".join(component_words(c, lang) for c in rule.components)
+        return parts or sentence("diff.no_remedy", lang, reason=rule.reason)
 
     _keyed(
         changes,
         "remedies",
-        "remedy rule",
+        "remedy_rule",
         before,
         after,
-        lambda k, r: f"{k} [{', '.join(r.categories)}]: when {condition_words(r.condition)} → {remedy_text(r)}",
+        lambda k, r: say(
+            "diff.remedy_rule",
+            name=k,
+            categories=", ".join(r.categories),
+            when=_say(condition_words, r.condition),
+            remedy=_say(remedy_text, r),
+        ),
     )
     for rid in [r for r in before if r in after]:
         a, b = before[rid], after[rid]
@@ -236,18 +301,8 @@ def _remedies(old: Policy, new: Policy, changes: list[Change]) -> None:
         common = [r for r in first if r in second]
         first, second = common, [r for r in second if r in common]
         if first != second:
-            changes.append(
-                Change(
-                    "remedies",
-                    "moved",
-                    category,
-                    "order",
-                    first,
-                    second,
-                    f"order of the `{category}` rules (first match wins): {' → '.join(first)} "
-                    f"becomes {' → '.join(second)}",
-                )
-            )
+            words = say("diff.order", category=category, old=" → ".join(first), new=" → ".join(second))
+            changes.append(_change("remedies", "moved", category, "order", first, second, words))
 
 
 def _component_changes(rid: str, before: tuple[Component, ...], after: tuple[Component, ...]) -> list[Change]:
@@ -260,21 +315,28 @@ def _component_changes(rid: str, before: tuple[Component, ...], after: tuple[Com
         part = f"remedy.{index}"
         if a is None:
             assert b is not None  # both None is a == b, skipped above
-            found.append(
-                Change("remedies", "changed", rid, part, None, component_words(b), f"{rid} adds {component_words(b)}")
-            )
+            words = say("diff.adds", rule=rid, component=_say(component_words, b))
+            found.append(_change("remedies", "changed", rid, part, None, component_words(b), words))
         elif b is None:
-            found.append(
-                Change("remedies", "changed", rid, part, component_words(a), None, f"{rid} drops {component_words(a)}")
-            )
+            words = say("diff.drops", rule=rid, component=_say(component_words, a))
+            found.append(_change("remedies", "changed", rid, part, component_words(a), None, words))
         else:
-            text = f"{rid} remedy {index + 1}: {component_words(a)} → {component_words(b)}"
-            found.append(Change("remedies", "changed", rid, part, component_words(a), component_words(b), text))
+            words = say(
+                "diff.component", rule=rid, index=index + 1, old=_say(component_words, a), new=_say(component_words, b)
+            )
+            found.append(_change("remedies", "changed", rid, part, component_words(a), component_words(b), words))
     return found
 
 
 def _events(old: Policy, new: Policy, changes: list[Change]) -> None:
-    _keyed(changes, "events", "event", old.events, new.events, lambda k, e: f"{k} ({e.label}, field {e.field})")
+    _keyed(
+        changes,
+        "events",
+        "event",
+        old.events,
+        new.events,
+        lambda k, e: say("diff.event", name=k, label=e.label, field=e.field),
+    )
     for eid in [e for e in old.events if e in new.events]:
         for name in ("label", "field"):
             _field(changes, "events", eid, name, getattr(old.events[eid], name), getattr(new.events[eid], name))
@@ -286,35 +348,45 @@ def _deadlines(old: Policy, new: Policy, changes: list[Change]) -> None:
     _keyed(
         changes,
         "deadlines",
-        "deadline rule",
+        "deadline_rule",
         before,
         after,
-        lambda k, r: f"{k}: {r.kind} due {due_words(r.due)} when {condition_words(r.condition)}",
+        lambda k, r: say(
+            "diff.deadline_rule",
+            name=k,
+            kind=r.kind,
+            due=_say(due_words, r.due),
+            when=_say(condition_words, r.condition),
+        ),
     )
     for rid in [r for r in before if r in after]:
         a, b = before[rid], after[rid]
         _field(changes, "deadlines", rid, "kind", a.kind, b.kind)
         _common_rule_parts(changes, "deadlines", rid, a, b)
-        _field(changes, "deadlines", rid, "due", due_words(a.due), due_words(b.due))
+        dues = {due_words(a.due): _say(due_words, a.due), due_words(b.due): _say(due_words, b.due)}
+        _field(changes, "deadlines", rid, "due", due_words(a.due), due_words(b.due), dues.get)
 
 
 def _calendar(old: Policy, new: Policy, changes: list[Change]) -> None:
     a, b = old.calendar, new.calendar
     for year in sorted(set(b.years) - set(a.years)):
-        changes.append(Change("calendar", "added", str(year), "years", None, year, f"year {year} added"))
+        changes.append(_change("calendar", "added", str(year), "years", None, year, say("diff.year_added", year=year)))
         changes.extend(_fallback_days(old, new, year))
     for year in sorted(set(a.years) - set(b.years)):
-        changes.append(Change("calendar", "removed", str(year), "years", year, None, f"year {year} removed"))
-    for name, word in (("holidays", "holiday"), ("makeup_working_days", "make-up working day (调休)")):
+        changes.append(
+            _change("calendar", "removed", str(year), "years", year, None, say("diff.year_removed", year=year))
+        )
+    for name in ("holidays", "makeup_working_days"):
         before, after = getattr(a, name), getattr(b, name)
         for action, days in (("added", after - before), ("removed", before - after)):
             for first, last in _runs(sorted(days)):
                 item = first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
-                span = _weekday(first) if first == last else f"{_weekday(first)} to {_weekday(last)}"
-                old_value, new_value = (None, item) if action == "added" else (item, None)
-                changes.append(
-                    Change("calendar", action, item, name, old_value, new_value, f"{word} {action}: {item} ({span})")
+                span = (
+                    _weekday(first) if first == last else say("diff.span", first=_weekday(first), last=_weekday(last))
                 )
+                old_value, new_value = (None, item) if action == "added" else (item, None)
+                words = say(f"diff.{name}_{action}", days=item, span=span)
+                changes.append(_change("calendar", action, item, name, old_value, new_value, words))
     weekdays = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
     def weekend(spec):
@@ -341,21 +413,11 @@ def _fallback_days(old: Policy, new: Policy, year: int) -> list[Change]:
     while day.year == year:
         was, now = before.is_working_day(day), after.is_working_day(day)
         if was != now:
-            what = "a working day" if now else "not a working day"
-            then = "a working day" if was else "not a working day"
+            what = say("diff.working_day" if now else "diff.not_working_day")
+            then = say("diff.working_day" if was else "diff.not_working_day")
             item = day.isoformat()
-            found.append(
-                Change(
-                    "calendar",
-                    "changed",
-                    item,
-                    "fallback",
-                    then,
-                    what,
-                    f"{item} ({_weekday(day)}) is now {what}; the fallback ({mode}) counted it as {then}: "
-                    "decisions counted on the fallback that reach this day change",
-                )
-            )
+            words = say("diff.fallback_day", day=item, weekday=_weekday(day), now=what, then=then, mode=mode)
+            found.append(_change("calendar", "changed", item, "fallback", then.text(), what.text(), words))
         day += dt.timedelta(days=1)
     return found
 
@@ -371,7 +433,7 @@ def _lint(old: Policy, new: Policy, changes: list[Change]) -> None:
 
     before = {key(a): a.reason for a in old.accepted_findings}
     after = {key(a): a.reason for a in new.accepted_findings}
-    _keyed(changes, "lint", "accepted finding", before, after, lambda k, reason: f"{k}: {reason}")
+    _keyed(changes, "lint", "accepted_finding", before, after, lambda k, reason: f"{k}: {reason}")
     for k in [k for k in before if k in after]:
         _field(changes, "lint", k, "reason", before[k], after[k])
 
@@ -380,51 +442,55 @@ def _lint(old: Policy, new: Policy, changes: list[Change]) -> None:
 
 
 def _keyed(changes, section, noun, before: dict, after: dict, words) -> None:
+    """Items added and removed; ``noun`` is a `noun.*` of the catalog."""
+    name = say(f"noun.{noun}")
     for key in [k for k in after if k not in before]:
-        changes.append(
-            Change(section, "added", str(key), None, None, str(key), f"{noun} added: {words(key, after[key])}")
-        )
+        said = say("diff.added", noun=name, words=words(key, after[key]))
+        changes.append(_change(section, "added", str(key), None, None, str(key), said))
     for key in [k for k in before if k not in after]:
-        changes.append(
-            Change(section, "removed", str(key), None, str(key), None, f"{noun} removed: {words(key, before[key])}")
-        )
+        said = say("diff.removed", noun=name, words=words(key, before[key]))
+        changes.append(_change(section, "removed", str(key), None, str(key), None, said))
 
 
-def _condition_change(a, b) -> str:
-    parts = []
+def _condition_change(a, b) -> Words:
+    parts: list = []
     added = [t for t in b.all_of if t not in a.all_of]
     dropped = [t for t in a.all_of if t not in b.all_of]
-    for field in dict.fromkeys(t.field for t in added):
-        new = [t for t in added if t.field == field]
-        old = [t for t in dropped if t.field == field]
+    for name in dict.fromkeys(t.field for t in added):
+        new = [t for t in added if t.field == name]
+        old = [t for t in dropped if t.field == name]
         if len(new) == 1 and len(old) == 1:  # one test of a field rewritten: say it as a change
-            parts.append(f"changes {test_words(old[0])} → {test_words(new[0])}")
+            parts.append(say("diff.changes_test", old=_say(test_words, old[0]), new=_say(test_words, new[0])))
             added.remove(new[0])
             dropped.remove(old[0])
     if added:
-        parts.append("adds " + "; ".join(test_words(t) for t in added))
+        parts.append(say("diff.adds_tests", tests=join("sep.parts", [_say(test_words, t) for t in added])))
     if dropped:
-        parts.append("drops " + "; ".join(test_words(t) for t in dropped))
+        parts.append(say("diff.drops_tests", tests=join("sep.parts", [_say(test_words, t) for t in dropped])))
     if a.any_of != b.any_of:
-        before = _any_words(a)
-        after = _any_words(b)
-        parts.append(f"when_any was {before}, now {after}")
-    return ", ".join(parts) + f" (now: {condition_words(b)})"
+        parts.append(say("diff.any_of", old=_say(_any_words, a), new=_say(_any_words, b)))
+    return say("diff.now", changes=join("sep.clauses", parts), when=_say(condition_words, b))
 
 
-def _any_words(condition) -> str:
+def _any_words(condition, lang: str = "en") -> str:
     if not condition.any_of:
-        return "none"
-    return " | ".join("(" + " and ".join(test_words(t) for t in group) + ")" for group in condition.any_of)
+        return sentence("none", lang)
+    return " | ".join("(" + tests_words(group, lang) + ")" for group in condition.any_of)
 
 
-def _limits(limits: dict, levels) -> str:
-    return ", ".join(f"{level} {_show(limits.get(level))}" for level in levels)
+def _limits(limits: dict, levels) -> object:
+    return join("sep.list", [f"{level} " + _show(limits.get(level)) for level in levels])
 
 
-def _period(window) -> str:
-    counting = "" if window.roll_forward or window.unit not in ("calendar_days", "years") else " (no roll-forward)"
-    return f"{window.amount} {window.unit.replace('_', ' ')} from {window.anchor}{counting}"
+def _period(window) -> Words:
+    roll = window.roll_forward or window.unit not in ("calendar_days", "years")
+    return say(
+        "diff.period",
+        amount=window.amount,
+        unit=say(f"unit.{window.unit}"),
+        anchor=window.anchor,
+        counting="" if roll else say("diff.no_roll_forward"),
+    )
 
 
 def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -437,8 +503,13 @@ def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return runs
 
 
-def _weekday(day: dt.date) -> str:
-    return day.strftime("%A")
+def _weekday(day: dt.date) -> Words:
+    return say(f"weekday.{day.strftime('%A').lower()}")
+
+
+def _shown(value: object) -> object:
+    """A value as `_show` prints it; nothing at all is worded in the language (（无）)."""
+    return say("diff.nothing") if value is None else _show(value)
 
 
 def _show(value: object) -> str:

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 
 from rules.calendar_year import Festival, YearArrangement
+from rules.messages import Words, say
 
 FESTIVAL_NAMES = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
 WEEKDAY_WORDS = "一二三四五六日"
@@ -42,36 +43,38 @@ _ISSUED = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 class NoticeError(ValueError):
     """Lines of a notice that cannot be read; ``problems`` holds (line number, message)."""
 
-    def __init__(self, problems: list[tuple[int, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"line {line}: {message}" for line, message in problems))
+    def __init__(self, said: list[tuple[int, Words]]):
+        self.said = said  # (line number, the message in the catalog's words)
+        self.problems = [(line, words.text()) for line, words in said]
+        super().__init__("; ".join(f"line {line}: {message}" for line, message in self.problems))
+
+    def lines(self, lang: str = "en") -> list[tuple[int, str]]:
+        return [(line, words.text(lang)) for line, words in self.said]
 
 
 def parse_notice(text: str, year: int | None = None, source: str = "the State Council's notice") -> YearArrangement:
     """The arrangement the notice gives for its year (``year`` when the title does not say it)."""
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, Words]] = []
     lines = text.splitlines()
     titled = next((int(m["year"]) for line in lines if (m := _TITLE_YEAR.search(line))), None)
     if titled is not None and year is not None and titled != year:
-        raise NoticeError([(1, f"the notice is for {titled}, not {year}")])
+        raise NoticeError([(1, say("notice.wrong_year", titled=titled, year=year))])
     year = year or titled
     if year is None:
-        raise NoticeError(
-            [(1, "cannot tell the year: the title (关于YYYY年部分节假日安排的通知) is missing; give --year")]
-        )
+        raise NoticeError([(1, say("notice.no_year"))])
     festivals: list[Festival] = []
     for number, raw in enumerate(lines, start=1):
         line = raw.strip().replace(" ", "").replace("\u3000", "")
         item = _ITEM.match(line)
         if item is None:
             if _ANY_DATE.search(line) and not _ISSUED.match(line):
-                problems.append((number, f"a date outside a numbered item (一、…：…) cannot be read: `{raw.strip()}`"))
+                problems.append((number, say("notice.date_outside_item", text=raw.strip())))
             continue
         festival = _item(item["names"], item["body"], year, number, problems)
         if festival is not None:
             festivals.append(festival)
     if not festivals and not problems:
-        problems.append((1, "no arrangement found: expected lines such as 一、元旦：1月1日（周四）放假1天。"))
+        problems.append((1, say("notice.nothing")))
     if problems:
         raise NoticeError(problems)
     days = [day for f in festivals for day in (*f.holidays, *f.makeup_working_days)]
@@ -88,9 +91,7 @@ def _item(names_text: str, body: str, year: int, line: int, problems: list) -> F
     names = tuple(names_text.split("、"))
     for name in names:
         if name not in FESTIVAL_NAMES:
-            problems.append(
-                (line, f"`{name}` is not a festival of the national holiday rules ({'、'.join(FESTIVAL_NAMES)})")
-            )
+            problems.append((line, say("notice.not_festival", name=name, names="、".join(FESTIVAL_NAMES))))
     holidays: list[dt.date] = []
     workdays: list[dt.date] = []
     for sentence in (s for s in re.split(r"[。；;]", body) if s):
@@ -98,7 +99,7 @@ def _item(names_text: str, body: str, year: int, line: int, problems: list) -> F
             continue  # the notice encourages (e.g. a day off on New Year's Eve): not an arrangement
         if (found := _HOLIDAYS.match(sentence)) is not None:
             if holidays:
-                problems.append((line, f"a second holiday period in one item: `{sentence}`"))
+                problems.append((line, say("notice.second_period", sentence=sentence)))
             holidays = _period(found, year, line, problems)
         elif _WORKDAYS.match(sentence):
             for match in _ONE_DATE.finditer(sentence):
@@ -106,18 +107,12 @@ def _item(names_text: str, body: str, year: int, line: int, problems: list) -> F
                 if day is None:
                     continue
                 if day.isoweekday() < 6:
-                    problems.append((line, f"{day} is a {day:%A}, already a working day: not a make-up day (上班)"))
+                    problems.append((line, say("notice.weekday_makeup", day=day, weekday=_weekday(day))))
                 workdays.append(day)
         else:
-            problems.append(
-                (
-                    line,
-                    f"cannot read `{sentence}`: expected `M月D日（周X）至D日（周X）放假调休，共N天` "
-                    "or `M月D日（周X）、M月D日（周X）上班`",
-                )
-            )
+            problems.append((line, say("notice.unreadable", sentence=sentence)))
     if not holidays and len(problems) == before:
-        problems.append((line, "no holiday period (…放假…) in this item"))
+        problems.append((line, say("notice.no_period")))
     if len(problems) > before:
         return None
     return Festival(names, tuple(holidays), tuple(workdays), line)
@@ -134,13 +129,17 @@ def _period(found: re.Match, year: int, line: int, problems: list) -> list[dt.da
             return []
         last = end
     if last < first:
-        problems.append((line, f"the period ends ({last}) before it starts ({first})"))
+        problems.append((line, say("notice.backwards", first=first, last=last)))
         return []
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     if found["count"] is not None and int(found["count"]) != len(days):
-        problems.append((line, f"{first} to {last} is {len(days)} days, the notice says 共{found['count']}天"))
+        problems.append((line, say("notice.count", first=first, last=last, days=len(days), count=found["count"])))
         return []
     return days
+
+
+def _weekday(day: dt.date) -> Words:
+    return say(f"weekday.{day:%A}".lower())
 
 
 def _day(found: re.Match, p: str, year: int, after: dt.date | None, line: int, problems: list) -> dt.date | None:
@@ -148,14 +147,14 @@ def _day(found: re.Match, p: str, year: int, after: dt.date | None, line: int, p
     y = found[f"{p}y"]
     month = found[f"{p}m"]
     if month is None and after is None:
-        problems.append((line, f"`{found[0]}`: a date needs its month (M月D日)"))
+        problems.append((line, say("notice.needs_month", date=found[0])))
         return None
     the_year = int(y) if y else (after.year if after else year)
     the_month = int(month) if month else after.month  # type: ignore[union-attr]
     try:
         day = dt.date(the_year, the_month, int(found[f"{p}d"]))
     except ValueError as exc:
-        problems.append((line, f"`{found[0]}` is not a date: {exc}"))
+        problems.append((line, say("notice.not_a_date", date=found[0], reason=exc)))
         return None
     if after is not None and day < after and not y:
         day = day.replace(year=day.year + 1)  # 12月31日至1月2日
@@ -164,8 +163,13 @@ def _day(found: re.Match, p: str, year: int, after: dt.date | None, line: int, p
     if named:
         said = WEEKDAY_WORDS.index(named.group(1).replace("天", "日"))
         if said != day.weekday():
-            problems.append(
-                (line, f"{day} is a {day:%A} (周{WEEKDAY_WORDS[day.weekday()]}), the notice says 周{named.group(1)}")
+            words = say(
+                "notice.weekday_mismatch",
+                day=day,
+                weekday=_weekday(day),
+                weekday_zh=WEEKDAY_WORDS[day.weekday()],
+                said=named.group(1),
             )
+            problems.append((line, words))
             return None
     return day

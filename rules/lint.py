@@ -15,15 +15,16 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from rules.calendar import CalendarHorizon, calendar_horizon
 from rules.calendar_year import TO_COMPLETE
 from rules.conditions import Condition, Test
 from rules.fact_space import FactSpace, TooManyCombinations, describe_fact
 from rules.finding_codes import FINDING_CODES
-from rules.messages import ui
+from rules.messages import Words, join, say, sentence, ui
 from rules.model import Policy, RemedyRule, RuleInfo
-from rules.wording import test_words
+from rules.wording import tests_words
 from rules.yaml_source import SourceMap, load_yaml_text
 
 # Remedies for which the seller sends goods to the consumer (the outbound leg).
@@ -42,12 +43,17 @@ class Finding:
     example: str | None = None  # the example in the policy's words
     complaint: dict | None = None  # the example as a complaint a caller could send
     accepted: str | None = None  # the policy's reason, when it accepts the finding
+    # The sentence in the catalog (rules/messages.py SENTENCES); `message` is its English.
+    words: Words | None = field(default=None, compare=False)
 
-    def as_dict(self) -> dict:
+    def text(self, lang: str = "en") -> str:
+        return self.words.text(lang) if self.words is not None else self.message
+
+    def as_dict(self, lang: str = "en") -> dict:
         return {
             "code": self.code,
             "severity": "warning",
-            "message": self.message,
+            "message": self.text(lang),
             "line": self.line,
             "rules": [{"id": rule, "line": line} for rule, line in zip(self.rules, self.lines, strict=True)],
             "about": self.about,
@@ -59,7 +65,7 @@ class Finding:
     def render(self, file: str, lang: str = "en") -> list[str]:
         """The finding as printed; labels from the catalog (rules/messages.py UI), the code unchanged."""
         status = ui("lint_accepted" if self.accepted else "lint_warning", lang)
-        lines = [f"{file}:{self.line}: {status} [{self.code}] {self.message}"]
+        lines = [f"{file}:{self.line}: {status} [{self.code}] {self.text(lang)}"]
         if self.accepted:
             lines.append(ui("lint_accepted_because", lang, reason=self.accepted))
         if self.example:
@@ -77,11 +83,12 @@ class LintReport:
     # depends on the date lint runs, so it must not decide whether a policy may be published.
     calendar: CalendarHorizon | None = None
 
-    def calendar_lines(self) -> list[str]:
+    def calendar_lines(self, lang: str = "en") -> list[str]:
         if self.calendar is None:
             return []
-        status = "warning" if self.calendar.running_out else "ok"
-        return [f"{self.policy.source_file}: calendar {status}: {self.calendar.message()}"]
+        status = sentence("calendar.warning" if self.calendar.running_out else "calendar.ok", lang)
+        message = self.calendar.message(lang)
+        return [sentence("calendar.line", lang, file=self.policy.source_file, status=status, message=message)]
 
     @property
     def unaccepted(self) -> list[Finding]:
@@ -91,10 +98,10 @@ class LintReport:
     def accepted(self) -> list[Finding]:
         return [f for f in self.findings if f.accepted]
 
-    def as_dict(self) -> dict:
+    def as_dict(self, lang: str = "en") -> dict:
         return {
             "policy": {"file": self.policy.source_file, "version": self.policy.version, "digest": self.policy.digest},
-            "findings": [f.as_dict() for f in self.findings],
+            "findings": [f.as_dict(lang) for f in self.findings],
             "unaccepted": len(self.unaccepted),
             "accepted": len(self.accepted),
             "calendar": self.calendar.as_dict() if self.calendar else None,
@@ -126,16 +133,12 @@ def _apply_acceptances(policy: Policy, findings: list[Finding]) -> list[Finding]
         result.append(finding)
     for index, accept in enumerate(policy.accepted_findings):
         if index not in used:
-            what = accept.finding + (f" about {accept.about}" if accept.about else "")
-            rules = f" for {', '.join(accept.rules)}" if accept.rules else ""
-            result.append(
-                Finding(
-                    "stale_acceptance",
-                    f"lint.accept accepts `{what}`{rules}, which no longer occurs; remove the acceptance",
-                    accept.line,
-                    about=accept.finding,
-                )
+            what = (
+                say("lint.accept_about", finding=accept.finding, about=accept.about) if accept.about else accept.finding
             )
+            rules = say("lint.accept_for", rules=join("sep.list", accept.rules)) if accept.rules else ""
+            words = say("lint.stale_acceptance", what=what, rules=rules)
+            result.append(Finding("stale_acceptance", words.text(), accept.line, about=accept.finding, words=words))
     return result
 
 
@@ -150,7 +153,7 @@ class _Linter:
     # -- helpers ------------------------------------------------------------
 
     def add(
-        self, code: str, message: str, infos: Sequence[RuleInfo] = (), *, about=None, fact=None, fields=None, line=None
+        self, code: str, words: Words, infos: Sequence[RuleInfo] = (), *, about=None, fact=None, fields=None, line=None
     ) -> None:
         assert code in FINDING_CODES, code
         lines = tuple(info.line for info in infos)
@@ -163,13 +166,14 @@ class _Linter:
         self.findings.append(
             Finding(
                 code,
-                message,
+                words.text(),
                 line if line is not None else (min(lines) if lines else 1),
                 tuple(info.id for info in infos),
                 lines,
                 about,
                 example,
                 complaint,
+                words=words,
             )
         )
 
@@ -191,8 +195,11 @@ class _Linter:
             return None
 
     @staticmethod
-    def cite(info: RuleInfo) -> str:
-        return f"{info.id} (line {info.line})"
+    def cite(info: RuleInfo) -> Words:
+        return say("cite", rule=info.id, line=info.line)
+
+    def cites(self, infos) -> object:
+        return join("sep.both", [self.cite(info) for info in infos])
 
     # -- checks -------------------------------------------------------------
 
@@ -223,9 +230,10 @@ class _Linter:
             if facts is None or any(condition.matches(f) for f in facts):
                 continue
             self.never.add(rule.info.id)
-            self.add("contradiction", f"{self.cite(rule.info)} can never fire: {self.why_never(rule)}", [rule.info])
+            words = say("lint.contradiction", rule=self.cite(rule.info), why=self.why_never(rule))
+            self.add("contradiction", words, [rule.info])
 
-    def why_never(self, rule) -> str:
+    def why_never(self, rule) -> Words:
         condition = rule.condition
         by_field: dict[str, list[Test]] = {}
         for test in condition.all_of:
@@ -233,22 +241,23 @@ class _Linter:
         if isinstance(rule, RemedyRule):
             own = [t for t in by_field.get("category", [])]
             if own and not any(all(t.matches({"category": c}) for t in own) for c in rule.categories):
-                words = " and ".join(test_words(t) for t in own)
-                return f"its condition `{words}` excludes the rule's own category ({', '.join(rule.categories)})"
+                return say(
+                    "lint.why_own_category",
+                    words=partial(tests_words, own),
+                    categories=join("sep.list", rule.categories),
+                )
         for name, tests in by_field.items():
             candidates = [c for _, options in self.space.groups({name}) for c in options]
             if not any(all(t.matches(c) for t in tests) for c in candidates):
-                words = " and ".join(test_words(t) for t in tests)
+                words = partial(tests_words, tests)  # worded in the language asked for
                 if len(tests) > 1:
-                    return f"{words} cannot both hold"
+                    return say("lint.why_both", words=words)
                 if name.startswith("decision.flags."):
-                    return (
-                        f"`{words}` never holds: a decision flag is only ever given as true; test `{{present: false}}`"
-                    )
-                return f"`{words}` never holds"
+                    return say("lint.why_flag", words=words)
+                return say("lint.why_never", words=words)
         if condition.any_of:
-            return "none of its when_any alternatives can hold together with its when conditions"
-        return "no complaint satisfies all of its conditions together"
+            return say("lint.why_any_of")
+        return say("lint.why_all")
 
     def remedies(self) -> None:
         policy = self.policy
@@ -272,13 +281,11 @@ class _Linter:
             gap = next((f for f in facts if not redirected(f) and first(f) is None), None)
             if gap is not None:
                 if rules:
-                    message = (
-                        f"some `{category}` complaints get no remedy: none of "
-                        f"{', '.join(r.info.id for r in rules)} matches them; "
-                        "end the category with a rule that always matches (`when: {}`)"
+                    message = say(
+                        "lint.remedy_gap", category=category, rules=join("sep.list", [r.info.id for r in rules])
                     )
                 else:
-                    message = f"no remedy rule covers category `{category}`: such complaints get no remedy"
+                    message = say("lint.remedy_uncovered", category=category)
                 self.add(
                     "remedy_gap",
                     message,
@@ -295,15 +302,15 @@ class _Linter:
                 if not mine or any(first(f) is rule and not redirected(f) for f in mine):
                     continue
                 about = category if len(rule.categories) > 1 else None
-                scope = f" for `{category}`" if about else ""
+                scope = say("lint.scope", category=category) if about else ""
                 open_facts = [f for f in mine if not redirected(f)]
                 if open_facts:
                     blockers = _cover(rules[:index], open_facts) or list(dict.fromkeys(first(f) for f in open_facts))
-                    names = " and ".join(self.cite(b.info) for b in blockers)
-                    verb = "answers" if len(blockers) == 1 else "together answer"
+                    key = "lint.shadowed_one" if len(blockers) == 1 else "lint.shadowed_many"
+                    names = self.cites(b.info for b in blockers)
                     self.add(
                         "shadowed",
-                        f"{self.cite(rule.info)} is never reached{scope}: the earlier {names} {verb} every complaint it matches",
+                        say(key, rule=self.cite(rule.info), scope=scope, names=names),
                         [rule.info, *(b.info for b in blockers)],
                         about=about,
                         fact=open_facts[0],
@@ -312,11 +319,11 @@ class _Linter:
                     )
                 else:
                     blockers = _cover(redirects, mine) or list(dict.fromkeys(r for f in mine for r in redirected(f)))
-                    names = " and ".join(self.cite(b.info) for b in blockers)
-                    verb = "redirects" if len(blockers) == 1 else "together redirect"
+                    key = "lint.redirected_one" if len(blockers) == 1 else "lint.redirected_many"
+                    names = self.cites(b.info for b in blockers)
                     self.add(
                         "redirected",
-                        f"{self.cite(rule.info)} never gives its remedy{scope}: routing {names} {verb} every complaint it matches, and a redirect has no remedy",
+                        say(key, rule=self.cite(rule.info), scope=scope, names=names),
                         [rule.info, *(b.info for b in blockers)],
                         about=about,
                         fact=mine[0],
@@ -335,8 +342,7 @@ class _Linter:
                 continue
             self.add(
                 "conflicting_redirects",
-                f"{self.cite(a.info)} and {self.cite(b.info)} fire together and redirect with different reasons; "
-                "the policy states no precedence between redirects, so only one reason is given",
+                say("lint.conflicting_redirects", a=self.cite(a.info), b=self.cite(b.info)),
                 [a.info, b.info],
                 fact=both,
                 fields=a.condition.fields() | b.condition.fields(),
@@ -371,8 +377,12 @@ class _Linter:
                 continue
             self.add(
                 "deadline_gap",
-                f"deadline `{kind}`: its rules divide the cases by {', '.join(sorted(split))} but leave a case with "
-                f"no `{kind}` deadline (rules {', '.join(r.info.id for r in rules)})",
+                say(
+                    "lint.deadline_gap",
+                    kind=kind,
+                    fields=join("sep.list", sorted(split)),
+                    rules=join("sep.list", [r.info.id for r in rules]),
+                ),
                 [r.info for r in rules],
                 about=kind,
                 fact=hole,
@@ -399,8 +409,7 @@ class _Linter:
                 continue
             self.add(
                 "pending_forever",
-                f"{self.cite(rule.info)} is due with the `{other}` deadline, but for some decisions no `{other}` "
-                "rule applies: that deadline then stays pending for ever",
+                say("lint.pending_forever", rule=self.cite(rule.info), other=other),
                 [rule.info, *(p.info for p in partners)],
                 about=other,
                 fact=alone,
@@ -419,11 +428,15 @@ class _Linter:
                 a, b = limits[lower], limits[higher]
                 if isinstance(a, str) or isinstance(b, str) or a != b:
                     continue
-                names = ", ".join(kinds)
                 self.add(
                     "authority_band_empty",
-                    f"authority for {names}: the {higher} limit {b:.2f} equals the {lower} limit, so no amount ever "
-                    f"needs {higher} approval (the {higher} band is empty; the bands overlap)",
+                    say(
+                        "lint.authority_band_empty",
+                        names=join("sep.list", kinds),
+                        higher=higher,
+                        lower=lower,
+                        amount=f"{b:.2f}",
+                    ),
                     about=kinds[0],
                     line=self.locate(f"authority.remedies.{kinds[0]}.limits.{higher}"),
                 )
@@ -473,12 +486,18 @@ class _Linter:
                     )
                     if gap is None:
                         continue
-                    named = ", ".join(self.cite(r.info) for r in routes) or "none"
+                    named = join("sep.list", [self.cite(r.info) for r in routes]) if routes else say("none")
                     self.add(
                         "approver_not_routed",
-                        f"{self.cite(rule.info)} proposes {kind}, which only team `{team}` approves, but for some "
-                        f"`{category}` complaints no routing rule sends the complaint to `{team}` above {lowest} "
-                        f"(rules that do: {named}); add a routing rule for these complaints",
+                        say(
+                            "lint.approver_not_routed",
+                            rule=self.cite(rule.info),
+                            kind=kind,
+                            team=team,
+                            category=category,
+                            lowest=lowest,
+                            named=named,
+                        ),
                         [rule.info, *(r.info for r in routes)],
                         about=f"{kind}:{category}",
                         fact=gap,
@@ -492,14 +511,19 @@ class _Linter:
             for position, part in enumerate(rule.components):
                 wrong = []
                 if part.return_shipping_paid_by and not part.goods_return:
-                    wrong.append("return_shipping_paid_by, but no goods come back (goods_return is false)")
+                    wrong.append(say("lint.return_without_goods"))
                 if part.outbound_shipping_paid_by and part.type not in GOODS_SENT:
-                    wrong.append(f"outbound_shipping_paid_by, but a `{part.type}` sends no goods")
+                    wrong.append(say("lint.outbound_without_goods", type=part.type))
                 for what in wrong:
                     self.add(
                         "shipping_without_goods",
-                        f"{self.cite(rule.info)} remedy {position + 1} ({part.type}) states {what}; remove it, "
-                        "or the decision would tell the customer who pays for a parcel that never travels",
+                        say(
+                            "lint.shipping_without_goods",
+                            rule=self.cite(rule.info),
+                            position=position + 1,
+                            type=part.type,
+                            what=what,
+                        ),
                         [rule.info],
                         about=f"{part.type}:{position}",
                         line=rule.info.line,
@@ -511,15 +535,14 @@ class _Linter:
             if _PLACEHOLDER.match(rule.info.basis):
                 self.add(
                     "missing_basis",
-                    f"{self.cite(rule.info)} has no real basis (`{rule.info.basis.strip()}`): cite the article of law "
-                    "or write `internal SLA`",
+                    say("lint.missing_basis", rule=self.cite(rule.info), basis=rule.info.basis.strip()),
                     [rule.info],
                 )
         for index, window in enumerate(policy.windows):
             if _PLACEHOLDER.match(window.basis):
                 self.add(
                     "missing_basis",
-                    f"window `{window.id}` has no real basis (`{window.basis.strip()}`)",
+                    say("lint.window_missing_basis", window=window.id, basis=window.basis.strip()),
                     about=window.id,
                     line=self.locate(f"windows.{index}.basis"),
                 )
@@ -535,7 +558,7 @@ class _Linter:
             if f"within.{window.id}" not in tested:
                 self.add(
                     "unused_window",
-                    f"window `{window.id}` is counted for every complaint but no rule tests within.{window.id}",
+                    say("lint.unused_window", window=window.id),
                     about=window.id,
                     line=self.locate(f"windows.{index}"),
                 )
@@ -544,7 +567,7 @@ class _Linter:
             if event not in used:
                 self.add(
                     "unused_event",
-                    f"event `{event}` is defined but no deadline counts from it",
+                    say("lint.unused_event", event=event),
                     about=event,
                     line=self.locate(f"events.{event}"),
                 )
@@ -556,8 +579,7 @@ class _Linter:
             fallback = policy.calendar.outside_known_years
             self.add(
                 "calendar_year_missing",
-                f"the policy takes effect in {year}, which its calendar does not list "
-                f"(outside_known_years: {fallback}); add {year}'s holidays and make-up working days",
+                say("lint.calendar_year_missing", year=year, fallback=fallback),
                 about=str(year),
                 line=self.locate("calendar.years"),
             )
@@ -565,9 +587,7 @@ class _Linter:
             if f"# {TO_COMPLETE}" in text and "makeup_working_days" in text:
                 self.add(
                     "calendar_draft",
-                    f"a calendar year drafted by `complaints calendar draft` is still marked {TO_COMPLETE}: copy "
-                    "the State Council's bridging holidays and make-up working days (调休上班日) from its notice "
-                    "(or use `complaints calendar import NOTICE.txt`) and remove the marker",
+                    say("lint.calendar_draft", marker=TO_COMPLETE),
                     about=f"line {number}",
                     line=number,
                 )
@@ -575,14 +595,27 @@ class _Linter:
         needed = records.major_change_notice_days if policy.major else records.change_notice_days
         notice = policy.effective_from - policy.announced_at
         if notice < dt.timedelta(days=needed):
-            what = "a major change" if policy.major else "a change"
+            what = say("lint.a_major_change" if policy.major else "lint.a_change")
             self.add(
                 "short_notice",
-                f"effective_from is {notice} after announced_at; {what} must be announced at least {needed} days "
-                f"before it takes effect ({records.change_notice_basis})",
+                say(
+                    "lint.short_notice",
+                    notice=partial(_duration, notice),
+                    what=what,
+                    needed=needed,
+                    basis=records.change_notice_basis,
+                ),
                 about="policy",
                 line=self.locate("policy.effective_from"),
             )
+
+
+def _duration(span: dt.timedelta, lang: str) -> str:
+    """A timedelta as Python prints it (``3 days, 0:00:00``), in Chinese ``3 天 0:00:00``."""
+    if lang != "zh":
+        return str(span)
+    clock = str(dt.timedelta(seconds=span.seconds, microseconds=span.microseconds))
+    return sentence("lint.days", lang, days=span.days, time=clock) if span.days else clock
 
 
 def _cover(candidates: list, facts: list[dict]) -> list:

@@ -729,3 +729,461 @@ def words(key: str, args: dict[str, str], lang: str) -> str:
 def hint_words(key: str, args: dict[str, str], lang: str) -> str:
     en, zh = HINTS[key]
     return fill(zh if lang == "zh" else en, args)
+
+
+# --- sentences built by the tools (lint, diff, the change notice, policy tests, the calendar) -----
+# Each is (English, Chinese). The English is what the JSON `message`/`text` fields carry; the
+# printed text follows --lang / COMPLAINTS_LANG / Accept-Language. Codes and rule ids never change.
+SENTENCES: dict[str, tuple[str, str]] = {
+    # joining words
+    "sep.and": (" and ", " 且 "),
+    "sep.both": (" and ", "、"),
+    "sep.list": (", ", "、"),
+    "sep.parts": ("; ", "；"),
+    "sep.clauses": (", ", "，"),
+    "sep.or": (" | ", " | "),
+    "none": ("none", "无"),
+    "cite": ("{rule} (line {line})", "{rule}（第 {line} 行）"),
+    # rule parts in words (rules/wording.py)
+    "words.given": ("{field} is given", "{field} 已填写"),
+    "words.not_given": ("{field} is not given", "{field} 未填写"),
+    "words.eq": ("{field} is {value}", "{field} 为 {value}"),
+    "words.in": ("{field} is one of {values}", "{field} 为 {values} 之一"),
+    "words.not": ("{field} is not {value}", "{field} 不为 {value}"),
+    "words.not_in": ("{field} is none of {values}", "{field} 不为 {values} 中的任何一个"),
+    "words.above": ("{field} above {value}", "{field} 高于 {value}"),
+    "words.at_least": ("{field} at least {value}", "{field} 不低于 {value}"),
+    "words.below": ("{field} below {value}", "{field} 低于 {value}"),
+    "words.at_most": ("{field} at most {value}", "{field} 不高于 {value}"),
+    "words.always": ("always", "总是"),
+    "words.any_of": ("at least one of: {groups}", "至少满足其一：{groups}"),
+    "words.no_conditions": ("always (no conditions)", "总是（无条件）"),
+    "words.redirect": ("redirect: {reason}", "转出：{reason}"),
+    "words.team": ("team {team}", "团队 {team}"),
+    "words.min_level": ("level at least {level}", "层级至少为 {level}"),
+    "words.escalate": ("one level above {level}", "比 {level} 高一级"),
+    "words.flags": ("flags {flags}", "标记 {flags}"),
+    "words.percent_of": ("{percent}% of {of}", "{of} 的 {percent}%"),
+    "words.times_of": ("{times} times {of}", "{of} 的 {times} 倍"),
+    "words.at_least_amount": (", at least {amount}", "，最少 {amount}"),
+    "words.at_most_amount": (", at most {amount}", "，最多 {amount}"),
+    "words.component_amount": (" ({amount})", "（{amount}）"),
+    "words.goods_returned": (", goods returned", "，退回商品"),
+    "words.return_paid_by": (", return shipping paid by {who}", "，退货运费由 {who} 承担"),
+    "words.outbound_paid_by": (", outbound shipping paid by {who}", "，发货运费由 {who} 承担"),
+    "words.due_with": ("with the {kind} deadline", "与 {kind} 时限相同"),
+    "words.due_after": ("{amount} {unit} after {after}", "{after} 后 {amount} {unit}"),
+    "unit.calendar_days": ("calendar days", "个自然日"),
+    "unit.working_days": ("working days", "个工作日"),
+    "unit.years": ("years", "年"),
+    "unit.hours": ("hours", "小时"),
+    "unit.minutes": ("minutes", "分钟"),
+    # lint findings (rules/lint.py); the [code] printed before them never changes
+    "lint.stale_acceptance": (
+        "lint.accept accepts `{what}`{rules}, which no longer occurs; remove the acceptance",
+        "lint.accept 接受了 `{what}`{rules}，但它已不再出现；请删除这条接受",
+    ),
+    "lint.accept_about": ("{finding} about {about}", "{finding}（关于 {about}）"),
+    "lint.accept_for": (" for {rules}", "（规则 {rules}）"),
+    "lint.contradiction": ("{rule} can never fire: {why}", "{rule}永远不会触发：{why}"),
+    "lint.why_own_category": (
+        "its condition `{words}` excludes the rule's own category ({categories})",
+        "它的条件 `{words}` 排除了规则自身的类别（{categories}）",
+    ),
+    "lint.why_both": ("{words} cannot both hold", "{words} 不可能同时成立"),
+    "lint.why_flag": (
+        "`{words}` never holds: a decision flag is only ever given as true; test `{present: false}`",
+        "`{words}` 永远不成立：决定标记只会以 true 出现；请改用 `{present: false}` 检验",
+    ),
+    "lint.why_never": ("`{words}` never holds", "`{words}` 永远不成立"),
+    "lint.why_any_of": (
+        "none of its when_any alternatives can hold together with its when conditions",
+        "它的 when_any 备选条件没有一个能与它的 when 条件同时成立",
+    ),
+    "lint.why_all": (
+        "no complaint satisfies all of its conditions together",
+        "没有任何投诉能同时满足它的全部条件",
+    ),
+    "lint.remedy_gap": (
+        "some `{category}` complaints get no remedy: none of {rules} matches them; "
+        "end the category with a rule that always matches (`when: {}`)",
+        "部分 `{category}` 投诉得不到补救措施：{rules} 都不匹配它们；"
+        "请在该类别的最后加一条总是匹配的规则（`when: {}`）",
+    ),
+    "lint.remedy_uncovered": (
+        "no remedy rule covers category `{category}`: such complaints get no remedy",
+        "没有补救规则覆盖类别 `{category}`：这类投诉得不到补救措施",
+    ),
+    "lint.scope": (" for `{category}`", "（类别 `{category}`）"),
+    "lint.shadowed_one": (
+        "{rule} is never reached{scope}: the earlier {names} answers every complaint it matches",
+        "{rule}{scope}永远不会被用到：它匹配的每一条投诉都已由排在前面的 {names}处理",
+    ),
+    "lint.shadowed_many": (
+        "{rule} is never reached{scope}: the earlier {names} together answer every complaint it matches",
+        "{rule}{scope}永远不会被用到：它匹配的每一条投诉都已由排在前面的 {names}共同处理",
+    ),
+    "lint.redirected_one": (
+        "{rule} never gives its remedy{scope}: routing {names} redirects every complaint it matches, "
+        "and a redirect has no remedy",
+        "{rule}{scope}永远给不出补救措施：它匹配的每一条投诉都被分派规则 {names}转出，而转出的投诉没有补救措施",
+    ),
+    "lint.redirected_many": (
+        "{rule} never gives its remedy{scope}: routing {names} together redirect every complaint it matches, "
+        "and a redirect has no remedy",
+        "{rule}{scope}永远给不出补救措施：它匹配的每一条投诉都被分派规则 {names}共同转出，而转出的投诉没有补救措施",
+    ),
+    "lint.conflicting_redirects": (
+        "{a} and {b} fire together and redirect with different reasons; "
+        "the policy states no precedence between redirects, so only one reason is given",
+        "{a}与 {b}会同时触发，并以不同的理由转出；政策没有规定转出之间的先后，因此只会给出一个理由",
+    ),
+    "lint.deadline_gap": (
+        "deadline `{kind}`: its rules divide the cases by {fields} but leave a case with "
+        "no `{kind}` deadline (rules {rules})",
+        "时限 `{kind}`：其规则按 {fields} 划分情形，却留下了一种没有 `{kind}` 时限的情形（规则 {rules}）",
+    ),
+    "lint.pending_forever": (
+        "{rule} is due with the `{other}` deadline, but for some decisions no `{other}` "
+        "rule applies: that deadline then stays pending for ever",
+        "{rule}与 `{other}` 时限同时到期，但有些决定没有适用的 `{other}` 规则：这时该时限将永远处于待定状态",
+    ),
+    "lint.authority_band_empty": (
+        "authority for {names}: the {higher} limit {amount} equals the {lower} limit, so no amount ever "
+        "needs {higher} approval (the {higher} band is empty; the bands overlap)",
+        "{names} 的审批权限：{higher} 的限额 {amount} 与 {lower} 的相同，因此没有任何金额需要 {higher} 审批"
+        "（{higher} 这一档是空的；各档重叠）",
+    ),
+    "lint.approver_not_routed": (
+        "{rule} proposes {kind}, which only team `{team}` approves, but for some "
+        "`{category}` complaints no routing rule sends the complaint to `{team}` above {lowest} "
+        "(rules that do: {named}); add a routing rule for these complaints",
+        "{rule}提出 {kind}，只有团队 `{team}` 能批准，但部分 `{category}` 投诉没有分派规则把它送到 `{team}` "
+        "的 {lowest} 以上层级（能做到的规则：{named}）；请为这些投诉加一条分派规则",
+    ),
+    "lint.shipping_without_goods": (
+        "{rule} remedy {position} ({type}) states {what}; remove it, "
+        "or the decision would tell the customer who pays for a parcel that never travels",
+        "{rule}的第 {position} 项补救措施（{type}）写了 {what}；请删除它，否则决定会告诉顾客一个根本不会寄出的包裹由谁付运费",
+    ),
+    "lint.return_without_goods": (
+        "return_shipping_paid_by, but no goods come back (goods_return is false)",
+        "return_shipping_paid_by，但没有商品退回（goods_return 为 false）",
+    ),
+    "lint.outbound_without_goods": (
+        "outbound_shipping_paid_by, but a `{type}` sends no goods",
+        "outbound_shipping_paid_by，但 `{type}` 并不寄出商品",
+    ),
+    "lint.missing_basis": (
+        "{rule} has no real basis (`{basis}`): cite the article of law or write `internal SLA`",
+        "{rule}没有真正的依据（`{basis}`）：请引用法律条文，或写 `internal SLA`",
+    ),
+    "lint.window_missing_basis": (
+        "window `{window}` has no real basis (`{basis}`)",
+        "期限窗口 `{window}` 没有真正的依据（`{basis}`）",
+    ),
+    "lint.unused_window": (
+        "window `{window}` is counted for every complaint but no rule tests within.{window}",
+        "每条投诉都会计算期限窗口 `{window}`，但没有任何规则检验 within.{window}",
+    ),
+    "lint.unused_event": (
+        "event `{event}` is defined but no deadline counts from it",
+        "定义了事件 `{event}`，但没有任何时限从它起算",
+    ),
+    "lint.calendar_year_missing": (
+        "the policy takes effect in {year}, which its calendar does not list "
+        "(outside_known_years: {fallback}); add {year}'s holidays and make-up working days",
+        "政策在 {year} 年生效，但其日历没有列出这一年（outside_known_years: {fallback}）；"
+        "请补上 {year} 年的节假日和调休上班日",
+    ),
+    "lint.calendar_draft": (
+        "a calendar year drafted by `complaints calendar draft` is still marked {marker}: copy "
+        "the State Council's bridging holidays and make-up working days (调休上班日) from its notice "
+        "(or use `complaints calendar import NOTICE.txt`) and remove the marker",
+        "由 `complaints calendar draft` 起草的日历年份仍标有 {marker}：请从国务院办公厅的放假通知中抄入调休放假日"
+        "和调休上班日（或使用 `complaints calendar import NOTICE.txt`），然后删除该标记",
+    ),
+    "lint.short_notice": (
+        "effective_from is {notice} after announced_at; {what} must be announced at least {needed} days "
+        "before it takes effect ({basis})",
+        "effective_from 距 announced_at 只有 {notice}；{what}须至少提前 {needed} 日公示（{basis}）",
+    ),
+    "lint.a_major_change": ("a major change", "重大变更"),
+    "lint.a_change": ("a change", "变更"),
+    "lint.days": ("{days} days, {time}", "{days} 天 {time}"),
+    "lint.could_not_run": ("lint could not run: {error}", "检查未能运行：{error}"),
+    "lint.accepted_count": (
+        "{count} lint finding(s) accepted by the policy (see `complaints lint`)",
+        "政策已接受 {count} 项检查结果（见 `complaints lint`）",
+    ),
+    "lint.refused": (
+        "{count} lint finding(s) must be fixed or accepted in the policy's `lint: accept` section",
+        "有 {count} 项检查结果须修正，或在政策的 `lint: accept` 部分中接受",
+    ),
+    "lint.refused_notice": (
+        "the policy takes effect too soon after it is announced; acknowledge `short_notice` to publish anyway",
+        "政策公示后生效得太快；如仍要发布，请确认 `short_notice`",
+    ),
+    # what changed between two versions (rules/diff.py) and the public change notice (lifecycle/notice.py)
+    "diff.section.header": ("Header", "基本信息"),
+    "diff.section.levels": ("Levels and teams", "层级与团队"),
+    "diff.section.authority": ("Authority", "审批权限"),
+    "diff.section.windows": ("Eligibility windows", "期限窗口"),
+    "diff.section.routing": ("Routing rules", "分派规则"),
+    "diff.section.remedies": ("Remedy rules", "处理方案"),
+    "diff.section.events": ("Events", "事件"),
+    "diff.section.deadlines": ("Deadline rules", "处理期限"),
+    "diff.section.calendar": ("Calendar", "节假日"),
+    "diff.section.records": ("Records", "记录保存"),
+    "diff.section.lint": ("Accepted lint findings", "已接受的检查结果"),
+    "diff.title": ("{title}:", "{title}："),
+    "diff.version": (
+        "{file} (version {version}, effective {effective})",
+        "{file}（版本 {version}，{effective} 起施行）",
+    ),
+    "diff.no_changes": ("No changes: {same}.", "没有变化：{same}。"),
+    "diff.identical": ("identical content", "内容完全相同"),
+    "diff.same_meaning": ("no change in meaning (only layout or comments)", "含义没有变化（只改了排版或注释）"),
+    "diff.count": ("{count} change(s):", "共 {count} 处变化："),
+    "diff.field": ("{label}: {old} → {new}", "{label}：{old} → {new}"),
+    "diff.nothing": ("(none)", "（无）"),
+    "diff.added": ("{noun} added: {words}", "新增{noun}：{words}"),
+    "diff.removed": ("{noun} removed: {words}", "删除{noun}：{words}"),
+    "noun.level": ("level", "层级"),
+    "noun.team": ("team", "团队"),
+    "noun.remedy_type": ("remedy type", "补救类型"),
+    "noun.window": ("window", "期限窗口"),
+    "noun.routing_rule": ("routing rule", "分派规则"),
+    "noun.remedy_rule": ("remedy rule", "补救规则"),
+    "noun.event": ("event", "事件"),
+    "noun.deadline_rule": ("deadline rule", "时限规则"),
+    "noun.accepted_finding": ("accepted finding", "已接受的检查结果"),
+    "diff.labelled": ("{name} ({label})", "{name}（{label}）"),
+    "diff.remedy_type": ("{name} ({label}): limits {limits}", "{name}（{label}）：限额 {limits}"),
+    "diff.window": ("{name}: {period} ({label}; {basis})", "{name}：{period}（{label}；{basis}）"),
+    "diff.period": ("{amount} {unit} from {anchor}{counting}", "自 {anchor} 起 {amount} {unit}{counting}"),
+    "diff.no_roll_forward": (" (no roll-forward)", "（不顺延）"),
+    "diff.routing_rule": ("{name}: when {when} → {then}", "{name}：当 {when} → {then}"),
+    "diff.remedy_rule": (
+        "{name} [{categories}]: when {when} → {remedy}",
+        "{name} [{categories}]：当 {when} → {remedy}",
+    ),
+    "diff.no_remedy": ("no remedy ({reason})", "无补救措施（{reason}）"),
+    "diff.event": ("{name} ({label}, field {field})", "{name}（{label}，字段 {field}）"),
+    "diff.deadline_rule": (
+        "{name}: {kind} due {due} when {when}",
+        "{name}：{kind} 时限为 {due}，条件：{when}",
+    ),
+    "diff.limit": ("{kind}: {level} limit {old} → {new}", "{kind}：{level} 限额 {old} → {new}"),
+    "diff.shared_limit": (
+        "{kind} (shared by {others}): {level} limit {old} → {new}",
+        "{kind}（与 {others} 共用）：{level} 限额 {old} → {new}",
+    ),
+    "diff.conditions": ("{rule} conditions: {change}", "{rule} 的条件：{change}"),
+    "diff.changes_test": ("changes {old} → {new}", "把 {old} 改为 {new}"),
+    "diff.adds_tests": ("adds {tests}", "增加 {tests}"),
+    "diff.drops_tests": ("drops {tests}", "去掉 {tests}"),
+    "diff.any_of": ("when_any was {old}, now {new}", "when_any 原为 {old}，现为 {new}"),
+    "diff.now": ("{changes} (now: {when})", "{changes}（现为：{when}）"),
+    "diff.adds": ("{rule} adds {component}", "{rule} 增加 {component}"),
+    "diff.drops": ("{rule} drops {component}", "{rule} 去掉 {component}"),
+    "diff.component": ("{rule} remedy {index}: {old} → {new}", "{rule} 第 {index} 项补救措施：{old} → {new}"),
+    "diff.order": (
+        "order of the `{category}` rules (first match wins): {old} becomes {new}",
+        "`{category}` 类规则的顺序（先匹配者生效）：{old} 改为 {new}",
+    ),
+    "diff.year_added": ("year {year} added", "新增 {year} 年"),
+    "diff.year_removed": ("year {year} removed", "删除 {year} 年"),
+    "diff.holidays_added": ("holiday added: {days} ({span})", "新增节假日：{days}（{span}）"),
+    "diff.holidays_removed": ("holiday removed: {days} ({span})", "删除节假日：{days}（{span}）"),
+    "diff.makeup_working_days_added": (
+        "make-up working day (调休) added: {days} ({span})",
+        "新增调休上班日：{days}（{span}）",
+    ),
+    "diff.makeup_working_days_removed": (
+        "make-up working day (调休) removed: {days} ({span})",
+        "删除调休上班日：{days}（{span}）",
+    ),
+    "diff.span": ("{first} to {last}", "{first}至{last}"),
+    "diff.fallback_day": (
+        "{day} ({weekday}) is now {now}; the fallback ({mode}) counted it as {then}: "
+        "decisions counted on the fallback that reach this day change",
+        "{day}（{weekday}）现为{now}；后备规则（{mode}）曾把它算作{then}：按后备规则计算且涉及这一天的决定会改变",
+    ),
+    "diff.working_day": ("a working day", "工作日"),
+    "diff.not_working_day": ("not a working day", "非工作日"),
+    "weekday.monday": ("Monday", "星期一"),
+    "weekday.tuesday": ("Tuesday", "星期二"),
+    "weekday.wednesday": ("Wednesday", "星期三"),
+    "weekday.thursday": ("Thursday", "星期四"),
+    "weekday.friday": ("Friday", "星期五"),
+    "weekday.saturday": ("Saturday", "星期六"),
+    "weekday.sunday": ("Sunday", "星期日"),
+    # the policy tests report (lifecycle/policy_tests.py, `complaints test`)
+    "test.header": (
+        "{file}: {count} tests against {policy} (version {version})",
+        "{file}：{count} 个测试，针对 {policy}（版本 {version}）",
+    ),
+    "test.fail": ("  FAIL  {name}  ({where})", "  失败  {name}  （{where}）"),
+    "test.could_not_decide": ("        could not decide: {error}", "        无法作出决定：{error}"),
+    "test.failure_at": ("        {path} (line {line})", "        {path}（第 {line} 行）"),
+    "test.expected": ("            expected: {value}", "            预期：{value}"),
+    "test.actual": ("            actual:   {value}", "            实际：{value}"),
+    "test.fired": ("        rules that fired: {rules}", "        触发的规则：{rules}"),
+    "test.cites": ("cites {rules}", "引用 {rules}"),
+    "test.does_not_cite": ("does not cite {rules}", "不引用 {rules}"),
+    "test.no_rule": ("no rule", "没有规则"),
+    "test.pass": ("  PASS  {name}", "  通过  {name}"),
+    "test.summary": ("{passed} passed, {failed} failed", "{passed} 个通过，{failed} 个失败"),
+    "test.rule_coverage": (
+        "Rule coverage: {done} of {total} rules exercised by at least one test",
+        "规则覆盖：{total} 条规则中有 {done} 条至少被一个测试用到",
+    ),
+    "test.unexercised": ("  not exercised by any test ({count}):", "  没有被任何测试用到的规则（{count} 条）："),
+    "test.unexercised_rule": ("    {rule} (line {line})", "    {rule}（第 {line} 行）"),
+    "test.unexercised_none": ("  not exercised by any test: none", "  没有被任何测试用到的规则：无"),
+    "test.alternatives": (
+        "when_any coverage: {done} of {total} alternatives exercised",
+        "when_any 覆盖：{total} 个备选条件中有 {done} 个被用到",
+    ),
+    "test.alternative": (
+        "    {rule} (line {line}) when_any alternative {index}",
+        "    {rule}（第 {line} 行）when_any 第 {index} 个备选条件",
+    ),
+    "test.coverage": (
+        "Coverage: {percent}% of rules and when_any alternatives",
+        "覆盖率：规则与 when_any 备选条件的 {percent}%",
+    ),
+    "test.cannot_fire": (
+        "  cannot fire, not counted: {rule} (line {line}) — {why}",
+        "  不可能触发，不计入：{rule}（第 {line} 行）—— {why}",
+    ),
+    "test.accepted_in_lint": ("{code} (accepted in lint: {reason})", "{code}（已在 lint 中接受：{reason}）"),
+    "test.below_min_coverage": (
+        "coverage {percent}% is below --min-coverage {min}%",
+        "覆盖率 {percent}% 低于 --min-coverage {min}%",
+    ),
+    # reading the State Council's holiday notice (rules/holiday_notice.py, `complaints calendar import`)
+    "notice.wrong_year": ("the notice is for {titled}, not {year}", "这份通知是 {titled} 年的，不是 {year} 年的"),
+    "notice.no_year": (
+        "cannot tell the year: the title (关于YYYY年部分节假日安排的通知) is missing; give --year",
+        "看不出年份：缺少标题（关于YYYY年部分节假日安排的通知）；请用 --year 指定",
+    ),
+    "notice.date_outside_item": (
+        "a date outside a numbered item (一、…：…) cannot be read: `{text}`",
+        "编号条目（一、…：…）之外的日期无法读取：`{text}`",
+    ),
+    "notice.nothing": (
+        "no arrangement found: expected lines such as 一、元旦：1月1日（周四）放假1天。",
+        "没有找到放假安排：应为“一、元旦：1月1日（周四）放假1天。”这样的行",
+    ),
+    "notice.not_festival": (
+        "`{name}` is not a festival of the national holiday rules ({names})",
+        "`{name}` 不是《全国年节及纪念日放假办法》规定的节日（{names}）",
+    ),
+    "notice.second_period": (
+        "a second holiday period in one item: `{sentence}`",
+        "同一条目中出现了第二个放假期间：`{sentence}`",
+    ),
+    "notice.weekday_makeup": (
+        "{day} is a {weekday}, already a working day: not a make-up day (上班)",
+        "{day} 是{weekday}，本来就是工作日：不是调休上班日",
+    ),
+    "notice.unreadable": (
+        "cannot read `{sentence}`: expected `M月D日（周X）至D日（周X）放假调休，共N天` "
+        "or `M月D日（周X）、M月D日（周X）上班`",
+        "无法读取 `{sentence}`：应为 `M月D日（周X）至D日（周X）放假调休，共N天` 或 `M月D日（周X）、M月D日（周X）上班`",
+    ),
+    "notice.no_period": ("no holiday period (…放假…) in this item", "这一条目中没有放假期间（…放假…）"),
+    "notice.backwards": (
+        "the period ends ({last}) before it starts ({first})",
+        "放假期间的结束日（{last}）早于开始日（{first}）",
+    ),
+    "notice.count": (
+        "{first} to {last} is {days} days, the notice says 共{count}天",
+        "{first} 至 {last} 共 {days} 天，通知写的是共{count}天",
+    ),
+    "notice.needs_month": ("`{date}`: a date needs its month (M月D日)", "`{date}`：日期需要写明月份（M月D日）"),
+    "notice.not_a_date": ("`{date}` is not a date: {reason}", "`{date}` 不是有效日期：{reason}"),
+    "notice.weekday_mismatch": (
+        "{day} is a {weekday} (周{weekday_zh}), the notice says 周{said}",
+        "{day} 是{weekday}（周{weekday_zh}），通知写的是周{said}",
+    ),
+    "notice.not_utf8": ("{file}: expected UTF-8 text: {reason}", "{file}：应为 UTF-8 编码的文本：{reason}"),
+    "notice.not_imported": (
+        "{file}: not imported, {count} line(s) cannot be read:",
+        "{file}：未导入，有 {count} 行无法读取：",
+    ),
+    "notice.other_year": (
+        "note: {day} is in {year}, not {notice_year}: enter it in the {year} block",
+        "注意：{day} 属于 {year} 年，不是 {notice_year} 年：请把它填入 {year} 年的部分",
+    ),
+    # the calendar left (rules/calendar.py)
+    "calendar.ran_out": (
+        "the holiday calendar ran out on {day} ({ago} days ago)",
+        "节假日日历已于 {day} 用完（{ago} 天前）",
+    ),
+    "calendar.left": (
+        "{left} days of holiday calendar left (last listed day {day})",
+        "节假日日历还剩 {left} 天（最后列出的日期为 {day}）",
+    ),
+    "calendar.running_out": (
+        "{state}, fewer than the {warn} days of calendar.warn_days_before_end: add {next} from "
+        "the State Council's notice (complaints calendar import NOTICE.txt, or complaints calendar draft "
+        "{next}); until then {next} is counted on calendar.outside_known_years",
+        "{state}，少于 calendar.warn_days_before_end 规定的 {warn} 天：请按国务院办公厅的放假通知补上 {next} 年"
+        "（complaints calendar import NOTICE.txt，或 complaints calendar draft {next}）；在此之前，"
+        "{next} 年按 calendar.outside_known_years 计算",
+    ),
+    "calendar.line": ("{file}: calendar {status}: {message}", "{file}：日历{status}：{message}"),
+    "calendar.warning": ("warning", "警告"),
+    "calendar.ok": ("ok", "正常"),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Words:
+    """A sentence of SENTENCES with its parts, worded when the language is known."""
+
+    key: str
+    args: dict
+
+    def text(self, lang: str = "en") -> str:
+        en, zh = SENTENCES[self.key]
+        return fill(zh if lang == "zh" else en, {name: part_text(value, lang) for name, value in self.args.items()})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+@dataclass(frozen=True, eq=False)
+class Joined:
+    """Parts joined by a separator of SENTENCES (``sep.and``, ``sep.list``, ...)."""
+
+    sep: str
+    parts: tuple
+
+    def text(self, lang: str = "en") -> str:
+        en, zh = SENTENCES[self.sep]
+        return (zh if lang == "zh" else en).join(part_text(p, lang) for p in self.parts)
+
+
+def say(key: str, **args: object) -> Words:
+    assert key in SENTENCES, key
+    return Words(key, args)
+
+
+def join(sep: str, parts) -> Joined:
+    return Joined(sep, tuple(parts))
+
+
+def part_text(value: object, lang: str) -> str:
+    if isinstance(value, (Words, Joined)):
+        return value.text(lang)
+    if callable(value):
+        return str(value(lang))
+    return str(value)
+
+
+def sentence(key: str, lang: str, **args: object) -> str:
+    return say(key, **args).text(lang)

@@ -1,10 +1,16 @@
-"""Rule parts in plain words, for lint findings, policy-test reports and policy diffs."""
+"""Rule parts in plain words, for lint findings, policy-test reports and policy diffs.
+
+English by default (the words the JSON carries and the decision cites); ``lang="zh"`` gives
+the Chinese of the catalog (rules/messages.py SENTENCES). Field names, values and ids are the
+policy's own in both.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from rules.conditions import Condition, Test
+from rules.messages import sentence
 from rules.model import AmountSpec, Component, Due, RouteOutcome
 
 _MONEY_FIELDS = ("order.amount", "claim.amount")
@@ -32,46 +38,51 @@ def _is_bool_field(field: str) -> bool:
     )
 
 
-def test_words(test: Test) -> str:
+def _sep(key: str, lang: str) -> str:
+    return sentence(key, lang)
+
+
+def test_words(test: Test, lang: str = "en") -> str:
     field, op, value = test.field, test.op, test.value
     if op == "present":
-        return f"{field} is given" if value else f"{field} is not given"
-    if op == "eq":
-        return f"{field} is {value_words(field, value)}"
-    if op == "in":
-        return f"{field} is one of {', '.join(value_words(field, v) for v in test.items)}"
-    if op == "not":
-        return f"{field} is not {value_words(field, value)}"
-    if op == "not_in":
-        return f"{field} is none of {', '.join(value_words(field, v) for v in test.items)}"
-    word = {"above": "above", "at_least": "at least", "below": "below", "at_most": "at most"}[op]
-    return f"{field} {word} {value_words(field, value)}"
+        return sentence("words.given" if value else "words.not_given", lang, field=field)
+    if op in ("eq", "not"):
+        return sentence(f"words.{op}", lang, field=field, value=value_words(field, value))
+    if op in ("in", "not_in"):
+        values = _sep("sep.list", lang).join(value_words(field, v) for v in test.items)
+        return sentence(f"words.{op}", lang, field=field, values=values)
+    return sentence(f"words.{op}", lang, field=field, value=value_words(field, value))
 
 
-def condition_words(condition: Condition) -> str:
-    parts = [test_words(test) for test in condition.all_of]
+def tests_words(tests, lang: str = "en") -> str:
+    """Tests that must all hold, joined by `and`."""
+    return _sep("sep.and", lang).join(test_words(t, lang) for t in tests)
+
+
+def condition_words(condition: Condition, lang: str = "en") -> str:
+    parts = [test_words(test, lang) for test in condition.all_of]
     if condition.any_of:
-        groups = [" and ".join(test_words(t) for t in group) or "always" for group in condition.any_of]
-        parts.append("at least one of: " + " | ".join(f"({g})" for g in groups))
-    return "; ".join(parts) if parts else "always (no conditions)"
+        groups = [tests_words(group, lang) or sentence("words.always", lang) for group in condition.any_of]
+        parts.append(sentence("words.any_of", lang, groups=" | ".join(f"({g})" for g in groups)))
+    return _sep("sep.parts", lang).join(parts) if parts else sentence("words.no_conditions", lang)
 
 
-def outcome_words(then: RouteOutcome) -> str:
+def outcome_words(then: RouteOutcome, lang: str = "en") -> str:
     parts = []
     if then.redirect:
-        parts.append(f"redirect: {then.redirect}")
+        parts.append(sentence("words.redirect", lang, reason=then.redirect))
     if then.team:
-        parts.append(f"team {then.team}")
+        parts.append(sentence("words.team", lang, team=then.team))
     if then.min_level:
-        parts.append(f"level at least {then.min_level}")
+        parts.append(sentence("words.min_level", lang, level=then.min_level))
     if then.escalate_above:
-        parts.append(f"one level above {then.escalate_above}")
+        parts.append(sentence("words.escalate", lang, level=then.escalate_above))
     if then.flags:
-        parts.append("flags " + ", ".join(then.flags))
-    return "; ".join(parts)
+        parts.append(sentence("words.flags", lang, flags=", ".join(then.flags)))
+    return _sep("sep.parts", lang).join(parts)
 
 
-def amount_words(spec: AmountSpec | None) -> str:
+def amount_words(spec: AmountSpec | None, lang: str = "en") -> str:
     if spec is None:
         return ""
     if spec.fixed is not None:
@@ -79,31 +90,32 @@ def amount_words(spec: AmountSpec | None) -> str:
     else:
         text = spec.of or ""
         if spec.percent is not None:
-            text = f"{spec.percent}% of {text}"
+            text = sentence("words.percent_of", lang, percent=spec.percent, of=text)
         if spec.times is not None:
-            text = f"{spec.times} times {text}"
+            text = sentence("words.times_of", lang, times=spec.times, of=text)
     if spec.min is not None:
-        text += f", at least {spec.min:.2f}"
+        text += sentence("words.at_least_amount", lang, amount=f"{spec.min:.2f}")
     if spec.max is not None:
-        text += f", at most {spec.max:.2f}"
+        text += sentence("words.at_most_amount", lang, amount=f"{spec.max:.2f}")
     return text
 
 
-def component_words(component: Component) -> str:
+def component_words(component: Component, lang: str = "en") -> str:
     text = component.type
     if component.amount is not None:
-        text += f" ({amount_words(component.amount)})"
+        text += sentence("words.component_amount", lang, amount=amount_words(component.amount, lang))
     if component.goods_return:
-        text += ", goods returned"
+        text += sentence("words.goods_returned", lang)
     if component.return_shipping_paid_by:
-        text += f", return shipping paid by {component.return_shipping_paid_by}"
+        text += sentence("words.return_paid_by", lang, who=component.return_shipping_paid_by)
     if component.outbound_shipping_paid_by:
-        text += f", outbound shipping paid by {component.outbound_shipping_paid_by}"
+        text += sentence("words.outbound_paid_by", lang, who=component.outbound_shipping_paid_by)
     return text
 
 
-def due_words(due: Due) -> str:
+def due_words(due: Due, lang: str = "en") -> str:
     if due.with_kind:
-        return f"with the {due.with_kind} deadline"
+        return sentence("words.due_with", lang, kind=due.with_kind)
     assert due.unit is not None  # without `with`, the schema requires `after` and exactly one period
-    return f"{due.amount} {due.unit.replace('_', ' ')} after {due.after}"
+    unit = sentence(f"unit.{due.unit}", lang)
+    return sentence("words.due_after", lang, amount=due.amount, unit=unit, after=due.after)

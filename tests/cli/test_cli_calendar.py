@@ -20,18 +20,36 @@ def runner():
 
 
 def test_lint_warns_when_less_calendar_than_the_horizon_is_left(runner):
-    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-12-01"])
+    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-12-01", "--lang", "en"])
     assert result.exit_code == 0, result.output  # a warning: the exit code is the findings'
     assert (
         "calendar warning: 30 days of holiday calendar left (last listed day 2026-12-31), fewer than the 60 days"
         in result.stdout
     )
     assert "add 2027 from the State Council's notice" in result.stdout
+    # Chinese is the command line's default for policy authors.
+    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-12-01"])
+    assert (
+        "：日历警告：节假日日历还剩 30 天（最后列出的日期为 2026-12-31），少于 calendar.warn_days_before_end "
+        "规定的 60 天：请按国务院办公厅的放假通知补上 2027 年"
+    ) in result.stdout
+    assert "holiday calendar" not in result.stdout
+
+
+def test_lint_says_the_calendar_ran_out_in_both_languages(runner):
+    en = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2027-01-05", "--lang", "en"]).stdout
+    assert "calendar warning: the holiday calendar ran out on 2026-12-31 (5 days ago)" in en
+    zh = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2027-01-05", "--lang", "zh"]).stdout
+    assert "日历警告：节假日日历已于 2026-12-31 用完（5 天前）" in zh
+    assert "在此之前，2027 年按 calendar.outside_known_years 计算" in zh
 
 
 def test_lint_says_ok_with_more_calendar_than_the_horizon(runner):
-    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-10-31"])
+    result = runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-10-31", "--lang", "en"])
     assert result.exit_code == 0, result.output
+    assert (
+        "日历正常：节假日日历还剩 61 天" in runner.invoke(cli, ["lint", str(DEFAULT), "--today", "2026-10-31"]).stdout
+    )
     assert "calendar ok: 61 days of holiday calendar left (last listed day 2026-12-31)" in result.stdout
 
 
@@ -55,16 +73,20 @@ def test_the_horizon_is_the_policy_s_own(runner, tmp_path):
         ),
         encoding="utf-8",
     )
-    result = runner.invoke(cli, ["lint", str(policy), "--today", "2026-12-01"])
+    result = runner.invoke(cli, ["lint", str(policy), "--today", "2026-12-01", "--lang", "en"])
     assert "calendar ok: 30 days" in result.stdout
-    result = runner.invoke(cli, ["check", str(policy), "--today", "2026-12-15"])
+    result = runner.invoke(cli, ["check", str(policy), "--today", "2026-12-15", "--lang", "en"])
     assert result.exit_code == 0
     assert "calendar warning: 16 days of holiday calendar left" in result.stderr
 
 
 def test_check_warns_only_when_the_calendar_runs_out(runner):
     assert "calendar" not in runner.invoke(cli, ["check", str(DEFAULT), "--today", "2026-01-10"]).stderr
-    assert "calendar warning" in runner.invoke(cli, ["check", str(DEFAULT), "--today", "2026-12-01"]).stderr
+    assert (
+        "calendar warning"
+        in runner.invoke(cli, ["check", str(DEFAULT), "--today", "2026-12-01", "--lang", "en"]).stderr
+    )
+    assert "日历警告" in runner.invoke(cli, ["check", str(DEFAULT), "--today", "2026-12-01", "--lang", "zh"]).stderr
 
 
 def test_a_bad_today_is_a_usage_error(runner):
@@ -92,18 +114,26 @@ def test_calendar_import_prints_the_block(runner):
 
 
 def test_calendar_import_names_days_of_another_year(runner):
-    result = runner.invoke(cli, ["calendar", "import", str(NOTICES / "2023.txt")])
+    result = runner.invoke(cli, ["calendar", "import", str(NOTICES / "2023.txt"), "--lang", "en"])
     assert result.exit_code == 0
     assert "note: 2022-12-31 is in 2022, not 2023: enter it in the 2022 block" in result.stderr
+    result = runner.invoke(cli, ["calendar", "import", str(NOTICES / "2023.txt")])
+    assert "注意：2022-12-31 属于 2022 年，不是 2023 年：请把它填入 2022 年的部分" in result.stderr
 
 
 def test_calendar_import_refuses_lines_it_cannot_read(runner, tmp_path):
     bad = tmp_path / "notice.txt"
     bad.write_text("国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：1月1日（周四）放假1天。\n", encoding="utf-8")
-    result = runner.invoke(cli, ["calendar", "import", str(bad)])
+    result = runner.invoke(cli, ["calendar", "import", str(bad), "--lang", "en"])
     assert result.exit_code == 1
     assert result.stdout == ""
+    assert result.stderr.startswith(f"{bad}: not imported, 1 line(s) cannot be read:")
     assert f"{bad}:2: 2027-01-01 is a Friday (周五), the notice says 周四" in result.stderr
+    result = runner.invoke(cli, ["calendar", "import", str(bad)])  # Chinese by default
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"{bad}：未导入，有 1 行无法读取：")
+    assert f"{bad}:2: 2027-01-01 是星期五（周五），通知写的是周四" in result.stderr
+    assert "Friday" not in result.stderr
 
 
 def test_calendar_import_takes_the_year_when_the_title_is_missing(runner, tmp_path):

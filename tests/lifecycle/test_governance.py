@@ -276,7 +276,7 @@ def test_the_change_notice_in_chinese_and_english_with_its_dates(production, clo
     assert "施行时间：自 2026年12月9日 10:00（Asia/Shanghai） 起收到的投诉适用本版本" in notice["zh"]
     assert "公示时间：2026年12月1日（提前 7 日，电子商务法第三十四条）" in notice["zh"]
     assert "Takes effect: complaints received from 09 December 2026, 10:00 (Asia/Shanghai) on" in notice["en"]
-    assert "  审批权限：\n    - refund (shared by return_refund): frontline limit 200.00 → 300.00" in notice["zh"]
+    assert "  审批权限：\n    - refund（与 return_refund 共用）：frontline 限额 200.00 → 300.00" in notice["zh"]
     assert "  Authority:\n    - refund (shared by return_refund): frontline limit 200.00 → 300.00" in notice["en"]
     assert notice["replaces"]["version"] == "2026.1"
 

@@ -142,3 +142,36 @@ def test_impact_preview_over_http(keyed):
     assert report["totals"]["refund"]["before"] == report["totals"]["refund"]["after"] == "1000.00"
     missing = client.post("/v1/policies/impact", json={"text": "x"}, headers=auth["auditor"])
     assert missing.status_code == 422 and missing.get_json()["errors"][0]["field"] == "since"
+
+
+def test_lint_findings_refusing_a_proposal_follow_accept_language(keyed):
+    client, auth = keyed
+    text = dated("2026.2", in_days(8))
+    marker = "\n# ---------------------------------------------------------------------------\n# 检查结论"
+    assert marker in text
+    bare = text.split(marker)[0] + "\n"  # without `lint: accept`, two findings refuse it
+    answers = {}
+    for accept in (None, "zh-CN,zh;q=0.9", "en-GB"):
+        headers = {**auth["policy_admin"], **({"Accept-Language": accept} if accept else {})}
+        answer = client.post("/v1/policies", json={"text": bare, "tests": TESTS_TEXT, "reason": "x"}, headers=headers)
+        assert answer.status_code == 409, answer.get_json()
+        assert answer.headers["Content-Language"] == ("zh" if accept and accept.startswith("zh") else "en")
+        answers[accept] = answer.get_json()
+    chinese = answers["zh-CN,zh;q=0.9"]
+    (entry,) = chinese["errors"]
+    assert entry["code"] == "lint_findings"
+    assert chinese["detail"] == (
+        "refused by rule lint_findings: 有 2 项检查结果须修正，或在政策的 `lint: accept` 部分中接受"
+    )
+    redirects = next(m for m in entry["messages"] if "code: conflicting_redirects" in m)
+    assert "会同时触发，并以不同的理由转出；政策没有规定转出之间的先后，因此只会给出一个理由" in redirects
+    assert "R13_not_consumer_dispute（第 " in redirects
+    for accept in (None, "en-GB"):  # English unless Chinese is asked for
+        english = answers[accept]
+        assert english["detail"] == (
+            "refused by rule lint_findings: 2 lint finding(s) must be fixed or accepted in the policy's "
+            "`lint: accept` section"
+        )
+        redirects = next(m for m in english["errors"][0]["messages"] if "code: conflicting_redirects" in m)
+        assert "fire together and redirect with different reasons" in redirects
+    assert client.get("/v1/policies", headers=auth["auditor"]).get_json()["register"] == []

@@ -182,7 +182,7 @@ def test_paths_and_comparisons():
 
 def test_cli_report_and_exit_codes(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY)])
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--lang", "en"])
     assert result.exit_code == 0, result.output
     policy = load_policy_file(DEFAULT_POLICY)
     count = len(load_tests_file(DEFAULT_TESTS, policy))
@@ -192,13 +192,21 @@ def test_cli_report_and_exit_codes(tmp_path):
     assert "not exercised by any test: none" in result.stdout
     assert "when_any coverage: 15 of 15 alternatives exercised" in result.stdout
     assert "Coverage: 100% of rules and when_any alternatives" in result.stdout
+    chinese = runner.invoke(cli, ["test", str(DEFAULT_POLICY)]).stdout  # Chinese by default
+    assert f"{count} 个通过，0 个失败" in chinese
+    assert f"规则覆盖：{rules} 条规则中有 {rules} 条至少被一个测试用到" in chinese
+    assert "  没有被任何测试用到的规则：无" in chinese
+    assert "when_any 覆盖：15 个备选条件中有 15 个被用到" in chinese
+    assert "覆盖率：规则与 when_any 备选条件的 100%" in chinese
+    assert "  不可能触发，不计入：M27_not_consumer_dispute（第 " in chinese and "（已在 lint 中接受：" in chinese
+    assert "passed" not in chinese and "Coverage" not in chinese
     tests = tmp_path / "mine.tests.yaml"
     tests.write_text(
         HEAD
         + "  - name: expect the wrong team\n    complaint: {category: privacy}\n    expect: {route.team: logistics}\n",
         encoding="utf-8",
     )
-    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--lang", "en"])
     assert result.exit_code == 1
     assert f"  FAIL  expect the wrong team  ({tests}:6)" in result.stdout
     assert "            expected: logistics\n            actual:   legal_compliance" in result.stdout
@@ -230,7 +238,7 @@ def test_the_report_puts_failures_first_and_lists_passes_only_when_asked(tmp_pat
     )
     tests.write_text(HEAD + passing + failing + passing.replace("privacy goes", "privacy again goes"), encoding="utf-8")
     runner = CliRunner()
-    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--lang", "en"])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[1] == f"  FAIL  expect the wrong team  ({tests}:9)"
@@ -243,9 +251,38 @@ def test_the_report_puts_failures_first_and_lists_passes_only_when_asked(tmp_pat
     assert "PASS" not in result.stdout
     summary = [line for line in lines if line.endswith(" failed")]
     assert summary == ["2 passed, 1 failed"] and lines.index(summary[0]) == 6
-    verbose = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "-v"])
+    verbose = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "-v", "--lang", "en"])
     assert verbose.stdout.count("  PASS  ") == 2
     assert verbose.stdout.index("  FAIL  ") < verbose.stdout.index("  PASS  privacy goes to legal")
+    # The same report in Chinese, the default for policy authors: names, paths and lines unchanged.
+    chinese = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "-v"]).stdout.splitlines()
+    assert chinese[0] == f"{tests}：3 个测试，针对 {DEFAULT_POLICY}（版本 2026.1）"
+    assert chinese[1:5] == [
+        f"  失败  expect the wrong team  （{tests}:9）",
+        "        route.team（第 11 行）",
+        "            预期：logistics",
+        "            实际：legal_compliance",
+    ]
+    assert chinese[5].startswith("        触发的规则：R02_legal_matters")
+    assert "  通过  privacy goes to legal" in chinese and "2 个通过，1 个失败" in chinese
+
+
+def test_a_rule_expectation_reads_in_both_languages(tmp_path):
+    tests = tmp_path / "cites.tests.yaml"
+    tests.write_text(
+        HEAD
+        + "  - name: wrong rule\n    complaint: {category: privacy}\n    expect: {fired: [R01_regulator_channel]}\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    english = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--lang", "en"]).stdout
+    assert "            expected: cites R01_regulator_channel" in english
+    assert "            actual:   cites R02_legal_matters" in english
+    chinese = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--lang", "zh"]).stdout
+    assert "            预期：引用 R01_regulator_channel" in chinese
+    assert "            实际：引用 R02_legal_matters" in chinese
+    payload = json.loads(runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--json"]).stdout)
+    assert payload["tests"][0]["failures"][0]["expected"] == "cites R01_regulator_channel"
 
 
 def test_coverage_counts_each_when_any_alternative_and_min_coverage_gates_it(tmp_path):
@@ -259,12 +296,17 @@ def test_coverage_counts_each_when_any_alternative_and_min_coverage_gates_it(tmp
     )
     tests = tmp_path / "lacking.tests.yaml"
     tests.write_text(lacking, encoding="utf-8")
-    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests)])
+    result = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--lang", "en"])
     assert result.exit_code == 0, result.output  # every rule still fires: --require-coverage alone passes
     assert "when_any coverage: 14 of 15 alternatives exercised" in result.stdout
     assert "M03_no_reason_return_goods_not_intact (line 258) when_any alternative 2" in result.stdout
     assert "Coverage: 98% of rules and when_any alternatives" in result.stdout
     strict = runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--min-coverage", "99"])
+    assert strict.exit_code == 1 and "覆盖率 98% 低于 --min-coverage 99%" in strict.stderr
+    assert "M03_no_reason_return_goods_not_intact（第 258 行）when_any 第 2 个备选条件" in strict.stdout
+    strict = runner.invoke(
+        cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--min-coverage", "99", "--lang", "en"]
+    )
     assert strict.exit_code == 1 and "coverage 98% is below --min-coverage 99%" in strict.stderr
     assert (
         runner.invoke(cli, ["test", str(DEFAULT_POLICY), "--tests", str(tests), "--min-coverage", "98"]).exit_code == 0

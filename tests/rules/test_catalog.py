@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rules.messages import ENTRIES, HINTS, UI
+from rules.messages import ENTRIES, HINTS, SENTENCES, UI
 
 
 def _fields(template: str) -> set[str]:
@@ -17,6 +17,7 @@ TEMPLATES = [
     *((f"entry:{key}", entry.en, entry.zh) for key, entry in ENTRIES.items()),
     *((f"hint:{key}", en, zh) for key, (en, zh) in HINTS.items()),
     *((f"ui:{key}", en, zh) for key, (en, zh) in UI.items()),
+    *((f"sentence:{key}", en, zh) for key, (en, zh) in SENTENCES.items()),
 ]
 
 

@@ -72,10 +72,22 @@ def test_raised_refund_limit_and_added_holiday_are_exactly_the_changes(tmp_path,
     lines = diff_lines(old, new, changes)
     assert lines[2:] == [
         "2 change(s):",
-        "Authority (审批权限):",
+        "Authority:",
         "  ~ refund (shared by return_refund): frontline limit 200.00 → 300.00",
-        "Calendar (节假日):",
+        "Calendar:",
         "  + holiday added: 2026-12-31 (Thursday)",
+    ]
+    zh = diff_lines(old, new, changes, "zh")
+    assert zh[1].startswith("  → ") and "（版本 2026.1，2025-01-01T00:00:00+08:00 起施行）" in zh[0]
+    assert zh[2:] == [
+        "共 2 处变化：",
+        "审批权限：",
+        "  ~ refund（与 return_refund 共用）：frontline 限额 200.00 → 300.00",
+        "节假日：",
+        "  + 新增节假日：2026-12-31（星期四）",
+    ]
+    assert [c.as_dict("zh")["text"] for c in changes] == [line[4:] for line in zh if line.startswith("  ~ ")] + [
+        "新增节假日：2026-12-31（星期四）"
     ]
 
 
@@ -86,6 +98,7 @@ def test_same_policy_and_reformatted_policy_have_no_changes(old, text):
     assert reformatted.digest == old.digest
     assert diff_policies(old, reformatted) == []
     assert diff_lines(old, reformatted, [])[-1] == "No changes: identical content."
+    assert diff_lines(old, reformatted, [], "zh")[-1] == "没有变化：内容完全相同。"
 
 
 def test_rules_header_windows_deadlines_and_calendar_changes_in_words(old, text):
@@ -140,6 +153,25 @@ def test_rules_header_windows_deadlines_and_calendar_changes_in_words(old, text)
         "make-up working day (调休) removed: 2026-01-04 (Sunday)",
     ]
     assert {c.section for c in changes} == {"header", "windows", "routing", "remedies", "deadlines", "calendar"}
+    # The same changes in Chinese: rule ids, fields, values and dates as the policy writes them.
+    assert [c.text_in("zh") for c in changes] == [
+        "version：2026.1 → 2026.2",
+        "effective_from：2025-01-01T00:00:00+08:00 → 2026-02-10T00:00:00+08:00",
+        "delivery_15_days period：自 order.delivered_at 起 15 个自然日 → 自 order.delivered_at 起 14 个自然日",
+        "删除分派规则：R11_refund_delay：当 category 为 refund_delay → 层级至少为 supervisor",
+        "R05_quality_high_value 的条件：把 order.amount 高于 2000.00 改为 order.amount 高于 3000.00，"
+        "增加 order.merchant 为 third_party"
+        "（现为：category 为 quality_defect；order.amount 高于 3000.00；order.merchant 为 third_party）",
+        "M15_delay_compensation 第 1 项补救措施：compensation（order.amount 的 10%，最少 5.00，最多 50.00） → "
+        "compensation（order.amount 的 10%，最少 5.00，最多 80.00）",
+        "`quality_defect` 类规则的顺序（先匹配者生效）：M05_quality_return_7_days → "
+        "M06_quality_exchange_15_days → M07_quality_exchange_after_repairs → M07b_quality_delivery_date_needed → "
+        "M08_quality_repair 改为 M05_quality_return_7_days → M07_quality_exchange_after_repairs → "
+        "M07b_quality_delivery_date_needed → M06_quality_exchange_15_days → M08_quality_repair",
+        "D15_regulator_reply due：received 后 3 个工作日 → received 后 2 个工作日",
+        "删除节假日：2026-06-19..2026-06-21（星期五至星期日）",
+        "删除调休上班日：2026-01-04（星期日）",
+    ]
 
 
 def test_added_rule_and_year(old, text):
@@ -174,18 +206,37 @@ def test_added_rule_and_year(old, text):
         "deadline rule added: D16_privacy_reply: regulator_reply due 5 working days after received "
         "when category is privacy"
     )
+    assert changes[0].text_in("zh") == (
+        "新增时限规则：D16_privacy_reply：regulator_reply 时限为 received 后 5 个工作日，条件：category 为 privacy"
+    )
+    assert changes[1].text_in("zh") == "新增 2027 年"
+    fallback_change = diff_policies(old, load_policy_text(new_text, "new.yaml"))[2]
+    assert fallback_change.part == "fallback"
+    assert fallback_change.text_in("zh") == (
+        "2027-02-05（星期五）现为工作日；后备规则（statutory）曾把它算作非工作日："
+        "按后备规则计算且涉及这一天的决定会改变"
+    )
 
 
 def test_cli_diff_text_and_json(tmp_path, text):
     path = _write(tmp_path, _edit(text, RAISE_REFUND, ADD_HOLIDAY))
     runner = CliRunner()
-    result = runner.invoke(cli, ["diff", str(DEFAULT_POLICY), str(path)])
+    result = runner.invoke(cli, ["diff", str(DEFAULT_POLICY), str(path)])  # Chinese by default
+    assert result.exit_code == 0, result.output
+    assert "共 2 处变化：" in result.stdout
+    assert "  ~ refund（与 return_refund 共用）：frontline 限额 200.00 → 300.00" in result.stdout
+    assert "  + 新增节假日：2026-12-31（星期四）" in result.stdout
+    result = runner.invoke(cli, ["diff", str(DEFAULT_POLICY), str(path), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "2 change(s):" in result.stdout
     assert "  ~ refund (shared by return_refund): frontline limit 200.00 → 300.00" in result.stdout
     assert "  + holiday added: 2026-12-31 (Thursday)" in result.stdout
     result = runner.invoke(cli, ["diff", str(DEFAULT_POLICY), str(path), "--json"])
     payload = json.loads(result.stdout)
+    assert payload["changes"][1]["text"] == "holiday added: 2026-12-31 (Thursday)"  # English for scripts
+    zh = json.loads(runner.invoke(cli, ["diff", str(DEFAULT_POLICY), str(path), "--json", "--lang", "zh"]).stdout)
+    assert zh["changes"][1]["text"] == "新增节假日：2026-12-31（星期四）"
+    assert [list(c) for c in zh["changes"]] == [list(c) for c in payload["changes"]]
     assert payload["old"]["version"] == payload["new"]["version"] == "2026.1"
     assert payload["old"]["digest"] != payload["new"]["digest"]
     assert [(c["section"], c["part"]) for c in payload["changes"]] == [

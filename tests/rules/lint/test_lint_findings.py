@@ -345,11 +345,25 @@ def test_cli_lint_exit_codes_and_check_warnings(variant):
     # Chinese is the command line's default; the code, rule id and line stay as they are.
     result = runner.invoke(cli, ["lint", str(path)])
     assert result.exit_code == 1
-    assert f"{path}:{line}: 警告 [shadowed] M02b_no_reason_return_too_late (line {line})" in result.stdout
+    blocker = f"M02_no_reason_return_not_delivered（第 {rule_line(text, 'M02_no_reason_return_not_delivered')} 行）"
+    assert (
+        f"{path}:{line}: 警告 [shadowed] M02b_no_reason_return_too_late（第 {line} 行）永远不会被用到："
+        f"它匹配的每一条投诉都已由排在前面的 {blocker}处理"
+    ) in result.stdout
+    assert "is never reached" not in result.stdout
     assert "    投诉：{" in result.stdout
     result = runner.invoke(cli, ["lint", str(path), "--json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
+    # JSON for scripts: English sentences unless a language is asked for; the keys never change.
+    assert next(f for f in payload["findings"] if f["code"] == "shadowed")["message"].startswith(
+        f"M02b_no_reason_return_too_late (line {line}) is never reached"
+    )
+    zh = json.loads(runner.invoke(cli, ["lint", str(path), "--json", "--lang", "zh"]).stdout)
+    assert [list(f) for f in zh["findings"]] == [list(f) for f in payload["findings"]]
+    assert next(f for f in zh["findings"] if f["code"] == "shadowed")["message"].startswith(
+        f"M02b_no_reason_return_too_late（第 {line} 行）永远不会被用到"
+    )
     assert payload["unaccepted"] == 3
     first = next(f for f in payload["findings"] if not f["accepted"])
     assert first["code"] == "shadowed" and first["accepted"] is None

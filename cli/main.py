@@ -264,5 +264,9 @@ from cli import governance_cmds  # noqa: E402 - propose, approve, reject, withdr
 
 governance_cmds.register(cli)
 
+from cli import users_cmds  # noqa: E402 - users create, list, disable, reset (the web console's accounts)
+
+users_cmds.register(cli)
+
 if __name__ == "__main__":
     cli()

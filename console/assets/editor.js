@@ -109,10 +109,37 @@ function schemaCompletion(schemaUrl) {
   };
 }
 
+// The findings as a list beside the editor too: each item says line:column and moves the cursor there.
+function showList(view, list, found) {
+  list.replaceChildren();
+  for (const d of found.diagnostics) {
+    const item = document.createElement("li");
+    item.dataset.line = d.line;
+    item.dataset.severity = d.severity;
+    const jump = document.createElement("button");
+    jump.type = "button";
+    jump.className = "link";
+    jump.textContent = `${d.line}:${d.column}`;
+    jump.addEventListener("click", () => {
+      const line = view.state.doc.line(Math.min(Math.max(d.line, 1), view.state.doc.lines));
+      view.dispatch({ selection: { anchor: line.from }, scrollIntoView: true });
+      view.focus();
+    });
+    item.append(jump, ` ${d.severity === "error" ? "✗" : "⚠"} ${d.message} [${d.code}]`);
+    list.append(item);
+  }
+}
+
 function mount(textarea) {
+  let view = null;
   const onResult = (found) => {
     const target = document.getElementById(textarea.dataset.summary || "");
-    if (target) target.textContent = found.summary;
+    if (target) {
+      target.textContent = found.summary;
+      target.dataset.valid = found.valid ? "true" : "false";
+    }
+    const list = document.getElementById(textarea.dataset.list || "");
+    if (list && view) showList(view, list, found);
   };
   const extensions = [
     lineNumbers(),
@@ -132,7 +159,7 @@ function mount(textarea) {
   ];
   if (textarea.dataset.check) extensions.push(lintGutter(), serverLinter(textarea.dataset.check, onResult));
   if (textarea.dataset.schema) extensions.push(autocompletion({ override: [schemaCompletion(textarea.dataset.schema)] }));
-  const view = new EditorView({ state: EditorState.create({ doc: textarea.value, extensions }) });
+  view = new EditorView({ state: EditorState.create({ doc: textarea.value, extensions }) });
   textarea.style.display = "none";
   textarea.insertAdjacentElement("afterend", view.dom);
   view.dom.classList.add("editor");

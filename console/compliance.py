@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from flask import g, jsonify, render_template, request, url_for
+from flask import g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -34,6 +34,7 @@ from rules.loader import load_policy_text
 from rules.model import Policy
 
 DRAFT_FILE = "draft.yaml"
+DONE = ("approved", "rejected", "withdrawn")
 MAX_TEXT = 1_048_576
 
 
@@ -282,7 +283,8 @@ def version_page(digest: str):
         view = governance().view(digest)
     except VersionNotFound as error:
         return refused(str(error), 404)
-    return render_template("version.html", v=view, packet=view.get("review_packet") or {}, error=None)
+    done = request.args.get("done") if request.args.get("done") in DONE else None
+    return render_template("version.html", v=view, packet=view.get("review_packet") or {}, error=None, done=done)
 
 
 def _transition(digest: str, verb: str, run):
@@ -296,8 +298,7 @@ def _transition(digest: str, verb: str, run):
         return page_, 409
     services().policies.refresh(force=True)
     staff().record(me(), verb, {"digest": digest})
-    view = governance().view(digest)
-    return render_template("version.html", v=view, packet=view.get("review_packet") or {}, error=None, done=verb)
+    return redirect(url_for("console.version_page", digest=digest, done=verb))  # a reload does not post again
 
 
 @bp.post("/versions/<digest>/approve")

@@ -51,9 +51,8 @@ def test_the_committed_mo_is_the_compiled_po():
     compiled.seek(0)
     committed = read_mo(MO.open("rb"))
     fresh = read_mo(compiled)
+
     def table(catalog) -> dict:
         return {_key(m.id): _key(m.string) for m in catalog if m.id}
 
-    assert table(committed) == table(fresh), (
-        "messages.mo is stale: pybabel compile -d console/translations"
-    )
+    assert table(committed) == table(fresh), "messages.mo is stale: pybabel compile -d console/translations"

@@ -10,6 +10,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from api.context import services
+from audit.compare import value_words
 
 
 def money(value: object) -> str:
@@ -57,4 +58,4 @@ def yes_no(value: object) -> Markup:
 
 
 def install_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, when=when, short=short, yes_no=yes_no)
+    app.jinja_env.filters.update(money=money, when=when, short=short, yes_no=yes_no, words=value_words)

@@ -260,8 +260,7 @@ def test_the_impact_of_a_limit_change_is_charted_over_the_decisions_of_this_test
     assert outcome.get_attribute("data-changed") == str(CHANGED_BY_LIMIT)
     bars = page.query_selector_all("#impact-kinds rect.bar")
     assert bars and max(int(b.get_attribute("data-value")) for b in bars) == CHANGED_BY_LIMIT
-    outcome.scroll_into_view_if_needed()
-    _shot(page, shots, "impact")
+    outcome.screenshot(path=str(shots / "impact.png"))
 
 
 def test_propose_as_one_person_and_approve_as_another_never_the_same(person, server, shots):

@@ -50,7 +50,7 @@ def bars(
             f'<text x="{left + length + 6:.1f}" y="{y + 15}" font-size="12">{escape(label(value))}</text>'
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return _figure(title, parts)
 
 
 def paired_bars(
@@ -84,7 +84,7 @@ def paired_bars(
                 f'<text x="{left + length + 6:.1f}" y="{by + 12}" font-size="11">{escape(label(value))}</text>'
             )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return _figure(title, parts)
 
 
 def columns(
@@ -132,7 +132,12 @@ def columns(
                 f"{escape(x_label)}</text>"
             )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return _figure(title, parts)
+
+
+def _figure(title: str, parts: list[str]) -> Markup:
+    """The chart with its title shown above it (the SVG's own <title> is only a tooltip)."""
+    return Markup(f'<figure class="chart-figure"><figcaption>{escape(title)}</figcaption>{"".join(parts)}</figure>')
 
 
 def _open(chart_id: str, title: str, width: int, height: int) -> str:

@@ -16,7 +16,8 @@ import click
 
 from cli.admin import _database_option, _store
 from store import ROLES
-from store.staff import LOCKOUT_ATTEMPTS, AccountError, StaffStore
+from store.db import utc_now
+from store.staff import AccountError, StaffStore
 from store.times import shown
 
 
@@ -29,6 +30,13 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n"), False
     return secrets.token_urlsafe(15), True
+
+
+def _hand_over(password: str, generated: bool, done: str) -> None:
+    """A generated password on stdout (only there, only now); what was done on stderr."""
+    if generated:
+        click.echo(password)
+    click.echo(done + (": hand over the password above, it is not shown again" if generated else ""), err=True)
 
 
 def _fail(error: AccountError) -> None:
@@ -66,13 +74,7 @@ def users_create(
     except AccountError as error:
         _fail(error)
         return
-    if generated:
-        click.echo(password)
-    click.echo(
-        f"account {account.username} ({', '.join(sorted(account.roles))}) created"
-        + (": hand over the password above, it is not shown again" if generated else ""),
-        err=True,
-    )
+    _hand_over(password, generated, f"account {account.username} ({', '.join(sorted(account.roles))}) created")
 
 
 @users.command("list")
@@ -82,7 +84,7 @@ def users_list(database_url: str) -> None:
     for account in StaffStore(_store(database_url)).accounts():
         if account.disabled_at:
             state = f"disabled {shown(account.disabled_at)}"
-        elif account.locked_until:
+        elif account.locked_until and account.locked_until > utc_now():  # both UTC ISO text: compare as text
             state = f"locked until {shown(account.locked_until)}"
         else:
             state = "active"
@@ -114,12 +116,8 @@ def users_reset(username: str, password_stdin: bool, database_url: str) -> None:
         StaffStore(_store(database_url)).reset(username, password, by=_operator())
     except AccountError as error:
         _fail(error)
-    if generated:
-        click.echo(password)
-    click.echo(
-        f"password of {username} reset (unlocked after {LOCKOUT_ATTEMPTS} failures too)"
-        + (": hand over the password above, it is not shown again" if generated else ""),
-        err=True,
+    _hand_over(
+        password, generated, f"password of {username} reset; the account is enabled and unlocked, its sessions ended"
     )
 
 

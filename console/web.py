@@ -103,6 +103,8 @@ def _csrf_given() -> str:
 @bp.before_request
 def _guard():
     g.staff_session = None
+    if request.endpoint == "console.static":  # the vendored files are public and never change state
+        return None
     token = request.cookies.get(SESSION_COOKIE, "")
     session = staff().session(token) if token else None
     g.staff_session = session

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 from canonical import canonical_json, sha256_hex
 from store.chain import GENESIS
@@ -35,6 +35,7 @@ LOCKOUT_MINUTES = 15
 SESSION_IDLE_MINUTES = 60  # a session unused this long is over
 SESSION_MAX_HOURS = 12  # ... and any session after this long (a working day)
 MIN_PASSWORD_LENGTH = 12
+_TRAIL_LOCK_KEY = 0x5354414646  # "STAFF": one appender at a time, so two events never take the same seq
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
@@ -343,6 +344,8 @@ class StaffStore:
             return self._append(conn, username, action, detail)
 
     def _append(self, conn, username: str, action: str, detail: dict) -> StaffEvent:
+        if self.store.dialect == "postgresql":  # SQLite's write lock already serialises appends
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TRAIL_LOCK_KEY})
         last = conn.execute(
             select(staff_events.c.seq, staff_events.c.chain_hash).order_by(staff_events.c.seq.desc()).limit(1)
         ).first()

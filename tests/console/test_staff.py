@@ -1,4 +1,5 @@
-"""Staff accounts on a real SQLite store: passwords, lockout, sessions, and the audit trail's chain."""
+"""Staff accounts on a real SQLite store and a real PostgreSQL server (the shared ``store`` fixture):
+passwords, lockout, sessions, drafts, and the audit trail's chain."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from store import DecisionStore
 from store.staff import LOCKOUT_ATTEMPTS, SESSION_IDLE_MINUTES, AccountError, StaffStore
 from store.tables import staff_accounts, staff_events
 
@@ -28,9 +28,7 @@ def clock():
 
 
 @pytest.fixture
-def staff(tmp_path, clock) -> StaffStore:
-    store = DecisionStore(f"sqlite:///{tmp_path / 'staff.db'}")
-    store.init_schema()
+def staff(store, clock) -> StaffStore:
     staff = StaffStore(store, clock)
     staff.create("alice", "Alice", ["auditor"], PASSWORD, by="operator:test")
     return staff

@@ -252,6 +252,21 @@ def verify():
     )
 
 
+# -- the console's audit trail ------------------------------------------------------------------
+
+TRAIL_LIMIT = 200
+
+
+@bp.get("/trail")
+@page(*access.AUDIT)
+def trail():
+    """Who signed in (or failed to), exported, replayed, verified, proposed, approved: newest first."""
+    username = request.args.get("username", "").strip().lower()
+    events = staff().events(limit=TRAIL_LIMIT, username=username or None)
+    rows = [{"event": e, "detail": json.loads(e.detail)} for e in events]
+    return render_template("trail.html", rows=rows, username=username, limit=TRAIL_LIMIT)
+
+
 # -- export ---------------------------------------------------------------------------------
 
 

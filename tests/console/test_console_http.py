@@ -159,3 +159,15 @@ def test_pages_forbid_framing_and_inline_scripts(console_app):
     client, _ = signed_in(console_app, "olga")
     policy = client.get("/console/decisions").headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+
+
+def test_an_auditor_reads_the_trail_of_sign_ins_and_exports(console_app):
+    client, token = signed_in(console_app, "olga")
+    export = client.post(
+        "/console/export",
+        data={"csrf_token": token, "since": "2020-01-01", "until": "2030-01-01", "format": "csv", "by": "recorded"},
+    )
+    assert export.status_code == 200 and export.headers["X-Personal-Data"] != "included"
+    page = client.get("/console/trail?username=olga").text
+    assert "signed_in" in page and "export" in page and "personal_data: " in page
+    assert "dan" not in page  # filtered by username

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,11 +19,12 @@ from flask_babel import gettext as _
 
 from api.context import services
 from api.decisions import report_mismatch
+from api.proposals import governance
 from audit import records as walk
 from audit.export import FORMATS, MEDIA_TYPES, export_with_closing
 from audit.masking import Masker
 from audit.register_verify import verify_register
-from audit.replay import StoredPolicies
+from audit.replay import PolicyNotStored, StoredPolicies
 from audit.runs import replay_one
 from audit.verify import verify_log
 from console import access
@@ -175,8 +177,10 @@ def decision_page(decision_id: str):
         staff().record(me(), "decision_viewed_unmasked", {"decision_id": record.decision_id})
     if not link_ok:
         report_mismatch(record, "console")
+    candidates = [v for v in governance().versions() if v["state"] in ("proposed", "approved", "scheduled")]
     return render_template(
         "decision.html",
+        candidates=candidates,
         record=record,
         decision=decision,
         body=shown_body,
@@ -203,7 +207,15 @@ def replay(decision_id: str):
     record = services().store.get(decision_id)
     if record is None:
         return refused(_("No decision %(id)s.", id=decision_id), 404)
-    candidate = services().decider if request.form.get("policy") == "current" else None
+    choice = request.form.get("policy", "stored")
+    candidate = None
+    if choice == "current":
+        candidate = services().decider
+    elif re.fullmatch(r"[0-9a-f]{64}", choice):  # a version in the register, e.g. a proposal under review
+        try:
+            candidate = stored_policies().decider(choice)
+        except PolicyNotStored:
+            return refused(_("No stored policy %(digest)s.", digest=choice), 404)
     result = replay_one(record, stored_policies(), candidate)
     staff().record(
         me(),

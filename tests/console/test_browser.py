@@ -322,6 +322,14 @@ def test_search_open_and_replay_a_decision(person, server, shots):
     page.click("text=按现行政策推演")
     what_if = page.wait_for_selector("#replay-outcome[data-mode=what-if]")
     assert what_if.get_attribute("data-result") in ("unchanged", "changed")
+    # Against the version approved above (frontline may refund up to ¥300.00): this ¥250.00 refund changes.
+    option = page.query_selector("#what-if-version option:has-text('2027.browser')")
+    page.select_option("#what-if-version", option.get_attribute("value"))
+    page.click("text=推演 >> nth=-1")
+    scheduled = page.wait_for_selector(f"#replay-outcome[data-candidate='{option.get_attribute('value')}']")
+    assert scheduled.get_attribute("data-result") == "changed"
+    assert "在 2027.browser 下会改变" in scheduled.inner_text()
+    assert "route.level\tsupervisor\tfrontline" in scheduled.inner_text()
 
 
 def test_verify_the_chain(person, shots):

@@ -270,6 +270,25 @@ def propose():
 # -- versions -------------------------------------------------------------------------------
 
 
+def state_label(state: str) -> str:
+    """A version's state (lifecycle/governance.py) in the person's language."""
+    return {
+        "proposed": _("proposed"),
+        "approved": _("approved"),
+        "rejected": _("rejected"),
+        "scheduled": _("scheduled"),
+        "in force": _("in force"),
+        "superseded": _("superseded"),
+        "withdrawn": _("withdrawn"),
+    }.get(state, state)
+
+
+@bp.app_context_processor
+def _words():
+    return {"state_label": state_label}
+
+
+
 @bp.get("/versions")
 @page(*access.VERSIONS)
 def versions():

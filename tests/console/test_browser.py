@@ -279,20 +279,20 @@ def test_propose_as_one_person_and_approve_as_another_never_the_same(person, ser
     page.fill("#reason", "提高一线客服退款权限至 ¥300.00")
     page.click("#propose")
     page.wait_for_url(re.compile(r"/console/versions/[0-9a-f]{64}$"))
-    assert page.inner_text("#state") == "proposed"
+    assert page.get_attribute("#state", "data-state") == "proposed"
     version_url = page.url
     # The proposer holds policy_approver too, and is refused all the same: four eyes.
     page.fill("#comment", "我自己批准")
     page.click("#approve")
     refusal = page.wait_for_selector("#refusal")
     assert refusal.get_attribute("data-rule") == "self_approval"
-    assert page.inner_text("#state") == "proposed"
+    assert page.get_attribute("#state", "data-state") == "proposed"
     approver = person("anna")
     approver.goto(version_url)
     approver.fill("#comment", "已核对影响，同意")
     approver.click("#approve")
     approver.wait_for_selector("text=已完成")
-    assert approver.inner_text("#state") == "scheduled"
+    assert approver.get_attribute("#state", "data-state") == "scheduled"
     _shot(approver, shots, "version-approved")
     approver.click("text=变更公示")
     notice = approver.wait_for_selector("#notice-zh")

@@ -237,6 +237,26 @@ def test_a_typo_in_the_draft_is_marked_at_its_line_and_the_fix_clears_it(person,
     assert page.query_selector("#diagnostics li[data-severity=error]") is None
 
 
+def test_keys_are_completed_from_the_policy_schema(person):
+    page = person("pat")
+    page.evaluate(
+        """() => {
+            const view = window.consoleEditors.text;
+            const at = view.state.doc.toString().indexOf("  currency: CNY") + "  currency: CNY".length;
+            view.dispatch({ selection: { anchor: at } });
+            view.focus();
+        }"""
+    )
+    page.keyboard.press("Enter")
+    page.keyboard.press("Shift+Home")  # over the indentation Enter gave, to type our own
+    page.keyboard.type("  time")
+    options = page.wait_for_selector(".cm-tooltip-autocomplete")
+    assert "timezone" in options.inner_text()
+    page.keyboard.press("Escape")
+    _replace_in_editor(page, "  currency: CNY\n  time", "  currency: CNY")  # back to the text as it was
+    _wait_checked(page, True)
+
+
 def test_the_policy_tests_run_with_coverage(person):
     page = person("pat")
     page.click("#run-tests")

@@ -288,7 +288,6 @@ def _words():
     return {"state_label": state_label}
 
 
-
 @bp.get("/versions")
 @page(*access.VERSIONS)
 def versions():

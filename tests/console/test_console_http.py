@@ -3,9 +3,12 @@ every state change needs its session's CSRF token and a same-site origin, cookie
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.console.conftest import PASSWORD, csrf_of, signed_in
+from tests.helpers.samples import REPO
 
 CONSOLE_RULES_OPEN = {
     "console.sign_in_form",
@@ -171,3 +174,43 @@ def test_an_auditor_reads_the_trail_of_sign_ins_and_exports(console_app):
     page = client.get("/console/trail?username=olga").text
     assert "signed_in" in page and "export" in page and "personal_data: " in page
     assert "dan" not in page  # filtered by username
+
+
+def _proposable(label: str, days: int) -> str:
+    """The default policy under a new label, in force ``days`` from today (its year's calendar accepted)."""
+    effective = dt.date.today() + dt.timedelta(days=days)
+    text = (REPO / "policies.yaml").read_text(encoding="utf-8")
+    text = text.replace('  version: "2026.1"', f'  version: "{label}"')
+    text = text.replace("effective_from: 2025-01-01T00:00:00+08:00", f"effective_from: {effective}T00:00:00+08:00")
+    if f"    {effective.year}:" not in text:
+        text = text.rstrip("\n") + (
+            f'\n    - finding: calendar_year_missing\n      about: "{effective.year}"\n      reason: notice not out yet\n'
+        )
+    return text
+
+
+def _propose(client, token, label: str, days: int) -> str:
+    tests = (REPO / "policies.tests.yaml").read_text(encoding="utf-8")
+    answer = client.post(
+        "/console/policy/propose",
+        data={"csrf_token": token, "text": _proposable(label, days), "tests": tests, "reason": f"why {label}"},
+    )
+    assert answer.status_code == 200 and "HX-Redirect" in answer.headers, answer.text
+    return answer.headers["HX-Redirect"]
+
+
+def test_reject_needs_a_comment_and_withdraw_a_reason(console_app):
+    author, author_token = signed_in(console_app, "paul")
+    reviewer, reviewer_token = signed_in(console_app, "anna")
+    first = _propose(author, author_token, "2027.reject", 20)
+    assert reviewer.post(first + "/reject", data={"csrf_token": reviewer_token, "comment": " "}).status_code == 400
+    assert 'data-state="proposed"' in reviewer.get(first).text
+    done = reviewer.post(first + "/reject", data={"csrf_token": reviewer_token, "comment": "影响过大"})
+    assert done.status_code == 302 and 'data-state="rejected"' in reviewer.get(first).text
+    # The author may not approve (no policy_approver role), but may withdraw their own proposal.
+    second = _propose(author, author_token, "2027.withdraw", 21)
+    assert author.post(second + "/approve", data={"csrf_token": author_token, "comment": "ok"}).status_code == 403
+    assert author.post(second + "/withdraw", data={"csrf_token": author_token, "reason": "改期"}).status_code == 302
+    assert 'data-state="withdrawn"' in author.get(second).text
+    actions = [e.action for e in console_app.extensions["complaints_staff"].events(limit=3)]
+    assert actions[0] == "withdrawn" and "rejected" in actions

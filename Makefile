@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test postgres lint bench
+.PHONY: run test setup setup-test postgres browser lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,16 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
+# The console's browser tests drive Debian's chromium (Playwright pointed at /usr/bin/chromium; no browser
+# download) and need a CJK font to render Chinese. Installed only when missing.
+browser:
+	@(test -x /usr/bin/chromium && fc-list :lang=zh 2>/dev/null | grep -qi "noto") || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+
 run: setup
 	$(BIN)/python app.py
 
-test: setup-test postgres
+test: setup-test postgres browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

@@ -131,6 +131,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_error_handler(Exception, handle_unexpected)
     app.before_request(_before)
     app.after_request(_after)
+    from console import init_console  # the web console under /console (issue 18)
+
+    init_console(app)
     return app
 
 

@@ -271,5 +271,9 @@ from cli import webhook_cmds  # noqa: E402 - webhooks deliver, list, retry (issu
 
 webhook_cmds.register(cli)
 
+from cli import users_cmds  # noqa: E402 - users create, list, disable, reset (the web console's accounts)
+
+users_cmds.register(cli)
+
 if __name__ == "__main__":
     cli()

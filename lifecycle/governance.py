@@ -97,7 +97,8 @@ class VersionNotFound(LookupError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: an API key (``key:<id>``), the operator's command line, or the service itself."""
+    """Who acts: an API key (``key:<id>``), a console account (``staff:<username>``), the operator's command
+    line, or the service itself."""
 
     id: str
     name: str
@@ -106,6 +107,11 @@ class Actor:
     @classmethod
     def key(cls, key_id: str, name: str) -> Actor:
         return cls(f"key:{key_id}", name, "key")
+
+    @classmethod
+    def staff(cls, username: str, name: str) -> Actor:
+        """A person signed in to the web console (store/staff.py), with the same roles as a key."""
+        return cls(f"staff:{username}", name, "staff")
 
     @classmethod
     def operator(cls, who: str) -> Actor:
@@ -523,11 +529,11 @@ class Governance:
     # -- helpers ------------------------------------------------------------------
 
     def _reviewable(self, record: VersionRecord, actor: Actor, verb: str) -> VersionRecord:
-        if actor.kind != "key":
+        if actor.kind not in ("key", "staff"):
             raise ChangeRefused(
                 "operator_cannot_approve",
-                f"the {actor.name} cannot {verb}: an approver with a `policy_approver` key must, over HTTP "
-                "(complaints approve --server URL)",
+                f"the {actor.name} cannot {verb}: an approver with the `policy_approver` role must, over HTTP "
+                "(complaints approve --server URL) or in the web console",
             )
         if record.phase != "proposed":
             raise ChangeRefused(

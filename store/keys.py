@@ -10,8 +10,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-# personal_data: see audit.masking; policy_approver: approves or rejects others' policy proposals
-ROLES = ("decider", "auditor", "policy_admin", "policy_approver", "personal_data")
+# personal_data: see audit.masking; policy_approver: approves or rejects others' policy proposals; team_lead: the console dashboard (aggregates only)
+ROLES = ("decider", "auditor", "policy_admin", "policy_approver", "personal_data", "team_lead")
 PREFIX = "cds"
 
 

@@ -197,3 +197,58 @@ webhook_deliveries = Table(
     UniqueConstraint("event_id", "subscriber", name="uq_webhook_deliveries_event_subscriber"),
 )
 Index("ix_webhook_deliveries_due", webhook_deliveries.c.status, webhook_deliveries.c.next_attempt_at)
+# Console staff accounts (people, not systems; store/staff.py). The password is kept as an argon2id
+# hash only. ``failed_attempts`` counts consecutive failed sign-ins; ``locked_until`` (UTC) is set
+# when they reach the lockout threshold.
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("roles", String(200), nullable=False),  # comma-separated, the API keys' roles
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("password_set_at", String(40), nullable=False),
+    Column("disabled_at", String(40), nullable=True),
+    Column("failed_attempts", Integer, nullable=False),
+    Column("locked_until", String(40), nullable=True),
+)
+
+# Console sessions: the cookie carries a random token, the store only its sha256. A session ends at
+# sign-out, when the account is disabled or its password reset, or after its idle or absolute limit.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("last_seen_at", String(40), nullable=False),
+    Column("ended_at", String(40), nullable=True),
+)
+Index("ix_staff_sessions_username", staff_sessions.c.username)
+
+# The console's audit trail: sign-ins (and failures, lockouts), sign-outs, account changes and every
+# privileged action, append-only and hash-chained like decisions (seq 1, 2, ...; GENESIS first).
+staff_events = Table(
+    "staff_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("recorded_at", String(40), nullable=False),
+    Column("username", String(64), nullable=False),  # who acted (or tried to), "-" for none
+    Column("action", String(40), nullable=False),
+    Column("detail", Text, nullable=False),  # canonical JSON
+    Column("prev_hash", String(64), nullable=False),
+    Column("chain_hash", String(64), nullable=False, unique=True),
+)
+
+# A console author's working draft (policy text and its tests), one per account, saved on request:
+# nothing decides under it; proposing it is what enters the policy register.
+staff_drafts = Table(
+    "staff_drafts",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("policy_text", Text, nullable=False),
+    Column("tests_text", Text, nullable=False),
+    Column("saved_at", String(40), nullable=False),
+)

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DOCS = {path.name: path.read_text(encoding="utf-8") for path in sorted((REPO / "docs").glob("*.md"))}
 ALL_DOCS = README + "\n".join(DOCS.values())
-SHIPPED = ["canonical", "rules", "engine", "store", "lifecycle", "audit", "api", "cli"]
+SHIPPED = ["canonical", "rules", "engine", "store", "lifecycle", "audit", "api", "cli", "console"]
 
 _ENV_READ = re.compile(
     r"""environ(?:\.get)?\(\s*["']([A-Z][A-Z0-9_]+)["']|environ\[\s*["']([A-Z][A-Z0-9_]+)["']\s*\]"""

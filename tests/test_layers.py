@@ -15,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-SHIPPED = ["canonical", "rules", "engine", "store", "lifecycle", "audit", "api", "cli"]
+SHIPPED = ["canonical", "rules", "engine", "store", "lifecycle", "audit", "api", "cli", "console"]
 
 
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:

@@ -24,6 +24,8 @@ READ_COMMANDS = {
     "impact": ["impact", str(POLICY), "--since", "2026-01-01"],
     "versions": ["versions"],
     "keys list": ["keys", "list"],
+    "users list": ["users", "list"],
+    "users create": ["users", "create", "alice", "--role", "auditor"],
     "export-checkpoints": ["export-checkpoints"],
     "audit bundle": ["audit", "bundle", "--since", "2026-01-01", "/nonexistent-folder/never.bundle"],
     "webhooks list": ["webhooks", "list"],

@@ -34,6 +34,7 @@ from engine.compiled import decider_for_file
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from store import StoreUnavailable
+from store.prefixes import PrefixError
 from store.times import shown
 
 
@@ -84,13 +85,16 @@ def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_
         if policy_path:
             candidate = decider_for_file(policy_path)
         elif policy_digest:
-            candidate = policies.decider(policy_digest)
+            candidate = policies.decider(_full_digest(store, policy_digest))
     except PolicyError as error:
         _fail("\n".join(policy_problem_lines(error)))
     except PolicyNotStored as exc:
         _fail(str(exc))
     if decision_id:
-        record = store.get(decision_id)
+        try:
+            record = store.get(store.resolve_decision_id(decision_id))
+        except PrefixError as exc:
+            _fail(str(exc))
         if record is None:
             _fail(f"no decision {decision_id}")
         records = iter([record])
@@ -163,6 +167,15 @@ def export(since, until, tz, by, fmt, output, unmasked, signing_key_path, databa
         )
 
 
+def _full_digest(store, given: str) -> str:
+    """The stored digest ``given`` is or begins (at least 8 characters), or exit 1 naming the candidates."""
+    try:
+        return store.resolve_policy_digest(given)
+    except PrefixError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
 @click.command("export-policy")
 @click.argument("digest")
 @click.option(
@@ -171,7 +184,8 @@ def export(since, until, tz, by, fmt, output, unmasked, signing_key_path, databa
 @_database_option
 def export_policy(digest, output, database_url):
     """Print the exact text of the stored policy DIGEST (as decisions cite it)."""
-    text = _store(database_url).policy_text(digest)
+    store = _store(database_url)
+    text = store.policy_text(_full_digest(store, digest))
     if text is None:
         _fail(f"no stored policy {digest}")
     output.write(text)

@@ -32,7 +32,7 @@ _ENV_READ = re.compile(
 
 
 def _shipped_sources() -> list[Path]:
-    files = [REPO / "app.py", REPO / "gunicorn.conf.py"]
+    files = [REPO / "app.py", REPO / "api" / "gunicorn_conf.py"]
     for package in SHIPPED:
         files.extend(sorted((REPO / package).rglob("*.py")))
     return files

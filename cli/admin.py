@@ -150,7 +150,9 @@ def store_verify(public_key_paths: tuple[str, ...], held_path: str | None, datab
 
     keys, held = load_public_keys(public_key_paths), read_held_statements(held_path)
     opened = _store(database_url)
-    report = verify_log(opened, keys, held)
+    from cli.progress import tracked
+
+    report = verify_log(opened, keys, held, track=tracked("verify", opened.count()))
     click.echo(report.as_text())
     register = verify_register(opened)
     click.echo(register.as_text())

@@ -29,6 +29,7 @@ from audit.runs import Tally, candidate_ref, replay_stream
 from cli.admin import _database_option, _store
 from cli.failures import policy_problem_lines
 from cli.keyfiles import load_signer, signing_key_option
+from cli.progress import Progress, tracked
 from cli.range_options import bounds, by_option, range_options
 from engine.compiled import decider_for_file
 from rules.errors import PolicyError
@@ -64,7 +65,12 @@ def _fail(message: str, code: int = 1):
     help="What-if: decide on this policy file instead of each decision's own policy.",
 )
 @click.option("--policy-digest", help="What-if: decide on this stored policy (by digest).")
-@click.option("--progress-every", default=500, show_default=True, help="Progress line on stderr every N decisions.")
+@click.option(
+    "--progress-every",
+    default=500,
+    show_default=True,
+    help="When stderr is not a terminal: a progress line every N decisions (and every 5 s); a terminal gets a bar.",
+)
 @_database_option
 def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_digest, progress_every, database_url):
     """Replay stored decisions and report `identical` or each difference (JSON Lines on stdout).
@@ -90,6 +96,7 @@ def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_
         _fail("\n".join(policy_problem_lines(error)))
     except PolicyNotStored as exc:
         _fail(str(exc))
+    total: int | None
     if decision_id:
         try:
             record = store.get(store.resolve_decision_id(decision_id))
@@ -97,18 +104,22 @@ def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_
             _fail(str(exc))
         if record is None:
             _fail(f"no decision {decision_id}")
-        records = iter([record])
+        records, total = iter([record]), 1
     elif complaint_id:
-        records = walk.of_complaint(store, complaint_id)
+        records, total = walk.of_complaint(store, complaint_id), walk.count_of_complaint(store, complaint_id)
     else:
         low, high = bounds(since, until, tz)
-        records = walk.in_range(store, low, high, by=by)
+        records, total = walk.in_range(store, low, high, by=by), walk.count_in_range(store, low, high, by=by)
     tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
     try:
-        for result in replay_stream(records, policies, candidate, tally):
-            click.echo(json.dumps(result, ensure_ascii=False))
-            if progress_every and tally.total % progress_every == 0:
-                click.echo(f"... {tally.as_text()}", err=True)
+        with Progress(
+            tally.mode,
+            total,
+            every_items=progress_every,
+            status=lambda: ", ".join(f"{n} {r}" for r, n in sorted(tally.results.items())),
+        ) as progress:
+            for result in replay_stream(progress.track(records), policies, candidate, tally):
+                click.echo(json.dumps(result, ensure_ascii=False))
     except StoreUnavailable as exc:
         _fail(f"decision store unavailable after {tally.total} decisions: {exc}")
     click.echo(tally.as_text(), err=True)
@@ -142,7 +153,7 @@ def export(since, until, tz, by, fmt, output, unmasked, signing_key_path, databa
     mismatched: list[int] = []
     lines = export_with_closing(
         store,
-        walk.in_range(store, low, high, by=by),
+        tracked("export", walk.count_in_range(store, low, high, by=by))(walk.in_range(store, low, high, by=by)),
         fmt,
         masker,
         signer=signer,

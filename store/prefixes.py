@@ -35,7 +35,7 @@ def check(given: str, what: str) -> str:
     """The cleaned prefix; ``PrefixError`` if it is too short or not made of id characters."""
     text = clean(given)
     if not _ID_TEXT.match(text):
-        raise PrefixError(f"{what} {given!r}: expected hexadecimal digits (and dashes), e.g. 1f0c2a9e")
+        raise PrefixError(f"no {what} {given}: an id is hexadecimal digits (and dashes), e.g. 1f0c2a9e", unknown=True)
     if len(text) < MIN_PREFIX:
         raise PrefixError(f"{what} {given!r}: give at least {MIN_PREFIX} characters of it")
     return text

@@ -70,7 +70,8 @@ def create_app(config: dict | None = None) -> Flask:
         settings.policy_path, store, settings.policy_poll_seconds, governed=settings.env == "production"
     )
     registry.on_status = metrics.record_policy_status
-    registry.start_polling()  # every worker clears a fixed failure itself, requests or not
+    if os.environ.get("COMPLAINTS_GUNICORN_WORKER") or __name__ == "__main__":
+        registry.start_polling()  # every worker clears a fixed failure itself, requests or not
     log.info("policy mode: %s; %s", registry.mode["mode"], registry.mode["deciding"], extra=registry.mode)
     metrics.record_policy_status(registry)
     decider = registry.book.latest
@@ -307,7 +308,9 @@ if __name__ == "__main__":
     application = create_app_or_exit()
     settings: Settings = application.extensions["complaints"].settings
     if settings.env == "production":
-        log.warning("python app.py runs Flask's development server; in production run gunicorn -c python:api.gunicorn_conf")
+        log.warning(
+            "python app.py runs Flask's development server; in production run gunicorn -c python:api.gunicorn_conf"
+        )
     # SIGHUP re-reads the policy file (and published versions) before the next request.
     signal.signal(signal.SIGHUP, application.extensions["complaints"].policies.request_reload)
     application.run(host="127.0.0.1", port=port, threaded=True, request_handler=_OneLinePerRequest)

@@ -16,9 +16,11 @@ one request, headers and body, default 10), PROMETHEUS_MULTIPROC_DIR (default: a
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -82,6 +84,12 @@ def on_starting(server):
                 f"refusing to start: API keys are off, so bind only to 127.0.0.1, not {', '.join(exposed)}"
             )
         server.log.warning("API KEYS ARE OFF (development only); serving on loopback only")
+    taken = _addresses_in_use(server.cfg.bind)
+    if taken:
+        raise SystemExit(
+            f"refusing to start: {', '.join(taken)} already in use (another server?): "
+            "choose another address with COMPLAINTS_BIND"
+        )
     server.log.info(settings.policy.describe())
     refusal = _unservable(settings)
     if refusal:
@@ -90,6 +98,28 @@ def on_starting(server):
     metrics_dir.mkdir(parents=True, exist_ok=True)
     for stale in metrics_dir.glob("*.db"):
         stale.unlink()
+
+
+def _addresses_in_use(addresses) -> list[str]:
+    """TCP addresses another process listens on: checked before gunicorn binds, which would retry for
+    five seconds and then stop with several lines."""
+    taken = []
+    for address in addresses:
+        if address.startswith(("unix:", "fd://")):
+            continue
+        host, _, port = address.rpartition(":")
+        host = host.strip("[]") or "0.0.0.0"
+        try:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+                probe.bind((host, int(port)))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                taken.append(address)
+        except ValueError:
+            continue  # not host:port; gunicorn reports it
+    return taken
 
 
 def _unservable(settings) -> str | None:

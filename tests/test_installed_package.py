@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -207,7 +208,12 @@ def test_the_images_entry_command_serves_from_the_installed_package(installed, t
 
 def test_a_server_that_cannot_start_says_why_in_one_line(installed, tmp_path):
     venv, _ = installed
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    taken = f"127.0.0.1:{listener.getsockname()[1]}"
     cases = {
+        "port": ({"COMPLAINTS_BIND": taken}, f"{taken} already in use"),
         "policy": ({"COMPLAINTS_POLICY": "missing.yaml"}, "missing.yaml does not load"),
         "store": ({"DATABASE_URL": f"sqlite:///{_old_store(tmp_path)}"}, "needs an upgrade"),
         "bind": ({"COMPLAINTS_BIND": "0.0.0.0:1"}, "API keys are off, so bind only to 127.0.0.1"),
@@ -229,6 +235,7 @@ def test_a_server_that_cannot_start_says_why_in_one_line(installed, tmp_path):
         assert done.returncode != 0, (name, output)
         assert len(refusals) == 1 and reason in refusals[0], (name, output)
         assert "Traceback" not in output, (name, output)
+    listener.close()
 
 
 def _old_store(tmp_path: Path) -> Path:

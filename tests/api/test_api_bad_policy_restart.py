@@ -54,17 +54,22 @@ def _all_ready_checks(base: str, n: int = 8) -> list[str]:
     return seen
 
 
-@pytest.fixture
-def instance(tmp_path):
+def _serve_file(tmp_path, poll_seconds: int) -> tuple[Server, object]:
+    """gunicorn (2 workers) deciding from its own policy file, good to begin with."""
     policy = tmp_path / "policies.yaml"
     policy.write_text(DEFAULT_TEXT, encoding="utf-8")
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'decisions.db'}",
         "COMPLAINTS_AUTH": "off",
         "COMPLAINTS_POLICY": str(policy),
-        "COMPLAINTS_POLICY_POLL_SECONDS": "0",
+        "COMPLAINTS_POLICY_POLL_SECONDS": str(poll_seconds),
     }
-    server = Server(tmp_path, env).start()
+    return Server(tmp_path, env).start(), policy
+
+
+@pytest.fixture
+def instance(tmp_path):
+    server, policy = _serve_file(tmp_path, 0)
     yield server, policy
     server.stop()
 
@@ -163,16 +168,8 @@ def test_first_start_with_a_broken_file_fails_with_one_clear_line(tmp_path):
 
 def test_every_worker_clears_a_mended_failure_without_being_asked(tmp_path):
     """Each worker polls its sources itself (every COMPLAINTS_POLICY_POLL_SECONDS): once the file is good
-    again, /metrics, which reloads nothing, shows the failure cleared in every worker, and after SIGHUP too."""
-    policy = tmp_path / "policies.yaml"
-    policy.write_text(DEFAULT_TEXT, encoding="utf-8")
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'decisions.db'}",
-        "COMPLAINTS_AUTH": "off",
-        "COMPLAINTS_POLICY": str(policy),
-        "COMPLAINTS_POLICY_POLL_SECONDS": "1",
-    }
-    server = Server(tmp_path, env).start()
+    again the failure clears in every worker's gauge and readiness, and the same after SIGHUP."""
+    server, policy = _serve_file(tmp_path, 1)
     try:
         for step in ("mended", "mended after SIGHUP"):
             _rewrite(policy, BROKEN)

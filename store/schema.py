@@ -19,6 +19,7 @@ its advisory lock), so that concurrent starts and upgrades are serialised.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def _config(connection: Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
 def _scripts() -> ScriptDirectory:
+    """The revisions shipped with this release (read once: they do not change while it runs)."""
     return ScriptDirectory.from_config(_config())
 
 

@@ -223,3 +223,22 @@ def test_the_first_revision_is_release_1_1_0s_schema(tmp_path):
     engine.dispose()
     release.dispose()
     assert first == made_by_release
+
+
+def test_a_store_of_release_1_1_0_that_never_governed_a_change_gets_the_register(tmp_path):
+    """1.1.0 made the policy register's tables on first use (and before 1.1, the purge log): a store that
+    never needed them lacks them, and the upgrade adds them, empty, with the register's head row."""
+    url = _sqlite_release_store(tmp_path)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for table in ("policy_events", "policy_event_head", "decision_purges"):
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+    engine.dispose()
+    before = _counts(url)
+    assert _run("store", "upgrade", "--database-url", url).exit_code == 0
+    after = _counts(url)
+    assert {name: after[name] for name in before} == before
+    assert (after["policy_events"], after["policy_event_head"], after["decision_purges"]) == (0, 1, 0)
+    assert _differences(url) == []
+    verified = _run("store", "verify", "--public-key", str(RELEASE / "signing.pem.pub"), "--database-url", url)
+    assert verified.exit_code == 0 and "0 policy register events: intact" in verified.stdout, verified.output

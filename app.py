@@ -1,7 +1,7 @@
 """The HTTP decision service: ``create_app()`` (``create_app_or_exit()`` for gunicorn), ``python app.py`` for development.
 
 Development (``make run``): 127.0.0.1:8080, SQLite under ./var/, policies.yaml,
-API keys off unless COMPLAINTS_AUTH=keys. Production: see gunicorn.conf.py.
+API keys off unless COMPLAINTS_AUTH=keys. Production: see api/gunicorn_conf.py.
 The policy is compiled to durable_rules rulesets here, i.e. in each gunicorn
 worker after fork, never in the master.
 """
@@ -18,6 +18,7 @@ import uuid
 from flask import Flask, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
+from werkzeug.serving import WSGIRequestHandler
 
 from api import metrics
 from api.context import Services
@@ -40,7 +41,7 @@ from lifecycle.checkpointing import Checkpointer, policy_refs
 from lifecycle.decision_service import DecisionService
 from lifecycle.reloader import NoGoodPolicy, PolicyRegistry
 from lifecycle.webhook_delivery import Deliverer
-from store import DecisionStore, StoreUnavailable
+from store import DecisionStore, StoreNeedsUpgrade, StoreUnavailable
 from store.signing import SigningKeyError, signing_key_from_env
 
 log = logging.getLogger("complaints.service")
@@ -61,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
         pool_size=settings.db_pool_size,
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
+    _refuse_old_schema(store)
+    log.info(settings.policy.describe(), extra={"policy_file": settings.policy_path, "source": settings.policy_source})
     # A bad policy file boots on its last good version in the store (NoGoodPolicy if there is none);
     # later, a bad reload keeps the good one.
     # In production only the versions scheduled in the policy register decide; the file is a draft.
@@ -68,6 +71,8 @@ def create_app(config: dict | None = None) -> Flask:
         settings.policy_path, store, settings.policy_poll_seconds, governed=settings.env == "production"
     )
     registry.on_status = metrics.record_policy_status
+    if os.environ.get("COMPLAINTS_GUNICORN_WORKER") or __name__ == "__main__":
+        registry.start_polling()  # every worker clears a fixed failure itself, requests or not
     log.info("policy mode: %s; %s", registry.mode["mode"], registry.mode["deciding"], extra=registry.mode)
     metrics.record_policy_status(registry)
     decider = registry.book.latest
@@ -154,7 +159,7 @@ def create_app_or_exit() -> Flask:
     """
     try:
         return create_app()
-    except (ConfigError, NoGoodPolicy) as exc:
+    except (ConfigError, NoGoodPolicy, StoreNeedsUpgrade) as exc:
         log.critical("refusing to start: %s", " ".join(str(exc).split()))
         raise SystemExit(3) from None
 
@@ -170,9 +175,18 @@ def _amount_property(self, field, **kwargs) -> dict:
     return {}
 
 
-def _open_store(store: DecisionStore, decider, settings: Settings) -> None:
+def _refuse_old_schema(store: DecisionStore) -> None:
+    """Create a new store, or refuse (StoreNeedsUpgrade) one that needs `complaints store upgrade`,
+    before anything reads it. An unreachable store is reported by _open_store and served as 503."""
     try:
         store.init_schema()
+    except StoreUnavailable:
+        pass
+
+
+def _open_store(store: DecisionStore, decider, settings: Settings) -> None:
+    try:
+        store._ensure_schema()
         store.store_policy(decider.policy)
         active_keys = store.active_key_count()
     except StoreUnavailable as exc:
@@ -311,12 +325,21 @@ def _after(response):
     return response
 
 
+class _OneLinePerRequest(WSGIRequestHandler):
+    """The development server's handler without its own access line: _after logs each request once, in JSON."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
     application = create_app_or_exit()
     settings: Settings = application.extensions["complaints"].settings
     if settings.env == "production":
-        log.warning("python app.py runs Flask's development server; in production run gunicorn -c gunicorn.conf.py")
+        log.warning(
+            "python app.py runs Flask's development server; in production run gunicorn -c python:api.gunicorn_conf"
+        )
     # SIGHUP re-reads the policy file (and published versions) before the next request.
     signal.signal(signal.SIGHUP, application.extensions["complaints"].policies.request_reload)
-    application.run(host="127.0.0.1", port=port, threaded=True)
+    application.run(host="127.0.0.1", port=port, threaded=True, request_handler=_OneLinePerRequest)

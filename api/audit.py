@@ -22,6 +22,7 @@ from api.body import load_body
 from api.context import current_decider, services
 from api.decisions import report_mismatch
 from api.openapi import errors
+from api.prefixes import full_decision_id, full_digest
 from api.problems import Problem
 from audit import records as walk
 from audit.export import FORMATS, MEDIA_TYPES, export_with_closing
@@ -247,7 +248,7 @@ def _utc(name: str, value: str | None) -> str | None:
 def replay_decision(decision_id: str):
     require("auditor")
     args = load_body(ReplayOneSchema(), _BODY_LIMIT, optional=True)
-    record = services().store.get(decision_id)
+    record = services().store.get(full_decision_id(decision_id))
     if record is None:
         raise Problem("not-found", f"no decision {decision_id}")
     g.decision_id = record.decision_id
@@ -424,14 +425,15 @@ def export_decisions(since: str, until: str, by: str, format: str, personal_data
 @blp.doc(
     summary="The exact text of a stored policy",
     description="The policy text (YAML) byte for byte as stored, by the digest every decision cites "
-    "(`policy.digest`). Roles: auditor, policy_admin.",
+    "(`policy.digest`), or a unique prefix of at least 8 characters of it. Roles: auditor, policy_admin.",
     responses={
         "200": {"description": "the policy text", "content": {"application/yaml": {"schema": {"type": "string"}}}}
     },
 )
-@errors(blp, 401, 403, 404, 503)
+@errors(blp, 401, 403, 404, 422, 503)
 def policy_text(digest: str):
     require("auditor", "policy_admin")
+    digest = full_digest(digest)
     text = services().store.policy_text(digest)
     if text is None:
         raise Problem("not-found", f"no stored policy {digest}")

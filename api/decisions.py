@@ -13,6 +13,7 @@ from api.auth import require
 from api.body import array_item_texts, read_json
 from api.context import services
 from api.openapi import errors
+from api.prefixes import full_decision_id
 from api.problems import Problem, problem_for
 from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordSchema, PageArgsSchema
 from lifecycle.decision_service import Outcome
@@ -184,12 +185,15 @@ def _internal(exc: Exception, index: int) -> Problem:
 
 
 @blp.route("/decisions/<string:decision_id>", methods=["GET"])
-@blp.doc(summary="One stored decision", description="Roles: decider, auditor.")
+@blp.doc(
+    summary="One stored decision",
+    description="By its id, or a unique prefix of at least 8 characters of it. Roles: decider, auditor.",
+)
 @blp.response(200, DecisionRecordSchema)
-@errors(blp, 401, 403, 404, 503)
+@errors(blp, 401, 403, 404, 422, 503)
 def get_decision(decision_id: str):
     require("decider", "auditor")
-    record = services().store.get(decision_id)
+    record = services().store.get(full_decision_id(decision_id))
     if record is None:
         raise Problem("not-found", f"no decision {decision_id}")
     g.decision_id = record.decision_id

@@ -1,7 +1,7 @@
 """Prometheus metrics.
 
 Under gunicorn, several worker processes each count their own requests. With
-``PROMETHEUS_MULTIPROC_DIR`` set (gunicorn.conf.py sets and empties it at
+``PROMETHEUS_MULTIPROC_DIR`` set (api/gunicorn_conf.py sets and empties it at
 start, and marks dead workers), the values live in files in that directory
 and /metrics adds up every worker's; without it, /metrics shows this
 process only (fine for ``python app.py``).

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from lifecycle import webhook_config
-from rules.default_policy import DEFAULT_POLICY
+from rules.default_policy import ENVIRONMENT, GIVEN, PolicyChoice, choose_policy
 from store.db import DEFAULT_URL
 
 ENVIRONMENTS = ("development", "production")
@@ -27,7 +27,8 @@ class Settings:
     env: str = "development"
     auth: str = ""  # "" = by environment: keys in production, off in development
     database_url: str = DEFAULT_URL  # relative to the working directory
-    policy_path: str = str(DEFAULT_POLICY)
+    policy_path: str = ""  # "" = by the lookup order: ./policies.yaml, else the shipped default (load_settings)
+    policy_source: str = ""  # which: rules.default_policy's GIVEN, ENVIRONMENT, CURRENT_FOLDER or SHIPPED
     max_body_bytes: int = 1_048_576
     max_batch_body_bytes: int = 16_777_216
     batch_limit: int = 500
@@ -52,6 +53,10 @@ class Settings:
     webhook_backoff_seconds: int = webhook_config.DEFAULT_BACKOFF_SECONDS
     webhook_backoff_max_seconds: int = webhook_config.DEFAULT_BACKOFF_MAX_SECONDS
     webhook_poll_seconds: int = webhook_config.DEFAULT_POLL_SECONDS
+
+    @property
+    def policy(self) -> PolicyChoice:
+        return PolicyChoice(self.policy_path, self.policy_source)
 
     @property
     def auth_mode(self) -> str:
@@ -158,4 +163,9 @@ def load_settings(config: Mapping[str, object] | None = None, environ: Mapping[s
             else:
                 value = str(value).strip()
             typed[spec.name] = value
+    if typed.get("policy_path"):
+        typed["policy_source"] = GIVEN if "policy_path" in config or "COMPLAINTS_POLICY" in config else ENVIRONMENT
+    else:
+        choice = choose_policy(None, environ={})  # ./policies.yaml, else the shipped default
+        typed["policy_path"], typed["policy_source"] = choice.path, choice.source
     return Settings(**typed).check()  # type: ignore[arg-type]  # each value converted to its field's type above

@@ -2,7 +2,7 @@
 
 gunicorn has no setting for header or body read time: a client that sends a header line a second,
 or announces a body and stops, holds a worker thread for as long as it likes, and a few of them
-stop ``/healthz`` being answered. This worker (``worker_class`` in gunicorn.conf.py) gives every
+stop ``/healthz`` being answered. This worker (``worker_class`` in api/gunicorn_conf.py) gives every
 request one deadline, COMPLAINTS_CLIENT_READ_TIMEOUT_SECONDS from its first byte, for reading its
 headers and its body together; a read past it fails, and the connection is closed. Production still
 puts a buffering reverse proxy in front (README, operations), which absorbs slow clients itself.

@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from store.db import DecisionStore, StoredDecision
 from store.tables import decisions
@@ -119,6 +119,29 @@ def in_range(
     if until:
         conditions.append(decisions.c.created_at < until)
     return _batches(store, *conditions, batch=batch)
+
+
+def count_in_range(
+    store: DecisionStore, since: str | None = None, until: str | None = None, *, by: str = DEFAULT_BY
+) -> int | None:
+    """How many decisions ``in_range`` gives (for progress); None by ``received`` time, which only the walk knows."""
+    if by != "recorded":
+        return None
+    query = select(func.count()).select_from(decisions)
+    if since:
+        query = query.where(decisions.c.created_at >= since)
+    if until:
+        query = query.where(decisions.c.created_at < until)
+    store._ensure_schema()
+    with store._guard(), store.engine.connect() as conn:
+        return conn.execute(query).scalar_one()
+
+
+def count_of_complaint(store: DecisionStore, complaint_id: str) -> int:
+    store._ensure_schema()
+    query = select(func.count()).select_from(decisions).where(decisions.c.complaint_id == complaint_id)
+    with store._guard(), store.engine.connect() as conn:
+        return conn.execute(query).scalar_one()
 
 
 def of_complaint(store: DecisionStore, complaint_id: str, *, batch: int = BATCH) -> Iterator[StoredDecision]:

@@ -47,7 +47,7 @@ a database operator could replace those.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -59,7 +59,7 @@ from rules.errors import PolicyError
 from rules.loader import load_policy_text
 from store.chain import GENESIS, link_hash
 from store.checkpoints import SignedStatement, all_statements, recorded_keys
-from store.db import DecisionStore
+from store.db import DecisionStore, StoredDecision
 from store.signing import PublicKey
 from store.tables import chain_head
 
@@ -462,12 +462,14 @@ def verify_log(
     store: DecisionStore,
     keys: Mapping[str, PublicKey] | None = None,
     held: Iterable[SignedStatement] = (),
+    track: Callable[[Iterable[StoredDecision]], Iterable[StoredDecision]] | None = None,
 ) -> VerifyReport:
     """Recompute the chain over every stored decision (in batches), check every signed statement with
     ``keys`` (default: the keys recorded in the store) and every checkpoint against the chain; report every break.
 
     ``held``: statements the auditor kept from earlier (``complaints export-checkpoints``); each must still
-    be in the store and match the chain."""
+    be in the store and match the chain. ``track`` wraps the walk over the decisions (progress on the
+    command line)."""
     report = VerifyReport()
     log = purge_log(store)
     _start(report, log)
@@ -485,7 +487,7 @@ def verify_log(
     expected_seq, expected_prev = report.start_seq, report.start_hash
     previous_id: str | None = None
     recent: dict[str, int] = {}  # chain_hash -> seq of the last rows, to name where a wrong link points
-    for record in every(store):
+    for record in track(every(store)) if track is not None else every(store):
         report.count += 1
         if report.first_seq is None:
             report.first_seq = record.seq

@@ -25,6 +25,7 @@ from bench.corpus import DEFAULT_N, DEFAULT_SEED, iter_complaints
 from bench.outcome import Outcome, describe_difference, from_engine
 from bench.prepare import DEFAULT_POLICY, engine_rules, load_decider, prepare
 from bench.zen_graph import ZenDecider
+from cli.progress import tracked
 
 MAX_SHOWN = 5
 
@@ -36,7 +37,7 @@ def check(n: int = DEFAULT_N, seed: int = DEFAULT_SEED, policy: str = str(DEFAUL
     mismatches = 0
     coverage: Counter = Counter()
     started = time.perf_counter()
-    for raw in iter_complaints(n, seed):
+    for raw in tracked("agree", n, unit="complaints")(iter_complaints(n, seed)):
         try:
             decision = decider.decide(raw)
         except Exception as exc:  # the corpus is valid: any exception is a failure

@@ -1,6 +1,6 @@
 """The ceiling for bench/http.py: a bare Flask app that only echoes the posted JSON.
 
-Served exactly like the service (``gunicorn -c gunicorn.conf.py bench.echo_app:create_app()``,
+Served exactly like the service (``gunicorn -c python:api.gunicorn_conf bench.echo_app:create_app()``,
 same workers, threads and gunicorn settings), it measures what gunicorn + Flask + JSON
 parsing and encoding cost with no engine, no store, no logging and no metrics.
 """

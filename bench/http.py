@@ -3,8 +3,8 @@
     python -m bench.http [--seconds 10] [--json out.json] [--targets echo,sqlite,postgresql]
 
 For each target, one gunicorn is started exactly as in production
-(``gunicorn -c gunicorn.conf.py``, gthread workers; ``--workers`` 2 and
-``--threads`` 2 by default (as gunicorn.conf.py), passed as WEB_CONCURRENCY / GUNICORN_THREADS; worker recycling
+(``gunicorn -c python:api.gunicorn_conf``, gthread workers; ``--workers`` 2 and
+``--threads`` 2 by default (as api/gunicorn_conf.py), passed as WEB_CONCURRENCY / GUNICORN_THREADS; worker recycling
 off, GUNICORN_MAX_REQUESTS=0, unless ``--max-requests``: at the echo endpoint's rate the
 production 20,000 would restart workers mid-phase) on
 127.0.0.1 with COMPLAINTS_ENV=development and COMPLAINTS_AUTH=off (loopback only):
@@ -84,7 +84,7 @@ def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
 
 
 class Gunicorn:
-    """``gunicorn -c gunicorn.conf.py [APP]`` on a free loopback port, as a child process."""
+    """``gunicorn -c python:api.gunicorn_conf [APP]`` on a free loopback port, as a child process."""
 
     def __init__(
         self,
@@ -111,7 +111,7 @@ class Gunicorn:
         )
         if database_url:
             env["DATABASE_URL"] = database_url
-        command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+        command = [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf"]
         if app:
             command.append(app)
         self.log = open(self.log_path, "wb")

@@ -29,6 +29,7 @@ from audit.bundle_check import verify_bundle
 from audit.verify import verify_log
 from bench.corpus import iter_complaints
 from bench.prepare import DEFAULT_POLICY, emit, machine
+from cli.progress import tracked
 from engine.compiled import decider_for_file
 from engine.complaint import ComplaintError
 from lifecycle.checkpointing import Checkpointer
@@ -64,7 +65,7 @@ def run(decisions: int) -> dict:
     checkpointer = Checkpointer(store, signer, lambda: [{"digest": decider.policy.digest}], every=1000, seconds=0)
     signed = DecisionService(decider, store, checkpointer.recorded)
     times: dict[str, list[float]] = {"plain": [], "signed": []}
-    for index, complaint in enumerate(iter_complaints(decisions, 2026)):
+    for index, complaint in enumerate(tracked("record", decisions)(iter_complaints(decisions, 2026))):
         name = "signed" if index % 2 else "plain"
         took = _submit(signed if index % 2 else plain, complaint)
         if took is not None:

@@ -38,7 +38,9 @@ from sqlalchemy import insert, select, update
 
 from bench.corpus import DEFAULT_SEED, iter_complaints
 from bench.prepare import DEFAULT_POLICY, current_rss_mb, emit, machine, peak_rss_mb
+from cli.progress import Progress
 
+PROGRESS_STEP = 1000
 FILL_BATCH = 5000
 REFUND_LIMIT_OLD = "refund: {label: 退款, limits: {frontline: 200.00,"
 REFUND_LIMIT_NEW = "refund: {label: 退款, limits: {frontline: 300.00,"
@@ -104,8 +106,9 @@ def fill(store, policy, n: int, seed: int, workers: int, policy_path: str) -> di
             conn.execute(update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev))
         pending.clear()
 
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(policy_path,)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(policy_path,)) as pool, Progress("fill", n) as progress:
         for rows in pool.imap(_decide_chunk, _chunks(n, seed, 500)):
+            progress.advance(len(rows))
             for complaint_id, text, digest, decision, fired in rows:
                 seq += 1
                 decision_id = str(uuid.uuid4())
@@ -129,8 +132,6 @@ def fill(store, policy, n: int, seed: int, workers: int, policy_path: str) -> di
                 pending.append(row)
                 if len(pending) >= FILL_BATCH:
                     flush()
-                    if seq % 100_000 == 0:
-                        print(f"  filled {seq:,} ({seq / (time.perf_counter() - started):,.0f}/s)", file=sys.stderr)
         if pending:
             flush()
     elapsed = time.perf_counter() - started
@@ -149,15 +150,17 @@ def timed_replay(store, limit: int | None) -> dict:
     rss0 = current_rss_mb()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     n = 0
-    for record in records:
-        result = replay(record, policies)
-        n += 1
-        kind = "error" if result.error else ("identical" if result.identical else "different")
-        counts[kind] += 1
-        if kind != "identical" and len(examples) < 3:
-            examples.append(result.as_dict())
-        if n % 100_000 == 0:
-            print(f"  replayed {n:,} ({n / (time.perf_counter() - wall0):,.0f}/s)", file=sys.stderr)
+    with Progress("replay", limit if limit is not None else store.count()) as progress:
+        for record in records:
+            result = replay(record, policies)
+            n += 1
+            if n % PROGRESS_STEP == 0:  # in steps: the bar's own cost stays out of the measurement
+                progress.advance(PROGRESS_STEP)
+            kind = "error" if result.error else ("identical" if result.identical else "different")
+            counts[kind] += 1
+            if kind != "identical" and len(examples) < 3:
+                examples.append(result.as_dict())
+        progress.advance(n % PROGRESS_STEP)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     return {
         "replayed": n,

@@ -9,12 +9,10 @@ from pathlib import Path
 import click
 
 from cli.keyfiles import load_public_keys, public_keys_option, read_held_statements
-from store import ROLES, DecisionStore, StoreUnavailable
+from store import ROLES, DecisionStore, StoreNeedsUpgrade, StoreUnavailable
 from store.db import DEFAULT_URL
 from store.opening import StoreNotFound, display_url, open_existing
 from store.times import shown
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _database_option(func):
@@ -32,7 +30,7 @@ def _store(url: str) -> DecisionStore:
     the URL and exit 2, having created nothing. Only `store init` (and the service) create a store."""
     try:
         return open_existing(url)
-    except (StoreNotFound, StoreUnavailable) as exc:
+    except (StoreNotFound, StoreNeedsUpgrade, StoreUnavailable) as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
 
@@ -46,6 +44,9 @@ def _new_store(url: str) -> DecisionStore:
         sys.exit(2)
     try:
         store.init_schema()
+    except StoreNeedsUpgrade as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
     except StoreUnavailable as exc:
         click.echo(f"decision store unreachable at {display_url(url)}: {exc}", err=True)
         sys.exit(2)
@@ -100,9 +101,35 @@ def store() -> None:
 @store.command("init")
 @_database_option
 def store_init(database_url: str) -> None:
-    """Create the store's tables, or add those a newer version needs (the service also does this at start)."""
+    """Create a new store's tables (the first service to start on an empty database also does this).
+
+    A store made by an earlier release is left as it is: exit 2, naming `complaints store upgrade`."""
     _new_store(database_url)
     click.echo(f"decision store ready at {display_url(database_url)}")
+
+
+@store.command("upgrade")
+@_database_option
+def store_upgrade(database_url: str) -> None:
+    """Bring the store's schema to this release's, keeping every row (Alembic revisions in store/migrations/).
+
+    Back the store up first. Safe to run again; run it once, from one place, before starting the new
+    release's service, which refuses a store that needs it. Exit 2 for a missing or unreachable store,
+    or one upgraded by a newer release."""
+    from store.schema import head_revision
+
+    try:
+        opened = open_existing(database_url, allow_upgrade=True)
+        before, after = opened.upgrade_schema()
+    except (StoreNotFound, StoreNeedsUpgrade, StoreUnavailable) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    where = display_url(database_url)
+    if before == after:
+        click.echo(f"decision store at {where} is up to date (schema revision {head_revision()})")
+    else:
+        was = f"revision {before}" if before else "no schema revision (release 1.1.0 or earlier)"
+        click.echo(f"decision store at {where} upgraded from {was} to revision {after}")
 
 
 @store.command("verify")
@@ -123,7 +150,9 @@ def store_verify(public_key_paths: tuple[str, ...], held_path: str | None, datab
 
     keys, held = load_public_keys(public_key_paths), read_held_statements(held_path)
     opened = _store(database_url)
-    report = verify_log(opened, keys, held)
+    from cli.progress import tracked
+
+    report = verify_log(opened, keys, held, track=tracked("verify", opened.count()))
     click.echo(report.as_text())
     register = verify_register(opened)
     click.echo(register.as_text())
@@ -131,9 +160,21 @@ def store_verify(public_key_paths: tuple[str, ...], held_path: str | None, datab
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Settings to read (KEY=value lines; the environment wins). Default: .env in the current folder, if any.",
+)
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
-def serve(gunicorn_args: tuple[str, ...]) -> None:
-    """Serve the API with gunicorn and gunicorn.conf.py (extra arguments go to gunicorn)."""
+def serve(env_file: str | None, gunicorn_args: tuple[str, ...]) -> None:
+    """Serve the API with gunicorn and its configuration shipped in the package (api/gunicorn_conf.py), from
+    any folder; extra arguments go to gunicorn. A server that cannot start says why in one line, exit 1."""
+    from cli.init_cmd import ENV_FILE, apply_env_file
+
+    settings_file = Path(env_file) if env_file else Path(ENV_FILE)
+    if env_file or settings_file.is_file():
+        added = apply_env_file(settings_file)
+        click.echo(f"settings: {settings_file} ({', '.join(added) or 'nothing not already set'})", err=True)
     os.execvp(
         sys.executable,
         [
@@ -141,7 +182,7 @@ def serve(gunicorn_args: tuple[str, ...]) -> None:
             "-m",
             "gunicorn",
             "-c",
-            str(REPO / "gunicorn.conf.py"),
+            "python:api.gunicorn_conf",
             "--chdir",
             str(Path.cwd()),
             *gunicorn_args,

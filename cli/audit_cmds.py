@@ -29,11 +29,13 @@ from audit.runs import Tally, candidate_ref, replay_stream
 from cli.admin import _database_option, _store
 from cli.failures import policy_problem_lines
 from cli.keyfiles import load_signer, signing_key_option
+from cli.progress import Progress, tracked
 from cli.range_options import bounds, by_option, range_options
 from engine.compiled import decider_for_file
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from store import StoreUnavailable
+from store.prefixes import PrefixError
 from store.times import shown
 
 
@@ -63,7 +65,12 @@ def _fail(message: str, code: int = 1):
     help="What-if: decide on this policy file instead of each decision's own policy.",
 )
 @click.option("--policy-digest", help="What-if: decide on this stored policy (by digest).")
-@click.option("--progress-every", default=500, show_default=True, help="Progress line on stderr every N decisions.")
+@click.option(
+    "--progress-every",
+    default=500,
+    show_default=True,
+    help="When stderr is not a terminal: a progress line every N decisions (and every 5 s); a terminal gets a bar.",
+)
 @_database_option
 def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_digest, progress_every, database_url):
     """Replay stored decisions and report `identical` or each difference (JSON Lines on stdout).
@@ -84,27 +91,35 @@ def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_
         if policy_path:
             candidate = decider_for_file(policy_path)
         elif policy_digest:
-            candidate = policies.decider(policy_digest)
+            candidate = policies.decider(_full_digest(store, policy_digest))
     except PolicyError as error:
         _fail("\n".join(policy_problem_lines(error)))
     except PolicyNotStored as exc:
         _fail(str(exc))
+    total: int | None
     if decision_id:
-        record = store.get(decision_id)
+        try:
+            record = store.get(store.resolve_decision_id(decision_id))
+        except PrefixError as exc:
+            _fail(str(exc))
         if record is None:
             _fail(f"no decision {decision_id}")
-        records = iter([record])
+        records, total = iter([record]), 1
     elif complaint_id:
-        records = walk.of_complaint(store, complaint_id)
+        records, total = walk.of_complaint(store, complaint_id), walk.count_of_complaint(store, complaint_id)
     else:
         low, high = bounds(since, until, tz)
-        records = walk.in_range(store, low, high, by=by)
+        records, total = walk.in_range(store, low, high, by=by), walk.count_in_range(store, low, high, by=by)
     tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
     try:
-        for result in replay_stream(records, policies, candidate, tally):
-            click.echo(json.dumps(result, ensure_ascii=False))
-            if progress_every and tally.total % progress_every == 0:
-                click.echo(f"... {tally.as_text()}", err=True)
+        with Progress(
+            tally.mode,
+            total,
+            every_items=progress_every,
+            status=lambda: ", ".join(f"{n} {r}" for r, n in sorted(tally.results.items())),
+        ) as progress:
+            for result in replay_stream(progress.track(records), policies, candidate, tally):
+                click.echo(json.dumps(result, ensure_ascii=False))
     except StoreUnavailable as exc:
         _fail(f"decision store unavailable after {tally.total} decisions: {exc}")
     click.echo(tally.as_text(), err=True)
@@ -138,7 +153,7 @@ def export(since, until, tz, by, fmt, output, unmasked, signing_key_path, databa
     mismatched: list[int] = []
     lines = export_with_closing(
         store,
-        walk.in_range(store, low, high, by=by),
+        tracked("export", walk.count_in_range(store, low, high, by=by))(walk.in_range(store, low, high, by=by)),
         fmt,
         masker,
         signer=signer,
@@ -163,6 +178,15 @@ def export(since, until, tz, by, fmt, output, unmasked, signing_key_path, databa
         )
 
 
+def _full_digest(store, given: str) -> str:
+    """The stored digest ``given`` is or begins (at least 8 characters), or exit 1 naming the candidates."""
+    try:
+        return store.resolve_policy_digest(given)
+    except PrefixError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
 @click.command("export-policy")
 @click.argument("digest")
 @click.option(
@@ -171,7 +195,8 @@ def export(since, until, tz, by, fmt, output, unmasked, signing_key_path, databa
 @_database_option
 def export_policy(digest, output, database_url):
     """Print the exact text of the stored policy DIGEST (as decisions cite it)."""
-    text = _store(database_url).policy_text(digest)
+    store = _store(database_url)
+    text = store.policy_text(_full_digest(store, digest))
     if text is None:
         _fail(f"no stored policy {digest}")
     output.write(text)

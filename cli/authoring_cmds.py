@@ -15,7 +15,7 @@ from decimal import Decimal
 import click
 
 from cli.failures import fail_policy, fail_undecidable, lang_option
-from rules.default_policy import DEFAULT_POLICY
+from cli.policy_choice import policy_option
 from rules.errors import PolicyError
 from rules.json_schema import policy_json_schema
 
@@ -29,15 +29,7 @@ def schema() -> None:
 @click.command("explain")
 @click.argument("complaint_file", type=click.File("rb"))
 @click.option("--rule", "rule_id", help="Only this rule.")
-@click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(dir_okay=False),
-    default=str(DEFAULT_POLICY),
-    show_default="policies.yaml",
-    envvar="COMPLAINTS_POLICY",
-    help="Policy file to use.",
-)
+@policy_option
 @click.option("--json", "as_json", is_flag=True, help="The answer as JSON.")
 @lang_option
 def explain_cmd(complaint_file, rule_id: str | None, policy_path: str, as_json: bool, lang: str | None) -> None:

@@ -22,6 +22,7 @@ from audit.runs import Tally, replay_stream
 from audit.verify import verify_log
 from cli.admin import _database_option, _store
 from cli.keyfiles import load_public_keys, load_signer, public_keys_option, signing_key_option
+from cli.progress import tracked
 from cli.range_options import bounds, by_option, range_options
 from rules.errors import PolicyError
 from rules.loader import load_policy_text
@@ -140,10 +141,10 @@ def import_cmd(export_file, policy_paths, public_key_paths, database_url):
     if store.count() or all_statements(store):
         click.echo("import needs an empty store (create one with `complaints store init`): nothing imported", err=True)
         sys.exit(2)
-    counts = import_rows(store, rows, texts.get)
-    report = verify_log(store)
+    counts = import_rows(store, tracked("import", len(rows))(rows), texts.get)
+    report = verify_log(store, track=tracked("verify", store.count()))
     tally = Tally("replay")
-    for _ in replay_stream(every(store), StoredPolicies(store), tally=tally):
+    for _ in replay_stream(tracked("replay", store.count())(every(store)), StoredPolicies(store), tally=tally):
         pass
     for line in checked.proved:
         click.echo(f"file: {line}")

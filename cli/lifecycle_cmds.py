@@ -16,6 +16,7 @@ from audit import records as walk
 from audit.replay import impact as impact_of
 from cli.admin import _database_option, _store
 from cli.failures import fail_policy
+from cli.progress import Progress
 from cli.range_options import by_option
 from engine.compiled import decider_for
 from rules.errors import PolicyError
@@ -60,13 +61,16 @@ def impact_cmd(
     store = _store(database_url)
     low, high = _instant(since, "--since"), _instant(until, "--until") if until else None
     records = walk.in_range(store, low, high, by=by)
+    changed = {"count": 0}
+    with Progress(
+        "impact", walk.count_in_range(store, low, high, by=by), status=lambda: f"{changed['count']} would change"
+    ) as progress:
 
-    def progress(report) -> None:
-        if report.total % 1000 == 0:
-            click.echo(f"\r  {report.total} replayed, {report.changed} changed", err=True, nl=False)
+        def counted(report) -> None:
+            changed["count"] = report.changed
 
-    report = impact_of(records, candidate, examples, progress)
-    click.echo(f"\r  {report.total} replayed, {report.changed} changed", err=True)
+        report = impact_of(progress.track(records), candidate, examples, counted)
+    click.echo(f"  {report.total} replayed, {report.changed} changed", err=True)
     if as_json:
         click.echo(
             json.dumps(

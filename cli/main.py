@@ -12,6 +12,7 @@ import click
 
 from canonical import canonical_json
 from cli.failures import CommandGroup, fail_policy, fail_undecidable, lang_option
+from cli.policy_choice import chosen_policy, policy_argument_or_option, policy_option
 from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines, parse_today, today_option
 from engine.compiled import decider_for_file
@@ -20,22 +21,11 @@ from engine.version import ENGINE_VERSION
 from lifecycle.versions import PolicyBook
 from rules.calendar import CalendarError, WorkCalendar
 from rules.compiler import compile_policy
-from rules.default_policy import DEFAULT_POLICY
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from rules.messages import language, sentence
 
-
-def _policy_option(func):
-    return click.option(
-        "--policy",
-        "policy_path",
-        type=click.Path(dir_okay=False),
-        default=str(DEFAULT_POLICY),
-        show_default="policies.yaml",
-        envvar="COMPLAINTS_POLICY",
-        help="Policy file to use.",
-    )(func)
+_policy_option = policy_option  # the calendar commands and decide
 
 
 @click.group(cls=CommandGroup)
@@ -49,11 +39,12 @@ for _command in POLICY_COMMANDS:  # lint, test, diff (cli/policy_cmds.py)
 
 
 @cli.command()
-@click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
+@policy_argument_or_option
 @today_option
 @lang_option
-def check(policy_path: str, today: str | None, lang: str | None) -> None:
+def check(policy_argument: str | None, policy_option: str | None, today: str | None, lang: str | None) -> None:
     """Validate and compile POLICY; exit 1 with every problem found, in plain words (zh or en)."""
+    policy_path = chosen_policy(policy_argument, policy_option)
     when = parse_today(today)
     try:
         policy = load_policy_file(policy_path)
@@ -274,6 +265,10 @@ webhook_cmds.register(cli)
 from cli import users_cmds  # noqa: E402 - users create, list, disable, reset (the web console's accounts)
 
 users_cmds.register(cli)
+
+from cli import init_cmd  # noqa: E402 - init
+
+init_cmd.register(cli)
 
 if __name__ == "__main__":
     cli()

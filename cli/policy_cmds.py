@@ -14,7 +14,7 @@ import sys
 import click
 
 from cli.failures import fail_policy, lang_option
-from rules.default_policy import DEFAULT_POLICY
+from cli.policy_choice import chosen_policy, policy_argument_or_option
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
 from rules.messages import language, sentence, ui
@@ -65,11 +65,13 @@ def lint_warning_lines(policy: Policy, today: dt.date | None = None, lang: str |
 
 
 @click.command("lint")
-@click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
+@policy_argument_or_option
 @click.option("--json", "as_json", is_flag=True, help="Findings as JSON.")
 @today_option
 @lang_option
-def lint(policy_path: str, as_json: bool, today: str | None, lang: str | None) -> None:
+def lint(
+    policy_argument: str | None, policy_option: str | None, as_json: bool, today: str | None, lang: str | None
+) -> None:
     """Find rules that never fire, conflicts and gaps in POLICY; exit 1 on findings the policy does not accept.
 
     Also says how many days of holiday calendar are left after --today (a warning below
@@ -77,6 +79,7 @@ def lint(policy_path: str, as_json: bool, today: str | None, lang: str | None) -
     """
     from rules.lint import lint_policy
 
+    policy_path = chosen_policy(policy_argument, policy_option)
     report = lint_policy(_load(policy_path, lang), parse_today(today))
     if as_json:
         # For scripts: English sentences unless a language is asked for (as over HTTP); keys and codes fixed.
@@ -96,7 +99,7 @@ def lint(policy_path: str, as_json: bool, today: str | None, lang: str | None) -
 
 
 @click.command("test")
-@click.argument("policy_path", type=click.Path(dir_okay=False), default=str(DEFAULT_POLICY))
+@policy_argument_or_option
 @click.option(
     "--tests",
     "tests_path",
@@ -114,7 +117,8 @@ def lint(policy_path: str, as_json: bool, today: str | None, lang: str | None) -
 @click.option("--verbose", "-v", is_flag=True, help="Also list every test that passed.")
 @lang_option
 def test_cmd(
-    policy_path: str,
+    policy_argument: str | None,
+    policy_option: str | None,
     tests_path: str | None,
     as_json: bool,
     require_coverage: bool,
@@ -125,6 +129,7 @@ def test_cmd(
     """Run the policy tests of POLICY: failures first, a summary line, and the rules no test exercises."""
     from lifecycle.policy_tests import default_tests_path, load_tests_file, report_lines, run_as_dict, run_tests
 
+    policy_path = chosen_policy(policy_argument, policy_option)
     policy = _load(policy_path, lang)
     tests_path = tests_path or str(default_tests_path(policy_path))
     try:

@@ -39,6 +39,7 @@ from rules.diff import diff_lines, diff_policies
 from rules.lint import Finding
 from rules.messages import Words
 from rules.model import Policy
+from store import prefixes
 from store.db import DecisionStore
 from store.governance import NewEvent, PolicyEvent, PolicyRegister
 
@@ -312,11 +313,11 @@ class Governance:
         records = self.records()
         if digest in records:
             return records[digest]
-        matches = [r for d, r in records.items() if len(digest) >= 8 and d.startswith(digest)]
-        if len(matches) != 1:
-            why = "matches several versions" if matches else "is not in the policy register"
-            raise VersionNotFound(f"policy {digest} {why}")
-        return matches[0]
+        try:
+            prefix = prefixes.check(digest, "policy")
+            return records[prefixes.pick(digest, prefix, (d for d in records if d.startswith(prefix)), "policy")]
+        except prefixes.PrefixError as exc:
+            raise VersionNotFound(f"{exc} in the policy register" if exc.unknown else str(exc)) from None
 
     def versions(self) -> list[dict]:
         """Every version in the register with its state now, by effective_from."""

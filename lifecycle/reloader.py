@@ -29,6 +29,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -234,8 +235,22 @@ class PolicyRegistry:
         return self.book
 
     def request_reload(self, *_args) -> None:
-        """Signal-safe: the next request reloads (used as the SIGHUP handler)."""
+        """Signal-safe: the next request, or the poller within a second, reloads (the SIGHUP handler)."""
         self._reload_requested = True
+
+    def start_polling(self) -> threading.Thread | None:
+        """Refresh every ``poll_seconds`` (and soon after SIGHUP) in a daemon thread, requests or not.
+
+        Without it a worker that gets no request keeps reporting a failure long fixed: /metrics adds
+        up every worker's gauges, and /readyz is answered by whichever worker the request reaches.
+        The thread holds the registry weakly and ends with it."""
+        if self.poll_seconds <= 0:
+            return None
+        thread = threading.Thread(
+            target=_poll, args=(weakref.ref(self), self.poll_seconds), name="policy-poller", daemon=True
+        )
+        thread.start()
+        return thread
 
     # -- reloading ----------------------------------------------------------
 
@@ -330,6 +345,24 @@ class PolicyRegistry:
     def _notify(self) -> None:
         if self.on_status is not None:
             self.on_status(self)
+
+
+def _poll(registry_ref: weakref.ref[PolicyRegistry], poll_seconds: float) -> None:
+    step = min(1.0, poll_seconds)  # a SIGHUP is acted on within a second
+    waited = 0.0
+    while True:
+        time.sleep(step)
+        waited += step
+        registry = registry_ref()
+        if registry is None:
+            return
+        if registry._reload_requested or waited >= poll_seconds:
+            waited = 0.0
+            try:
+                registry.refresh()
+            except Exception:  # noqa: BLE001 - the poller must outlive any one failure (refresh logs its own)
+                log.exception("policy poll failed")
+        del registry
 
 
 def _one_line(error: Exception) -> str:

@@ -2,6 +2,7 @@
 
 from store.db import DEFAULT_URL, ChainReport, DecisionStore, StoredDecision, StoreUnavailable, normalize_url
 from store.keys import ROLES, ApiKey
+from store.schema import StoreNeedsUpgrade
 
 __all__ = [
     "DEFAULT_URL",
@@ -9,6 +10,7 @@ __all__ = [
     "ApiKey",
     "ChainReport",
     "DecisionStore",
+    "StoreNeedsUpgrade",
     "StoreUnavailable",
     "StoredDecision",
     "normalize_url",

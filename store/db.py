@@ -24,18 +24,27 @@ from typing import Protocol
 
 from sqlalchemy import bindparam, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from canonical import canonical_json, sha256_hex
+from store import prefixes
 from store.chain import GENESIS, link_hash
 from store.keys import ApiKey, check_roles, hash_key, new_key
+from store.schema import SchemaState, StoreNeedsUpgrade, create_at_head, head_revision, schema_state, upgrade
 from store.tables import (
     api_keys,
     chain_head,
     decisions,
-    metadata,
     policies,
+    policy_event_head,
     policy_sources,
     policy_text_digests,
     publications,
@@ -107,6 +116,20 @@ def normalize_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def display_url(url: str) -> str:
+    """The URL as given, with any password hidden; a relative SQLite path also shown absolute."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    shown = parsed.render_as_string(hide_password=True)
+    database = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and database and not Path(database).is_absolute():
+        if database != ":memory:" and not database.startswith("file:"):
+            shown += f" ({Path(database).resolve()})"
+    return shown
 
 
 def utc_now() -> str:
@@ -265,14 +288,46 @@ class DecisionStore:
         self.engine.dispose()
 
     def init_schema(self) -> None:
-        """Create missing tables and the chain head; safe from many processes at once."""
+        """Create a new store at this release's schema; use one already at it; safe from many processes at once.
+
+        A store at an older schema revision (or made before migrations) raises ``StoreNeedsUpgrade``
+        naming `complaints store upgrade`, having changed nothing (``store/schema.py``)."""
         with self._guard(), self._write() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-            metadata.create_all(conn, checkfirst=True)
-            if conn.execute(select(chain_head.c.id).where(chain_head.c.id == 1)).first() is None:
-                conn.execute(insert(chain_head).values(id=1, seq=0, hash=GENESIS))
+            self._lock_schema(conn)
+            state = schema_state(conn)
+            if state.empty:
+                create_at_head(conn)
+            elif not state.ready:
+                raise StoreNeedsUpgrade(state.problem(display_url(self.url)))
+            self._head_rows(conn)
         self._schema_ready = True
+
+    def upgrade_schema(self) -> tuple[str | None, str]:
+        """Bring the store to this release's schema (every revision it lacks); (revision before, after)."""
+        with self._guard(), self._write() as conn:
+            self._lock_schema(conn)
+            if schema_state(conn).empty:
+                create_at_head(conn)
+                changed: tuple[str | None, str] = (None, head_revision())
+            else:
+                changed = upgrade(conn)
+            self._head_rows(conn)
+        self._schema_ready = True
+        return changed
+
+    def schema_state(self) -> SchemaState:
+        with self._guard(), self.engine.connect() as conn:
+            return schema_state(conn)
+
+    def _lock_schema(self, conn: Connection) -> None:
+        if self.dialect == "postgresql":  # SQLite: the write transaction (BEGIN IMMEDIATE) already serialises
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+
+    @staticmethod
+    def _head_rows(conn: Connection) -> None:
+        for head in (chain_head, policy_event_head):  # the decision chain's, the policy register's
+            if conn.execute(select(head.c.id).where(head.c.id == 1)).first() is None:
+                conn.execute(insert(head).values(id=1, seq=0, hash=GENESIS))
 
     def _ensure_schema(self) -> None:
         if not self._schema_ready:
@@ -483,6 +538,23 @@ class DecisionStore:
             return stored, False
         self._known_policies.add(policy.digest)
         return StoredDecision(**row), True
+
+    def resolve_decision_id(self, given: str) -> str:
+        """The stored decision id that ``given`` is, or begins (at least 8 characters); ``PrefixError`` otherwise."""
+        return self._resolve(given, decisions.c.decision_id, "decision")
+
+    def resolve_policy_digest(self, given: str) -> str:
+        """The stored policy digest that ``given`` is, or begins (at least 8 characters); ``PrefixError`` otherwise."""
+        return self._resolve(given, policies.c.digest, "stored policy")
+
+    def _resolve(self, given: str, column, what: str) -> str:
+        prefix = prefixes.check(given, what)
+        self._ensure_schema()
+        # A range on the unique index, not LIKE: indexed on both databases.
+        query = select(column).where(column >= prefix, column < prefixes.upper_bound(prefix))
+        with self._guard(), self.engine.connect() as conn:
+            found = conn.execute(query.order_by(column).limit(prefixes.SHOWN_CANDIDATES + 1)).scalars().all()
+        return prefixes.pick(given, prefix, found, what)
 
     def get(self, decision_id: str) -> StoredDecision | None:
         self._ensure_schema()

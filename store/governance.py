@@ -5,8 +5,7 @@ each chained to the one before by sha256 like decisions are (``store/chain.py``)
 that writers lock. The register is the only source of a version's state: nothing is kept as a
 mutable column, so ``verify`` over these rows covers who did what, when, why and to which digest.
 
-The tables have their own ``MetaData`` and are created on first use, under the same schema lock
-as the decision store's, so stores that never govern a change keep their schema as it was.
+The tables are in ``store/tables.py`` with the others (created with the store, migrated with it).
 
 What a transition may do is decided above (``lifecycle/governance.py``): ``transition`` takes a
 function that sees every event and the server's clock, inside the write lock, and returns the
@@ -21,42 +20,12 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, insert, select, text, update
+from sqlalchemy import insert, select, update
 
 from canonical import canonical_json
 from store.chain import GENESIS
-from store.db import _SCHEMA_LOCK_KEY, DecisionStore, PolicyText
-from store.tables import chain_head, policies
-
-governance_metadata = MetaData()
-
-EVENTS = ("proposed", "approved", "rejected", "scheduled", "withdrawn", "adopted")
-
-policy_events = Table(
-    "policy_events",
-    governance_metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
-    Column("digest", String(64), nullable=False),  # policies.digest (checked by verify: other MetaData)
-    Column("version", String(64), nullable=False),
-    Column("event", String(20), nullable=False),  # one of EVENTS
-    Column("actor", String(200), nullable=False),  # key:<key_id> | operator:<user@host> | system
-    Column("actor_name", String(200), nullable=False),
-    Column("recorded_at", String(40), nullable=False),  # the server's clock, UTC
-    Column("reason", Text, nullable=False),
-    Column("detail", Text, nullable=False),  # canonical JSON: dates, notice, review packet, ...
-    Column("decision_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),  # decision chain head
-    Column("decision_hash", String(64), nullable=False),  # ... then: ties the two chains' order
-    Column("prev_hash", String(64), nullable=False),
-    Column("chain_hash", String(64), nullable=False, unique=True),
-)
-
-policy_event_head = Table(
-    "policy_event_head",
-    governance_metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
-    Column("hash", String(64), nullable=False),
-)
+from store.db import DecisionStore, PolicyText
+from store.tables import EVENTS, chain_head, policies, policy_event_head, policy_events
 
 CHAINED = (
     "seq",
@@ -141,13 +110,7 @@ class PolicyRegister:
     def ensure(self) -> None:
         if self._ready:
             return
-        self.store._ensure_schema()
-        with self.store._guard(), self.store._write() as conn:
-            if self.store.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-            governance_metadata.create_all(conn, checkfirst=True)
-            if conn.execute(select(policy_event_head.c.id).where(policy_event_head.c.id == 1)).first() is None:
-                conn.execute(insert(policy_event_head).values(id=1, seq=0, hash=GENESIS))
+        self.store._ensure_schema()  # the tables and the head row come with the store (init_schema)
         self._ready = True
 
     def events(self, after_seq: int = 0) -> list[PolicyEvent]:

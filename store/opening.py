@@ -7,39 +7,25 @@ made. Only ``store init`` and the starting service create tables
 (``DecisionStore.init_schema``).
 
 ``StoreNotFound`` means there is no store at the URL (no SQLite file, or a
-database without our tables, or a store made by an older version that lacks
-newer tables); ``StoreUnavailable`` means the database did not answer. Both
-messages name the URL (password hidden).
+database without our tables); ``StoreNeedsUpgrade`` a store at an older (or
+newer) schema revision than this release's (``store/schema.py``);
+``StoreUnavailable`` means the database did not answer. Every message names
+the URL (password hidden).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from store.db import DecisionStore, StoreUnavailable, normalize_url
-from store.tables import metadata
+from store.db import DecisionStore, StoreUnavailable, display_url, normalize_url
+from store.schema import StoreNeedsUpgrade, schema_state
 
 
 class StoreNotFound(LookupError):
     """No decision store at this URL (nothing was created)."""
-
-
-def display_url(url: str) -> str:
-    """The URL as given, with any password hidden; a relative SQLite path also shown absolute."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return url
-    shown = parsed.render_as_string(hide_password=True)
-    database = parsed.database or ""
-    if parsed.get_backend_name() == "sqlite" and database and not Path(database).is_absolute():
-        if database != ":memory:" and not database.startswith("file:"):
-            shown += f" ({Path(database).resolve()})"
-    return shown
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -50,8 +36,9 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
-def open_existing(url: str, **options) -> DecisionStore:
-    """A ``DecisionStore`` on an existing, initialised store; raises ``StoreNotFound`` or ``StoreUnavailable``."""
+def open_existing(url: str, *, allow_upgrade: bool = False, **options) -> DecisionStore:
+    """A ``DecisionStore`` on an existing store at this release's schema; raises ``StoreNotFound``,
+    ``StoreNeedsUpgrade`` (unless ``allow_upgrade``: for `store upgrade` itself) or ``StoreUnavailable``."""
     try:
         normalized = normalize_url(url)
         path = _sqlite_file(normalized)
@@ -72,21 +59,18 @@ def open_existing(url: str, **options) -> DecisionStore:
         raise StoreNotFound(f"{display_url(url)}: {exc}") from None
     try:
         with store._guard(), store.engine.connect() as conn:
-            present = set(inspect(conn).get_table_names())
+            state = schema_state(conn)
     except StoreUnavailable as exc:
         store.dispose()
         raise StoreUnavailable(f"decision store unreachable at {display_url(url)}: {exc}") from None
-    missing = sorted(set(metadata.tables) - present)
-    if missing:
+    if state.empty:
         store.dispose()
-        if len(missing) == len(metadata.tables):
-            raise StoreNotFound(
-                f"no decision store at {display_url(url)}: the database has none of its tables "
-                "(give the right --database-url or DATABASE_URL, or create one with `complaints store init`)"
-            )
         raise StoreNotFound(
-            f"the decision store at {display_url(url)} lacks the tables {', '.join(missing)} "
-            "(made by an older version): run `complaints store init` to add them"
+            f"no decision store at {display_url(url)}: the database has none of its tables "
+            "(give the right --database-url or DATABASE_URL, or create one with `complaints store init`)"
         )
-    store._schema_ready = True  # the tables are there: reads must not try to create them
+    if not state.ready and not allow_upgrade:
+        store.dispose()
+        raise StoreNeedsUpgrade(state.problem(display_url(url)))
+    store._schema_ready = state.ready  # the tables are there: reads must not try to create them
     return store

@@ -158,6 +158,36 @@ signing_keys = Table(
     Column("first_used_at", String(40), nullable=False),
 )
 
+# The policy register (store/governance.py): every governance transition of a policy version, in its
+# own hash chain, and its head row. (Created on first use before 1.2; now with the store.)
+EVENTS = ("proposed", "approved", "rejected", "scheduled", "withdrawn", "adopted")
+
+policy_events = Table(
+    "policy_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("digest", String(64), nullable=False),  # policies.digest (checked by verify, not by a foreign key)
+    Column("version", String(64), nullable=False),
+    Column("event", String(20), nullable=False),  # one of EVENTS
+    Column("actor", String(200), nullable=False),  # key:<key_id> | operator:<user@host> | system
+    Column("actor_name", String(200), nullable=False),
+    Column("recorded_at", String(40), nullable=False),  # the server's clock, UTC
+    Column("reason", Text, nullable=False),
+    Column("detail", Text, nullable=False),  # canonical JSON: dates, notice, review packet, ...
+    Column("decision_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),  # decision chain head
+    Column("decision_hash", String(64), nullable=False),  # ... then: ties the two chains' order
+    Column("prev_hash", String(64), nullable=False),
+    Column("chain_hash", String(64), nullable=False, unique=True),
+)
+
+policy_event_head = Table(
+    "policy_event_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
 # The webhook outbox (store/outbox.py): one row per notification, written in the transaction of
 # whatever caused it. ``body`` is the exact JSON sent, byte for byte on every attempt and to every
 # subscriber; ``event_id`` is its idempotency key for receivers (unique: a repeated key is one row).

@@ -8,6 +8,7 @@ or docs/. (Modelled on datasette's tests/test_docs.py.)
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import click
@@ -32,7 +33,7 @@ _ENV_READ = re.compile(
 
 
 def _shipped_sources() -> list[Path]:
-    files = [REPO / "app.py", REPO / "gunicorn.conf.py"]
+    files = [REPO / "app.py", REPO / "api" / "gunicorn_conf.py"]
     for package in SHIPPED:
         files.extend(sorted((REPO / package).rglob("*.py")))
     return files
@@ -114,3 +115,69 @@ def test_design_notes_cited_in_code_exist():
         cited.update(re.findall(r"docs/([a-z_]+\.md)", path.read_text(encoding="utf-8")))
     assert cited, "the code cites no note under docs/"
     assert cited <= set(DOCS), f"cited but missing: {sorted(cited - set(DOCS))}"
+
+
+# -- every `complaints …` the README shows is a command the CLI has, with options it takes --------------
+
+_SHELL_END = {"#", ">", "|", "&&", ";", "||", "2>&1", "<"}
+_PLACEHOLDER = re.compile(r"^[\[\]<>…]|…$")
+
+
+def _readme_invocations() -> list[tuple[int, list[str]]]:
+    """(line number, the words from `complaints` on) of every invocation in code blocks and inline code."""
+    found = []
+    for number, line in enumerate(README.splitlines(), 1):
+        pieces = re.findall(r"`([^`]*\bcomplaints [^`]*)`", line)
+        if line.startswith(("    ", "$ ")):  # a code block (indented, or a shell prompt)
+            pieces.append(line)
+        for piece in pieces:
+            for part in re.split(r"(?:&&|;|\|\|)", piece.replace("\\|", "/")):
+                words = part.replace("(", " ").replace(")", " ").split()
+                starts = [i for i, word in enumerate(words) if word == "complaints" or word.endswith("/complaints")]
+                if starts and len(words) > starts[0] + 1:
+                    found.append((number, words[starts[0] :]))
+    return found
+
+
+def _resolve(words: list[str]) -> tuple[click.Command, list[str], str]:
+    command: click.Command = cli
+    name = ["complaints"]
+    rest = words[1:]
+    while isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
+        sub = command.commands.get(rest[0])
+        if sub is None:
+            break
+        command, name, rest = sub, [*name, rest[0]], rest[1:]
+    return command, rest, " ".join(name)
+
+
+def test_the_readme_shows_only_commands_and_options_the_cli_has():
+    invocations = _readme_invocations()
+    assert len(invocations) > 80, "the README's invocations were not found"
+    problems = []
+    for number, words in invocations:
+        if words[1] in ("…", "...") or words[1].startswith(("…", "[")) or words[1] == "command":
+            continue  # prose ("every `complaints` command …")
+        command, rest, name = _resolve(words)
+        if isinstance(command, click.Group):
+            if not rest or rest[0].startswith(("-", "…")) or rest[0] in ("…", "...", "keys"):
+                if not (rest and rest[0] == "--version") and command is not cli:
+                    problems.append(f"README line {number}: `{' '.join(words)}`: {name} needs a subcommand")
+                continue
+            problems.append(f"README line {number}: `{' '.join(words)}`: no command {name} {rest[0]}")
+            continue
+        options = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)} | {"--help"}
+        for word in rest:
+            if word in _SHELL_END or word.startswith("#"):
+                break
+            flag = word.strip("[]").split("=", 1)[0]
+            if re.fullmatch(r"--?[a-z][a-z-]*", flag) and flag not in options:
+                problems.append(f"README line {number}: `{' '.join(words)}`: {name} has no option {flag}")
+    assert problems == []
+
+
+def test_the_readme_check_catches_an_option_the_cli_lacks(monkeypatch):
+    """The check above can fail: an option the CLI does not take (as `check --strict` would be) is named."""
+    monkeypatch.setattr(sys.modules[__name__], "README", README + "\n    complaints check --strict policies.yaml\n")
+    with pytest.raises(AssertionError, match="complaints check has no option --strict"):
+        test_the_readme_shows_only_commands_and_options_the_cli_has()

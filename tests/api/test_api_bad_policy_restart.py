@@ -54,17 +54,22 @@ def _all_ready_checks(base: str, n: int = 8) -> list[str]:
     return seen
 
 
-@pytest.fixture
-def instance(tmp_path):
+def _serve_file(tmp_path, poll_seconds: int) -> tuple[Server, object]:
+    """gunicorn (2 workers) deciding from its own policy file, good to begin with."""
     policy = tmp_path / "policies.yaml"
     policy.write_text(DEFAULT_TEXT, encoding="utf-8")
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'decisions.db'}",
         "COMPLAINTS_AUTH": "off",
         "COMPLAINTS_POLICY": str(policy),
-        "COMPLAINTS_POLICY_POLL_SECONDS": "0",
+        "COMPLAINTS_POLICY_POLL_SECONDS": str(poll_seconds),
     }
-    server = Server(tmp_path, env).start()
+    return Server(tmp_path, env).start(), policy
+
+
+@pytest.fixture
+def instance(tmp_path):
+    server, policy = _serve_file(tmp_path, 0)
     yield server, policy
     server.stop()
 
@@ -159,3 +164,32 @@ def test_first_start_with_a_broken_file_fails_with_one_clear_line(tmp_path):
     assert refusing, log
     assert "policies.yaml:21:1: levels: the required key `levels` is missing" in refusing[0], refusing[0]
     assert "no good version of it was ever stored" in refusing[0], refusing[0]
+
+
+def test_every_worker_clears_a_mended_failure_without_being_asked(tmp_path):
+    """Each worker polls its sources itself (every COMPLAINTS_POLICY_POLL_SECONDS): once the file is good
+    again the failure clears in every worker's gauge and readiness, and the same after SIGHUP."""
+    server, policy = _serve_file(tmp_path, 1)
+    try:
+        for step in ("mended", "mended after SIGHUP"):
+            _rewrite(policy, BROKEN)
+            _wait(
+                "the workers to find the bad file", lambda: _gauge(server.base, "complaints_policy_source_failing") == 1
+            )
+            if step == "mended after SIGHUP":
+                old = set(server.worker_pids())
+                os.kill(server.process.pid, signal.SIGHUP)
+                _wait("new workers", lambda old=old: len(now := set(server.worker_pids())) == 2 and not now & old)
+                _wait(
+                    "the new workers to report the bad file",
+                    lambda: _gauge(server.base, "complaints_policy_source_failing") == 1,
+                )
+            _rewrite(policy, DEFAULT_TEXT)
+            _wait(
+                f"every worker {step}",
+                lambda: _gauge(server.base, "complaints_policy_source_failing") == 0,
+                server=server,
+            )
+            assert set(_all_ready_checks(server.base, 12)) == {"ok"}
+    finally:
+        server.stop()

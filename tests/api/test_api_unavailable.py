@@ -63,7 +63,7 @@ def test_unreachable_store_starts_but_is_not_ready(make_app):
     assert ready.get_json()["type"] == "/docs#problem-not-ready"
     created = post_json(client, "/v1/decisions", make_complaint(4))
     assert created.status_code == 503 and created.headers["Retry-After"] == "3"
-    assert client.get("/v1/decisions/abc").status_code == 503
+    assert client.get("/v1/decisions/0f0c2a9e-0000-4000-8000-000000000000").status_code == 503
     assert client.get("/v1/complaints/C-000004/decisions").status_code == 503
     invalid = post_json(client, "/v1/decisions", {"complaint_id": "x"})
     assert invalid.status_code == 422  # validation needs no store
@@ -76,9 +76,9 @@ def test_unreachable_store_with_keys_is_503_not_401(make_app):
 
 
 STORE_READS = [
-    ("GET", "/v1/decisions/abc", None),
+    ("GET", "/v1/decisions/0f0c2a9e-0000-4000-8000-000000000000", None),
     ("GET", "/v1/complaints/C-1/decisions", None),
-    ("POST", "/v1/decisions/abc/replay", {}),
+    ("POST", "/v1/decisions/0f0c2a9e-0000-4000-8000-000000000000/replay", {}),
     ("GET", "/v1/audit/verify", None),
     ("GET", "/v1/exports/decisions?since=2026-01-01T00:00:00%2B08:00&until=2026-02-01T00:00:00%2B08:00", None),
     ("GET", "/v1/policies/" + "0" * 64 + "/text", None),

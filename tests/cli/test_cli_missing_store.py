@@ -4,6 +4,8 @@ not answer) say so in one line naming the URL and exit 2, creating nothing; only
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +15,8 @@ from cli.main import cli
 from devtools.postgres_server import free_port
 from store.db import normalize_url
 from tests.helpers.audit_samples import POLICY
+
+RELEASE_1_1_0 = Path(__file__).resolve().parents[1] / "fixtures" / "release_1_1_0"
 
 # Every command that reads (or changes) an existing store; none may create one.
 READ_COMMANDS = {
@@ -104,18 +108,19 @@ def test_a_postgresql_database_without_our_tables_gets_none(postgres):
     engine.dispose()
 
 
-def test_a_store_from_an_older_version_is_told_to_run_store_init(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    assert _run(["store", "init"], url).exit_code == 0
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE decision_purges")
-    result = _run(READ_COMMANDS["store verify"], url)
-    assert result.exit_code == 2 and "lacks the tables decision_purges" in result.stderr
-    assert "complaints store init" in result.stderr
-    assert _run(["store", "init"], url).exit_code == 0
-    assert _run(READ_COMMANDS["store verify"], url).exit_code == 0
-    engine.dispose()
+@pytest.mark.parametrize("name", sorted(READ_COMMANDS))
+def test_a_store_of_release_1_1_0_is_told_to_run_store_upgrade_and_left_as_it_is(name, tmp_path):
+    path = tmp_path / "old.sqlite"
+    shutil.copyfile(RELEASE_1_1_0 / "store.sqlite", path)
+    before = path.read_bytes()
+    url = f"sqlite:///{path}"
+    result = _run(READ_COMMANDS[name], url)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and url in lines[0], result.stderr
+    assert "needs an upgrade" in lines[0] and "`complaints store upgrade`" in lines[0]
+    assert path.read_bytes() == before  # nothing written, not even the version table
+    assert not _run(["store", "init"], url).exit_code == 0  # init does not upgrade behind the operator's back
 
 
 def test_a_url_that_is_not_one_is_refused(tmp_path):

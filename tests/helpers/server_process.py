@@ -1,4 +1,4 @@
-"""Start the production server (gunicorn + gunicorn.conf.py) as a real process for tests."""
+"""Start the production server (gunicorn + api/gunicorn_conf.py) as a real process for tests."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class Server:
     def start(self, timeout: float = 30) -> Server:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py")],
+            [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf"],
             cwd=self.workdir,
             env=self.env,
             stdout=log,

@@ -1,4 +1,4 @@
-"""Production serving: ``gunicorn -c gunicorn.conf.py`` (or ``complaints serve``).
+"""Production serving: ``gunicorn -c python:api.gunicorn_conf`` (or ``complaints serve``).
 
 Each worker imports ``app`` and calls ``create_app()`` itself, after fork
 (``preload_app = False``): the durable_rules rulesets are compiled in every
@@ -16,9 +16,11 @@ one request, headers and body, default 10), PROMETHEUS_MULTIPROC_DIR (default: a
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -82,7 +84,14 @@ def on_starting(server):
                 f"refusing to start: API keys are off, so bind only to 127.0.0.1, not {', '.join(exposed)}"
             )
         server.log.warning("API KEYS ARE OFF (development only); serving on loopback only")
-    refusal = _unservable_policy(settings)
+    taken = _addresses_in_use(server.cfg.bind)
+    if taken:
+        raise SystemExit(
+            f"refusing to start: {', '.join(taken)} already in use (another server?): "
+            "choose another address with COMPLAINTS_BIND"
+        )
+    server.log.info(settings.policy.describe())
+    refusal = _unservable(settings)
     if refusal:
         raise SystemExit(f"refusing to start: {refusal}")
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
@@ -91,30 +100,64 @@ def on_starting(server):
         stale.unlink()
 
 
-def _unservable_policy(settings) -> str | None:
-    """Why no worker could boot: the policy file does not load and no good version of it is stored.
+def _addresses_in_use(addresses) -> list[str]:
+    """TCP addresses another process listens on: checked before gunicorn binds, which would retry for
+    five seconds and then stop with several lines."""
+    taken = []
+    for address in addresses:
+        if address.startswith(("unix:", "fd://")):
+            continue
+        host, _, port = address.rpartition(":")
+        host = host.strip("[]") or "0.0.0.0"
+        try:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+                probe.bind((host, int(port)))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                taken.append(address)
+        except ValueError:
+            continue  # not host:port; gunicorn reports it
+    return taken
+
+
+def _unservable(settings) -> str | None:
+    """Why no worker could boot: a store that needs `complaints store upgrade`, or a policy file that
+    does not load with no good version of it stored.
 
     Checked once here, in the master, so that the refusal is one line: when every worker fails to
     boot at once, gunicorn's master halts with a traceback of its own. Only the policy language is
     loaded (rules/), never the engine; the workers still fall back on the stored version themselves.
+    Nothing is created here: an empty database is set up by the first worker.
     """
     from rules.errors import PolicyError
     from rules.loader import load_policy_file
     from store import DecisionStore, StoreUnavailable
+    from store.db import display_url
 
     try:
-        load_policy_file(settings.policy_path)
-        return None
-    except PolicyError as error:
-        first = str(error.issues[0]) if error.issues else str(error)
-        more = f"; and {len(error.issues) - 1} more" if len(error.issues) > 1 else ""
-        problem = first + more
-    store = DecisionStore(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        store = DecisionStore(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    except ValueError as exc:
+        return f"DATABASE_URL {display_url(settings.database_url)}: {exc}"
     try:
-        if store.policy_for_source(os.path.abspath(settings.policy_path)) is not None:
+        try:
+            state = store.schema_state()
+        except StoreUnavailable:
+            return None  # the workers start, say so, and answer 503 until the store is back
+        if not state.empty and not state.ready:
+            return state.problem(display_url(settings.database_url))
+        try:
+            load_policy_file(settings.policy_path)
+            return None
+        except PolicyError as error:
+            first = str(error.issues[0]) if error.issues else str(error)
+            more = f"; and {len(error.issues) - 1} more" if len(error.issues) > 1 else ""
+            problem = first + more
+        if state.ready and store.policy_for_source(os.path.abspath(settings.policy_path)) is not None:
             return None  # the workers boot on it and report the broken file
     except StoreUnavailable:
-        return None  # the workers say so, one line each, and exit
+        return None
     finally:
         store.dispose()
     return (

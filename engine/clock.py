@@ -190,7 +190,7 @@ def settle(deadlines: list[dict], clock: EventClock, policy: Policy, legal_rules
         deadline["breach_recorded"] = (deadline["kind"], deadline["due_at"]) in recorded
         if met is not None:
             deadline["status"] = "met" if due is None or met[0] <= due else "missed"
-        elif run is not None and run.due_at is None:
+        elif run is not None and run.due_at is None and spec is not None:  # only a kind with pauses_on pauses
             deadline["status"] = "paused"
             deadline["waiting_for"] = {"event": spec.resumes_on[0], "label": policy.events[spec.resumes_on[0]].label}
         elif due is not None and deadline["status"] != "overdue" and due <= clock.as_of:

@@ -93,9 +93,3 @@ def validate_event(raw: object, policy: Policy, received_at: dt.datetime, record
 def breach_event(kind: str, due_at: str) -> dict:
     """The event the escalation run records: the deadline ``kind`` passed unmet at ``due_at``."""
     return {"type": BREACH_EVENT, "kind": kind, "at": due_at}
-
-
-def event_key(event: dict) -> tuple[str, str, str]:
-    """The idempotency key of an event on its complaint: type, instant (UTC) and the breached kind."""
-    moment = dt.datetime.fromisoformat(event["at"]).astimezone(dt.UTC).isoformat(timespec="microseconds")
-    return event["type"], moment, event.get("kind", "")

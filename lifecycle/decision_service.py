@@ -13,11 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from canonical import canonical_json, sha256_hex
+from engine.clock import index_entries
 from engine.complaint import ComplaintError, validate_complaint
 from engine.decider import Decider
 from engine.version import ENGINE_VERSION
 from lifecycle.reloader import PolicyRegistry
 from lifecycle.versions import PolicyBook
+from store.clock import queue_row
 from store.db import DecisionStore, StoredDecision
 
 
@@ -88,10 +90,16 @@ class DecisionService:
             decision=decision,
             fired_rules=fired_rules(decision),
             engine_version=ENGINE_VERSION,
+            deadlines=queue_rows(decision, decider, complaint),
         )
         if created and self.on_recorded is not None:
             self.on_recorded(record)
         return Outcome(record, created=created)
+
+
+def queue_rows(decision: dict, decider: Decider, complaint: dict) -> list[dict]:
+    """The work-queue rows of a decision (its deadlines on the clock), in the store's form."""
+    return [queue_row(**entry) for entry in index_entries(decision, decider.policy, complaint, decider.calendar)]
 
 
 def _nul_fields(value: object, path: str = "") -> list[str]:

@@ -1,6 +1,14 @@
 """The decision store: every decision with its exact input, policy and a hash chain."""
 
-from store.db import DEFAULT_URL, ChainReport, DecisionStore, StoredDecision, StoreUnavailable, normalize_url
+from store.db import (
+    DEFAULT_URL,
+    ChainReport,
+    DecisionStore,
+    StaleComplaint,
+    StoredDecision,
+    StoreUnavailable,
+    normalize_url,
+)
 from store.keys import ROLES, ApiKey
 
 __all__ = [
@@ -9,6 +17,7 @@ __all__ = [
     "ApiKey",
     "ChainReport",
     "DecisionStore",
+    "StaleComplaint",
     "StoreUnavailable",
     "StoredDecision",
     "normalize_url",

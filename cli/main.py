@@ -264,5 +264,9 @@ from cli import governance_cmds  # noqa: E402 - propose, approve, reject, withdr
 
 governance_cmds.register(cli)
 
+from cli import clock_cmds  # noqa: E402 - events add, deadlines, escalate (the deadline clock)
+
+clock_cmds.register(cli)
+
 if __name__ == "__main__":
     cli()

@@ -155,3 +155,13 @@ def test_proof_benchmark_runs(tmp_path):
     assert proof.main(["--decisions", "60", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert report["verify"]["checkpoints"] >= 200 and report["bundle"]["decisions"] == report["decisions"]
+
+
+def test_due_list_benchmark_runs(tmp_path, capsys):
+    from bench import due_list
+
+    result = due_list.main(["--decisions", "3000", "--open", "300", "--queries", "30", "--db", str(tmp_path / "q.db")])
+    assert result["decisions"] == 3000 and result["queries"] == 30
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["open_deadlines"] == 300
+    again = due_list.main(["--decisions", "3000", "--open", "300", "--queries", "10", "--db", str(tmp_path / "q.db")])
+    assert again["fill_seconds"] == 0.0  # the kept store is reused

@@ -449,7 +449,7 @@ class _Builder:
                 self.problem(
                     "unknown_name",
                     f"events.{name}",
-                    f"`{BREACH_EVENT}` is recorded by the escalation run itself; choose another event name",
+                    f"`{name}` is recorded by the escalation run itself; choose another event name",
                 )
             counts = raw.get("counts")
             if counts is not None and not _history_field(fields, counts, "count"):

@@ -55,7 +55,7 @@ SUMMARY_HORIZON = {"hour": dt.timedelta(hours=48), "day": dt.timedelta(days=14)}
 def clock_service() -> ClockService:
     shared = services()
     if shared.clock_service is None:
-        shared.clock_service = ClockService(shared.store)
+        shared.clock_service = ClockService(shared.store, lambda: shared.policies.current().versions)
     return shared.clock_service
 
 

@@ -21,7 +21,7 @@ import datetime as dt
 import json
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -91,12 +91,19 @@ class EscalationRun:
 
 
 class ClockService:
-    def __init__(self, store: DecisionStore):
+    """``loaded``: the deciders the process holds already (the policy book), found by digest before
+    a stored policy text is loaded and compiled."""
+
+    def __init__(self, store: DecisionStore, loaded: Callable[[], Iterable[Decider]] | None = None):
         self.store = store
+        self.loaded = loaded
         self._lock = threading.Lock()
         self._deciders: dict[str, Decider] = {}
 
     def decider(self, digest: str) -> Decider:
+        for held in self.loaded() if self.loaded else ():
+            if held.policy.digest == digest:
+                return held
         with self._lock:
             found = self._deciders.get(digest)
         if found is not None:

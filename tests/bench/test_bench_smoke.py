@@ -117,6 +117,8 @@ def test_http_benchmark_runs(tmp_path, capsys):
         "4",
         "--open-connections",
         "4",
+        "--event-pool",
+        "40",
         "--json",
         str(out),
     ]
@@ -127,6 +129,9 @@ def test_http_benchmark_runs(tmp_path, capsys):
             row = report["targets"][name][phase]
             assert row["ok"] > 0 and set(row["statuses"]) == {"201"}, row
     sqlite = report["targets"]["sqlite"]
+    events = sqlite["events"]
+    assert events["complaints_seeded"] == 80 and events["ok"] > 0 and set(events["statuses"]) == {"201"}, events
+    assert "events" not in report["targets"]["echo"]
     # warm-up and closed-loop answers after the deadline are stored too, so at least this many
     assert sqlite["stored_decisions"] >= sum(sqlite[p]["ok"] for p in ("saturation", "50%", "80%"))
     assert sqlite["in_process"]["n"] == 10

@@ -69,15 +69,18 @@ class Moment(fields.Field):
             raise ValidationError(next(iter(exc.errors.values()))) from None
 
 
+_NAME = validate.Regexp(
+    r"^[A-Za-z][A-Za-z0-9_]{0,63}$", error="expected an identifier of the policy (letters, digits, _)"
+)
 _NOW_DOC = {"description": "the time the queue is read at (default: the request's time); stated in the answer"}
 
 
 class QueueArgsSchema(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(STATUSES))
     due_before = Moment(metadata={"description": "only deadlines due before this time"})
-    team = fields.String(validate=validate.Length(min=1, max=64))
-    level = fields.String(validate=validate.Length(min=1, max=64))
-    kind = fields.String(validate=validate.Length(min=1, max=64))
+    team = fields.String(validate=_NAME)
+    level = fields.String(validate=_NAME)
+    kind = fields.String(validate=_NAME)
     now = Moment(metadata=_NOW_DOC)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1))
@@ -85,7 +88,7 @@ class QueueArgsSchema(Schema):
 
 class SummaryArgsSchema(Schema):
     by = fields.String(load_default="hour", validate=validate.OneOf(sorted(PERIODS)))
-    team = fields.String(validate=validate.Length(min=1, max=64))
+    team = fields.String(validate=_NAME)
     now = Moment(metadata=_NOW_DOC)
     until = Moment(metadata={"description": "count deadlines due before this (default: 48 hours or 14 days ahead)"})
 

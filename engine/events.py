@@ -58,6 +58,8 @@ def validate_event(raw: object, policy: Policy, received_at: dt.datetime, record
         value = raw.get(name)
         if value is not None and (not isinstance(value, str) or not 1 <= len(value) <= limit):
             errors[name] = [f"expected text of 1 to {limit} characters"]
+        elif isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold it: refused on every store
+            errors[name] = ["text may not contain the NUL character (\\u0000)"]
     moment = None
     if "at" not in raw:
         errors["at"] = ["required: when the event happened, with its offset"]

@@ -360,3 +360,25 @@ def test_roles(keyed):
     assert answer.status_code == 403
     assert post_json(client, "/v1/escalations:run", {}, headers=auth).status_code == 403
     assert client.get("/v1/deadlines/summary").status_code == 401
+
+
+def test_a_complaint_sent_again_keeps_its_events(life):
+    client = life.test_client()
+    store = life.extensions["complaints"].store
+    assert post_json(client, "/v1/decisions", COMPLAINT).status_code == 201
+    _event(client, "return_received", "2026-11-03T09:00:00+08:00")
+    expedited = dict(COMPLAINT, flags=["expedited"])
+    answer = post_json(client, "/v1/decisions", expedited)
+    assert answer.status_code == 201
+    refund = _deadlines(answer.get_json())["refund"]
+    # decided on the new body and the recorded return: expedited, 3 working days after it binds
+    assert (refund["rule"], refund["due_at"]) == ("D08_refund_after_return_expedited", "2026-11-06T23:59:59+08:00")
+    assert answer.get_json()["decision"]["clock"]["events"][0]["type"] == "return_received"
+    assert post_json(client, "/v1/decisions", expedited).status_code == 200
+    assert _queue(client, "2026-11-03T09:30:00+08:00", kind="refund") == [
+        ("refund", "scheduled", "2026-11-06T23:59:59+08:00")
+    ]
+    record = _event(client, "refund_paid", "2026-11-04T10:00:00+08:00")
+    assert _deadlines(record)["refund"]["status"] == "met"
+    assert _deadlines(record)["refund"]["rule"] == "D08_refund_after_return_expedited"  # the new body stands
+    assert _replays_identically(store) == 4

@@ -238,13 +238,11 @@ def list_deadlines(status, page, page_size, now=None, due_before=None, team=None
 
 
 def _entry_out(entry, moment: dt.datetime) -> dict:
-    due = dt.datetime.fromisoformat(entry.due_at)
     soon = dt.datetime.fromisoformat(entry.due_soon_at) if entry.due_soon_at else None
-    status = "breached" if due <= moment else ("due_soon" if soon is not None and soon <= moment else "scheduled")
     return {
         "complaint_id": entry.complaint_id,
         "kind": entry.kind,
-        "status": status,
+        "status": entry.status_at(moment),
         "due_at": entry.due_local,
         "due_soon_at": soon.astimezone(DISPLAY_ZONE).isoformat() if soon else None,
         "team": entry.team,

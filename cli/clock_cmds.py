@@ -108,9 +108,7 @@ def deadlines(status, breached, due_before, team, level, kind, now, limit, as_js
     if not as_json:
         click.echo(f"{total} {status} deadline(s) as of {moment.isoformat()}")
     for entry in entries:
-        due = dt.datetime.fromisoformat(entry.due_at)
-        soon = entry.due_soon_at and dt.datetime.fromisoformat(entry.due_soon_at) <= moment
-        shown = "breached" if due <= moment else ("due_soon" if soon else "scheduled")
+        shown = entry.status_at(moment)
         if as_json:
             row = {
                 "complaint_id": entry.complaint_id,

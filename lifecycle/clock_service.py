@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,8 +30,7 @@ from engine.compiled import decider_for_text
 from engine.complaint import ComplaintError, validate_complaint
 from engine.decider import Decider
 from engine.events import breach_event, parse_time, validate_event
-from engine.version import ENGINE_VERSION
-from lifecycle.decision_service import fired_rules, queue_rows
+from lifecycle.decision_service import record_decision
 from rules.model import BREACH_EVENT
 from store.clock import (
     QueueEntry,
@@ -154,16 +152,13 @@ class ClockService:
             request = envelope(base, events)
             body = canonical_json(request)
             try:
-                record, created = self.store.append(
-                    decision_id=str(uuid.uuid4()),
-                    policy=decider.policy,
-                    complaint_id=complaint_id,
-                    request_body=body,
-                    request_digest=sha256_hex(body),
-                    decision=decision,
-                    fired_rules=fired_rules(decision),
-                    engine_version=ENGINE_VERSION,
-                    deadlines=queue_rows(decision, decider, complaint),
+                record, created = record_decision(
+                    self.store,
+                    decider,
+                    complaint,
+                    body,
+                    sha256_hex(body),
+                    decision,
                     event=key,
                     expect_previous=latest.decision_id,
                 )

@@ -83,17 +83,7 @@ class DecisionService:
         if existing is not None:
             return Outcome(existing, created=False)
         decision = decider.decide_valid(complaint)
-        record, created = self.store.append(
-            decision_id=str(uuid.uuid4()),
-            policy=policy,
-            complaint_id=complaint["complaint_id"],
-            request_body=body_text,
-            request_digest=digest,
-            decision=decision,
-            fired_rules=fired_rules(decision),
-            engine_version=ENGINE_VERSION,
-            deadlines=queue_rows(decision, decider, complaint),
-        )
+        record, created = record_decision(self.store, decider, complaint, body_text, digest, decision)
         if created and self.on_recorded is not None:
             self.on_recorded(record)
         return Outcome(record, created=created)
@@ -112,16 +102,13 @@ class DecisionService:
                 return Outcome(existing, created=False)
             decision = decider.decide_request(request)
             try:
-                record, created = self.store.append(
-                    decision_id=str(uuid.uuid4()),
-                    policy=decider.policy,
-                    complaint_id=complaint_id,
-                    request_body=body,
-                    request_digest=digest,
-                    decision=decision,
-                    fired_rules=fired_rules(decision),
-                    engine_version=ENGINE_VERSION,
-                    deadlines=queue_rows(decision, decider, complaint),
+                record, created = record_decision(
+                    self.store,
+                    decider,
+                    complaint,
+                    body,
+                    digest,
+                    decision,
                     expect_previous=latest.decision_id if latest else None,
                 )
             except StaleComplaint:
@@ -130,6 +117,25 @@ class DecisionService:
                 self.on_recorded(record)
             return Outcome(record, created=created)
         raise StoreUnavailable(f"complaint {complaint_id} kept changing while it was decided; retry")
+
+
+def record_decision(
+    store: DecisionStore, decider: Decider, complaint: dict, body: str, digest: str, decision: dict, **clock
+) -> tuple[StoredDecision, bool]:
+    """Append a decision with its complaint's work-queue rows; ``clock``: the event and the expected
+    previous decision (``DecisionStore.append``)."""
+    return store.append(
+        decision_id=str(uuid.uuid4()),
+        policy=decider.policy,
+        complaint_id=complaint["complaint_id"],
+        request_body=body,
+        request_digest=digest,
+        decision=decision,
+        fired_rules=fired_rules(decision),
+        engine_version=ENGINE_VERSION,
+        deadlines=queue_rows(decision, decider, complaint),
+        **clock,
+    )
 
 
 def queue_rows(decision: dict, decider: Decider, complaint: dict) -> list[dict]:

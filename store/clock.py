@@ -78,6 +78,14 @@ class QueueEntry:
     record_breach: bool
     breach_recorded: bool
 
+    def status_at(self, now: dt.datetime) -> str:
+        """``breached`` (due at or before ``now``), ``due_soon`` (past its warning time) or ``scheduled``."""
+        if dt.datetime.fromisoformat(self.due_at) <= now:
+            return "breached"
+        if self.due_soon_at is not None and dt.datetime.fromisoformat(self.due_soon_at) <= now:
+            return "due_soon"
+        return "scheduled"
+
 
 def events_of(store: DecisionStore, complaint_id: str) -> list[dict]:
     """The events recorded on a complaint, in the order they were recorded."""

@@ -198,9 +198,14 @@ deadline_index = Table(
     Column("breach_recorded", Integer, nullable=False),  # 1: that breach is recorded already
     Column("warned", Integer, nullable=False, default=0),  # 1: the due_soon warning was given for this due time
 )
+# The due list reads in due order (ix_deadline_index_due); its totals and filters count inside an
+# index, never touching the table: (filter, due_at, due_soon_at) covers open, due_soon and breached.
 Index("ix_deadline_index_due", deadline_index.c.due_at, deadline_index.c.complaint_id, deadline_index.c.kind)
-Index("ix_deadline_index_soon", deadline_index.c.due_soon_at)
-Index("ix_deadline_index_team_due", deadline_index.c.team, deadline_index.c.due_at)
+Index("ix_deadline_index_due_soon", deadline_index.c.due_at, deadline_index.c.due_soon_at)
+Index("ix_deadline_index_team", deadline_index.c.team, deadline_index.c.due_at, deadline_index.c.due_soon_at)
+Index("ix_deadline_index_level", deadline_index.c.level, deadline_index.c.due_at, deadline_index.c.due_soon_at)
+Index("ix_deadline_index_kind", deadline_index.c.kind, deadline_index.c.due_at, deadline_index.c.due_soon_at)
+Index("ix_deadline_index_warn", deadline_index.c.warned, deadline_index.c.due_soon_at)
 Index(
     "ix_deadline_index_breach",
     deadline_index.c.record_breach,

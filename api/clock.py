@@ -23,7 +23,7 @@ from api.schemas import DecisionRecordSchema
 from engine.complaint import ComplaintError
 from engine.events import parse_time
 from lifecycle.clock_service import ClockService, UnknownComplaint
-from store.clock import PERIODS, STATUSES, due_list, due_summary
+from store.clock import COUNT_CAP, PERIODS, STATUSES, due_list, due_summary
 from store.times import DISPLAY_ZONE
 
 blp = Blueprint("clock", __name__, url_prefix="/v1", description="The deadline clock: events, work queues, escalation")
@@ -120,7 +120,8 @@ class QueuePageSchema(Schema):
     items = fields.List(fields.Nested(QueueEntrySchema))
     page = fields.Integer()
     page_size = fields.Integer()
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": f"matching deadlines, counted up to {COUNT_CAP:,}"})
+    total_exact = fields.Boolean(metadata={"description": f"false: more than {COUNT_CAP:,} match"})
     next = fields.String(allow_none=True)
 
 
@@ -223,6 +224,8 @@ def list_deadlines(status, page, page_size, now=None, due_before=None, team=None
         offset=offset,
     )
     assert total is not None
+    exact = total <= COUNT_CAP
+    total = min(total, COUNT_CAP)
     query = {"status": status, "now": moment.isoformat(), "page_size": page_size}
     query.update({k: v for k, v in (("team", team), ("level", level), ("kind", kind)) if v})
     if due_before is not None:
@@ -233,7 +236,10 @@ def list_deadlines(status, page, page_size, now=None, due_before=None, team=None
         "page": page,
         "page_size": page_size,
         "total": total,
-        "next": url_for("clock.list_deadlines", page=page + 1, **query) if offset + len(entries) < total else None,
+        "total_exact": exact,
+        "next": url_for("clock.list_deadlines", page=page + 1, **query)
+        if offset + len(entries) < total or not exact
+        else None,
     }
 
 

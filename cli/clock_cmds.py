@@ -16,7 +16,7 @@ from cli.admin import _database_option, _store
 from engine.complaint import ComplaintError
 from engine.events import parse_time
 from lifecycle.clock_service import ClockService, UnknownComplaint
-from store.clock import STATUSES, due_list
+from store.clock import COUNT_CAP, STATUSES, due_list
 from store.times import DISPLAY_ZONE
 
 
@@ -105,8 +105,10 @@ def deadlines(status, breached, due_before, team, level, kind, now, limit, as_js
         kind=kind,
         limit=limit,
     )
+    assert total is not None
+    counted = f"more than {COUNT_CAP}" if total > COUNT_CAP else str(total)
     if not as_json:
-        click.echo(f"{total} {status} deadline(s) as of {moment.isoformat()}")
+        click.echo(f"{counted} {status} deadline(s) as of {moment.isoformat()}")
     for entry in entries:
         shown = entry.status_at(moment)
         if as_json:

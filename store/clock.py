@@ -18,6 +18,7 @@ from store.db import DecisionStore, StoredDecision, _event_decision, _stored
 from store.tables import complaint_events, deadline_index, decisions
 
 STATUSES = ("open", "due_soon", "breached")
+COUNT_CAP = 10_000  # the due list counts its matches up to this many; more reads as "more than 10,000"
 PERIODS = {"hour": 13, "day": 10}  # characters of due_local that name the period
 
 
@@ -142,9 +143,12 @@ def due_list(
     limit: int = 50,
     offset: int = 0,
     with_total: bool = True,
+    count_cap: int = COUNT_CAP,
 ) -> tuple[list[QueueEntry], int | None]:
     """Deadlines on the clock, soonest first: ``open`` (all), ``due_soon`` (warned, not yet due) or
-    ``breached`` (due at or before ``now``), and how many match in all."""
+    ``breached`` (due at or before ``now``), and how many match in all, counted up to ``count_cap``
+    + 1 (a total above the cap reads as "more than the cap": counting further costs a scan of the
+    whole queue for a number no one pages through)."""
     store._ensure_schema()
     where = and_(True, *_filters(now, status, due_before, team, level, kind))
     query = (
@@ -156,11 +160,8 @@ def due_list(
     )
     with store._guard(), store.engine.connect() as conn:
         rows = conn.execute(query).all()
-        total = (
-            conn.execute(select(func.count()).select_from(deadline_index).where(where)).scalar_one()
-            if with_total
-            else None
-        )
+        capped = select(deadline_index.c.due_at).where(where).limit(count_cap + 1).subquery()
+        total = conn.execute(select(func.count()).select_from(capped)).scalar_one() if with_total else None
     return [_entry(row) for row in rows], total
 
 

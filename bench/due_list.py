@@ -1,7 +1,7 @@
 """The work-queue query over a large store: GET /v1/deadlines' query, p50/p99, not a timed test.
 
     python -m bench.due_list [--decisions 1000000] [--open 100000] [--queries 2000] [--db PATH]
-                             [--database-url URL] [--json out.json]
+                             [--database-url URL | --postgres] [--json out.json]
 
 1. Fill: a fresh store (the service's own schema, ``DecisionStore.init_schema``) gets
    ``--decisions`` decision rows in chain order by bulk INSERTs of 10,000 rows per transaction,
@@ -159,10 +159,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--db", help="SQLite file to keep (and reuse)")
     parser.add_argument("--database-url", help="another store, e.g. postgresql://... (filled if short)")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL server started here")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--json", help="write the result here")
     args = parser.parse_args(argv)
-    if args.database_url:
+    server = None
+    if args.postgres:
+        from bench.http import start_postgres
+
+        server, url = start_postgres(Path(tempfile.mkdtemp(prefix="due-list-pg-")))
+    elif args.database_url:
         url = args.database_url
     else:
         path = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="due-list-")) / "bench.db"
@@ -183,6 +189,8 @@ def main(argv: list[str] | None = None) -> dict:
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     store.dispose()
+    if server is not None:
+        server.cleanup()
     return result
 
 

@@ -9,7 +9,8 @@
    reads ``decisions``), and ``--open`` work-queue rows (``deadline_index``, written as
    ``store.clock.queue_row`` writes them) for as many distinct complaints, due over 30 days around
    "now", spread over the policy's teams, levels and kinds. ``--db PATH`` keeps the SQLite file and
-   reuses it when it already holds at least as many rows.
+   reuses it when it already holds at least as many rows. On PostgreSQL the fill ends with
+   ``VACUUM ANALYZE deadline_index``, what autovacuum does soon after a load of this size.
 2. Query: ``store.clock.due_list`` exactly as the endpoint calls it (page of 50 with the total),
    over a mix: open, due_soon and breached, with and without a team, level or kind, a due_before,
    and later pages; each timed alone, in one process (the client's view, SQL and Python both).
@@ -112,6 +113,18 @@ def fill(store: DecisionStore, count: int, open_count: int, seed: int) -> float:
         conn.execute(deadline_index.delete())
         for index in range(0, len(queue), BATCH):
             conn.execute(insert(deadline_index), queue[index : index + BATCH])
+    if store.dialect == "postgresql":
+        # What autovacuum does soon after a load this size: statistics for the planner and the
+        # visibility map that lets the counts stay inside the indexes.
+        raw = store.engine.raw_connection()
+        try:
+            raw.rollback()  # the pool's checkout ping opened a transaction; VACUUM runs outside one
+            driver = raw.driver_connection
+            driver.autocommit = True
+            driver.execute("VACUUM ANALYZE deadline_index")
+            driver.autocommit = False
+        finally:
+            raw.close()
     return time.perf_counter() - started
 
 

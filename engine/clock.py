@@ -61,10 +61,13 @@ class Run:
 class EventClock:
     """The events of one complaint up to ``as_of``, as the deadline scheduler asks about them."""
 
-    def __init__(self, policy: Policy, events: list[dict]):
+    def __init__(self, policy: Policy, events: list[dict], received_at: dt.datetime | None = None):
         self.policy = policy
         self.events = events
-        self.as_of = _instant(events[-1]["at"]) if events else None
+        # "Now" is the last event, never before the complaint (a breach recorded for a deadline
+        # already past when the complaint arrived sits at its due time, before the complaint).
+        last = _instant(events[-1]["at"]) if events else None
+        self.as_of = max(last, received_at) if last and received_at else last
         self.runs: dict[str, Run] = {}
 
     def first(self, event_type: str, after: dt.datetime | None = None) -> dt.datetime | None:

@@ -73,7 +73,8 @@ class Decider:
         events = ordered(events)
 
         def decide_prefix(effective: dict, prefix: list[dict]) -> dict:
-            return self.decide_traced(effective, EventClock(self.policy, prefix) if prefix else None)[0]
+            clock = EventClock(self.policy, prefix, complaint["received_at"]) if prefix else None
+            return self.decide_traced(effective, clock)[0]
 
         level = anchor_level(decide_prefix, complaint, self.policy, events)
         return decide_prefix(effective_complaint(complaint, self.policy, events, level), events)

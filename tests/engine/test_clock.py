@@ -133,3 +133,14 @@ def test_the_stored_request_decides_to_the_same_bytes_and_ties_keep_reported_ord
     assert direct["route"]["level"] == "supervisor"  # resolution overdue: R10
     with pytest.raises(ComplaintError):
         decider.decide_request(envelope(_complaint(), [{"type": "teleported", "at": "2026-11-03T10:00:00+08:00"}]))
+
+
+def test_now_is_never_before_the_complaint():
+    # the goods came back 10 days before the complaint: the legal refund deadline was past on arrival
+    history = {"return_received_at": "2026-10-20T09:00:00+08:00"}
+    breach = {"type": "deadline_breached", "kind": "refund", "at": "2026-10-27T23:59:59+08:00"}
+    decision = _decide(TEXT, [breach], history=history)
+    assert decision["clock"]["as_of"] == "2026-11-02T10:00:00+08:00"
+    refund = _deadline(decision, "refund")
+    assert (refund["status"], refund["breach_recorded"]) == ("overdue", True)
+    assert "legal_deadline_breached" in decision["flags"]

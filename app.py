@@ -126,6 +126,9 @@ def create_app(config: dict | None = None) -> Flask:
     from api.audit import blp as audit_blp  # replay, verify, exports (issue 4)
 
     api.register_blueprint(audit_blp)
+    from api.clock import blp as clock_blp  # events, work queues, escalation (issue 16)
+
+    api.register_blueprint(clock_blp)
     _state_configured_limits(api.spec, settings)
 
     # After Api(app): ours replace flask-smorest's JSON error handler.

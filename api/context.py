@@ -12,6 +12,7 @@ from flask import current_app
 from api.settings import Settings
 from engine.decider import Decider
 from lifecycle.checkpointing import Checkpointer
+from lifecycle.clock_service import ClockService
 from lifecycle.decision_service import DecisionService
 from lifecycle.reloader import PolicyRegistry
 from lifecycle.versions import NoPolicyInForce
@@ -32,6 +33,7 @@ class Services:
     # The wall clock, for readiness and display only; decisions never read it.
     clock: Callable[[], dt.datetime] = field(default=_now)
     checkpointer: Checkpointer | None = None  # None: no signing key configured
+    clock_service: ClockService | None = None  # the deadline clock (api/clock.py); made on first use
 
     def calendar_horizon(self) -> CalendarHorizon | None:
         """The calendar left after today (in the policy's timezone) in the newest version, which decides what comes."""

@@ -33,6 +33,8 @@ import json
 import os
 from decimal import Decimal
 
+from engine.clock import is_envelope
+
 MASKING_KEY_ENV = "COMPLAINTS_MASKING_KEY"
 MIN_KEY_LENGTH = 16
 PSEUDONYM_PREFIX = "hmac-sha256:"
@@ -100,6 +102,13 @@ class Masker:
         if not self.enabled:
             return body
         parsed = json.loads(body, parse_float=Decimal)
+        if is_envelope(parsed):  # a decision on events: the complaint inside carries the personal data
+            events = [
+                {**e, "note": f"[redacted: {len(e['note'])} characters]"} if isinstance(e.get("note"), str) else e
+                for e in parsed.get("events", [])
+                if isinstance(e, dict)
+            ]  # an agent's note is free text: it may name the customer
+            return dumps({**parsed, "complaint": self.mask_complaint(parsed["complaint"]), "events": events})
         return dumps(self.mask_complaint(parsed))
 
 

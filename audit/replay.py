@@ -75,7 +75,8 @@ def parse_request(body: str) -> object:
 
 
 def redecide(record, decider: Decider) -> dict:
-    return decider.decide(parse_request(record.request_body))
+    """The decision re-made from the stored request: a complaint, or a complaint with its events."""
+    return decider.decide_request(parse_request(record.request_body))
 
 
 def replay(record, policies: StoredPolicies) -> ReplayResult:

@@ -39,7 +39,7 @@ from audit.verify import verify_log
 from store.checkpoints import append_statement
 from store.db import DecisionStore, utc_now
 from store.signing import SigningKey
-from store.tables import chain_head, decisions, purges
+from store.tables import chain_head, complaint_events, deadline_index, decisions, purges
 
 LEGAL_MINIMUM_YEARS = 3
 LEGAL_BASIS = "ECL Art. 31"
@@ -174,6 +174,11 @@ def purge(
                 "cut_hash": ends[last].chain_hash,
                 "purged_by": purged_by[:200],
             }
+            purged_ids = select(decisions.c.decision_id).where(decisions.c.seq >= first, decisions.c.seq <= last)
+            # The clock's rows of the purged decisions go with them (a later decision on events repeats
+            # its events in its own request, so nothing it was decided on is lost).
+            conn.execute(delete(complaint_events).where(complaint_events.c.decision_id.in_(purged_ids)))
+            conn.execute(delete(deadline_index).where(deadline_index.c.decision_id.in_(purged_ids)))
             conn.execute(delete(decisions).where(decisions.c.seq >= first, decisions.c.seq <= last))
             key = conn.execute(insert(purges).values(**values)).inserted_primary_key
             assert key is not None  # a single-row insert() always reports its primary key

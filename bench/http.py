@@ -28,6 +28,12 @@ constant rate at 50 % and 80 % of that throughput: request k is due at start + k
 connection sends it at that moment, and its latency is measured from the moment it was due
 (so time spent waiting for a free connection counts: no coordinated omission).
 
+Events (service targets, after the 80 % phase): ``--event-pool`` complaints per client are
+decided by batches, then ``POST /v1/complaints/{id}/events`` runs at saturation (closed loop, as
+``POST /v1/decisions`` did): each request a ``customer_replied`` on the next complaint of the
+client's pool, dated by the wall clock (shifted ahead of the corpus), so every request records a
+new event and a decision re-made on it (201). Compare its requests/s and latency with the saturation phase's.
+
 Where the time goes: the app's own histograms (/metrics) give, per phase, the mean time in
 ``DecisionService.submit`` (validate + decide + store) and in the Flask request (between
 before_request and after_request); in-process, the same complaints are decided and stored
@@ -41,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import datetime as dt
 import itertools
 import json
 import multiprocessing as mp
@@ -253,6 +260,40 @@ class Connection:
         return status
 
 
+EVENTS_PATH = "/v1/complaints/{id}/events"
+EVENT_SHIFT_S = 10_000_000  # events are dated ~4 months ahead of the wall clock: after every corpus complaint
+
+
+def _event_request(port: int, path: str, tag: str, k: int, pool: int) -> bytes:
+    """Request ``k`` of an events phase: a customer reply on complaint ``{tag}-{k % pool}``, dated by the
+    wall clock (shifted ahead), so every request records a new event (201), in order on its complaint."""
+    at = dt.datetime.fromtimestamp(time.time() + EVENT_SHIFT_S, dt.UTC).isoformat(timespec="microseconds")
+    body = json.dumps({"type": "customer_replied", "at": at}).encode()
+    head = f"POST {path.replace('{id}', f'{tag}-{k % pool}')} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+    return (head + f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def seed_event_complaints(base: str, bodies: list[str], tag: str, clients: int) -> int:
+    """Decide the complaints an events phase reports on: each client's pool, ``{tag}c{n}-{i}``, by batches."""
+    count = 0
+    for client in range(clients):
+        mine = bodies[client::clients]
+        for start in range(0, len(mine), 500):
+            items = []
+            for i, text in enumerate(mine[start : start + 500], start=start):
+                complaint = json.loads(text)
+                complaint["complaint_id"] = f"{tag}c{client}-{i}"
+                items.append(complaint)
+            request = urllib.request.Request(
+                base + "/v1/decisions/batch",
+                data=json.dumps({"complaints": items}, ensure_ascii=False).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=300) as answer:
+                count += json.loads(answer.read())["summary"]["created"]
+    return count
+
+
 def _templates(bodies: list[str], port: int, path: str) -> list[tuple[bytes, bytes, bytes]]:
     """(request head up to Content-Length, body before the complaint_id value, rest of the body)."""
     out = []
@@ -280,6 +321,8 @@ def _client(port, path, bodies, tag, mode, rate, threads, start_at, seconds, res
     conns = [Connection(port) for _ in range(threads)]
 
     def make(k: int) -> bytes:
+        if "{id}" in path:  # events: one per pre-decided complaint, a later one on each lap of the pool
+            return _event_request(port, path, tag, k, len(bodies))
         head, before, after = templates[k % len(templates)]
         body = before + f"{tag}-{k}-".encode() + after
         return head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
@@ -671,6 +714,22 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
                 f"p99 {row.get('p99_ms', 0):8.2f} ms  statuses {row['statuses']}",
                 file=sys.stderr,
             )
+        if name != "echo" and args.event_pool:
+            pool = bodies[: args.event_pool * args.clients]
+            seeded = seed_event_complaints(server.base, pool, "ev", args.clients)
+            run_load(server.port, EVENTS_PATH, pool, "ev", "closed", 0, seconds=WARMUP_S, **common)
+            before = app_timings(server.base)
+            cpu0 = server.cpu_seconds()
+            row = run_load(server.port, EVENTS_PATH, pool, "ev", "closed", 0, seconds=args.seconds, **common)
+            row["server_cpu_s"] = round(server.cpu_seconds() - cpu0, 2)
+            row.update(_means(before, app_timings(server.base)))
+            row["complaints_seeded"] = seeded
+            report["events"] = row
+            print(
+                f"  {name:<10} {'events':<10} {row['per_s']:>8,.1f}/s  p50 {row.get('p50_ms', 0):7.2f} ms  "
+                f"p99 {row.get('p99_ms', 0):8.2f} ms  statuses {row['statuses']}",
+                file=sys.stderr,
+            )
         if name != "echo":
             report["stored_decisions"] = _stored_count(database_url)
     finally:
@@ -742,7 +801,7 @@ def table(report: dict) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for name, row in report["targets"].items():
-        for phase in ("saturation", "50%", "80%"):
+        for phase in ("saturation", "50%", "80%", "events"):
             r = row.get(phase)
             if not r:
                 continue
@@ -789,6 +848,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--split", type=int, default=2000, help="complaints for the in-process engine/store split")
     parser.add_argument("--profile", help="directory: py-spy every worker during the SQLite saturation phase")
+    parser.add_argument(
+        "--event-pool",
+        type=int,
+        default=1500,
+        help="complaints per client decided before the events phase (POST /v1/complaints/{id}/events "
+        "at saturation, one event on the next complaint each request); 0: no events phase",
+    )
     args = parser.parse_args(argv)
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = set(args.targets) - set(TARGETS)

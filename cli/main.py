@@ -270,5 +270,9 @@ from cli import init_cmd  # noqa: E402 - init
 
 init_cmd.register(cli)
 
+from cli import clock_cmds  # noqa: E402 - events add, deadlines, escalate (the deadline clock)
+
+clock_cmds.register(cli)
+
 if __name__ == "__main__":
     cli()

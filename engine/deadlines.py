@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from engine.facts import lookup
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.model import DeadlineRule, Policy
+
+if TYPE_CHECKING:
+    from engine.clock import EventClock
 
 COUNTING = {
     "minutes": "{n} minutes on the clock from the event",
@@ -23,8 +27,15 @@ COUNTING = {
 
 
 def schedule(
-    fired: list[DeadlineRule], complaint: dict, policy: Policy, calendar: WorkCalendar, trace: CountingTrace
+    fired: list[DeadlineRule],
+    complaint: dict,
+    policy: Policy,
+    calendar: WorkCalendar,
+    trace: CountingTrace,
+    clock: EventClock | None = None,
 ) -> list[dict]:
+    """The deadlines of the rules that fired, one per kind. With ``clock`` (reported events) a deadline
+    starts at its event's reported time and is extended by the time its kind was paused."""
     by_kind: dict[str, list[DeadlineRule]] = {}
     for rule in fired:
         by_kind.setdefault(rule.kind, []).append(rule)
@@ -32,15 +43,15 @@ def schedule(
     # Kinds that hang on another kind (`with`) are settled after the rest.
     order = sorted(by_kind, key=lambda kind: any(r.due.with_kind for r in by_kind[kind]))
     for kind in order:
-        resolved[kind] = _settle(kind, by_kind[kind], complaint, policy, calendar, trace, resolved)
+        resolved[kind] = _settle(kind, by_kind[kind], complaint, policy, calendar, trace, resolved, clock)
     kinds_in_policy = list(dict.fromkeys(rule.kind for rule in policy.deadlines))
     return [resolved[kind] for kind in kinds_in_policy if kind in resolved]
 
 
-def _settle(kind, rules, complaint, policy, calendar, trace, resolved) -> dict:
+def _settle(kind, rules, complaint, policy, calendar, trace, resolved, clock=None) -> dict:
     candidates = []
     for rule in rules:
-        due_at, waiting_for, period = _due(rule, complaint, policy, calendar, trace, resolved)
+        due_at, waiting_for, period = _due(rule, complaint, policy, calendar, trace, resolved, clock)
         candidates.append(
             {
                 "rule": rule.info.id,
@@ -81,12 +92,14 @@ def _settle(kind, rules, complaint, policy, calendar, trace, resolved) -> dict:
     }
 
 
-def _due(rule: DeadlineRule, complaint, policy: Policy, calendar: WorkCalendar, trace, resolved):
+def _due(rule: DeadlineRule, complaint, policy: Policy, calendar: WorkCalendar, trace, resolved, clock=None):
     due = rule.due
     if due.with_kind:
         other = resolved.get(due.with_kind)
         if other is None:
             return None, {"deadline": due.with_kind}, {"with": due.with_kind}
+        if clock is not None:
+            clock.share(rule.info.id, other["rule"])
         return (
             dt.datetime.fromisoformat(other["due_at"]) if other["due_at"] else None,
             other["waiting_for"],
@@ -97,8 +110,12 @@ def _due(rule: DeadlineRule, complaint, policy: Policy, calendar: WorkCalendar, 
     event = policy.events[due.after]
     period = {"after": due.after, due.unit: due.amount}
     moment = lookup(complaint, event.field) if event.field else None
+    if not isinstance(moment, dt.datetime) and clock is not None:
+        moment = clock.first(event.id)
     if not isinstance(moment, dt.datetime):
         return None, {"event": event.id, "label": event.label}, period
+    if clock is not None:
+        return clock.run(rule.info.id, rule.kind, moment, due.unit, due.amount, calendar, trace), None, period
     return calendar.period_end(moment, due.unit, due.amount, trace), None, period
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from engine.complaint import validate_complaint
+from engine.clock import EventClock, anchor_level, clock_section, effective_complaint, is_envelope, ordered, settle
+from engine.complaint import ComplaintError, validate_complaint
 from engine.deadlines import schedule
 from engine.explain import cite, summary
 from engine.facts import deadline_fact, lookup, route_fact
@@ -21,7 +22,7 @@ from engine.version import ENGINE_VERSION
 from engine.windows import explain_windows
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.compiler import CompiledPolicy
-from rules.model import Policy, RemedyRule, RoutingRule
+from rules.model import BREACH_EVENT, Policy, RemedyRule, RoutingRule
 from rules.wording import outcome_words
 
 
@@ -38,6 +39,7 @@ class Decider:
         self._routing = {rule.info.id: rule for rule in self.policy.routing}
         self._remedies = {rule.info.id: rule for rule in self.policy.remedies}
         self._deadlines = {rule.info.id: rule for rule in self.policy.deadlines}
+        self._legal = {rule.info.id for rule in self.policy.deadlines if rule.legal}
         ordered: tuple[RoutingRule | RemedyRule, ...] = (*self.policy.routing, *self.policy.remedies)
         self._position = {rule.info.id: index for index, rule in enumerate(ordered)}
 
@@ -48,7 +50,36 @@ class Decider:
     def decide_valid(self, complaint: dict) -> dict:
         return self.decide_traced(complaint)[0]
 
-    def decide_traced(self, complaint: dict) -> tuple[dict, Facts]:
+    def decide_request(self, raw: object) -> dict:
+        """A stored request: a complaint, or a complaint with the events reported on it (``engine.clock``)."""
+        if not is_envelope(raw):
+            return self.decide(raw)
+        assert isinstance(raw, dict)
+        complaint = validate_complaint(raw.get("complaint"), self.policy.levels)
+        events = raw.get("events")
+        if not isinstance(events, list) or not all(self._known_event(e) for e in events):
+            raise ComplaintError({"events": ["expected the recorded events of the complaint"]})
+        return self.decide_on_events(complaint, events)
+
+    def _known_event(self, event: object) -> bool:
+        if not isinstance(event, dict) or not isinstance(event.get("at"), str):
+            return False
+        if event.get("type") == BREACH_EVENT:
+            return isinstance(event.get("kind"), str)
+        return event.get("type") in self.policy.events
+
+    def decide_on_events(self, complaint: dict, events: list[dict]) -> dict:
+        """The decision on a validated complaint and its events (stored form), as of the last event."""
+        events = ordered(events)
+
+        def decide_prefix(effective: dict, prefix: list[dict]) -> dict:
+            clock = EventClock(self.policy, prefix, complaint["received_at"]) if prefix else None
+            return self.decide_traced(effective, clock)[0]
+
+        level = anchor_level(decide_prefix, complaint, self.policy, events)
+        return decide_prefix(effective_complaint(complaint, self.policy, events, level), events)
+
+    def decide_traced(self, complaint: dict, clock: EventClock | None = None) -> tuple[dict, Facts]:
         """The decision, and the facts the engine was given with the rules it fired (for `complaints explain`)."""
         policy = self.policy
         trace = CountingTrace()
@@ -80,7 +111,7 @@ class Decider:
         stage2 = deadline_fact(fact, team, route.level, {p.type for p in granted}, goods_return, route.flags)
         deadline_fired = self._deadline_engine.fire(stage2)
         deadline_rules = [self._deadlines[name] for name in deadline_fired]
-        deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace)
+        deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace, clock)
         breached = [rule for deadline in deadlines for rule in deadline.pop("legal_deadline_breached")]
         for deadline in deadlines:
             info = policy.rules_by_id[deadline["rule"]]
@@ -93,6 +124,8 @@ class Decider:
                 for c in deadline["cited"]
             )
 
+        if clock is not None and settle(deadlines, clock, policy, self._legal):
+            breached.append("clock")
         flags = list(route.flags)
         if breached and "legal_deadline_breached" not in flags:
             flags.append("legal_deadline_breached")
@@ -122,6 +155,8 @@ class Decider:
                 "summary_en": text_en,
             },
         }
+        if clock is not None:
+            decision["clock"] = clock_section(clock)
         return decision, Facts(fact, stage2, fired, deadline_fired)
 
 

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from canonical import canonical_json, sha256_hex
+from engine.clock import envelope, index_entries
 from engine.complaint import ComplaintError, validate_complaint
 from engine.decider import Decider
 from engine.version import ENGINE_VERSION
 from lifecycle.reloader import PolicyRegistry
 from lifecycle.versions import PolicyBook
-from store.db import DecisionStore, StoredDecision
+from store.clock import events_of, has_events, latest_decision, queue_row
+from store.db import DecisionStore, StaleComplaint, StoredDecision, StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -74,24 +76,71 @@ class DecisionService:
         decider = self.book().decider_for(raw)
         policy = decider.policy
         complaint = validate_complaint(raw, policy.levels)
+        if has_events(self.store, complaint["complaint_id"]):
+            return self._resubmit(decider, raw, complaint)
         digest = request_digest(raw)
         existing = self.store.find(complaint["complaint_id"], digest, policy.digest)
         if existing is not None:
             return Outcome(existing, created=False)
         decision = decider.decide_valid(complaint)
-        record, created = self.store.append(
-            decision_id=str(uuid.uuid4()),
-            policy=policy,
-            complaint_id=complaint["complaint_id"],
-            request_body=body_text,
-            request_digest=digest,
-            decision=decision,
-            fired_rules=fired_rules(decision),
-            engine_version=ENGINE_VERSION,
-        )
+        record, created = record_decision(self.store, decider, complaint, body_text, digest, decision)
         if created and self.on_recorded is not None:
             self.on_recorded(record)
         return Outcome(record, created=created)
+
+    def _resubmit(self, decider: Decider, raw: object, complaint: dict) -> Outcome:
+        """A complaint sent again after events were reported on it: decided on this body and those
+        events (the stored request is the two together, ``engine.clock.envelope``)."""
+        complaint_id = complaint["complaint_id"]
+        for _attempt in range(8):
+            latest = latest_decision(self.store, complaint_id)
+            request = envelope(raw, events_of(self.store, complaint_id))
+            body = canonical_json(request)
+            digest = sha256_hex(body)
+            existing = self.store.find(complaint_id, digest, decider.policy.digest)
+            if existing is not None:
+                return Outcome(existing, created=False)
+            decision = decider.decide_request(request)
+            try:
+                record, created = record_decision(
+                    self.store,
+                    decider,
+                    complaint,
+                    body,
+                    digest,
+                    decision,
+                    expect_previous=latest.decision_id if latest else None,
+                )
+            except StaleComplaint:
+                continue  # an event was recorded meanwhile: decide again with it
+            if created and self.on_recorded is not None:
+                self.on_recorded(record)
+            return Outcome(record, created=created)
+        raise StoreUnavailable(f"complaint {complaint_id} kept changing while it was decided; retry")
+
+
+def record_decision(
+    store: DecisionStore, decider: Decider, complaint: dict, body: str, digest: str, decision: dict, **clock
+) -> tuple[StoredDecision, bool]:
+    """Append a decision with its complaint's work-queue rows; ``clock``: the event and the expected
+    previous decision (``DecisionStore.append``)."""
+    return store.append(
+        decision_id=str(uuid.uuid4()),
+        policy=decider.policy,
+        complaint_id=complaint["complaint_id"],
+        request_body=body,
+        request_digest=digest,
+        decision=decision,
+        fired_rules=fired_rules(decision),
+        engine_version=ENGINE_VERSION,
+        deadlines=queue_rows(decision, decider, complaint),
+        **clock,
+    )
+
+
+def queue_rows(decision: dict, decider: Decider, complaint: dict) -> list[dict]:
+    """The work-queue rows of a decision (its deadlines on the clock), in the store's form."""
+    return [queue_row(**entry) for entry in index_entries(decision, decider.policy, complaint, decider.calendar)]
 
 
 def _nul_fields(value: object, path: str = "") -> list[str]:

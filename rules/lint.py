@@ -563,6 +563,9 @@ class _Linter:
                     line=self.locate(f"windows.{index}"),
                 )
         used = {rule.due.after for rule in policy.deadlines}
+        for clock in policy.clock.kinds.values():
+            used.update((*clock.met_by, *clock.pauses_on, *clock.resumes_on))
+        used.update(name for name, event in policy.events.items() if event.counts)
         for event in policy.events:
             if event not in used:
                 self.add(
@@ -571,6 +574,17 @@ class _Linter:
                     about=event,
                     line=self.locate(f"events.{event}"),
                 )
+        if policy.clock.kinds:
+            # Once a policy runs deadlines on events, a kind nothing meets can only ever be breached.
+            for kind in dict.fromkeys(rule.kind for rule in policy.deadlines):
+                if kind not in policy.clock.kinds:
+                    self.add(
+                        "never_met",
+                        f"deadline kind `{kind}` has no entry in clock.kinds: no reported event meets it, "
+                        "so once due it stays breached",
+                        about=kind,
+                        line=self.locate("clock.kinds"),
+                    )
 
     def calendar_and_notice(self) -> None:
         policy = self.policy

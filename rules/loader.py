@@ -16,11 +16,14 @@ from rules.conditions import Condition, parse_condition
 from rules.errors import EngineLimitError, PolicyError, PolicyIssue
 from rules.field_errors import DICT_ENTRY, SCHEMA_WIDE, flatten_messages
 from rules.model import (
+    BREACH_EVENT,
     AcceptedFinding,
     AmountSpec,
     Authority,
     CalendarSpec,
     Caps,
+    Clock,
+    ClockKind,
     Component,
     DeadlineRule,
     Due,
@@ -189,6 +192,7 @@ class _Builder:
         remedies = self.remedies(stage1)
         events = self.events(stage1)
         deadlines = self.deadlines(stage2, events)
+        clock = self.clock(stage1, events, deadlines)
         calendar = self.calendar()
         accepted = self.accepted_findings()
         if self.issues:
@@ -231,6 +235,7 @@ class _Builder:
             canonical=canonical,
             digest=sha256_hex(canonical),
             accepted_findings=accepted,
+            clock=clock,
         )
 
     def check_unique(self, ids: tuple[str, ...], path: str, what: str) -> None:
@@ -440,8 +445,61 @@ class _Builder:
                         f"events.{name}.field",
                         f"expected received_at or a date field, got `{field_name}`",
                     )
-            result[name] = Event(name, raw["label"], field_name)
+            if name == BREACH_EVENT:
+                self.problem(
+                    "unknown_name",
+                    f"events.{name}",
+                    f"`{name}` is recorded by the escalation run itself; choose another event name",
+                )
+            counts = raw.get("counts")
+            if counts is not None and not _history_field(fields, counts, "count"):
+                self.problem(
+                    "unknown_name",
+                    f"events.{name}.counts",
+                    f"expected a count field of history, got `{counts}`",
+                )
+            result[name] = Event(name, raw["label"], field_name, counts, raw.get("once", False))
         return result
+
+    def clock(self, fields, events, deadlines) -> Clock:
+        raw = self.data.get("clock")
+        if raw is None:
+            return Clock()
+        kinds = list(dict.fromkeys(rule.kind for rule in deadlines))
+        result = {}
+        for kind, spec in raw["kinds"].items():
+            path = f"clock.kinds.{kind}"
+            if kind not in kinds:
+                self.problem(
+                    "unknown_name", path, f"unknown deadline kind `{kind}`; expected one of: {', '.join(kinds)}"
+                )
+            for key in ("met_by", "pauses_on", "resumes_on"):
+                for name in spec.get(key, []):
+                    if name not in events:
+                        self.problem(
+                            "unknown_name",
+                            f"{path}.{key}",
+                            f"unknown event `{name}`; expected one of: {', '.join(events)}",
+                        )
+            if spec.get("pauses_on") and not spec.get("resumes_on"):
+                self.problem("inconsistent", f"{path}.resumes_on", "a kind that pauses needs `resumes_on` events")
+            sets = spec.get("breach_sets")
+            if sets is not None:
+                if not _history_field(fields, sets, "bool"):
+                    self.problem(
+                        "unknown_name", f"{path}.breach_sets", f"expected a yes/no field of history, got `{sets}`"
+                    )
+                if not spec.get("record_breach"):
+                    self.problem("inconsistent", f"{path}.breach_sets", "`breach_sets` needs `record_breach: true`")
+            result[kind] = ClockKind(
+                kind,
+                tuple(spec["met_by"]),
+                tuple(spec.get("pauses_on", ())),
+                tuple(spec.get("resumes_on", ())),
+                spec.get("record_breach", False),
+                sets,
+            )
+        return Clock(raw["due_soon_percent"], result)
 
     def deadlines(self, fields, events) -> tuple[DeadlineRule, ...]:
         kinds = {raw["kind"] for raw in self.data["deadlines"]}
@@ -509,3 +567,9 @@ class _Builder:
             tuple(sorted(raw["years"])),
             raw.get("warn_days_before_end", 60),
         )
+
+
+def _history_field(fields, name: str, kind: str) -> bool:
+    """``name`` is a field of ``history`` of that kind (events and breaches write only the history)."""
+    found = fields.get(name)
+    return name.startswith("history.") and found is not None and found.kind == kind

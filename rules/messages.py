@@ -417,6 +417,37 @@ ENTRIES: dict[str, Entry] = {
         "未定义的事件 `{name}`；" + _ONE_OF_ZH,
         suggest=("name", "names"),
     ),
+    "reserved_event": Entry(
+        "`{name}` is recorded by the escalation run itself; choose another event name",
+        "`{name}` is recorded by the escalation run itself; choose another event name",
+        "`{name}` 由升级任务自动记录，请换一个事件名",
+    ),
+    "event_counts": Entry(
+        "expected a count field of history, got `{name}`",
+        "expected a count field of history (such as history.rejected_offers), got `{name}`",
+        "应为 history 中的计数字段（如 history.rejected_offers），这里是 `{name}`",
+    ),
+    "clock_kind": Entry(
+        "unknown deadline kind `{name}`; expected one of: {names}",
+        "unknown deadline kind `{name}`; " + _ONE_OF_EN,
+        "未定义的时限类别 `{name}`；" + _ONE_OF_ZH,
+        suggest=("name", "names"),
+    ),
+    "clock_resumes": Entry(
+        "a kind that pauses needs `resumes_on` events",
+        "a deadline kind that pauses (pauses_on) also needs the events that resume it (resumes_on)",
+        "设置了暂停（pauses_on）的时限类别，还需写明恢复计时的事件（resumes_on）",
+    ),
+    "breach_sets_field": Entry(
+        "expected a yes/no field of history, got `{name}`",
+        "expected a yes/no field of history (such as history.resolution_overdue), got `{name}`",
+        "应为 history 中的是/否字段（如 history.resolution_overdue），这里是 `{name}`",
+    ),
+    "breach_sets_record": Entry(
+        "`breach_sets` needs `record_breach: true`",
+        "`breach_sets` needs `record_breach: true`: only a recorded breach sets the field",
+        "`breach_sets` 需要同时设置 `record_breach: true`：只有记录下的超时才会设置该字段",
+    ),
     "with_kind": Entry(
         "expected another deadline kind, one of: {names}",
         "expected another deadline kind, one of: {names}",

@@ -102,6 +102,30 @@ class Event:
     id: str
     label: str
     field: str | None
+    counts: str | None = None  # a history count field each reported event adds 1 to
+    once: bool = False  # at most one per complaint
+
+
+# The event the escalation run records when a deadline passes unmet; never reported by a caller.
+BREACH_EVENT = "deadline_breached"
+
+
+@dataclass(frozen=True)
+class ClockKind:
+    """The policy's clock for one deadline kind (section `clock`)."""
+
+    kind: str
+    met_by: tuple[str, ...]
+    pauses_on: tuple[str, ...] = ()
+    resumes_on: tuple[str, ...] = ()
+    record_breach: bool = False
+    breach_sets: str | None = None
+
+
+@dataclass(frozen=True)
+class Clock:
+    due_soon_percent: int = 80
+    kinds: dict[str, ClockKind] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -181,6 +205,7 @@ class Policy:
     canonical: str = field(repr=False)
     digest: str
     accepted_findings: tuple[AcceptedFinding, ...] = ()
+    clock: Clock = field(default_factory=Clock)
 
     def level_rank(self, level: str) -> int:
         return self.levels.index(level)

@@ -261,6 +261,24 @@ class RemedyRule(RuleBase):
 class EventSchema(StrictSchema):
     label = fields.String(required=True)
     field = fields.String()
+    # Optional, no defaults: policies without them keep their digest (the deadline clock).
+    counts = fields.String()  # a count field of `history` each reported event of this type adds 1 to
+    once = fields.Boolean()  # reported at most once per complaint (a second one is refused)
+
+
+class ClockKindSchema(StrictSchema):
+    """How one deadline kind runs on reported events: what meets it, what pauses it, what a breach does."""
+
+    met_by = fields.List(fields.String(validate=IDENTIFIER), required=True, validate=validate.Length(min=1))
+    pauses_on = fields.List(fields.String(validate=IDENTIFIER))
+    resumes_on = fields.List(fields.String(validate=IDENTIFIER))
+    record_breach = fields.Boolean()  # `complaints escalate` records a breach of this kind as an event
+    breach_sets = fields.String()  # a yes/no field of `history` a recorded breach sets (escalation, §3.10)
+
+
+class ClockSchema(StrictSchema):
+    due_soon_percent = fields.Integer(required=True, validate=validate.Range(min=1, max=99))
+    kinds = fields.Dict(keys=fields.String(validate=IDENTIFIER), values=fields.Nested(ClockKindSchema), required=True)
 
 
 class DueSchema(StrictSchema):
@@ -343,6 +361,7 @@ class PolicySchema(StrictSchema):
     remedies = fields.List(fields.Nested(RemedyRule), required=True)
     events = fields.Dict(keys=fields.String(validate=IDENTIFIER), values=fields.Nested(EventSchema), required=True)
     deadlines = fields.List(fields.Nested(DeadlineRule), required=True)
+    clock = fields.Nested(ClockSchema)  # optional: absent keeps the digest of policies without it
     calendar = fields.Nested(CalendarSchema, required=True)
     records = fields.Nested(RecordsSchema, required=True)
     lint = fields.Nested(LintSchema)  # optional: absent keeps the digest of policies without it

@@ -1,6 +1,14 @@
 """The decision store: every decision with its exact input, policy and a hash chain."""
 
-from store.db import DEFAULT_URL, ChainReport, DecisionStore, StoredDecision, StoreUnavailable, normalize_url
+from store.db import (
+    DEFAULT_URL,
+    ChainReport,
+    DecisionStore,
+    StaleComplaint,
+    StoredDecision,
+    StoreUnavailable,
+    normalize_url,
+)
 from store.keys import ROLES, ApiKey
 from store.schema import StoreNeedsUpgrade
 
@@ -11,6 +19,7 @@ __all__ = [
     "ChainReport",
     "DecisionStore",
     "StoreNeedsUpgrade",
+    "StaleComplaint",
     "StoreUnavailable",
     "StoredDecision",
     "normalize_url",

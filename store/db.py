@@ -42,6 +42,8 @@ from store.schema import SchemaState, StoreNeedsUpgrade, create_at_head, head_re
 from store.tables import (
     api_keys,
     chain_head,
+    complaint_events,
+    deadline_index,
     decisions,
     policies,
     policy_event_head,
@@ -73,6 +75,13 @@ class PolicyText(Protocol):
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be reached or written right now; retry later."""
+
+
+class StaleComplaint(RuntimeError):
+    """Another decision on the complaint was appended since the caller read it: read again and retry."""
+
+
+_ANY = object()  # append(expect_previous=...) not given: no check
 
 
 @dataclass(frozen=True)
@@ -499,8 +508,17 @@ class DecisionStore:
         decision: dict,
         fired_rules: list[str],
         engine_version: str,
+        deadlines: list[dict] | None = None,
+        event: dict | None = None,
+        expect_previous: object = _ANY,
     ) -> tuple[StoredDecision, bool]:
-        """Store a new decision and return (it, True), or (the one already stored, False)."""
+        """Store a new decision and return (it, True), or (the one already stored, False).
+
+        The deadline clock, in the same transaction: ``deadlines`` (``store.clock.DeadlineRow``
+        fields) replace the complaint's rows in the work queue; ``event`` (type, at, subject, event)
+        is recorded with the decision, once per complaint, type, instant and subject (a repeat
+        returns the decision that recorded it); ``expect_previous``, the complaint's latest decision
+        the caller decided on, else ``StaleComplaint``."""
         self._ensure_schema()
         try:
             with self._guard():
@@ -510,8 +528,14 @@ class DecisionStore:
                     existing = conn.execute(_IDEMPOTENT, key).first()
                     if existing is not None:
                         return _stored(existing), False
+                    if event is not None:
+                        recorded = _event_decision(conn, complaint_id, event)
+                        if recorded is not None:
+                            return recorded, False
                     self._ensure_policy(conn, policy)
                     previous = conn.execute(_PREVIOUS, {"complaint_id": complaint_id}).scalar()
+                    if expect_previous is not _ANY and previous != expect_previous:
+                        raise StaleComplaint(f"complaint {complaint_id} has a newer decision than {expect_previous}")
                     row = {
                         "seq": head.seq + 1,
                         "decision_id": decision_id,
@@ -530,9 +554,23 @@ class DecisionStore:
                     row["chain_hash"] = link_hash(row)
                     conn.execute(_INSERT, row)
                     conn.execute(_ADVANCE, {"new_seq": row["seq"], "new_hash": row["chain_hash"]})
+                    if event is not None:
+                        conn.execute(
+                            insert(complaint_events).values(
+                                complaint_id=complaint_id,
+                                decision_id=decision_id,
+                                recorded_at=row["created_at"],
+                                **event,
+                            )
+                        )
+                    if deadlines is not None:
+                        _replace_deadlines(conn, complaint_id, decision_id, deadlines)
         except IntegrityError:
-            # Another writer stored the same request between our check and our insert.
+            # Another writer stored the same request (or recorded the same event) between our check and our insert.
             stored = self.find(complaint_id, request_digest, policy.digest)
+            if stored is None and event is not None:
+                with self._guard(), self.engine.connect() as conn:
+                    stored = _event_decision(conn, complaint_id, event)
             if stored is None:
                 raise
             return stored, False
@@ -684,6 +722,47 @@ _PREVIOUS = (
 )
 _INSERT = insert(decisions)
 _ADVANCE = update(chain_head).where(chain_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
+def _event_decision(conn: Connection, complaint_id: str, event: dict) -> StoredDecision | None:
+    """The decision that recorded this event on the complaint already, if any."""
+    query = (
+        select(decisions)
+        .join(complaint_events, complaint_events.c.decision_id == decisions.c.decision_id)
+        .where(
+            complaint_events.c.complaint_id == complaint_id,
+            complaint_events.c.type == event["type"],
+            complaint_events.c.at == event["at"],
+            complaint_events.c.subject == event["subject"],
+        )
+    )
+    row = conn.execute(query).first()
+    return _stored(row) if row else None
+
+
+def _replace_deadlines(conn: Connection, complaint_id: str, decision_id: str, rows: list[dict]) -> None:
+    """The complaint's work-queue rows become ``rows``; a due_soon warning given stays given for the same due time."""
+    mine = deadline_index.c.complaint_id == complaint_id
+    warned = {
+        (kind, due)
+        for kind, due in conn.execute(
+            select(deadline_index.c.kind, deadline_index.c.due_at).where(mine, deadline_index.c.warned == 1)
+        )
+    }
+    conn.execute(deadline_index.delete().where(mine))
+    if rows:
+        conn.execute(
+            insert(deadline_index),
+            [
+                dict(
+                    row,
+                    complaint_id=complaint_id,
+                    decision_id=decision_id,
+                    warned=int((row["kind"], row["due_at"]) in warned),
+                )
+                for row in rows
+            ],
+        )
 
 
 def _idempotency_key(complaint_id: str, request_digest: str, policy_digest: str) -> dict:

@@ -282,3 +282,59 @@ staff_drafts = Table(
     Column("tests_text", Text, nullable=False),
     Column("saved_at", String(40), nullable=False),
 )
+
+
+# The events reported on each complaint (the deadline clock, lifecycle/clock_service.py), written in
+# the same transaction as the decision they produced. The unique key is the idempotency key: two
+# systems reporting the same event at once record it once. ``at`` is UTC text (sorts as time);
+# ``event`` is the canonical JSON of the event as recorded (in the decision's request too).
+complaint_events = Table(
+    "complaint_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("complaint_id", String(128), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("subject", String(64), nullable=False),  # the deadline kind of a recorded breach, else ""
+    Column("event", Text, nullable=False),
+    Column("decision_id", String(36), ForeignKey("decisions.decision_id"), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+    UniqueConstraint("complaint_id", "type", "at", "subject", name="uq_complaint_events_idempotency"),
+)
+Index("ix_complaint_events_complaint", complaint_events.c.complaint_id, complaint_events.c.id)
+
+# The work queue: the deadlines on the clock of each complaint's latest decision, replaced in the
+# transaction that appends a decision, so the due list is an index range scan, never a scan of
+# decisions. Times are UTC text; ``due_local`` is the due time as the decision shows it (+08:00),
+# whose first 10 or 13 characters are the day or hour the summary counts by.
+deadline_index = Table(
+    "deadline_index",
+    metadata,
+    Column("complaint_id", String(128), primary_key=True),
+    Column("kind", String(64), primary_key=True),
+    Column("decision_id", String(36), nullable=False),
+    Column("status", String(16), nullable=False),  # scheduled | overdue | breached (as of that decision)
+    Column("due_at", String(40), nullable=False),
+    Column("due_local", String(40), nullable=False),
+    Column("due_soon_at", String(40), nullable=True),
+    Column("team", String(64), nullable=True),
+    Column("level", String(64), nullable=True),
+    Column("rule", String(128), nullable=False),
+    Column("record_breach", Integer, nullable=False),  # 1: the escalation run records its breach
+    Column("breach_recorded", Integer, nullable=False),  # 1: that breach is recorded already
+    Column("warned", Integer, nullable=False, default=0),  # 1: the due_soon warning was given for this due time
+)
+# The due list reads in due order (ix_deadline_index_due); its totals and filters count inside an
+# index, never touching the table: (filter, due_at, due_soon_at) covers open, due_soon and breached.
+Index("ix_deadline_index_due", deadline_index.c.due_at, deadline_index.c.complaint_id, deadline_index.c.kind)
+Index("ix_deadline_index_due_soon", deadline_index.c.due_at, deadline_index.c.due_soon_at)
+Index("ix_deadline_index_team", deadline_index.c.team, deadline_index.c.due_at, deadline_index.c.due_soon_at)
+Index("ix_deadline_index_level", deadline_index.c.level, deadline_index.c.due_at, deadline_index.c.due_soon_at)
+Index("ix_deadline_index_kind", deadline_index.c.kind, deadline_index.c.due_at, deadline_index.c.due_soon_at)
+Index("ix_deadline_index_warn", deadline_index.c.warned, deadline_index.c.due_soon_at)
+Index(
+    "ix_deadline_index_breach",
+    deadline_index.c.record_breach,
+    deadline_index.c.breach_recorded,
+    deadline_index.c.due_at,
+)

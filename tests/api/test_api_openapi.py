@@ -13,6 +13,10 @@ EXPECTED_ERRORS = {
     ("/v1/complaints/{complaint_id}/decisions", "get"): {401, 403, 422, 503},
     ("/v1/policy", "get"): {401, 403},
     ("/readyz", "get"): {503},
+    ("/v1/complaints/{complaint_id}/events", "post"): {400, 401, 403, 404, 413, 415, 422, 503},
+    ("/v1/deadlines", "get"): {401, 403, 422, 503},
+    ("/v1/deadlines/summary", "get"): {401, 403, 422, 503},
+    ("/v1/escalations:run", "post"): {400, 401, 403, 413, 415, 422, 503},
 }
 
 

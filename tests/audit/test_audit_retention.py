@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from audit.purges import purge_log
 from audit.retention import PurgeRefused, purge, strictest_retention
 from audit.verify import verify_log
+from canonical import canonical_json
 from cli.main import cli
 from rules.loader import load_policy_text
 from store import DecisionStore
@@ -175,3 +176,28 @@ def test_the_years_count_from_the_later_of_recording_and_receipt(filled, signer)
     record = purge(filled, 3, signer=signer)
     assert (record.first_seq, record.last_seq) == (1, 3)
     assert verify_log(filled).ok
+
+
+def test_purge_takes_the_clock_rows_of_the_purged_decisions(service, store, signer):
+    """An event's row and the work queue of purged decisions go with them: no dangling reference."""
+    from lifecycle.clock_service import ClockService
+    from store.clock import due_list, events_of
+
+    body = {
+        "complaint_id": "OLD-1",
+        "received_at": "2026-11-02T10:00:00+08:00",
+        "channel": "online_chat",
+        "category": "other",
+        "order": {"amount": "10.00"},
+    }
+    service.submit(body, canonical_json(body))
+    ClockService(store).report("OLD-1", {"type": "responded", "at": "2026-11-02T10:05:00+08:00"})
+    fresh = dict(body, complaint_id="NEW-1")
+    service.submit(fresh, canonical_json(fresh))
+    backdate(store, {1: OLD.format(day=1), 2: OLD.format(day=2)}, received_too=True)
+    record = purge(store, 3, signer=signer, purged_by="test")
+    assert record is not None and record.count == 2
+    assert events_of(store, "OLD-1") == []
+    now = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
+    assert {entry.complaint_id for entry in due_list(store, now=now)[0]} == {"NEW-1"}
+    assert verify_log(store).ok

@@ -117,6 +117,8 @@ def test_http_benchmark_runs(tmp_path, capsys):
         "4",
         "--open-connections",
         "4",
+        "--event-pool",
+        "40",
         "--json",
         str(out),
     ]
@@ -127,6 +129,9 @@ def test_http_benchmark_runs(tmp_path, capsys):
             row = report["targets"][name][phase]
             assert row["ok"] > 0 and set(row["statuses"]) == {"201"}, row
     sqlite = report["targets"]["sqlite"]
+    events = sqlite["events"]
+    assert events["complaints_seeded"] == 80 and events["ok"] > 0 and set(events["statuses"]) == {"201"}, events
+    assert "events" not in report["targets"]["echo"]
     # warm-up and closed-loop answers after the deadline are stored too, so at least this many
     assert sqlite["stored_decisions"] >= sum(sqlite[p]["ok"] for p in ("saturation", "50%", "80%"))
     assert sqlite["in_process"]["n"] == 10
@@ -155,3 +160,13 @@ def test_proof_benchmark_runs(tmp_path):
     assert proof.main(["--decisions", "60", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert report["verify"]["checkpoints"] >= 200 and report["bundle"]["decisions"] == report["decisions"]
+
+
+def test_due_list_benchmark_runs(tmp_path, capsys):
+    from bench import due_list
+
+    result = due_list.main(["--decisions", "3000", "--open", "300", "--queries", "30", "--db", str(tmp_path / "q.db")])
+    assert result["decisions"] == 3000 and result["queries"] == 30
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["open_deadlines"] == 300
+    again = due_list.main(["--decisions", "3000", "--open", "300", "--queries", "10", "--db", str(tmp_path / "q.db")])
+    assert again["fill_seconds"] == 0.0  # the kept store is reused

@@ -1,0 +1,274 @@
+"""The deadline clock: a decision re-made from a complaint and the events reported on it.
+
+A decision on events is still a pure function, of (complaint, its events, policy, calendar): "now"
+is the time of the last event, an input like any other, so replaying the stored request (the
+complaint and its events, ``EVALUATION``) gives the same bytes. What the policy says about each
+event is data: ``events`` (which history count it adds to, whether it happens once) and ``clock``
+(which events meet, pause and resume each deadline kind, what a breach sets). Here:
+
+- the history a rule reads is brought up to date from the events: an event with ``field`` sets that
+  date (``return_received`` → ``history.return_received_at``), one with ``counts`` adds 1
+  (``offer_rejected`` → ``history.rejected_offers``), a recorded breach sets ``breach_sets``
+  (``history.resolution_overdue``);
+- escalation (§3.10) is "one above the previous decision's level": at each event that changes an
+  escalating count or flag, ``history.level`` becomes the level decided just before that event, so
+  the second rejected offer raises the level once, and later events keep it;
+- a deadline starts at its event's reported time, is extended by its kind's paused time, counted as
+  the deadline counts, and is ``met``/``missed`` by the first event that meets it, ``paused`` while
+  paused, ``breached`` once past due unmet.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+
+from rules.calendar import WorkCalendar
+from rules.model import BREACH_EVENT, Policy
+
+EVALUATION = "events"  # the stored request of a decision on events: {"evaluation": "events", ...}
+ON_THE_CLOCK = ("scheduled", "overdue", "breached")  # statuses with a due time still running or past
+
+
+def envelope(complaint_body: object, events: list[dict]) -> dict:
+    """The request a decision on events answers: the complaint as sent, and its events in order."""
+    return {"evaluation": EVALUATION, "complaint": complaint_body, "events": events}
+
+
+def is_envelope(raw: object) -> bool:
+    return isinstance(raw, dict) and raw.get("evaluation") == EVALUATION
+
+
+def ordered(events: list[dict]) -> list[dict]:
+    """Events by time; reported order breaks ties (a breach recorded at its due time slots in)."""
+    return [e for _, _, e in sorted((_instant(e["at"]), i, e) for i, e in enumerate(events))]
+
+
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+@dataclass
+class Run:
+    """How one deadline ran: from when, paused when, due when."""
+
+    started_at: dt.datetime
+    due_at: dt.datetime | None  # None while paused
+    paused: list[tuple[dt.datetime, dt.datetime | None]] = field(default_factory=list)
+
+
+class EventClock:
+    """The events of one complaint up to ``as_of``, as the deadline scheduler asks about them."""
+
+    def __init__(self, policy: Policy, events: list[dict], received_at: dt.datetime | None = None):
+        self.policy = policy
+        self.events = events
+        # "Now" is the last event, never before the complaint (a breach recorded for a deadline
+        # already past when the complaint arrived sits at its due time, before the complaint).
+        last = _instant(events[-1]["at"]) if events else None
+        self.as_of = max(last, received_at) if last and received_at else last
+        self.runs: dict[str, Run] = {}
+
+    def first(self, event_type: str, after: dt.datetime | None = None) -> dt.datetime | None:
+        for event in self.events:
+            if event["type"] == event_type and (after is None or _instant(event["at"]) >= after):
+                return _instant(event["at"])
+        return None
+
+    def pauses(self, kind: str) -> list[tuple[dt.datetime, dt.datetime | None]]:
+        """The kind's paused intervals, in order; the last may still be open (None)."""
+        spec = self.policy.clock.kinds.get(kind)
+        if spec is None or not spec.pauses_on:
+            return []
+        intervals: list[tuple[dt.datetime, dt.datetime | None]] = []
+        started: dt.datetime | None = None
+        for event in self.events:
+            if event["type"] in spec.pauses_on and started is None:
+                started = _instant(event["at"])
+            elif event["type"] in spec.resumes_on and started is not None:
+                intervals.append((started, _instant(event["at"])))
+                started = None
+        if started is not None:
+            intervals.append((started, None))
+        return intervals
+
+    def run(
+        self, rule_id: str, kind: str, start: dt.datetime, unit: str, amount: int, cal: WorkCalendar, trace
+    ) -> dt.datetime | None:
+        """The due time of a deadline started at ``start``, extended by the pauses before it fell due."""
+        due = cal.period_end(start, unit, amount, trace)
+        extra_days = 0
+        extra_time = dt.timedelta(0)
+        taken: list[tuple[dt.datetime, dt.datetime | None]] = []
+        for begin, end in self.pauses(kind):
+            if begin >= due or (end is not None and end <= start):
+                continue  # after it fell due (breached meanwhile), or before it started
+            begin = max(begin, start)
+            taken.append((begin, end))
+            if end is None:
+                self.runs[rule_id] = Run(start, None, taken)
+                return None
+            if unit in ("minutes", "hours"):
+                extra_time += end - begin
+                due = cal.period_end(start, unit, amount, trace) + extra_time
+            else:
+                extra_days += _days_paused(begin, end, unit, cal, trace)
+                due = cal.period_end(start, unit, amount + extra_days, trace)
+        self.runs[rule_id] = Run(start, due, taken)
+        return due
+
+    def share(self, rule_id: str, other_rule: str) -> None:
+        """A deadline due `with` another runs as that one."""
+        if other_rule in self.runs:
+            self.runs[rule_id] = self.runs[other_rule]
+
+
+def _days_paused(begin: dt.datetime, end: dt.datetime, unit: str, cal: WorkCalendar, trace) -> int:
+    """The days a pause took, in the deadline's own unit: each day after the pause began up to the day
+    it ended (a pause within one day costs no day); working days count only working days."""
+    first, last = begin.astimezone(cal.tz).date(), end.astimezone(cal.tz).date()
+    if unit == "calendar_days":
+        return (last - first).days
+    count, day = 0, first
+    while day < last:
+        day += dt.timedelta(days=1)
+        count += cal.is_working_day(day, trace)
+    return count
+
+
+def effective_complaint(complaint: dict, policy: Policy, events: list[dict], level: str | None) -> dict:
+    """The validated complaint with its history brought up to date by ``events``."""
+    result = copy.copy(complaint)
+    history = dict(complaint["history"])
+    for event in events:
+        if event["type"] == BREACH_EVENT:
+            spec = policy.clock.kinds.get(event["kind"])
+            if spec is not None and spec.breach_sets:
+                history[spec.breach_sets.removeprefix("history.")] = True
+            continue
+        definition = policy.events[event["type"]]
+        if definition.field and definition.field.startswith("history."):
+            history.setdefault(definition.field.removeprefix("history."), _instant(event["at"]))
+        if definition.counts:
+            name = definition.counts.removeprefix("history.")
+            history[name] = history.get(name, 0) + 1
+    if level is None:
+        history.pop("level", None)
+    else:
+        history["level"] = level
+    result["history"] = history
+    return result
+
+
+def escalating(event: dict, policy: Policy) -> bool:
+    """An event that changes a count or flag escalation reads: the level before it is the one to raise."""
+    if event["type"] == BREACH_EVENT:
+        spec = policy.clock.kinds.get(event["kind"])
+        return spec is not None and spec.breach_sets is not None
+    return policy.events[event["type"]].counts is not None
+
+
+def settle(deadlines: list[dict], clock: EventClock, policy: Policy, legal_rules: set[str]) -> bool:
+    """Give each deadline its state on the clock as of the last event; True if a legal one was breached or missed."""
+    assert clock.as_of is not None
+    breached_legal = False
+    recorded = {(e["kind"], e["at"]) for e in clock.events if e["type"] == BREACH_EVENT}
+    for deadline in deadlines:
+        run = clock.runs.get(deadline["rule"])
+        spec = policy.clock.kinds.get(deadline["kind"])
+        met = None
+        if spec is not None:
+            times = [(clock.first(name), name) for name in spec.met_by]
+            found = [(moment, name) for moment, name in times if moment is not None]
+            met = min(found) if found else None
+        due = _instant(deadline["due_at"]) if deadline["due_at"] else None
+        deadline["started_at"] = run.started_at.isoformat() if run else None
+        deadline["paused"] = [
+            {"from": begin.isoformat(), "until": end.isoformat() if end else None}
+            for begin, end in (run.paused if run else [])
+        ]
+        deadline["fulfilled"] = {"event": met[1], "at": met[0].isoformat()} if met else None
+        deadline["due_soon_at"] = None
+        deadline["breach_recorded"] = (deadline["kind"], deadline["due_at"]) in recorded
+        if met is not None:
+            deadline["status"] = "met" if due is None or met[0] <= due else "missed"
+        elif run is not None and run.due_at is None and spec is not None:  # only a kind with pauses_on pauses
+            deadline["status"] = "paused"
+            deadline["waiting_for"] = {"event": spec.resumes_on[0], "label": policy.events[spec.resumes_on[0]].label}
+        elif due is not None and deadline["status"] != "overdue" and due <= clock.as_of:
+            deadline["status"] = "breached"
+        if deadline["status"] == "scheduled" and run is not None and due is not None:
+            deadline["due_soon_at"] = due_soon(run.started_at, due, policy.clock.due_soon_percent).isoformat()
+        legal = deadline["rule"] in legal_rules or any(c["rule"] in legal_rules for c in deadline["cited"])
+        if legal and deadline["status"] in ("breached", "missed"):
+            breached_legal = True
+    return breached_legal
+
+
+def due_soon(started: dt.datetime, due: dt.datetime, percent: int) -> dt.datetime:
+    """When ``percent`` of the period from ``started`` to ``due`` has run (a warning before the breach)."""
+    return started + (due - started) * percent / 100
+
+
+def clock_section(clock: EventClock) -> dict:
+    """What a decision on events states about its input: "now" and the events it was made on."""
+    return {"as_of": clock.as_of.isoformat() if clock.as_of else None, "events": clock.events}
+
+
+def index_entries(decision: dict, policy: Policy, complaint: dict, calendar: WorkCalendar) -> list[dict]:
+    """The work-queue rows of a decision: its deadlines on the clock, with when each is due soon.
+
+    A decision on events states ``started_at`` and ``due_soon_at``; a plain one does not (its bytes
+    predate the clock), so the start is found again from the complaint as the scheduler found it."""
+    route = decision["route"]
+    rows = []
+    for deadline in decision["deadlines"]:
+        if deadline["status"] not in ON_THE_CLOCK or not deadline["due_at"]:
+            continue
+        due = _instant(deadline["due_at"])
+        if "due_soon_at" in deadline:
+            soon = deadline["due_soon_at"]
+        else:
+            started = _start_of(deadline, decision, policy, complaint)
+            soon = due_soon(started, due, policy.clock.due_soon_percent).isoformat() if started else None
+        spec = policy.clock.kinds.get(deadline["kind"])
+        rows.append(
+            {
+                "kind": deadline["kind"],
+                "status": deadline["status"],
+                "due_at": due,
+                "due_soon_at": _instant(soon) if soon else None,
+                "team": route["team"],
+                "level": route["level"],
+                "rule": deadline["rule"],
+                "record_breach": bool(spec and spec.record_breach),
+                "breach_recorded": bool(deadline.get("breach_recorded")),
+            }
+        )
+    return rows
+
+
+def _start_of(deadline: dict, decision: dict, policy: Policy, complaint: dict) -> dt.datetime | None:
+    period = deadline["period"] or {}
+    if "with" in period:
+        other = next((d for d in decision["deadlines"] if d["kind"] == period["with"]), None)
+        return _start_of(other, decision, policy, complaint) if other else None
+    event = policy.events.get(period.get("after", ""))
+    if event is None or not event.field:
+        return None
+    value: object = complaint
+    for part in event.field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value if isinstance(value, dt.datetime) else None
+
+
+def anchor_level(decide, complaint: dict, policy: Policy, events: list[dict]) -> str | None:
+    """``history.level`` for deciding on ``events``: the level decided just before the last escalating event."""
+    level = complaint["history"].get("level")
+    for index, event in enumerate(events):
+        if escalating(event, policy):
+            level = decide(effective_complaint(complaint, policy, events[:index], level), events[:index])["route"][
+                "level"
+            ]
+    return level

@@ -1,0 +1,252 @@
+"""The deadline clock's reads: a complaint's events, the work queue and its summary, breach candidates.
+
+The rows are written by ``DecisionStore.append`` in the transaction of the decision they belong to
+(``deadlines=``, ``event=``); here they are only read. Every query of the work queue is a range scan
+of an index of ``deadline_index`` (``store/tables.py``); none reads ``decisions``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, func, select, update
+
+from store.db import DecisionStore, StoredDecision, _event_decision, _stored
+from store.tables import complaint_events, deadline_index, decisions
+
+STATUSES = ("open", "due_soon", "breached")
+COUNT_CAP = 10_000  # the due list counts its matches up to this many; more reads as "more than 10,000"
+PERIODS = {"hour": 13, "day": 10}  # characters of due_local that name the period
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """A time as the store keeps it: UTC, microseconds (sorts as text)."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def queue_row(
+    *,
+    kind: str,
+    status: str,
+    due_at: dt.datetime,
+    due_soon_at: dt.datetime | None,
+    team: str | None,
+    level: str | None,
+    rule: str,
+    record_breach: bool,
+    breach_recorded: bool,
+) -> dict:
+    """One work-queue row for ``DecisionStore.append(deadlines=[...])``."""
+    return {
+        "kind": kind,
+        "status": status,
+        "due_at": utc_text(due_at),
+        "due_local": due_at.isoformat(),
+        "due_soon_at": utc_text(due_soon_at) if due_soon_at else None,
+        "team": team,
+        "level": level,
+        "rule": rule,
+        "record_breach": int(record_breach),
+        "breach_recorded": int(breach_recorded),
+    }
+
+
+def event_row(complaint_event: dict, event_json: str) -> dict:
+    """The ``event=`` of ``DecisionStore.append``: its idempotency key and its recorded JSON."""
+    return {
+        "type": complaint_event["type"],
+        "at": utc_text(dt.datetime.fromisoformat(complaint_event["at"])),
+        "subject": complaint_event.get("kind", ""),
+        "event": event_json,
+    }
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    complaint_id: str
+    kind: str
+    decision_id: str
+    status: str
+    due_at: str
+    due_local: str
+    due_soon_at: str | None
+    team: str | None
+    level: str | None
+    rule: str
+    record_breach: bool
+    breach_recorded: bool
+
+    def status_at(self, now: dt.datetime) -> str:
+        """``breached`` (due at or before ``now``), ``due_soon`` (past its warning time) or ``scheduled``."""
+        if dt.datetime.fromisoformat(self.due_at) <= now:
+            return "breached"
+        if self.due_soon_at is not None and dt.datetime.fromisoformat(self.due_soon_at) <= now:
+            return "due_soon"
+        return "scheduled"
+
+
+def events_of(store: DecisionStore, complaint_id: str) -> list[dict]:
+    """The events recorded on a complaint, in the order they were recorded."""
+    store._ensure_schema()
+    query = (
+        select(complaint_events.c.event)
+        .where(complaint_events.c.complaint_id == complaint_id)
+        .order_by(complaint_events.c.id)
+    )
+    with store._guard(), store.engine.connect() as conn:
+        return [json.loads(text, parse_float=Decimal) for (text,) in conn.execute(query)]
+
+
+def has_events(store: DecisionStore, complaint_id: str) -> bool:
+    """Whether any event was recorded on the complaint (one index probe: the hot path asks it)."""
+    store._ensure_schema()
+    query = select(complaint_events.c.id).where(complaint_events.c.complaint_id == complaint_id).limit(1)
+    with store._guard(), store.engine.connect() as conn:
+        return conn.execute(query).first() is not None
+
+
+def latest_decision(store: DecisionStore, complaint_id: str) -> StoredDecision | None:
+    store._ensure_schema()
+    query = select(decisions).where(decisions.c.complaint_id == complaint_id).order_by(decisions.c.seq.desc()).limit(1)
+    with store._guard(), store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    return _stored(row) if row else None
+
+
+def _filters(now: dt.datetime, status: str, due_before, team, level, kind) -> list:
+    now_text = utc_text(now)
+    where = []
+    if status == "due_soon":
+        where += [deadline_index.c.due_soon_at <= now_text, deadline_index.c.due_at > now_text]
+    elif status == "breached":
+        where.append(deadline_index.c.due_at <= now_text)
+    if due_before is not None:
+        where.append(deadline_index.c.due_at < utc_text(due_before))
+    for column, value in (("team", team), ("level", level), ("kind", kind)):
+        if value is not None:
+            where.append(deadline_index.c[column] == value)
+    return where
+
+
+def due_list(
+    store: DecisionStore,
+    *,
+    now: dt.datetime,
+    status: str = "open",
+    due_before: dt.datetime | None = None,
+    team: str | None = None,
+    level: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    with_total: bool = True,
+    count_cap: int = COUNT_CAP,
+) -> tuple[list[QueueEntry], int | None]:
+    """Deadlines on the clock, soonest first: ``open`` (all), ``due_soon`` (warned, not yet due) or
+    ``breached`` (due at or before ``now``), and how many match in all, counted up to ``count_cap``
+    + 1 (a total above the cap reads as "more than the cap": counting further costs a scan of the
+    whole queue for a number no one pages through)."""
+    store._ensure_schema()
+    where = and_(True, *_filters(now, status, due_before, team, level, kind))
+    query = (
+        select(deadline_index)
+        .where(where)
+        .order_by(deadline_index.c.due_at, deadline_index.c.complaint_id, deadline_index.c.kind)
+        .limit(limit)
+        .offset(offset)
+    )
+    with store._guard(), store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+        capped = select(deadline_index.c.due_at).where(where).limit(count_cap + 1).subquery()
+        total = conn.execute(select(func.count()).select_from(capped)).scalar_one() if with_total else None
+    return [_entry(row) for row in rows], total
+
+
+def due_summary(
+    store: DecisionStore, *, now: dt.datetime, until: dt.datetime, by: str, team: str | None = None
+) -> tuple[list[tuple[str, int]], int]:
+    """Open deadlines due in [now, until) counted per hour or day (of the shown due time), and how
+    many are past due already."""
+    store._ensure_schema()
+    width = PERIODS[by]
+    period = func.substr(deadline_index.c.due_local, 1, width)
+    ahead = [deadline_index.c.due_at > utc_text(now), deadline_index.c.due_at < utc_text(until)]
+    past = [deadline_index.c.due_at <= utc_text(now)]
+    if team is not None:
+        ahead.append(deadline_index.c.team == team)
+        past.append(deadline_index.c.team == team)
+    with store._guard(), store.engine.connect() as conn:
+        counts = conn.execute(
+            select(period.label("period"), func.count()).where(*ahead).group_by(period).order_by(period)
+        ).all()
+        breached = conn.execute(select(func.count()).select_from(deadline_index).where(*past)).scalar_one()
+    return [(row[0], row[1]) for row in counts], breached
+
+
+def breach_candidates(store: DecisionStore, *, now: dt.datetime, limit: int = 500) -> list[QueueEntry]:
+    """Deadlines whose kind records its breach, due at or before ``now``, with the breach not yet recorded."""
+    store._ensure_schema()
+    query = (
+        select(deadline_index)
+        .where(
+            deadline_index.c.record_breach == 1,
+            deadline_index.c.breach_recorded == 0,
+            deadline_index.c.due_at <= utc_text(now),
+        )
+        .order_by(deadline_index.c.due_at, deadline_index.c.complaint_id, deadline_index.c.kind)
+        .limit(limit)
+    )
+    with store._guard(), store.engine.connect() as conn:
+        return [_entry(row) for row in conn.execute(query)]
+
+
+def _entry(row) -> QueueEntry:
+    values = {name: getattr(row, name) for name in QueueEntry.__dataclass_fields__}
+    values["record_breach"] = bool(values["record_breach"])
+    values["breach_recorded"] = bool(values["breach_recorded"])
+    return QueueEntry(**values)
+
+
+def warnings_due(store: DecisionStore, *, now: dt.datetime, limit: int = 500) -> list[QueueEntry]:
+    """Deadlines past their due_soon time, not yet due, whose warning was not given yet."""
+    store._ensure_schema()
+    now_text = utc_text(now)
+    query = (
+        select(deadline_index)
+        .where(
+            deadline_index.c.due_soon_at <= now_text,
+            deadline_index.c.due_at > now_text,
+            deadline_index.c.warned == 0,
+        )
+        .order_by(deadline_index.c.due_soon_at, deadline_index.c.complaint_id, deadline_index.c.kind)
+        .limit(limit)
+    )
+    with store._guard(), store.engine.connect() as conn:
+        return [_entry(row) for row in conn.execute(query)]
+
+
+def claim_warning(store: DecisionStore, entry: QueueEntry) -> bool:
+    """Mark the warning of ``entry`` given; True for the one caller that did (concurrent runs warn once)."""
+    store._ensure_schema()
+    with store._guard(), store._write() as conn:
+        changed = conn.execute(
+            update(deadline_index)
+            .where(
+                deadline_index.c.complaint_id == entry.complaint_id,
+                deadline_index.c.kind == entry.kind,
+                deadline_index.c.due_at == entry.due_at,
+                deadline_index.c.warned == 0,
+            )
+            .values(warned=1)
+        )
+    return changed.rowcount == 1
+
+
+def event_decision(store: DecisionStore, complaint_id: str, event: dict) -> StoredDecision | None:
+    """The decision that recorded ``event`` (an ``event_row``) on the complaint, if it was recorded."""
+    store._ensure_schema()
+    with store._guard(), store.engine.connect() as conn:
+        return _event_decision(conn, complaint_id, event)

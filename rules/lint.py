@@ -580,8 +580,7 @@ class _Linter:
                 if kind not in policy.clock.kinds:
                     self.add(
                         "never_met",
-                        f"deadline kind `{kind}` has no entry in clock.kinds: no reported event meets it, "
-                        "so once due it stays breached",
+                        say("lint.never_met", kind=kind),
                         about=kind,
                         line=self.locate("clock.kinds"),
                     )

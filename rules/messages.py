@@ -918,8 +918,12 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "每条投诉都会计算期限窗口 `{window}`，但没有任何规则检验 within.{window}",
     ),
     "lint.unused_event": (
-        "event `{event}` is defined but no deadline counts from it",
-        "定义了事件 `{event}`，但没有任何时限从它起算",
+        "event `{event}` is defined but no deadline counts from it and the clock does not use it",
+        "定义了事件 `{event}`，但没有任何时限从它起算，时钟也不使用它",
+    ),
+    "lint.never_met": (
+        "deadline kind `{kind}` has no entry in clock.kinds: no reported event meets it, so once due it stays breached",
+        "时限种类 `{kind}` 在 clock.kinds 中没有条目：没有任何上报的事件能满足它，一旦到期便一直处于超时状态",
     ),
     "lint.calendar_year_missing": (
         "the policy takes effect in {year}, which its calendar does not list "

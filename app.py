@@ -59,6 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
         statement_timeout_ms=settings.db_statement_timeout_ms,
+        group_commit_max_batch=settings.group_commit_max_batch,
+        group_commit_wait_us=settings.group_commit_wait_us,
     )
     # A bad policy file boots on its last good version in the store (NoGoodPolicy if there is none);
     # later, a bad reload keeps the good one.
@@ -71,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.record_policy_status(registry)
     decider = registry.book.latest
     _open_store(store, decider, settings)
+    store.group_commit.on_batch = metrics.STORE_BATCH_APPENDS.observe
     checkpointer = _checkpointer(settings, store, registry)
 
     app = Flask(__name__)

@@ -41,6 +41,8 @@ class Settings:
     checkpoint_seconds: int = 300  # ... and every M seconds if decisions were recorded (0: not by time)
     min_coverage: int = 100  # % of rules and when_any alternatives a proposal's own tests must exercise
     impact_days: int = 30  # the review packet replays the decisions recorded in the last N days
+    group_commit_max_batch: int = 64  # appends of a worker's threads written in one transaction, at most
+    group_commit_wait_us: int = 0  # how long the writer waits for a short batch to fill (µs, at most 2000)
 
     @property
     def auth_mode(self) -> str:
@@ -63,6 +65,14 @@ class Settings:
                 raise ConfigError(f"{ENV_VARS[name]} must be 0 (off) or more")
         if not 0 <= self.min_coverage <= 100:
             raise ConfigError(f"COMPLAINTS_MIN_COVERAGE={self.min_coverage}: expected a percentage from 0 to 100")
+        if not 1 <= self.group_commit_max_batch <= 1000:
+            raise ConfigError(
+                f"COMPLAINTS_GROUP_COMMIT_MAX_BATCH={self.group_commit_max_batch}: expected 1 to 1000 appends"
+            )
+        if not 0 <= self.group_commit_wait_us <= 2000:
+            raise ConfigError(
+                f"COMPLAINTS_GROUP_COMMIT_WAIT_US={self.group_commit_wait_us}: expected 0 to 2000 microseconds"
+            )
         if not 0 <= self.impact_days <= 3660:
             raise ConfigError(f"COMPLAINTS_IMPACT_DAYS={self.impact_days}: expected 0 to 3660 days")
         return self
@@ -89,6 +99,8 @@ ENV_VARS = {
     "checkpoint_seconds": "COMPLAINTS_CHECKPOINT_SECONDS",
     "min_coverage": "COMPLAINTS_MIN_COVERAGE",
     "impact_days": "COMPLAINTS_IMPACT_DAYS",
+    "group_commit_max_batch": "COMPLAINTS_GROUP_COMMIT_MAX_BATCH",
+    "group_commit_wait_us": "COMPLAINTS_GROUP_COMMIT_WAIT_US",
 }
 
 

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from canonical import canonical_json, sha256_hex
 from store.chain import GENESIS, link_hash
+from store.group_commit import GroupCommit, Slot
 from store.keys import ApiKey, check_roles, hash_key, new_key
 from store.tables import (
     api_keys,
@@ -94,6 +95,20 @@ class StoredDecision:
 
 
 @dataclass(frozen=True)
+class _Pending:
+    """An append waiting for its batch: the row's content, already serialised."""
+
+    decision_id: str
+    policy: PolicyText
+    complaint_id: str
+    request_body: str
+    request_digest: str
+    decision: str  # canonical JSON
+    fired_rules: str  # canonical JSON list
+    engine_version: str
+
+
+@dataclass(frozen=True)
 class ChainReport:
     ok: bool
     count: int
@@ -121,7 +136,11 @@ class DecisionStore:
         sqlite_busy_timeout_ms: int = 5000,
         pool_size: int = 5,
         statement_timeout_ms: int = 5000,
+        group_commit_max_batch: int = 64,
+        group_commit_wait_us: int = 0,
     ):
+        """``group_commit_*``: appends of this process's threads share a transaction, at most
+        ``max_batch`` in one, the writer waiting at most ``wait_us`` µs for a short batch to fill."""
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
@@ -139,6 +158,9 @@ class DecisionStore:
         self._schema_ready = False
         self._schema_lock = threading.Lock()
         self._known_policies: set[str] = set()
+        self.group_commit: GroupCommit[_Pending, tuple[StoredDecision, bool]] = GroupCommit(
+            self._write_appends, max_batch=group_commit_max_batch, max_wait=group_commit_wait_us / 1_000_000
+        )
 
     @staticmethod
     def _sqlite_engine(parsed, busy_timeout_ms: int) -> Engine:
@@ -250,12 +272,11 @@ class DecisionStore:
         self._last_write = (time.monotonic(), None)
 
     def check_writes(self, fresh_seconds: float) -> None:
-        """Raise ``StoreUnavailable`` unless writes commit: the last write's outcome if it is at most
-        ``fresh_seconds`` old (no probe under load), else a probe write that commits a no-op update."""
+        """Raise ``StoreUnavailable`` unless writes commit: the last write's success if it is at most
+        ``fresh_seconds`` old (no probe under load), else a probe write that commits a no-op update.
+        A failed last write is probed again rather than trusted, so readiness returns with the store."""
         last = self._last_write
-        if last is not None and time.monotonic() - last[0] < fresh_seconds:
-            if last[1] is not None:
-                raise StoreUnavailable(f"the last write failed: {last[1]}")
+        if last is not None and last[1] is None and time.monotonic() - last[0] < fresh_seconds:
             return
         self._ensure_schema()
         with self._guard(), self._write() as conn:
@@ -445,44 +466,119 @@ class DecisionStore:
         fired_rules: list[str],
         engine_version: str,
     ) -> tuple[StoredDecision, bool]:
-        """Store a new decision and return (it, True), or (the one already stored, False)."""
+        """Store a new decision and return (it, True), or (the one already stored, False).
+
+        Returns once the COMMIT holding it has returned; it may share that transaction with
+        other threads' appends (group commit, store/group_commit.py)."""
         self._ensure_schema()
+        # Serialised here, in the caller's thread, so the writer holds the lock for as short as it can.
+        pending = _Pending(
+            decision_id=decision_id,
+            policy=policy,
+            complaint_id=complaint_id,
+            request_body=request_body,
+            request_digest=request_digest,
+            decision=canonical_json(decision),
+            fired_rules=canonical_json(fired_rules),
+            engine_version=engine_version,
+        )
+        return self.group_commit.submit(pending)
+
+    def _write_appends(self, slots: Sequence[Slot[_Pending, tuple[StoredDecision, bool]]]) -> None:
+        """Write a batch in one transaction and answer each slot after COMMIT.
+
+        The store unreachable: every slot gets ``StoreUnavailable``. Anything else failing a batch
+        of several (a row the database refuses): each is written again alone, so only the
+        offending request fails; a lone request that loses an idempotency race gets the stored row."""
         try:
-            with self._guard():
-                with self._write() as conn:
-                    head = conn.execute(_HEAD).one()
-                    key = _idempotency_key(complaint_id, request_digest, policy.digest)
-                    existing = conn.execute(_IDEMPOTENT, key).first()
-                    if existing is not None:
-                        return _stored(existing), False
-                    self._ensure_policy(conn, policy)
-                    previous = conn.execute(_PREVIOUS, {"complaint_id": complaint_id}).scalar()
-                    row = {
-                        "seq": head.seq + 1,
-                        "decision_id": decision_id,
-                        "complaint_id": complaint_id,
-                        "request_body": request_body,
-                        "request_digest": request_digest,
-                        "decision": canonical_json(decision),
-                        "fired_rules": canonical_json(fired_rules),
-                        "policy_digest": policy.digest,
-                        "policy_version": policy.version,
-                        "engine_version": engine_version,
-                        "created_at": utc_now(),
-                        "previous_decision_id": previous,
-                        "prev_hash": head.hash,
-                    }
-                    row["chain_hash"] = link_hash(row)
-                    conn.execute(_INSERT, row)
-                    conn.execute(_ADVANCE, {"new_seq": row["seq"], "new_hash": row["chain_hash"]})
-        except IntegrityError:
-            # Another writer stored the same request between our check and our insert.
-            stored = self.find(complaint_id, request_digest, policy.digest)
+            answers = self._append_batch([slot.item for slot in slots])
+        except StoreUnavailable:
+            raise  # GroupCommit fails every slot of the batch with it
+        except Exception as exc:
+            if len(slots) > 1:
+                for index, slot in enumerate(slots):
+                    try:
+                        self._write_appends([slot])
+                    except StoreUnavailable as down:  # the store went away meanwhile: so it is for the rest too
+                        for rest in slots[index:]:
+                            rest.fail(down)
+                        return
+                    except Exception as refused:  # noqa: BLE001 - this request's own error, the others go on
+                        slot.fail(refused)
+                return
+            pending = slots[0].item
+            stored = None
+            if isinstance(exc, IntegrityError):
+                # Another writer stored the same request between our check and our insert.
+                stored = self.find(pending.complaint_id, pending.request_digest, pending.policy.digest)
             if stored is None:
                 raise
-            return stored, False
-        self._known_policies.add(policy.digest)
-        return StoredDecision(**row), True
+            answers = [(stored, False)]
+        for slot, answer in zip(slots, answers, strict=True):
+            slot.answer(answer)
+
+    def _append_batch(self, batch: list[_Pending]) -> list[tuple[StoredDecision, bool]]:
+        """One transaction: the head read once, every key checked under the lock, the rows inserted
+        in queue order as consecutive links, the head moved once."""
+        with self._guard():
+            with self._write() as conn:
+                head = conn.execute(_HEAD).one()
+                seq, prev_hash = head.seq, head.hash
+                ids = list(dict.fromkeys(p.complaint_id for p in batch))
+                taken: dict[tuple[str, str, str], int | StoredDecision] = {}
+                latest: dict[str, tuple[int, str]] = {}
+                for known_seq, known_id, complaint_id, digest, policy_digest in conn.execute(_KNOWN, {"ids": ids}):
+                    taken[(complaint_id, digest, policy_digest)] = known_seq
+                    if complaint_id not in latest or latest[complaint_id][0] < known_seq:
+                        latest[complaint_id] = (known_seq, known_id)
+                for policy in {p.policy.digest: p.policy for p in batch}.values():
+                    self._ensure_policy(conn, policy)
+                answers: list[tuple[int | StoredDecision, bool]] = []
+                rows: list[dict] = []
+                for pending in batch:
+                    key = (pending.complaint_id, pending.request_digest, pending.policy.digest)
+                    found = taken.get(key)
+                    if found is not None:  # stored before (its seq), or earlier in this batch (its record)
+                        answers.append((found, False))
+                        continue
+                    seq += 1
+                    previous = latest.get(pending.complaint_id)
+                    row = {
+                        "seq": seq,
+                        "decision_id": pending.decision_id,
+                        "complaint_id": pending.complaint_id,
+                        "request_body": pending.request_body,
+                        "request_digest": pending.request_digest,
+                        "decision": pending.decision,
+                        "fired_rules": pending.fired_rules,
+                        "policy_digest": pending.policy.digest,
+                        "policy_version": pending.policy.version,
+                        "engine_version": pending.engine_version,
+                        "created_at": utc_now(),
+                        "previous_decision_id": previous[1] if previous else None,
+                        "prev_hash": prev_hash,
+                    }
+                    row["chain_hash"] = prev_hash = link_hash(row)
+                    rows.append(row)
+                    record = StoredDecision(**row)
+                    taken[key] = record
+                    latest[pending.complaint_id] = (seq, pending.decision_id)
+                    answers.append((record, True))
+                earlier: dict[int, StoredDecision | None] = {f: None for f, _ in answers if isinstance(f, int)}
+                if earlier:
+                    for found_row in conn.execute(_BY_SEQ, {"seqs": list(earlier)}):
+                        earlier[found_row.seq] = _stored(found_row)
+                if rows:
+                    conn.execute(_INSERT, rows)
+                    conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": prev_hash})
+        # Committed: only now may any caller be answered.
+        self._known_policies.update(p.policy.digest for p in batch)
+        result: list[tuple[StoredDecision, bool]] = []
+        for found, created in answers:
+            stored = earlier[found] if isinstance(found, int) else found
+            assert stored is not None  # its key was found under the same lock, so its row was read
+            result.append((stored, created))
+        return result
 
     def get(self, decision_id: str) -> StoredDecision | None:
         self._ensure_schema()
@@ -610,6 +706,14 @@ _PREVIOUS = (
     .order_by(decisions.c.seq.desc())
     .limit(1)
 )
+_KNOWN = select(
+    decisions.c.seq,
+    decisions.c.decision_id,
+    decisions.c.complaint_id,
+    decisions.c.request_digest,
+    decisions.c.policy_digest,
+).where(decisions.c.complaint_id.in_(bindparam("ids", expanding=True)))
+_BY_SEQ = select(decisions).where(decisions.c.seq.in_(bindparam("seqs", expanding=True)))
 _INSERT = insert(decisions)
 _ADVANCE = update(chain_head).where(chain_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 

@@ -13,10 +13,11 @@ Any failure to reach or write the database surfaces as ``StoreUnavailable``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -484,21 +485,30 @@ class DecisionStore:
         )
         return self.group_commit.submit(pending)
 
-    def _write_appends(self, slots: Sequence[Slot[_Pending, tuple[StoredDecision, bool]]]) -> None:
+    def _write_appends(self, take: Callable[[], Sequence[Slot[_Pending, tuple[StoredDecision, bool]]]]) -> None:
         """Write a batch in one transaction and answer each slot after COMMIT.
 
-        The store unreachable: every slot gets ``StoreUnavailable``. Anything else failing a batch
-        of several (a row the database refuses): each is written again alone, so only the
-        offending request fails; a lone request that loses an idempotency race gets the stored row."""
+        ``take()`` hands over the batch, called once the write lock is held: appends that queued
+        while this writer waited for another process's transaction join this one. The store
+        unreachable: every slot gets ``StoreUnavailable``. Anything else failing a batch of several
+        (a row the database refuses): each is written again alone, so only the offending request
+        fails; a lone request that loses an idempotency race gets the stored row."""
+        slots: Sequence[Slot[_Pending, tuple[StoredDecision, bool]]] = ()
+
+        def items() -> list[_Pending]:
+            nonlocal slots
+            slots = take()
+            return [slot.item for slot in slots]
+
         try:
-            answers = self._append_batch([slot.item for slot in slots])
+            answers = self._append_batch(items)
         except StoreUnavailable:
             raise  # GroupCommit fails every slot of the batch with it
         except Exception as exc:
             if len(slots) > 1:
                 for index, slot in enumerate(slots):
                     try:
-                        self._write_appends([slot])
+                        self._write_appends(functools.partial(list, [slot]))
                     except StoreUnavailable as down:  # the store went away meanwhile: so it is for the rest too
                         for rest in slots[index:]:
                             rest.fail(down)
@@ -506,6 +516,8 @@ class DecisionStore:
                     except Exception as refused:  # noqa: BLE001 - this request's own error, the others go on
                         slot.fail(refused)
                 return
+            if not slots:
+                raise
             pending = slots[0].item
             stored = None
             if isinstance(exc, IntegrityError):
@@ -517,12 +529,13 @@ class DecisionStore:
         for slot, answer in zip(slots, answers, strict=True):
             slot.answer(answer)
 
-    def _append_batch(self, batch: list[_Pending]) -> list[tuple[StoredDecision, bool]]:
-        """One transaction: the head read once, every key checked under the lock, the rows inserted
-        in queue order as consecutive links, the head moved once."""
+    def _append_batch(self, take: Callable[[], list[_Pending]]) -> list[tuple[StoredDecision, bool]]:
+        """One transaction: the head read (and locked) once, the batch taken, every key checked under
+        the lock, the rows inserted in queue order as consecutive links, the head moved once."""
         with self._guard():
             with self._write() as conn:
                 head = conn.execute(_HEAD).one()
+                batch = take()
                 seq, prev_hash = head.seq, head.hash
                 ids = list(dict.fromkeys(p.complaint_id for p in batch))
                 taken: dict[tuple[str, str, str], int | StoredDecision] = {}

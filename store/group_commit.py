@@ -1,10 +1,11 @@
 """Group commit: appends queued by a process's threads are written together, in one transaction.
 
 A thread that wants to append queues its item. If no thread of this process is writing, it
-becomes the writer: it takes up to ``max_batch`` queued items (waiting at most ``max_wait``
-seconds for more to arrive while the batch is short), writes them with ``write_batch`` (one
-lock, one head read and update, one COMMIT, one fsync), and hands every item of the batch its
-answer or its error. Meanwhile later callers queue behind it and form the next batch, so under
+becomes the writer: it waits at most ``max_wait`` seconds for a short queue to fill, then calls
+``write_batch(take)``, which takes the write lock (waiting, perhaps, for another process's
+transaction), calls ``take()`` for up to ``max_batch`` queued items, oldest first, so that those
+that queued meanwhile join, writes them (one head read and update, one COMMIT, one fsync), and
+hands every item of the batch its answer or its error. Meanwhile later callers queue behind it and form the next batch, so under
 load the batch grows with the queue and the per-decision lock, head update and fsync shrink.
 
 Each caller returns only once the COMMIT holding its item has returned (or with the error of
@@ -47,13 +48,14 @@ class Slot(Generic[Item, Result]):
 class GroupCommit(Generic[Item, Result]):
     """``submit(item)`` returns ``write_batch``'s answer for that item, written in a shared transaction.
 
-    ``write_batch(slots)`` must answer or fail every slot it is given; a slot it leaves open
-    (or an exception it raises) fails that slot with the exception, never silently.
+    ``write_batch(take)`` calls ``take()`` once for its batch and must answer or fail every slot;
+    a slot it leaves open fails with an error, and if it raises, every slot of the batch fails
+    with that exception (the batch taken for it if it raised before calling ``take()``).
     """
 
     def __init__(
         self,
-        write_batch: Callable[[Sequence[Slot[Item, Result]]], None],
+        write_batch: Callable[[Callable[[], Sequence[Slot[Item, Result]]]], None],
         *,
         max_batch: int = 64,
         max_wait: float = 0.0,
@@ -97,10 +99,10 @@ class GroupCommit(Generic[Item, Result]):
                     continue
                 self._writing = True
                 try:
-                    batch = self._take()
+                    self._wait_for_more()
                     self._lock.release()
                     try:
-                        self._write(batch)
+                        self._write()
                     finally:
                         self._lock.acquire()
                 finally:
@@ -110,31 +112,44 @@ class GroupCommit(Generic[Item, Result]):
             raise slot.error
         return slot.result  # type: ignore[return-value]  # answered: write_batch set it
 
-    def _take(self) -> list[Slot[Item, Result]]:
-        """Up to ``max_batch`` queued slots, oldest first, after waiting up to ``max_wait`` for a full batch."""
+    def _wait_for_more(self) -> None:
+        """Give a short queue up to ``max_wait`` to fill (the lock held; waiting releases it)."""
         if self.max_wait and len(self._queue) < self.max_batch:
             deadline = time.monotonic() + self.max_wait
             while len(self._queue) < self.max_batch:
                 left = deadline - time.monotonic()
                 if left <= 0 or not self._arrived.wait(left):
-                    break
-        batch = self._queue[: self.max_batch]
-        del self._queue[: self.max_batch]
+                    return
+
+    def _take(self) -> list[Slot[Item, Result]]:
+        """Up to ``max_batch`` queued slots, oldest first."""
+        with self._lock:
+            batch = self._queue[: self.max_batch]
+            del self._queue[: self.max_batch]
         return batch
 
-    def _write(self, batch: list[Slot[Item, Result]]) -> None:
+    def _write(self) -> None:
+        batch: list[Slot[Item, Result]] | None = None
+
+        def take() -> list[Slot[Item, Result]]:
+            nonlocal batch
+            if batch is None:
+                batch = self._take()
+            return batch
+
         try:
-            self._write_batch(batch)
+            self._write_batch(take)
         except BaseException as exc:  # noqa: BLE001 - every caller of the batch gets the error, then it propagates
-            for slot in batch:
+            for slot in take():
                 if not slot.done:
                     slot.fail(exc)
             if not isinstance(exc, Exception):
                 raise
-        for slot in batch:
+        written = take()
+        for slot in written:
             if not slot.done:
                 slot.fail(RuntimeError("the batch writer gave this append no answer"))
         self.batches += 1
-        self.items += len(batch)
+        self.items += len(written)
         if self.on_batch is not None:
-            self.on_batch(len(batch))
+            self.on_batch(len(written))

@@ -1,10 +1,10 @@
 """Group commit on SQLite and PostgreSQL: appends that queue behind a writer share one transaction.
 
 To make batches deterministic without timing, the test holds the store's write lock from a
-second connection (SQLite ``BEGIN IMMEDIATE``, PostgreSQL the chain head row ``FOR UPDATE``):
-the first append becomes the writer and waits on the database; the others queue, one at a
-time so their order is known; releasing the lock lets the writer finish and the queue go out
-as the next batch.
+second connection (SQLite ``BEGIN IMMEDIATE``, PostgreSQL the chain head row ``FOR UPDATE``),
+as another process's transaction would: the first append becomes the writer and waits for the
+lock; the others queue, one at a time so their order is known; once the lock is released the
+writer takes the queue (up to the batch bound) into its transaction.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class Queue:
         return [self.results[i] for i in range(len(self.threads))]
 
 
-def test_appends_queued_behind_a_writer_are_one_batch_in_queue_order(store, decider):
+def test_appends_queued_while_the_writer_waits_for_the_lock_join_its_transaction(store, decider):
     bodies = [make_complaint(100 + n, "GC") for n in range(6)]
     queue = Queue(store)
     with writes_held(store):
@@ -105,7 +105,7 @@ def test_appends_queued_behind_a_writer_are_one_batch_in_queue_order(store, deci
     assert all(created for _, created in results), results
     assert [record.seq for record, _ in results] == [1, 2, 3, 4, 5, 6]
     assert [record.decision_id for record, _ in results] == [uid(n) for n in range(6)]
-    assert (store.group_commit.batches, store.group_commit.items) == (2, 6)  # the writer's, then the queue's
+    assert (store.group_commit.batches, store.group_commit.items) == (1, 6)
     for record, _ in results:
         assert store.get(record.decision_id) == record
     report = store.verify_chain()
@@ -116,18 +116,19 @@ def test_a_batch_links_re_evaluations_and_answers_a_repeated_request_once(store,
     first = make_complaint(200, "GC")
     again = dict(first, history={"rejected_offers": 1})
     other = make_complaint(201, "GC")
+    before, _ = store.append(**append_args(decider, other, uid(9)))
     queue = Queue(store)
     with writes_held(store):
-        queue.start_writer(append_args(decider, other, uid(10)))
-        queue.add(append_args(decider, first, uid(11)))
+        queue.start_writer(append_args(decider, first, uid(11)))
         queue.add(append_args(decider, again, uid(12)))
         queue.add(append_args(decider, first, uid(13)))  # the same request, in the same batch
-        queue.add(append_args(decider, other, uid(14)))  # the same request as the last batch's
-    (o, o_new), (f, f_new), (a, a_new), (f2, f2_new), (o2, o2_new) = queue.join()
-    assert (o_new, f_new, a_new, f2_new, o2_new) == (True, True, True, False, False)
-    assert f2 == f and o2 == o and store.count() == 3
+        queue.add(append_args(decider, other, uid(14)))  # the same request as one stored before
+    (f, f_new), (a, a_new), (f2, f2_new), (o2, o2_new) = queue.join()
+    assert (f_new, a_new, f2_new, o2_new) == (True, True, False, False)
+    assert f2 == f and o2 == before and store.count() == 3
     assert a.previous_decision_id == f.decision_id and f.previous_decision_id is None
-    assert [o.seq, f.seq, a.seq] == [1, 2, 3]
+    assert [before.seq, f.seq, a.seq] == [1, 2, 3]
+    assert store.group_commit.batches == 2  # the one before, then the four together
     assert store.verify_chain().ok
 
 
@@ -141,7 +142,7 @@ def test_batches_are_bounded_by_size(store_url, decider):
             queue.add(append_args(decider, make_complaint(300 + n, "GC"), uid(20 + n)))
     results = queue.join()
     assert [record.seq for record, _ in results] == [1, 2, 3, 4, 5, 6]
-    assert (store.group_commit.batches, store.group_commit.items) == (4, 6)  # 1, then 2 + 2 + 1
+    assert (store.group_commit.batches, store.group_commit.items) == (3, 6)  # 2 + 2 + 2
     assert store.verify_chain().ok
     store.dispose()
 
@@ -153,7 +154,7 @@ def test_a_row_the_database_refuses_fails_only_its_own_request(store, decider):
         queue.add(append_args(decider, make_complaint(401, "GC"), uid(31)))
         queue.add(append_args(decider, make_complaint(402, "GC"), uid(31)))  # decision_id taken: refused
         queue.add(append_args(decider, make_complaint(403, "GC"), uid(33)))
-        queue.add(append_args(decider, make_complaint(404, "GC"), uid(30)))  # taken by the last batch
+        queue.add(append_args(decider, make_complaint(404, "GC"), uid(30)))  # taken by the first
     results = queue.join()
     assert isinstance(results[2], IntegrityError) and isinstance(results[4], IntegrityError)
     kept = [results[i] for i in (0, 1, 3)]

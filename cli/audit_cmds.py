@@ -16,6 +16,7 @@ import click
 from audit import records as walk
 from audit.export import FORMATS, export_with_closing
 from audit.masking import Masker, MaskingKeyError
+from audit.parallel import Walk, replay_results
 from audit.replay import PolicyNotStored, StoredPolicies
 from audit.retention import (
     LEGAL_MINIMUM_YEARS,
@@ -25,7 +26,7 @@ from audit.retention import (
     purge,
     strictest_retention,
 )
-from audit.runs import Tally, candidate_ref, replay_stream
+from audit.runs import Tally, candidate_ref, counted, replay_stream
 from cli.admin import _database_option, _store
 from cli.failures import policy_problem_lines
 from cli.keyfiles import load_signer, signing_key_option
@@ -64,8 +65,17 @@ def _fail(message: str, code: int = 1):
 )
 @click.option("--policy-digest", help="What-if: decide on this stored policy (by digest).")
 @click.option("--progress-every", default=500, show_default=True, help="Progress line on stderr every N decisions.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="A range (--since/--until): replay over this many processes, split by seq range; output in chain order.",
+)
 @_database_option
-def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_digest, progress_every, database_url):
+def replay(
+    decision_id, complaint_id, since, until, tz, by, policy_path, policy_digest, progress_every, workers, database_url
+):
     """Replay stored decisions and report `identical` or each difference (JSON Lines on stdout).
 
     One DECISION_ID, --complaint ID, or a range --since/--until (by recorded time, or --by received). Each decision is
@@ -100,8 +110,20 @@ def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_
         low, high = bounds(since, until, tz)
         records = walk.in_range(store, low, high, by=by)
     tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
+    if workers > 1 and not (decision_id or complaint_id):
+        job = Walk(
+            database_url,
+            since=low,
+            until=high,
+            by=by,
+            candidate_file=policy_path,
+            candidate_digest=policy_digest,
+        )
+        results = counted(replay_results(job, workers), tally)
+    else:
+        results = replay_stream(records, policies, candidate, tally)
     try:
-        for result in replay_stream(records, policies, candidate, tally):
+        for result in results:
             click.echo(json.dumps(result, ensure_ascii=False))
             if progress_every and tally.total % progress_every == 0:
                 click.echo(f"... {tally.as_text()}", err=True)

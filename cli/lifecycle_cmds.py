@@ -13,6 +13,7 @@ import json
 import click
 
 from audit import records as walk
+from audit.parallel import Walk, impact_report
 from audit.replay import impact as impact_of
 from cli.admin import _database_option, _store
 from cli.failures import fail_policy
@@ -48,9 +49,23 @@ def _instant(text: str, option: str) -> str:
 @by_option
 @click.option("--examples", default=3, show_default=True, help="Examples shown per kind of change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Replay over this many processes, split by seq range (the same report).",
+)
 @_database_option
 def impact_cmd(
-    policy_path: str, since: str, until: str | None, by: str, examples: int, as_json: bool, database_url: str
+    policy_path: str,
+    since: str,
+    until: str | None,
+    by: str,
+    examples: int,
+    as_json: bool,
+    workers: int,
+    database_url: str,
 ) -> None:
     """Replay stored decisions under the candidate POLICY and report what would change."""
     try:
@@ -65,7 +80,11 @@ def impact_cmd(
         if report.total % 1000 == 0:
             click.echo(f"\r  {report.total} replayed, {report.changed} changed", err=True, nl=False)
 
-    report = impact_of(records, candidate, examples, progress)
+    if workers > 1:
+        job = Walk(database_url, since=low, until=high, by=by, candidate_file=policy_path)
+        report = impact_report(job, workers, examples, progress)
+    else:
+        report = impact_of(records, candidate, examples, progress)
     click.echo(f"\r  {report.total} replayed, {report.changed} changed", err=True)
     if as_json:
         click.echo(

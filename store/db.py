@@ -620,6 +620,13 @@ class DecisionStore:
         with self._guard(), self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(decisions)).scalar_one()
 
+    def seq_bounds(self) -> tuple[int, int]:
+        """The lowest and highest stored ``seq`` ((0, 0) when empty): the range to split over workers."""
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            low, high = conn.execute(select(func.min(decisions.c.seq), func.max(decisions.c.seq))).one()
+        return (low or 0, high or 0)
+
     def all_decisions(self, batch: int = 500) -> Iterator[StoredDecision]:
         """Every stored decision in chain order."""
         self._ensure_schema()

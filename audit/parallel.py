@@ -44,6 +44,8 @@ class Walk:
     by: str = walk.DEFAULT_BY
     candidate_file: str | None = None
     candidate_digest: str | None = None
+    after: int = 0  # only seqs above this ...
+    upto: int | None = None  # ... and up to this: one machine's share of a store split over several
 
 
 def ranges(low: int, high: int, size: int = CHUNK) -> list[tuple[int, int]]:
@@ -112,9 +114,12 @@ def _impact(span: tuple[int, int]) -> list[tuple[str, str, Change | None]]:
 def _spans(job: Walk, chunk: int) -> list[tuple[int, int]]:
     store = DecisionStore(job.database_url)
     try:
-        return ranges(*store.seq_bounds(), size=chunk)
+        low, high = store.seq_bounds()
     finally:
         store.dispose()
+    low = max(low, job.after + 1)
+    high = high if job.upto is None else min(high, job.upto)
+    return ranges(low, high, size=chunk)
 
 
 def _ordered(job: Walk, workers: int, chunk: int, task, local) -> Iterator:

@@ -691,7 +691,8 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
     finally:
         server.stop()
         if pg is not None:
-            report["in_process"] = in_process_split(pg.create_database(), bodies, args.split)
+            if args.split > 0:
+                report["in_process"] = in_process_split(pg.create_database(), bodies, args.split)
             pg.cleanup()
     if name == "sqlite" and args.split > 0:
         report["in_process"] = in_process_split(f"sqlite:///{workdir / 'split.db'}", bodies, args.split)

@@ -60,6 +60,8 @@ def test_a_time_range_and_what_if_split_the_same_way(filled):
     job = Walk(url, since=since, until=until, candidate_file=str(candidate))
     assert list(replay_results(job, workers=2, chunk=16)) == expected
     assert [r["seq"] for r in expected] == list(range(31, 91))
+    share = list(replay_results(Walk(url, after=40, upto=77), workers=2, chunk=10))
+    assert [r["seq"] for r in share] == list(range(41, 78))
 
 
 def test_impact_over_two_processes_is_the_one_process_report(filled):

@@ -626,6 +626,34 @@ def profile_workers(server: Gunicorn, seconds: float, outdir: Path) -> list[subp
 # -- the run ------------------------------------------------------------------------
 
 
+def disk_commit_ms(directory: Path, commits: int = 40) -> dict:
+    """Median and p90 of a bare durable SQLite commit (WAL, synchronous=FULL, one 4 KB row) here, now.
+
+    The disk is shared with whatever else runs: this says how slow an fsync was during the run."""
+    import sqlite3
+    import statistics
+
+    path = directory / f"fsync-probe-{uuid.uuid4().hex}.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE t (x TEXT)")
+        times = []
+        for _ in range(commits):
+            t0 = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t VALUES (?)", ("x" * 4096,))
+            conn.execute("COMMIT")
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    times.sort()
+    return {"median": round(statistics.median(times), 2), "p90": round(times[int(len(times) * 0.9)], 2)}
+
+
 def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
     pg = None
     database_url = None
@@ -647,6 +675,7 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
     }
     try:
         server.wait_ready(ready, args.workers)
+        report["disk_commit_ms_before"] = disk_commit_ms(workdir)
         report["worker_pids"] = server.worker_pids()
         common = dict(connections=args.connections, clients=args.clients)
         run_load(server.port, path, bodies, "warm", "closed", 0, seconds=WARMUP_S, **common)
@@ -686,6 +715,7 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
                 f"p99 {row.get('p99_ms', 0):8.2f} ms  statuses {row['statuses']}",
                 file=sys.stderr,
             )
+        report["disk_commit_ms_after"] = disk_commit_ms(workdir)
         if name != "echo":
             report["stored_decisions"] = _stored_count(database_url)
     finally:
@@ -774,6 +804,11 @@ def table(report: dict) -> str:
             )
     lines.append("")
     for name, row in report["targets"].items():
+        if "disk_commit_ms_before" in row:
+            lines.append(
+                f"- {name}: a bare durable SQLite commit on this disk took {row['disk_commit_ms_before']} ms "
+                f"before the phases, {row.get('disk_commit_ms_after')} ms after (median, p90)"
+            )
         split = row.get("in_process")
         if split:
             lines.append(

@@ -213,3 +213,41 @@ def test_a_concurrent_burst_keeps_one_chain_and_every_answer_stored(store, decid
 def test_bounds_are_checked(store_url, max_batch, max_wait):
     with pytest.raises(ValueError):
         DecisionStore(store_url, group_commit_max_batch=max_batch, group_commit_wait_us=int(max_wait * 1e6))
+
+
+def test_a_writer_that_leaves_an_append_unanswered_fails_it_loudly():
+    from store.group_commit import GroupCommit
+
+    def forgetful(take):
+        take()  # takes the batch and answers nobody
+
+    with pytest.raises(RuntimeError, match="no answer"):
+        GroupCommit(forgetful).submit("x")
+
+
+def test_a_writer_that_fails_before_taking_its_batch_fails_the_queued_appends():
+    from store.group_commit import GroupCommit
+
+    def unreachable(take):
+        raise StoreUnavailable("connection refused")
+
+    group = GroupCommit(unreachable)
+    with pytest.raises(StoreUnavailable, match="refused"):
+        group.submit("x")
+    assert (group.batches, group.items, group.queued) == (1, 1, 0)
+
+
+def test_a_short_batch_is_written_after_the_wait_not_held():
+    from store.group_commit import GroupCommit
+
+    sizes: list[int] = []
+
+    def write(take):
+        batch = take()
+        sizes.append(len(batch))
+        for slot in batch:
+            slot.answer(slot.item * 2)
+
+    group = GroupCommit(write, max_batch=8, max_wait=0.002)
+    assert [group.submit(n) for n in range(3)] == [0, 2, 4]
+    assert sizes == [1, 1, 1]

@@ -4,7 +4,7 @@
 
 For each target, one gunicorn is started exactly as in production
 (``gunicorn -c gunicorn.conf.py``, gthread workers; ``--workers`` 2 and
-``--threads`` 4 by default (as gunicorn.conf.py), passed as WEB_CONCURRENCY / GUNICORN_THREADS; worker recycling
+``--threads`` 8 by default (as gunicorn.conf.py), passed as WEB_CONCURRENCY / GUNICORN_THREADS; worker recycling
 off, GUNICORN_MAX_REQUESTS=0, unless ``--max-requests``: at the echo endpoint's rate the
 production 20,000 would restart workers mid-phase) on
 127.0.0.1 with COMPLAINTS_ENV=development and COMPLAINTS_AUTH=off (loopback only):
@@ -830,7 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the report here")
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated: echo,sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
-    parser.add_argument("--threads", type=int, default=4, help="GUNICORN_THREADS (gunicorn.conf.py's default)")
+    parser.add_argument("--threads", type=int, default=8, help="GUNICORN_THREADS (gunicorn.conf.py's default)")
     parser.add_argument(
         "--max-requests",
         type=int,

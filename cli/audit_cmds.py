@@ -30,7 +30,7 @@ from audit.runs import Tally, candidate_ref, counted, replay_stream
 from cli.admin import _database_option, _store
 from cli.failures import policy_problem_lines
 from cli.keyfiles import load_signer, signing_key_option
-from cli.range_options import bounds, by_option, range_options
+from cli.range_options import bounds, by_option, range_options, workers_option
 from engine.compiled import decider_for_file
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
@@ -65,13 +65,7 @@ def _fail(message: str, code: int = 1):
 )
 @click.option("--policy-digest", help="What-if: decide on this stored policy (by digest).")
 @click.option("--progress-every", default=500, show_default=True, help="Progress line on stderr every N decisions.")
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="A range (--since/--until): replay over this many processes, split by seq range; output in chain order.",
-)
+@workers_option
 @_database_option
 def replay(
     decision_id, complaint_id, since, until, tz, by, policy_path, policy_digest, progress_every, workers, database_url

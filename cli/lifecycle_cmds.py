@@ -17,7 +17,7 @@ from audit.parallel import Walk, impact_report
 from audit.replay import impact as impact_of
 from cli.admin import _database_option, _store
 from cli.failures import fail_policy
-from cli.range_options import by_option
+from cli.range_options import by_option, workers_option
 from engine.compiled import decider_for
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
@@ -49,13 +49,7 @@ def _instant(text: str, option: str) -> str:
 @by_option
 @click.option("--examples", default=3, show_default=True, help="Examples shown per kind of change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Replay over this many processes, split by seq range (the same report).",
-)
+@workers_option
 @_database_option
 def impact_cmd(
     policy_path: str,

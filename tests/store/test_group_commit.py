@@ -94,13 +94,17 @@ class Queue:
         return [self.results[i] for i in range(len(self.threads))]
 
 
+def queue_complaints(queue: Queue, decider, first: int, count: int, first_uid: int) -> None:
+    """Complaint ``first`` becomes the writer, then ``count - 1`` more queue behind it, in order."""
+    queue.start_writer(append_args(decider, make_complaint(first, "GC"), uid(first_uid)))
+    for n in range(1, count):
+        queue.add(append_args(decider, make_complaint(first + n, "GC"), uid(first_uid + n)))
+
+
 def test_appends_queued_while_the_writer_waits_for_the_lock_join_its_transaction(store, decider):
-    bodies = [make_complaint(100 + n, "GC") for n in range(6)]
     queue = Queue(store)
     with writes_held(store):
-        queue.start_writer(append_args(decider, bodies[0], uid(0)))
-        for n in range(1, 6):
-            queue.add(append_args(decider, bodies[n], uid(n)))
+        queue_complaints(queue, decider, 100, 6, 0)
     results = queue.join()
     assert all(created for _, created in results), results
     assert [record.seq for record, _ in results] == [1, 2, 3, 4, 5, 6]
@@ -137,9 +141,7 @@ def test_batches_are_bounded_by_size(store_url, decider):
     store.init_schema()
     queue = Queue(store)
     with writes_held(store):
-        queue.start_writer(append_args(decider, make_complaint(300, "GC"), uid(20)))
-        for n in range(1, 6):
-            queue.add(append_args(decider, make_complaint(300 + n, "GC"), uid(20 + n)))
+        queue_complaints(queue, decider, 300, 6, 20)
     results = queue.join()
     assert [record.seq for record, _ in results] == [1, 2, 3, 4, 5, 6]
     assert (store.group_commit.batches, store.group_commit.items) == (3, 6)  # 2 + 2 + 2
@@ -173,9 +175,7 @@ def test_when_the_store_cannot_write_every_waiting_request_gets_the_error(store,
     impatient.init_schema()
     queue = Queue(impatient)
     with writes_held(store):
-        queue.start_writer(append_args(decider, make_complaint(500, "GC"), uid(40)))
-        for n in range(1, 4):
-            queue.add(append_args(decider, make_complaint(500 + n, "GC"), uid(40 + n)))
+        queue_complaints(queue, decider, 500, 4, 40)
         results = queue.join()  # while the lock is still held: every batch gave up
     assert all(isinstance(result, StoreUnavailable) for result in results), results
     assert store.count() == 0

@@ -61,6 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
         statement_timeout_ms=settings.db_statement_timeout_ms,
+        group_commit_max_batch=settings.group_commit_max_batch,
+        group_commit_wait_us=settings.group_commit_wait_us,
     )
     _refuse_old_schema(store)
     log.info(settings.policy.describe(), extra={"policy_file": settings.policy_path, "source": settings.policy_source})
@@ -77,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.record_policy_status(registry)
     decider = registry.book.latest
     _open_store(store, decider, settings)
+    store.group_commit.on_batch = metrics.STORE_BATCH_APPENDS.observe
     checkpointer = _checkpointer(settings, store, registry)
     deliverer = _webhook_deliverer(settings, store)
 

@@ -15,6 +15,7 @@ from api.context import services
 from api.openapi import errors
 from api.prefixes import full_decision_id
 from api.problems import Problem, problem_for
+from api.record_json import record_response
 from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordSchema, PageArgsSchema
 from lifecycle.decision_service import Outcome
 from store import StoredDecision
@@ -78,8 +79,8 @@ def _submit(raw: object, text: str) -> Outcome:
     # A bad complaint, a date off the calendar or the store down: problems by api.problems.problem_for.
     outcome = services().service.submit(raw, text)
     metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
-    if outcome.created:
-        metrics.count_decision(outcome.record.decision_dict())
+    if outcome.decision is not None:  # created: counted from the decision in hand, not the stored text
+        metrics.count_decision(outcome.decision)
     else:
         metrics.REPLAYS.inc()
     return outcome
@@ -103,7 +104,8 @@ def create_decision():
     outcome = _submit(raw, text)
     g.decision_id = outcome.record.decision_id
     location = url_for("decisions.get_decision", decision_id=outcome.record.decision_id)
-    return record_out(outcome.record, fresh=outcome.created), 201 if outcome.created else 200, {"Location": location}
+    integrity = "ok" if outcome.created else checked(outcome.record)
+    return record_response(outcome.record, integrity, 201 if outcome.created else 200, {"Location": location})
 
 
 @blp.route("/decisions/batch", methods=["POST"])
@@ -197,7 +199,7 @@ def get_decision(decision_id: str):
     if record is None:
         raise Problem("not-found", f"no decision {decision_id}")
     g.decision_id = record.decision_id
-    return record_out(record)
+    return record_response(record, checked(record))
 
 
 @blp.route("/complaints/<path:complaint_id>/decisions", methods=["GET"])

@@ -8,7 +8,7 @@ version, can be served) and tidies the metrics directory.
 
 Environment (see also api/settings.py): COMPLAINTS_BIND (default
 127.0.0.1:8080; e.g. 0.0.0.0:8080 behind a load balancer), WEB_CONCURRENCY
-(workers, default 2 x CPUs), GUNICORN_THREADS (threads per worker, default 4),
+(workers, default 2 x CPUs), GUNICORN_THREADS (threads per worker, default 8),
 GUNICORN_MAX_REQUESTS (recycle a worker after so many requests, default 20000),
 FORWARDED_ALLOW_IPS, COMPLAINTS_CLIENT_READ_TIMEOUT_SECONDS (time a client has to send
 one request, headers and body, default 10), PROMETHEUS_MULTIPROC_DIR (default: a fresh temp dir).
@@ -31,9 +31,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
 # gthread, with a read deadline per request (COMPLAINTS_CLIENT_READ_TIMEOUT_SECONDS): slow clients cannot
 # pin every thread. The engine is thread-safe (engine/runtime.py); threads share one compiled policy.
 worker_class = "api.slow_clients.SlowClientWorker"
-threads = int(
-    os.environ.get("GUNICORN_THREADS", "4")
-)  # more threads only queue on the store's write lock (BENCHMARKS.md)
+# Threads waiting for a commit are idle and join the next one (group commit, store/group_commit.py):
+# 8 gave ~1.5x the requests/s of 4 at saturation on SQLite and PostgreSQL (BENCHMARKS.md, issue 17).
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 wsgi_app = "app:create_app_or_exit()"  # a worker that cannot start logs one line, exits 3
 preload_app = False  # never compile rulesets in the master
 timeout = 30

@@ -58,6 +58,11 @@ CALENDAR_DAYS_LEFT = Gauge(
     "Days of holiday calendar left after today in the newest policy version (0 or less: run out); lowest of the workers",
     multiprocess_mode="min",
 )
+STORE_BATCH_APPENDS = Histogram(
+    "complaints_store_batch_appends",
+    "Appends written per store transaction (group commit: those that queued while the previous batch was written)",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000),
+)
 ERRORS = Counter("complaints_errors", "Error answers by kind (problem type)", ["kind"])
 INTEGRITY_MISMATCHES = Counter(
     "complaints_integrity_mismatches",

@@ -54,6 +54,9 @@ class Settings:
     webhook_backoff_max_seconds: int = webhook_config.DEFAULT_BACKOFF_MAX_SECONDS
     webhook_poll_seconds: int = webhook_config.DEFAULT_POLL_SECONDS
 
+    group_commit_max_batch: int = 64  # appends of a worker's threads written in one transaction, at most
+    group_commit_wait_us: int = 0  # how long the writer waits for a short batch to fill (µs, at most 2000)
+
     @property
     def policy(self) -> PolicyChoice:
         return PolicyChoice(self.policy_path, self.policy_source)
@@ -79,6 +82,14 @@ class Settings:
                 raise ConfigError(f"{ENV_VARS[name]} must be 0 (off) or more")
         if not 0 <= self.min_coverage <= 100:
             raise ConfigError(f"COMPLAINTS_MIN_COVERAGE={self.min_coverage}: expected a percentage from 0 to 100")
+        if not 1 <= self.group_commit_max_batch <= 1000:
+            raise ConfigError(
+                f"COMPLAINTS_GROUP_COMMIT_MAX_BATCH={self.group_commit_max_batch}: expected 1 to 1000 appends"
+            )
+        if not 0 <= self.group_commit_wait_us <= 2000:
+            raise ConfigError(
+                f"COMPLAINTS_GROUP_COMMIT_WAIT_US={self.group_commit_wait_us}: expected 0 to 2000 microseconds"
+            )
         if not 0 <= self.impact_days <= 3660:
             raise ConfigError(f"COMPLAINTS_IMPACT_DAYS={self.impact_days}: expected 0 to 3660 days")
         if self.webhook_deliver not in (0, 1):
@@ -134,6 +145,8 @@ ENV_VARS = {
     "webhook_backoff_seconds": "COMPLAINTS_WEBHOOK_BACKOFF_SECONDS",
     "webhook_backoff_max_seconds": "COMPLAINTS_WEBHOOK_BACKOFF_MAX_SECONDS",
     "webhook_poll_seconds": "COMPLAINTS_WEBHOOK_POLL_SECONDS",
+    "group_commit_max_batch": "COMPLAINTS_GROUP_COMMIT_MAX_BATCH",
+    "group_commit_wait_us": "COMPLAINTS_GROUP_COMMIT_WAIT_US",
 }
 
 

@@ -106,14 +106,20 @@ def in_range(
     *,
     by: str = DEFAULT_BY,
     batch: int = BATCH,
+    after: int = 0,
+    upto: int | None = None,
 ) -> Iterator[StoredDecision]:
     """Decisions whose ``by`` time (``recorded`` or ``received``) is in [since, until) (UTC text from
-    ``utc_text``), in chain order."""
+    ``utc_text``), in chain order; only those with ``after < seq <= upto`` (a worker's share,
+    audit/parallel.py)."""
+    seqs = [decisions.c.seq > after] if after else []
+    if upto is not None:
+        seqs.append(decisions.c.seq <= upto)
     if by == "received":
-        return _received_in(_batches(store, batch=batch), since, until)
+        return _received_in(_batches(store, *seqs, batch=batch), since, until)
     if by != "recorded":
         raise ValueError(f"by {by!r}: expected one of {', '.join(BY)}")
-    conditions = []
+    conditions = seqs
     if since:
         conditions.append(decisions.c.created_at >= since)
     if until:

@@ -100,6 +100,13 @@ def replay_one(record, policies: StoredPolicies, candidate: Decider | None = Non
     return result
 
 
+def counted(results: Iterable[dict], tally: Tally) -> Iterator[dict]:
+    """``results`` as they come, each counted in ``tally``."""
+    for result in results:
+        tally.add(result)
+        yield result
+
+
 def replay_stream(
     records: Iterable, policies: StoredPolicies, candidate: Decider | None = None, tally: Tally | None = None
 ) -> Iterator[dict]:

@@ -16,6 +16,7 @@ import click
 from audit import records as walk
 from audit.export import FORMATS, export_with_closing
 from audit.masking import Masker, MaskingKeyError
+from audit.parallel import Walk, replay_results
 from audit.replay import PolicyNotStored, StoredPolicies
 from audit.retention import (
     LEGAL_MINIMUM_YEARS,
@@ -25,12 +26,12 @@ from audit.retention import (
     purge,
     strictest_retention,
 )
-from audit.runs import Tally, candidate_ref, replay_stream
+from audit.runs import Tally, candidate_ref, counted, replay_stream
 from cli.admin import _database_option, _store
 from cli.failures import policy_problem_lines
 from cli.keyfiles import load_signer, signing_key_option
 from cli.progress import Progress, tracked
-from cli.range_options import bounds, by_option, range_options
+from cli.range_options import bounds, by_option, range_options, workers_option
 from engine.compiled import decider_for_file
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
@@ -71,8 +72,11 @@ def _fail(message: str, code: int = 1):
     show_default=True,
     help="When stderr is not a terminal: a progress line every N decisions (and every 5 s); a terminal gets a bar.",
 )
+@workers_option
 @_database_option
-def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_digest, progress_every, database_url):
+def replay(
+    decision_id, complaint_id, since, until, tz, by, policy_path, policy_digest, progress_every, workers, database_url
+):
     """Replay stored decisions and report `identical` or each difference (JSON Lines on stdout).
 
     One DECISION_ID, --complaint ID, or a range --since/--until (by recorded time, or --by received). Each decision is
@@ -111,6 +115,18 @@ def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_
         low, high = bounds(since, until, tz)
         records, total = walk.in_range(store, low, high, by=by), walk.count_in_range(store, low, high, by=by)
     tally = Tally("what-if" if candidate else "replay", candidate_ref(candidate) if candidate else None)
+    if workers > 1 and not (decision_id or complaint_id):
+        job = Walk(
+            database_url,
+            since=low,
+            until=high,
+            by=by,
+            candidate_file=policy_path,
+            candidate_digest=policy_digest,
+        )
+        results = counted(replay_results(job, workers), tally)
+    else:
+        results = replay_stream(records, policies, candidate, tally)
     try:
         with Progress(
             tally.mode,
@@ -118,7 +134,7 @@ def replay(decision_id, complaint_id, since, until, tz, by, policy_path, policy_
             every_items=progress_every,
             status=lambda: ", ".join(f"{n} {r}" for r, n in sorted(tally.results.items())),
         ) as progress:
-            for result in replay_stream(progress.track(records), policies, candidate, tally):
+            for result in progress.track(results):
                 click.echo(json.dumps(result, ensure_ascii=False))
     except StoreUnavailable as exc:
         _fail(f"decision store unavailable after {tally.total} decisions: {exc}")

@@ -13,11 +13,12 @@ import json
 import click
 
 from audit import records as walk
+from audit.parallel import Walk, impact_report
 from audit.replay import impact as impact_of
 from cli.admin import _database_option, _store
 from cli.failures import fail_policy
 from cli.progress import Progress
-from cli.range_options import by_option
+from cli.range_options import by_option, workers_option
 from engine.compiled import decider_for
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
@@ -49,9 +50,17 @@ def _instant(text: str, option: str) -> str:
 @by_option
 @click.option("--examples", default=3, show_default=True, help="Examples shown per kind of change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@workers_option
 @_database_option
 def impact_cmd(
-    policy_path: str, since: str, until: str | None, by: str, examples: int, as_json: bool, database_url: str
+    policy_path: str,
+    since: str,
+    until: str | None,
+    by: str,
+    examples: int,
+    as_json: bool,
+    workers: int,
+    database_url: str,
 ) -> None:
     """Replay stored decisions under the candidate POLICY and report what would change."""
     try:
@@ -69,7 +78,16 @@ def impact_cmd(
         def counted(report) -> None:
             changed["count"] = report.changed
 
-        report = impact_of(progress.track(records), candidate, examples, counted)
+        if workers > 1:
+
+            def advanced(report) -> None:
+                counted(report)
+                progress.advance()
+
+            job = Walk(database_url, since=low, until=high, by=by, candidate_file=policy_path)
+            report = impact_report(job, workers, examples, advanced)
+        else:
+            report = impact_of(progress.track(records), candidate, examples, counted)
     click.echo(f"  {report.total} replayed, {report.changed} changed", err=True)
     if as_json:
         click.echo(

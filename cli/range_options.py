@@ -37,6 +37,17 @@ def by_option(func):
     )(func)
 
 
+def workers_option(func):
+    """``--workers N``: replay a period over N processes split by seq range (audit/parallel.py)."""
+    return click.option(
+        "--workers",
+        type=click.IntRange(1, 64),
+        default=1,
+        show_default=True,
+        help="Replay a period over this many processes, split by seq range; the same output, in chain order.",
+    )(func)
+
+
 def bounds(since: str | None, until: str | None, tz: str) -> tuple[str | None, str | None]:
     """--since/--until as the UTC text the store compares."""
     try:

@@ -13,10 +13,11 @@ Any failure to reach or write the database surfaces as ``StoreUnavailable``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from canonical import canonical_json, sha256_hex
 from store import prefixes
 from store.chain import GENESIS, link_hash
+from store.group_commit import GroupCommit, Slot
 from store.keys import ApiKey, check_roles, hash_key, new_key
 from store.schema import SchemaState, StoreNeedsUpgrade, create_at_head, head_revision, schema_state, upgrade
 from store.tables import (
@@ -112,6 +114,23 @@ class StoredDecision:
 
 
 @dataclass(frozen=True)
+class _Pending:
+    """An append waiting for its batch: the row's content, already serialised."""
+
+    decision_id: str
+    policy: PolicyText
+    complaint_id: str
+    request_body: str
+    request_digest: str
+    decision: str  # canonical JSON
+    fired_rules: str  # canonical JSON list
+    engine_version: str
+    deadlines: list[dict] | None = None  # the deadline clock: the complaint's work-queue rows
+    event: dict | None = None  # the event this decision records
+    expect_previous: object = _ANY  # the complaint's latest decision the caller decided on
+
+
+@dataclass(frozen=True)
 class ChainReport:
     ok: bool
     count: int
@@ -153,7 +172,11 @@ class DecisionStore:
         sqlite_busy_timeout_ms: int = 5000,
         pool_size: int = 5,
         statement_timeout_ms: int = 5000,
+        group_commit_max_batch: int = 64,
+        group_commit_wait_us: int = 0,
     ):
+        """``group_commit_*``: appends of this process's threads share a transaction, at most
+        ``max_batch`` in one, the writer waiting at most ``wait_us`` µs for a short batch to fill."""
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
@@ -171,6 +194,9 @@ class DecisionStore:
         self._schema_ready = False
         self._schema_lock = threading.Lock()
         self._known_policies: set[str] = set()
+        self.group_commit: GroupCommit[_Pending, tuple[StoredDecision, bool]] = GroupCommit(
+            self._write_appends, max_batch=group_commit_max_batch, max_wait=group_commit_wait_us / 1_000_000
+        )
 
     @staticmethod
     def _sqlite_engine(parsed, busy_timeout_ms: int) -> Engine:
@@ -282,12 +308,11 @@ class DecisionStore:
         self._last_write = (time.monotonic(), None)
 
     def check_writes(self, fresh_seconds: float) -> None:
-        """Raise ``StoreUnavailable`` unless writes commit: the last write's outcome if it is at most
-        ``fresh_seconds`` old (no probe under load), else a probe write that commits a no-op update."""
+        """Raise ``StoreUnavailable`` unless writes commit: the last write's success if it is at most
+        ``fresh_seconds`` old (no probe under load), else a probe write that commits a no-op update.
+        A failed last write is probed again rather than trusted, so readiness returns with the store."""
         last = self._last_write
-        if last is not None and time.monotonic() - last[0] < fresh_seconds:
-            if last[1] is not None:
-                raise StoreUnavailable(f"the last write failed: {last[1]}")
+        if last is not None and last[1] is None and time.monotonic() - last[0] < fresh_seconds:
             return
         self._ensure_schema()
         with self._guard(), self._write() as conn:
@@ -514,68 +539,176 @@ class DecisionStore:
     ) -> tuple[StoredDecision, bool]:
         """Store a new decision and return (it, True), or (the one already stored, False).
 
+        Returns once the COMMIT holding it has returned; it may share that transaction with
+        other threads' appends (group commit, store/group_commit.py).
+
         The deadline clock, in the same transaction: ``deadlines`` (``store.clock.DeadlineRow``
         fields) replace the complaint's rows in the work queue; ``event`` (type, at, subject, event)
         is recorded with the decision, once per complaint, type, instant and subject (a repeat
         returns the decision that recorded it); ``expect_previous``, the complaint's latest decision
         the caller decided on, else ``StaleComplaint``."""
         self._ensure_schema()
+        # Serialised here, in the caller's thread, so the writer holds the lock for as short as it can.
+        pending = _Pending(
+            decision_id=decision_id,
+            policy=policy,
+            complaint_id=complaint_id,
+            request_body=request_body,
+            request_digest=request_digest,
+            decision=canonical_json(decision),
+            fired_rules=canonical_json(fired_rules),
+            engine_version=engine_version,
+            deadlines=deadlines,
+            event=event,
+            expect_previous=expect_previous,
+        )
+        return self.group_commit.submit(pending)
+
+    def _write_appends(self, take: Callable[[], Sequence[Slot[_Pending, tuple[StoredDecision, bool]]]]) -> None:
+        """Write a batch in one transaction and answer each slot after COMMIT.
+
+        ``take()`` hands over the batch, called once the write lock is held: appends that queued
+        while this writer waited for another process's transaction join this one. The store
+        unreachable: every slot gets ``StoreUnavailable``. Anything else failing a batch of several
+        (a row the database refuses): each is written again alone, so only the offending request
+        fails; a lone request that loses an idempotency race gets the stored row."""
+        slots: Sequence[Slot[_Pending, tuple[StoredDecision, bool]]] = ()
+
+        def items() -> list[_Pending]:
+            nonlocal slots
+            slots = take()
+            return [slot.item for slot in slots]
+
         try:
-            with self._guard():
-                with self._write() as conn:
-                    head = conn.execute(_HEAD).one()
-                    key = _idempotency_key(complaint_id, request_digest, policy.digest)
-                    existing = conn.execute(_IDEMPOTENT, key).first()
-                    if existing is not None:
-                        return _stored(existing), False
-                    if event is not None:
-                        recorded = _event_decision(conn, complaint_id, event)
-                        if recorded is not None:
-                            return recorded, False
-                    self._ensure_policy(conn, policy)
-                    previous = conn.execute(_PREVIOUS, {"complaint_id": complaint_id}).scalar()
-                    if expect_previous is not _ANY and previous != expect_previous:
-                        raise StaleComplaint(f"complaint {complaint_id} has a newer decision than {expect_previous}")
-                    row = {
-                        "seq": head.seq + 1,
-                        "decision_id": decision_id,
-                        "complaint_id": complaint_id,
-                        "request_body": request_body,
-                        "request_digest": request_digest,
-                        "decision": canonical_json(decision),
-                        "fired_rules": canonical_json(fired_rules),
-                        "policy_digest": policy.digest,
-                        "policy_version": policy.version,
-                        "engine_version": engine_version,
-                        "created_at": utc_now(),
-                        "previous_decision_id": previous,
-                        "prev_hash": head.hash,
-                    }
-                    row["chain_hash"] = link_hash(row)
-                    conn.execute(_INSERT, row)
-                    conn.execute(_ADVANCE, {"new_seq": row["seq"], "new_hash": row["chain_hash"]})
-                    if event is not None:
-                        conn.execute(
-                            insert(complaint_events).values(
-                                complaint_id=complaint_id,
-                                decision_id=decision_id,
-                                recorded_at=row["created_at"],
-                                **event,
-                            )
-                        )
-                    if deadlines is not None:
-                        _replace_deadlines(conn, complaint_id, decision_id, deadlines)
-        except IntegrityError:
-            # Another writer stored the same request (or recorded the same event) between our check and our insert.
-            stored = self.find(complaint_id, request_digest, policy.digest)
-            if stored is None and event is not None:
-                with self._guard(), self.engine.connect() as conn:
-                    stored = _event_decision(conn, complaint_id, event)
+            answers = self._append_batch(items)
+        except StoreUnavailable:
+            raise  # GroupCommit fails every slot of the batch with it
+        except Exception as exc:
+            if len(slots) > 1:
+                for index, slot in enumerate(slots):
+                    try:
+                        self._write_appends(functools.partial(list, [slot]))
+                    except StoreUnavailable as down:  # the store went away meanwhile: so it is for the rest too
+                        for rest in slots[index:]:
+                            rest.fail(down)
+                        return
+                    except Exception as refused:  # noqa: BLE001 - this request's own error, the others go on
+                        slot.fail(refused)
+                return
+            if not slots:
+                raise
+            pending = slots[0].item
+            stored = None
+            if isinstance(exc, IntegrityError):
+                # Another writer stored the same request (or recorded the same event) between our check and our insert.
+                stored = self.find(pending.complaint_id, pending.request_digest, pending.policy.digest)
+                if stored is None and pending.event is not None:
+                    with self._guard(), self.engine.connect() as conn:
+                        stored = _event_decision(conn, pending.complaint_id, pending.event)
             if stored is None:
                 raise
-            return stored, False
-        self._known_policies.add(policy.digest)
-        return StoredDecision(**row), True
+            answers = [(stored, False)]
+        for slot, answer in zip(slots, answers, strict=True):
+            if isinstance(answer, StaleComplaint):
+                slot.fail(answer)
+            else:
+                slot.answer(answer)
+
+    def _append_batch(self, take: Callable[[], list[_Pending]]) -> list[tuple[StoredDecision, bool] | StaleComplaint]:
+        """One transaction: the head read (and locked) once, the batch taken, every key checked under
+        the lock, the rows inserted in queue order as consecutive links, the head moved once; then the
+        deadline clock's event rows and work-queue rows of the new decisions. An append whose
+        ``expect_previous`` is no longer the complaint's latest decision gets ``StaleComplaint``
+        (the others are written)."""
+        with self._guard():
+            with self._write() as conn:
+                head = conn.execute(_HEAD).one()
+                batch = take()
+                seq, prev_hash = head.seq, head.hash
+                ids = list(dict.fromkeys(p.complaint_id for p in batch))
+                taken: dict[tuple[str, str, str], int | StoredDecision] = {}
+                latest: dict[str, tuple[int, str]] = {}
+                for known_seq, known_id, complaint_id, digest, policy_digest in conn.execute(_KNOWN, {"ids": ids}):
+                    taken[(complaint_id, digest, policy_digest)] = known_seq
+                    if complaint_id not in latest or latest[complaint_id][0] < known_seq:
+                        latest[complaint_id] = (known_seq, known_id)
+                for policy in {p.policy.digest: p.policy for p in batch}.values():
+                    self._ensure_policy(conn, policy)
+                answers: list[tuple[int | StoredDecision, bool] | StaleComplaint] = []
+                rows: list[dict] = []
+                created: list[_Pending] = []
+                events_taken: dict[tuple, StoredDecision] = {}
+                for pending in batch:
+                    key = (pending.complaint_id, pending.request_digest, pending.policy.digest)
+                    found = taken.get(key)
+                    if found is not None:  # stored before (its seq), or earlier in this batch (its record)
+                        answers.append((found, False))
+                        continue
+                    previous = latest.get(pending.complaint_id)
+                    if pending.event is not None:  # an event recorded before answers with its decision
+                        event_key = (pending.complaint_id, *(pending.event[k] for k in ("type", "at", "subject")))
+                        recorded = events_taken.get(event_key) or _event_decision(
+                            conn, pending.complaint_id, pending.event
+                        )
+                        if recorded is not None:
+                            answers.append((recorded, False))
+                            continue
+                    if pending.expect_previous is not _ANY and (previous[1] if previous else None) != (
+                        pending.expect_previous
+                    ):
+                        answers.append(
+                            StaleComplaint(
+                                f"complaint {pending.complaint_id} has a newer decision than {pending.expect_previous}"
+                            )
+                        )
+                        continue
+                    seq += 1
+                    row = {
+                        "seq": seq,
+                        "decision_id": pending.decision_id,
+                        "complaint_id": pending.complaint_id,
+                        "request_body": pending.request_body,
+                        "request_digest": pending.request_digest,
+                        "decision": pending.decision,
+                        "fired_rules": pending.fired_rules,
+                        "policy_digest": pending.policy.digest,
+                        "policy_version": pending.policy.version,
+                        "engine_version": pending.engine_version,
+                        "created_at": utc_now(),
+                        "previous_decision_id": previous[1] if previous else None,
+                        "prev_hash": prev_hash,
+                    }
+                    row["chain_hash"] = prev_hash = link_hash(row)
+                    rows.append(row)
+                    record = StoredDecision(**row)
+                    taken[key] = record
+                    latest[pending.complaint_id] = (seq, pending.decision_id)
+                    if pending.event is not None:
+                        events_taken[event_key] = record
+                    created.append(pending)
+                    answers.append((record, True))
+                earlier: dict[int, StoredDecision | None] = {
+                    a[0]: None for a in answers if isinstance(a, tuple) and isinstance(a[0], int)
+                }
+                if earlier:
+                    for found_row in conn.execute(_BY_SEQ, {"seqs": list(earlier)}):
+                        earlier[found_row.seq] = _stored(found_row)
+                if rows:
+                    conn.execute(_INSERT, rows)
+                    conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": prev_hash})
+                    _record_clock(conn, created, rows)
+        # Committed: only now may any caller be answered.
+        self._known_policies.update(p.policy.digest for p in batch)
+        result: list[tuple[StoredDecision, bool] | StaleComplaint] = []
+        for answer in answers:
+            if isinstance(answer, StaleComplaint):
+                result.append(answer)
+                continue
+            found, is_new = answer
+            stored = earlier[found] if isinstance(found, int) else found
+            assert stored is not None  # its key was found under the same lock, so its row was read
+            result.append((stored, is_new))
+        return result
 
     def resolve_decision_id(self, given: str) -> str:
         """The stored decision id that ``given`` is, or begins (at least 8 characters); ``PrefixError`` otherwise."""
@@ -620,6 +753,13 @@ class DecisionStore:
         self._ensure_schema()
         with self._guard(), self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(decisions)).scalar_one()
+
+    def seq_bounds(self) -> tuple[int, int]:
+        """The lowest and highest stored ``seq`` ((0, 0) when empty): the range to split over workers."""
+        self._ensure_schema()
+        with self._guard(), self.engine.connect() as conn:
+            low, high = conn.execute(select(func.min(decisions.c.seq), func.max(decisions.c.seq))).one()
+        return (low or 0, high or 0)
 
     def all_decisions(self, batch: int = 500) -> Iterator[StoredDecision]:
         """Every stored decision in chain order."""
@@ -720,8 +860,31 @@ _PREVIOUS = (
     .order_by(decisions.c.seq.desc())
     .limit(1)
 )
+_KNOWN = select(
+    decisions.c.seq,
+    decisions.c.decision_id,
+    decisions.c.complaint_id,
+    decisions.c.request_digest,
+    decisions.c.policy_digest,
+).where(decisions.c.complaint_id.in_(bindparam("ids", expanding=True)))
+_BY_SEQ = select(decisions).where(decisions.c.seq.in_(bindparam("seqs", expanding=True)))
 _INSERT = insert(decisions)
 _ADVANCE = update(chain_head).where(chain_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
+def _record_clock(conn: Connection, created: list[_Pending], rows: list[dict]) -> None:
+    """The deadline clock's rows of a batch's new decisions (``rows``, in the same order): each
+    recorded event, and each complaint's work queue replaced by its latest decision's deadlines."""
+    events = [
+        dict(p.event, complaint_id=p.complaint_id, decision_id=p.decision_id, recorded_at=row["created_at"])
+        for p, row in zip(created, rows, strict=True)
+        if p.event is not None
+    ]
+    if events:
+        conn.execute(insert(complaint_events), events)
+    for pending in created:
+        if pending.deadlines is not None:
+            _replace_deadlines(conn, pending.complaint_id, pending.decision_id, pending.deadlines)
 
 
 def _event_decision(conn: Connection, complaint_id: str, event: dict) -> StoredDecision | None:

@@ -112,7 +112,7 @@ def test_version_init_check_decide_and_store_upgrade_from_outside_the_checkout(i
     local = _run(venv, "complaints", "check", cwd=site)
     assert "policy: policies.yaml (policies.yaml in the current folder)" in local.stderr
     assert "policies.yaml: OK" in local.stdout
-    assert "passed, 0 failed" in _run(venv, "complaints", "test", cwd=site).stdout
+    assert "passed, 0 failed" in _run(venv, "complaints", "test", "--lang", "en", cwd=site).stdout
     by_env = _run(venv, "complaints", "check", cwd=empty, env={"COMPLAINTS_POLICY": str(site / "policies.yaml")})
     assert "(from COMPLAINTS_POLICY)" in by_env.stderr
     again = _run(venv, "complaints", "init", "site", cwd=tmp_path, check=False)

@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lifecycle.decision_service import fired_rules, request_digest
-from store import DecisionStore, StoreUnavailable
-from store.tables import chain_head
+from store import DecisionStore, StaleComplaint, StoreUnavailable
+from store.tables import chain_head, complaint_events
 from tests.helpers.store_samples import make_complaint
 
 
@@ -251,3 +251,31 @@ def test_a_short_batch_is_written_after_the_wait_not_held():
     group = GroupCommit(write, max_batch=8, max_wait=0.002)
     assert [group.submit(n) for n in range(3)] == [0, 2, 4]
     assert sizes == [1, 1, 1]
+
+
+def test_a_batch_answers_a_stale_re_decision_alone_and_records_a_repeated_event_once(store, decider):
+    """The deadline clock's appends in one batch: two re-decisions made on the same latest decision
+    (the second is stale once the first is written) and the same event reported twice."""
+    body = make_complaint(300, "GC")
+    first, _ = store.append(**append_args(decider, body, uid(300)))
+    event = {"type": "responded", "at": "2026-11-02T02:04:00+00:00", "subject": "", "event": "{}"}
+
+    def re_decision(n: int, **clock) -> dict:
+        args = append_args(decider, dict(body, order={"amount": f"{n}.00"}), uid(n))
+        return dict(args, expect_previous=first.decision_id, **clock)
+
+    queue = Queue(store)
+    with writes_held(store):
+        queue.start_writer(re_decision(301, event=event))
+        queue.add(re_decision(302, event=event))  # the same event again: its decision, nothing new
+        queue.add(re_decision(303))  # decided on `first`, but 301 came first in the batch
+    results = queue.join()
+    assert (store.group_commit.batches, store.group_commit.items) == (2, 4)
+    (recorded, created), (repeat, repeat_created), stale = results
+    assert created and recorded.previous_decision_id == first.decision_id
+    assert (repeat, repeat_created) == (recorded, False)
+    assert isinstance(stale, StaleComplaint)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(complaint_events)).scalar_one() == 1
+    report = store.verify_chain()
+    assert report.ok and report.count == 2, report.problems

@@ -124,11 +124,13 @@ class ClockService:
 
         Raises ``UnknownComplaint``, ``ComplaintError`` (naming the field; nothing recorded),
         ``StoreUnavailable``."""
-        return self._record(
+        outcome = self._record(
             complaint_id,
             lambda policy, received, events: validate_event(raw, policy, received, events),
             repeat=_repeat_key(raw),
         )
+        self._announce(outcome.notifications)
+        return outcome
 
     def _record(self, complaint_id: str, make_event, still_due=None, repeat: dict | None = None) -> EventOutcome:
         for _attempt in range(ATTEMPTS):
@@ -168,7 +170,6 @@ class ClockService:
             except StaleComplaint:
                 continue
             notes = changes(latest, record, event, decider.policy.level_rank) if created else []
-            self._announce(notes)
             return EventOutcome(record, created, notes)
         raise StoreUnavailable(f"complaint {complaint_id} kept changing while the event was recorded; retry")
 
@@ -240,7 +241,7 @@ class ClockService:
                 "legal_deadline_breached": "legal_deadline_breached" in decision["flags"],
             },
         )
-        self._announce([breached])
+        self._announce([breached, *outcome.notifications])  # the breach, then what it caused
         run.notifications.append(breached)
         run.notifications.extend(outcome.notifications)
 

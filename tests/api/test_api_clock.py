@@ -8,14 +8,17 @@ followed up. At every step: the decision's deadlines, the due list and the summa
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
+from sqlalchemy import select
 
 from app import create_app
 from audit.replay import StoredPolicies, replay
 from store import DecisionStore
 from store.clock import events_of
+from store.tables import webhook_events
 from tests.helpers.api_samples import POLICY, post_json
 
 RECEIVED = "2026-11-02T10:00:00+08:00"  # a Monday, a working day
@@ -222,6 +225,19 @@ def test_a_complaints_whole_life(life):
     chain = [item["previous_decision_id"] for item in reversed(listed["items"])]
     ids = [item["decision_id"] for item in reversed(listed["items"])]
     assert chain == [None, *ids[:-1]]
+
+    # the webhook outbox holds what the answers announced, each once: the escalation by the second
+    # rejected offer, then the breach and the escalation it caused (two concurrent runs, one each)
+    with store.engine.connect() as conn:
+        queued = [
+            (row.kind, json.loads(row.body)["data"])
+            for row in conn.execute(select(webhook_events.c.kind, webhook_events.c.body).order_by(webhook_events.c.id))
+        ]
+    assert [(kind, data.get("to_level") or data["kind"]) for kind, data in queued] == [
+        ("decision.escalated", "supervisor"),
+        ("deadline.breached", "resolution"),
+        ("decision.escalated", "manager"),
+    ]
 
 
 def test_a_legal_deadline_breached_flags_the_decision(life):

@@ -43,7 +43,9 @@ def instant(field: str, text: str | None) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise BadArgument(field, _("%(field)s: expected a date and time such as 2026-01-13T12:00", field=field)) from None
+        raise BadArgument(
+            field, _("%(field)s: expected a date and time such as 2026-01-13T12:00", field=field)
+        ) from None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=DISPLAY_ZONE)).astimezone(DISPLAY_ZONE)
 
 

@@ -261,7 +261,9 @@ def events_recorded(store: DecisionStore, complaint_id: str) -> list[tuple[dict,
         .order_by(complaint_events.c.id)
     )
     with store._guard(), store.engine.connect() as conn:
-        return [(json.loads(text, parse_float=Decimal), decision_id, at) for text, decision_id, at in conn.execute(query)]
+        return [
+            (json.loads(text, parse_float=Decimal), decision_id, at) for text, decision_id, at in conn.execute(query)
+        ]
 
 
 def open_by_team(store: DecisionStore, *, now: dt.datetime) -> list[tuple[str | None, int, int]]:

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
@@ -173,8 +174,8 @@ class QueueQuery:
             raise BadArgument("page", _("page: expected a whole number from 1"))
         return cls(status, now_of(args), instant("due_before", args.get("due_before")), page=number, **names)
 
-    def link(self, **changes) -> str:
-        values = {
+    def link(self, **changes: object) -> str:
+        values: dict[str, object] = {
             "status": self.status,
             "now": form_time(self.now),
             "due_before": form_time(self.due_before) or None,
@@ -184,7 +185,8 @@ class QueueQuery:
             "page": self.page,
         }
         values.update(changes)
-        return url_for("console.queue_page", **{k: v for k, v in values.items() if v})
+        params: dict[str, Any] = {k: str(v) for k, v in values.items() if v}
+        return url_for("console.queue_page", **params)
 
 
 @bp.get("/queue")
@@ -232,7 +234,7 @@ def status_label(status: str) -> str:
         "open": _("open"),
         "due_soon": _("due soon"),
         "breached": _("breached"),
-        "scheduled": _("scheduled"),
+        "scheduled": _("on the clock (scheduled)"),
         "met": _("met"),
         "missed": _("missed"),
         "paused": _("paused"),

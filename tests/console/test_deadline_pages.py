@@ -86,6 +86,17 @@ def test_the_queue_filters_by_status_level_kind_and_due_before(console_app, cloc
     assert [r[0] for r in _rows(early)] == ["Q-2", "Q-2"]
 
 
+def test_the_queue_pages_on(console_app, clocked):
+    client, _ = signed_in(console_app, "olga")
+    first = client.get(f"/console/queue?now={NOW}&due_before=2026-01-15T00:00").text
+    assert 'rel="prev"' not in first and 'rel="next"' not in first  # five rows: one page
+    second = client.get(f"/console/queue?now={NOW}&due_before=2026-01-15T00:00&page=2").text
+    assert _rows(second) == []
+    back = re.search(r'<a href="([^"]+)" rel="prev">', second).group(1).replace("&amp;", "&")
+    assert "now=2026-01-13T12" in back and "due_before=2026-01-15T00" in back  # keeps its "now" and filters
+    assert _rows(client.get(back).text) == _rows(first)
+
+
 @pytest.mark.parametrize(
     "query, field", [("now=yesterday", "now"), ("status=late", "status"), ("team=a%20b", "team"), ("page=0", "page")]
 )

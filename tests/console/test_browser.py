@@ -504,6 +504,7 @@ def test_the_work_queue_and_the_deadline_charts_after_an_event_and_an_escalation
     page.goto(server.base + "/console/decisions/" + answered.record.decision_id)
     events = page.inner_text("#events")
     assert CLOCK_NOTE not in events and f"[redacted: {len(CLOCK_NOTE)} characters]" in events
+    page.query_selector("#events").scroll_into_view_if_needed()
     _shot(page, shots, "decision-events")
 
     lead = person("tina")

@@ -97,6 +97,10 @@ class Masker:
             _mask_path(masked, path, kind, self)
         return masked
 
+    def mask_note(self, note: str) -> str:
+        """An event's note, masked: an agent's note is free text and may name the customer."""
+        return f"[redacted: {len(note)} characters]" if self.enabled else note
+
     def mask_body(self, body: str) -> str:
         """The stored request body with personal fields masked (JSON text; decimal amounts become strings of the same digits)."""
         if not self.enabled:
@@ -104,10 +108,10 @@ class Masker:
         parsed = json.loads(body, parse_float=Decimal)
         if is_envelope(parsed):  # a decision on events: the complaint inside carries the personal data
             events = [
-                {**e, "note": f"[redacted: {len(e['note'])} characters]"} if isinstance(e.get("note"), str) else e
+                {**e, "note": self.mask_note(e["note"])} if isinstance(e.get("note"), str) else e
                 for e in parsed.get("events", [])
                 if isinstance(e, dict)
-            ]  # an agent's note is free text: it may name the customer
+            ]
             return dumps({**parsed, "complaint": self.mask_complaint(parsed["complaint"]), "events": events})
         return dumps(self.mask_complaint(parsed))
 

@@ -16,9 +16,10 @@ REVIEW = ("policy_approver",)  # approve, reject
 WITHDRAW = ("policy_admin", "policy_approver")
 VERSIONS = ("auditor", "policy_admin", "policy_approver")  # the register and notices (not decider)
 DASHBOARD = ("team_lead", "auditor")  # aggregates only, no personal data
+QUEUE = ("auditor",)  # GET /v1/deadlines (decider, auditor; decider opens no page)
 
 # Every role that opens at least one page: the home page lists what the others open.
-CONSOLE_ROLES = frozenset(AUDIT + POLICY_TEXT + AUTHOR + IMPACT + REVIEW + WITHDRAW + VERSIONS + DASHBOARD)
+CONSOLE_ROLES = frozenset(AUDIT + POLICY_TEXT + AUTHOR + IMPACT + REVIEW + WITHDRAW + VERSIONS + DASHBOARD + QUEUE)
 
 
 def allows(roles: frozenset[str], needed: tuple[str, ...]) -> bool:

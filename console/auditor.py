@@ -28,6 +28,7 @@ from audit.replay import PolicyNotStored, StoredPolicies
 from audit.runs import replay_one
 from audit.verify import verify_log
 from console import access
+from console.deadlines import complaint_events, reevaluations, status_label
 from console.formatting import zone
 from console.web import bp, me, page, refused, staff
 from rules import vocabulary
@@ -173,6 +174,7 @@ def decision_page(decision_id: str):
     row = record.as_row()
     link_ok = integrity(row) == "ok"
     on_complaint = list(walk.of_complaint(store, record.complaint_id))
+    events = complaint_events(record.complaint_id, masker().unmasked() if unmasked else masker())
     if unmasked:
         staff().record(me(), "decision_viewed_unmasked", {"decision_id": record.decision_id})
     if not link_ok:
@@ -189,6 +191,9 @@ def decision_page(decision_id: str):
         link_ok=link_ok,
         previous=previous,
         on_complaint=on_complaint,
+        events=events,
+        chain=reevaluations(on_complaint, events),
+        status_label=status_label,
         stored_at=shown(record.created_at),
     )
 

@@ -22,9 +22,10 @@ from flask_babel import gettext as _
 from api.context import services
 from audit import records as walk
 from console import access
+from console.deadlines import BadArgument, deadline_charts, deadline_stats, deadline_tables, form_time, now_of
 from console.formatting import moment, money, zone
 from console.svg import bars, columns
-from console.web import bp, page
+from console.web import bp, page, refused
 
 DIMENSIONS = ("category", "channel", "team", "level", "remedy")
 MAX_DAYS = 366
@@ -137,7 +138,12 @@ def dashboard_page():
     dimension = request.args.get("dimension", "category")
     if dimension not in DIMENSIONS:
         dimension = "category"
+    try:
+        now = now_of(request.args)
+    except BadArgument as exc:
+        return refused(str(exc), 400)
     stats = collect(since, until)
+    clock = deadline_stats(now)
     names = sorted(stats.totals[dimension])
     labels = [d[5:] for d in stats.days]
     charts = {
@@ -181,13 +187,18 @@ def dashboard_page():
     }
     return render_template(
         "dashboard.html",
+        now=now,
+        now_arg=request.args.get("now") or None,
+        now_field=form_time(now),
+        clock=clock,
+        clock_charts=deadline_charts(clock),
         since=since,
         until=until,
         dimension=dimension,
         dimensions=DIMENSIONS,
         stats=stats,
         charts=charts,
-        tables=tables(stats),
+        tables=tables(stats) | deadline_tables(clock),
         label=_label,
     )
 
@@ -197,7 +208,11 @@ def dashboard_page():
 def dashboard_csv():
     since, until = period()
     chart = request.args.get("chart", "")
-    found = tables(collect(since, until))
+    try:
+        now = now_of(request.args)
+    except BadArgument as exc:
+        return Response(f"{exc}\n", status=400, content_type="text/plain; charset=utf-8")
+    found = tables(collect(since, until)) | deadline_tables(deadline_stats(now))
     if chart not in found:
         return Response(
             f"unknown chart {chart!r}; expected one of {', '.join(sorted(found))}\n",

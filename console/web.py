@@ -55,7 +55,7 @@ def init_console(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(HERE / "translations"))
     Babel(app, locale_selector=_locale)
     install_filters(app)
-    from console import auditor, compliance, dashboard  # noqa: F401 - their routes join the blueprint
+    from console import auditor, compliance, dashboard, deadlines  # noqa: F401 - their routes join the blueprint
 
     app.register_blueprint(bp)
     app.add_url_rule("/", "console_root", lambda: redirect(url_for("console.home")))

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, select, update
 
 from store.db import DecisionStore, StoredDecision, _event_decision, _stored
 from store.tables import complaint_events, deadline_index, decisions
@@ -250,3 +250,31 @@ def event_decision(store: DecisionStore, complaint_id: str, event: dict) -> Stor
     store._ensure_schema()
     with store._guard(), store.engine.connect() as conn:
         return _event_decision(conn, complaint_id, event)
+
+
+def events_recorded(store: DecisionStore, complaint_id: str) -> list[tuple[dict, str, str]]:
+    """The events recorded on a complaint, in order, each with the decision it produced and when it was stored."""
+    store._ensure_schema()
+    query = (
+        select(complaint_events.c.event, complaint_events.c.decision_id, complaint_events.c.recorded_at)
+        .where(complaint_events.c.complaint_id == complaint_id)
+        .order_by(complaint_events.c.id)
+    )
+    with store._guard(), store.engine.connect() as conn:
+        return [
+            (json.loads(text, parse_float=Decimal), decision_id, at) for text, decision_id, at in conn.execute(query)
+        ]
+
+
+def open_by_team(store: DecisionStore, *, now: dt.datetime) -> list[tuple[str | None, int, int]]:
+    """Per team, the deadlines on the clock and how many of them are past due at ``now`` (breached:
+    due without the event that meets them), from the team index of the work queue."""
+    store._ensure_schema()
+    past = func.sum(case((deadline_index.c.due_at <= utc_text(now), 1), else_=0))
+    query = (
+        select(deadline_index.c.team, func.count(), past)
+        .group_by(deadline_index.c.team)
+        .order_by(deadline_index.c.team)
+    )
+    with store._guard(), store.engine.connect() as conn:
+        return [(team, int(total), int(breached or 0)) for team, total, breached in conn.execute(query)]

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from lifecycle.clock_service import ClockService
 from store import DecisionStore
 from store.staff import StaffStore
 from tests.conftest import BASELINE
@@ -98,6 +99,7 @@ def server(tmp_path_factory):
         "COMPLAINTS_AUTH": "keys",
     }
     running = Server(work, env, workers=1).start(timeout=60)
+    running.database_url, running.token = url, token
     ids = {}
     for complaint in COMPLAINTS:
         answer = requests.post(
@@ -431,6 +433,100 @@ def test_english_is_one_click_away_and_remembered(person, server):
     page.wait_for_selector("h1:has-text('欢迎')")
 
 
+# -- the deadline clock ---------------------------------------------------------------------------
+
+CLOCK_NOW = "2026-01-13T12:00"  # Asia/Shanghai, a working Tuesday: before every March deadline above
+CLOCK_RECEIVED = {"BQ-0": "2026-01-13T09:00", "BQ-1": "2026-01-13T11:50", "BQ-2": "2026-01-12T09:00"}
+CLOCK_NOTE = "回电 王小明 13800001111"
+
+
+def _clocked_complaint(complaint_id: str) -> dict:
+    complaint = copy.deepcopy(BASELINE)
+    complaint.update(
+        complaint_id=complaint_id,
+        category="other",
+        channel="online_chat",
+        received_at=CLOCK_RECEIVED[complaint_id] + ":00+08:00",
+        claim={"remedy": "none"},
+        flags=[],
+    )
+    complaint["order"].update(
+        order_id=f"O-{complaint_id}", paid_at="2026-01-02T09:00:00+08:00", delivered_at="2026-01-05T09:00:00+08:00"
+    )
+    complaint["customer"].update(customer_id=f"U-SECRET-{complaint_id}", tier="regular")
+    return complaint
+
+
+def test_the_work_queue_and_the_deadline_charts_after_an_event_and_an_escalation(person, server, shots):
+    """Three complaints decided here; BQ-0 answered in time (an event), BQ-2's resolution breached and
+    escalated by a run of the clock service on the server's store; then the pages as of 12:00."""
+    for complaint_id in CLOCK_RECEIVED:
+        answer = requests.post(
+            server.base + "/v1/decisions",
+            json=_clocked_complaint(complaint_id),
+            headers={"Authorization": f"Bearer {server.token}"},
+            timeout=30,
+        )
+        assert answer.status_code == 201, answer.text
+    store = DecisionStore(server.database_url)
+    try:
+        service = ClockService(store)
+        answered = service.report("BQ-0", {"type": "responded", "at": "2026-01-13T09:10:00+08:00", "note": CLOCK_NOTE})
+        run = service.escalate(dt.datetime.fromisoformat(CLOCK_NOW + ":00+08:00"))
+    finally:
+        store.dispose()
+    assert [(r["complaint_id"], r["kind"], r["level"]) for r in run.recorded] == [("BQ-2", "resolution", "supervisor")]
+
+    page = person("olga")
+    page.goto(server.base + f"/console/queue?now={CLOCK_NOW}&due_before=2026-01-15T00:00")
+    assert "2026-01-13 12:00 (+08:00)" in page.inner_text("#queue-now")
+    rows = [
+        (row.get_attribute("data-complaint"), row.get_attribute("data-kind"), row.get_attribute("data-status"))
+        for row in page.query_selector_all("#queue tbody tr[data-complaint]")
+    ]
+    assert rows == [
+        ("BQ-2", "first_response", "breached"),
+        ("BQ-2", "resolution", "breached"),
+        ("BQ-1", "first_response", "scheduled"),
+        ("BQ-0", "resolution", "scheduled"),
+        ("BQ-1", "resolution", "scheduled"),
+    ]
+    assert "已超时" in page.inner_text("#queue")
+    _shot(page, shots, "queue")
+    page.select_option("#status", "breached")
+    page.click("form.panel button[type=submit]")
+    page.wait_for_url(re.compile(r"status=breached"))
+    assert len(page.query_selector_all("#queue tbody tr[data-complaint]")) == 2
+    page.click("#queue a:has-text('BQ-2') >> nth=1")
+    page.wait_for_url(re.compile(r"/console/decisions/" + run.recorded[0]["decision_id"]))
+    assert page.query_selector("#chain li[data-seq] >> nth=-1 >> li[data-kind=resolution][data-status=breached]")
+
+    page.goto(server.base + "/console/decisions/" + answered.record.decision_id)
+    events = page.inner_text("#events")
+    assert CLOCK_NOTE not in events and f"[redacted: {len(CLOCK_NOTE)} characters]" in events
+    page.query_selector("#events").scroll_into_view_if_needed()
+    _shot(page, shots, "decision-events")
+
+    lead = person("tina")
+    lead.goto(server.base + f"/console/dashboard?now={CLOCK_NOW}")
+    days = {
+        bar.get_attribute("data-label"): int(bar.get_attribute("data-value"))
+        for bar in lead.query_selector_all("#chart-due-days rect.bar")
+    }
+    assert days == {"01-13": 1, "01-14": 2}
+    hours = {
+        bar.get_attribute("data-label"): int(bar.get_attribute("data-value"))
+        for bar in lead.query_selector_all("#chart-due-hours rect.bar")
+    }
+    assert hours == {"12": 1, "09": 1, "11": 1}
+    assert lead.inner_text("#breached").startswith("2 (")
+    csv_url = lead.get_attribute("a.csv[href*='chart=due_per_day']", "href")
+    csv_text = lead.context.request.get(server.base + csv_url).text()
+    assert csv_text.splitlines()[:3] == ["day,due", "2026-01-13,1", "2026-01-14,2"]
+    lead.query_selector("#chart-due-hours").scroll_into_view_if_needed()
+    _shot(lead, shots, "dashboard-deadlines")
+
+
 # -- refusals -------------------------------------------------------------------------------------
 
 PAGES = [
@@ -441,6 +537,7 @@ PAGES = [
     "/console/policy/draft",
     "/console/versions",
     "/console/dashboard",
+    "/console/queue",
 ]
 
 

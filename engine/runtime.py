@@ -46,10 +46,15 @@ class NativeRuleset:
 
     def fire(self, fact: dict) -> list[str]:
         """Names of the rules ``fact`` satisfies, in the engine's firing order."""
+        return self.fire_json(fact_json(fact))
+
+    def fire_json(self, fact: str) -> list[str]:
+        """``fire`` on a fact already serialised by ``fact_json`` (a caller that asserts related facts
+        serialises their shared keys once)."""
         sid = self._borrow()
         healthy = True
-        message = dict(fact, sid=sid, id=f"f{next(self._fact_ids)}")
-        payload = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        # The same bytes json.dumps(dict(fact, sid=..., id=...)) gives: the session keys go last.
+        payload = f'{fact[:-1]},"sid":"{sid}","id":"f{next(self._fact_ids)}"}}'
         try:
             result = native.assert_fact(self._handle, payload)
             fired: list[str] = []
@@ -111,6 +116,20 @@ class NativeRuleset:
         if self._waiting:
             with self._available:
                 self._available.notify()
+
+
+def fact_json(fact: dict) -> str:
+    """The text durable_rules is given for ``fact``: compact JSON, keys in the fact's order."""
+    return json.dumps(fact, ensure_ascii=False, separators=(",", ":"))
+
+
+def retyped_json(text: str, old_type: str, new_type: str, extra: dict) -> str:
+    """``fact_json(dict(fact, t=new_type, **extra))`` from ``text = fact_json(fact)``, whose first key is
+    ``t`` = ``old_type``, without serialising the fact's keys again (``extra``'s keys are not in it)."""
+    head = fact_json({"t": old_type})[:-1]
+    if not text.startswith(head) or not extra:
+        return fact_json(dict(json.loads(text), t=new_type, **extra))
+    return fact_json({"t": new_type})[:-1] + text[len(head) : -1] + "," + fact_json(extra)[1:]
 
 
 def _rule_name(message: str) -> str:

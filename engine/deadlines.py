@@ -88,14 +88,14 @@ def _settle(kind, rules, complaint, policy, calendar, trace, resolved, clock, wo
         binding = min(candidates, key=lambda c: c["_sort"])
     else:
         binding = candidates[0]
+    # A deadline that ran out before the complaint arrived (the goods came back, then the
+    # complaint) is overdue now; a legal one so breached flags the decision.
+    received = complaint["received_at"]
+    past = {c["rule"] for c in candidates if c["_sort"] is not None and c["_sort"] < received}
     for candidate in candidates:
         del candidate["_sort"]
     unit = next(iter(binding["period"])) if binding["period"] else None
     counting = worded[binding["rule"]][1]
-    # A deadline that ran out before the complaint arrived (the goods came back, then the
-    # complaint) is overdue now; a legal one so breached flags the decision.
-    received = complaint["received_at"]
-    past = {c["rule"] for c in candidates if c["due_at"] and dt.datetime.fromisoformat(c["due_at"]) < received}
     status = "pending" if binding["due_at"] is None else ("overdue" if binding["rule"] in past else "scheduled")
     legal_breached = [r.info.id for r in rules if r.legal and r.info.id in past]
     return {

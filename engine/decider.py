@@ -19,7 +19,7 @@ from engine.remedy import Granted, claim_capped, grant
 from engine.route import Route, combine, raise_level, raise_team
 from engine.runtime import fact_json, native_ruleset, retyped_json
 from engine.version import ENGINE_VERSION
-from engine.windows import explain_windows
+from engine.windows import counting_words, explain_windows
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.compiler import DEADLINE_FACT, ROUTE_FACT, CompiledPolicy
 from rules.model import BREACH_EVENT, Policy, RemedyRule, RoutingRule
@@ -45,6 +45,7 @@ class Decider:
         # Words fixed by the policy, made once here rather than once per decision.
         self._route_effects = {rule.info.id: outcome_words(rule.then) for rule in self.policy.routing}
         self._periods = periods(self.policy)
+        self._window_words = {window.id: counting_words(window) for window in self.policy.windows}
 
     def decide(self, raw: object) -> dict:
         """Validate ``raw`` (raises ``ComplaintError``) and decide it."""
@@ -155,7 +156,7 @@ class Decider:
             "warnings": warnings,
             "explanation": {
                 "rules": cited,
-                "windows": explain_windows(windows, complaint, fact, lookup),
+                "windows": explain_windows(windows, complaint, fact, lookup, self._window_words),
                 "summary": text_zh,
                 "summary_en": text_en,
             },

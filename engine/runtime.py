@@ -11,6 +11,7 @@ fact in ``finally``, so the engine holds nothing between decisions and the
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 import threading
@@ -118,18 +119,28 @@ class NativeRuleset:
                 self._available.notify()
 
 
+# One encoder for every fact: json.dumps with options builds a new encoder on each call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def fact_json(fact: dict) -> str:
     """The text durable_rules is given for ``fact``: compact JSON, keys in the fact's order."""
-    return json.dumps(fact, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(fact)
 
 
 def retyped_json(text: str, old_type: str, new_type: str, extra: dict) -> str:
     """``fact_json(dict(fact, t=new_type, **extra))`` from ``text = fact_json(fact)``, whose first key is
     ``t`` = ``old_type``, without serialising the fact's keys again (``extra``'s keys are not in it)."""
-    head = fact_json({"t": old_type})[:-1]
+    head = _type_head(old_type)
     if not text.startswith(head) or not extra:
         return fact_json(dict(json.loads(text), t=new_type, **extra))
-    return fact_json({"t": new_type})[:-1] + text[len(head) : -1] + "," + fact_json(extra)[1:]
+    return f"{_type_head(new_type)}{text[len(head) : -1]},{_ENCODE(extra)[1:]}"
+
+
+@functools.lru_cache(maxsize=16)
+def _type_head(fact_type: str) -> str:
+    """``{"t":"<fact_type>"`` as fact_json writes it, the opening of every fact's text."""
+    return fact_json({"t": fact_type})[:-1]
 
 
 def _rule_name(message: str) -> str:

@@ -15,6 +15,7 @@ import functools
 import itertools
 import json
 import threading
+from collections.abc import Callable
 
 import durable_rules_engine as native
 
@@ -119,8 +120,18 @@ class NativeRuleset:
                 self._available.notify()
 
 
-# One encoder for every fact: json.dumps with options builds a new encoder on each call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def _fact_encoder() -> Callable[[dict], str]:
+    """``json.dumps(fact, ensure_ascii=False, separators=(",", ":"))``, built once: json.dumps with
+    options builds a new encoder on every call, a third of its cost on a fact. The C encoder is
+    made without the circular-reference check (a fact is flat) when this Python has it."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    chunks = make(None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    return lambda fact: "".join(chunks(fact, 0))
+
+
+_ENCODE = _fact_encoder()
 
 
 def fact_json(fact: dict) -> str:

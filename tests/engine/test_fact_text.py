@@ -52,3 +52,10 @@ def test_the_text_path_fires_what_the_dict_path_fires(decider):
     for _decision, facts in _traced(decider, 300):
         assert decider._deadline_engine.fire(facts.deadline) == facts.deadline_fired
         assert decider._route_engine.fire(facts.route) == facts.route_fired
+
+
+def test_fact_text_is_what_json_dumps_writes(decider):
+    facts = [facts.route for _decision, facts in _traced(decider, 100)]
+    facts.append({"t": ROUTE_FACT, "order.merchant": "自营", "note": 'quote " and \\ and \n', "n": -3, "x": 1.5})
+    for fact in facts:
+        assert fact_json(fact) == json.dumps(fact, ensure_ascii=False, separators=(",", ":"))

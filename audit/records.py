@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import func, select
 
-from store.db import DecisionStore, StoredDecision
+from store.db import DecisionStore, StoredDecision, stored_decision
 from store.tables import decisions
 
 BATCH = 500
@@ -59,7 +59,7 @@ def utc_text(value: str | dt.datetime | dt.date, tz: dt.tzinfo = dt.UTC) -> str:
 
 
 def stored(row) -> StoredDecision:
-    return StoredDecision(**{name: getattr(row, name) for name in StoredDecision.__dataclass_fields__})
+    return stored_decision(row)
 
 
 def _batches(store: DecisionStore, *conditions, batch: int = BATCH) -> Iterator[StoredDecision]:

@@ -12,16 +12,16 @@ from decimal import Decimal
 
 from engine.clock import EventClock, anchor_level, clock_section, effective_complaint, is_envelope, ordered, settle
 from engine.complaint import ComplaintError, validate_complaint
-from engine.deadlines import schedule
+from engine.deadlines import periods, schedule
 from engine.explain import cite, summary
-from engine.facts import deadline_fact, lookup, route_fact
+from engine.facts import decision_keys, lookup, route_fact
 from engine.remedy import Granted, claim_capped, grant
 from engine.route import Route, combine, raise_level, raise_team
-from engine.runtime import native_ruleset
+from engine.runtime import fact_json, native_ruleset, retyped_json
 from engine.version import ENGINE_VERSION
-from engine.windows import explain_windows
+from engine.windows import counting_words, explain_windows
 from rules.calendar import CountingTrace, WorkCalendar
-from rules.compiler import CompiledPolicy
+from rules.compiler import DEADLINE_FACT, ROUTE_FACT, CompiledPolicy
 from rules.model import BREACH_EVENT, Policy, RemedyRule, RoutingRule
 from rules.wording import outcome_words
 
@@ -42,6 +42,10 @@ class Decider:
         self._legal = {rule.info.id for rule in self.policy.deadlines if rule.legal}
         ordered: tuple[RoutingRule | RemedyRule, ...] = (*self.policy.routing, *self.policy.remedies)
         self._position = {rule.info.id: index for index, rule in enumerate(ordered)}
+        # Words fixed by the policy, made once here rather than once per decision.
+        self._route_effects = {rule.info.id: outcome_words(rule.then) for rule in self.policy.routing}
+        self._periods = periods(self.policy)
+        self._window_words = {window.id: counting_words(window) for window in self.policy.windows}
 
     def decide(self, raw: object) -> dict:
         """Validate ``raw`` (raises ``ComplaintError``) and decide it."""
@@ -85,12 +89,13 @@ class Decider:
         trace = CountingTrace()
         windows = self.compiled.windows_read[complaint["category"]]
         fact = route_fact(complaint, policy, self.calendar, trace, windows)
-        fired = self._route_engine.fire(fact)
+        text = fact_json(fact)  # serialised once: the deadline fact is this text plus its `decision.*` keys
+        fired = self._route_engine.fire_json(text)
         routing = [self._routing[name] for name in fired if name in self._routing]
         # Precedence is the policy's order, not the engine's firing order: the first
         # redirect listed gives the reason, the first remedy rule listed gives the remedy.
         route = combine(sorted(routing, key=lambda rule: self._position[rule.info.id]), complaint, policy)
-        cited = [cite(rule.info, "route", outcome_words(rule.then)) for rule in routing]
+        cited = [cite(rule.info, "route", self._route_effects[rule.info.id]) for rule in routing]
 
         candidates = [self._remedies[name] for name in fired if name in self._remedies]
         remedy_rule = (
@@ -108,10 +113,11 @@ class Decider:
 
         team = None if route.redirect else route.team
         goods_return = any(part.goods_return for part in granted)
-        stage2 = deadline_fact(fact, team, route.level, {p.type for p in granted}, goods_return, route.flags)
-        deadline_fired = self._deadline_engine.fire(stage2)
+        decided = decision_keys(team, route.level, {p.type for p in granted}, goods_return, route.flags)
+        stage2 = dict(fact, t=DEADLINE_FACT, **decided)
+        deadline_fired = self._deadline_engine.fire_json(retyped_json(text, ROUTE_FACT, DEADLINE_FACT, decided))
         deadline_rules = [self._deadlines[name] for name in deadline_fired]
-        deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace, clock)
+        deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace, clock, self._periods)
         breached = [rule for deadline in deadlines for rule in deadline.pop("legal_deadline_breached")]
         for deadline in deadlines:
             info = policy.rules_by_id[deadline["rule"]]
@@ -150,7 +156,7 @@ class Decider:
             "warnings": warnings,
             "explanation": {
                 "rules": cited,
-                "windows": explain_windows(windows, complaint, fact, lookup),
+                "windows": explain_windows(windows, complaint, fact, lookup, self._window_words),
                 "summary": text_zh,
                 "summary_en": text_en,
             },

@@ -79,9 +79,14 @@ def route_fact(
 def deadline_fact(
     base: dict, team: str | None, level: str | None, remedy_types: set[str], goods_return: bool, flags: list[str]
 ) -> dict:
-    fact = dict(base, t=DEADLINE_FACT)
-    fact["decision.redirect"] = int(team is None)
-    fact["decision.goods_return"] = int(goods_return)
+    return dict(base, t=DEADLINE_FACT, **decision_keys(team, level, remedy_types, goods_return, flags))
+
+
+def decision_keys(
+    team: str | None, level: str | None, remedy_types: set[str], goods_return: bool, flags: list[str]
+) -> dict:
+    """The ``decision.*`` keys the deadline fact adds to the route fact."""
+    fact: dict[str, object] = {"decision.redirect": int(team is None), "decision.goods_return": int(goods_return)}
     if team is not None:
         fact["decision.team"] = team
         fact["decision.level"] = level

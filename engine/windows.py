@@ -29,8 +29,11 @@ def counting_words(window: Window) -> str:
     return text + "; the last day stays where it falls, weekend or holiday (no roll-forward: roll_forward false)"
 
 
-def explain_windows(windows: tuple[Window, ...], complaint: dict, fact: dict, lookup) -> list[dict]:
-    """One entry per window counted for this complaint (its date was given and a rule that can fire reads it)."""
+def explain_windows(
+    windows: tuple[Window, ...], complaint: dict, fact: dict, lookup, worded: dict[str, str] | None = None
+) -> list[dict]:
+    """One entry per window counted for this complaint (its date was given and a rule that can fire reads it).
+    ``worded`` maps window ids to their ``counting_words``, when the caller keeps them."""
     found = []
     for window in windows:
         key = f"within.{window.id}"
@@ -46,7 +49,7 @@ def explain_windows(windows: tuple[Window, ...], complaint: dict, fact: dict, lo
                 "from_at": anchor.isoformat(),
                 "period": {window.unit: window.amount},
                 "roll_forward": window.roll_forward if window.unit in ("calendar_days", "years") else None,
-                "counting": counting_words(window),
+                "counting": worded[window.id] if worded is not None else counting_words(window),
                 "within": bool(fact[key]),
                 "basis": window.basis,
             }

@@ -932,8 +932,21 @@ def _idempotency_key(complaint_id: str, request_digest: str, policy_digest: str)
     return {"complaint_id": complaint_id, "request_digest": request_digest, "policy_digest": policy_digest}
 
 
-def _stored(row) -> StoredDecision:
-    return StoredDecision(**{name: getattr(row, name) for name in StoredDecision.__dataclass_fields__})
+_STORED_FIELDS = tuple(StoredDecision.__dataclass_fields__)
+# The decisions table lists StoredDecision's fields first and in order (a store test holds them
+# so): a row of ``select(decisions)`` is then the dataclass's arguments as it stands, which a
+# replay of a million rows feels (14 attribute look-ups a row otherwise).
+_ROW_IN_FIELD_ORDER = tuple(column.name for column in decisions.c)[: len(_STORED_FIELDS)] == _STORED_FIELDS
+
+
+def stored_decision(row) -> StoredDecision:
+    """The StoredDecision of a row of ``select(decisions)``."""
+    if _ROW_IN_FIELD_ORDER:
+        return StoredDecision(*row[: len(_STORED_FIELDS)])
+    return StoredDecision(**{name: getattr(row, name) for name in _STORED_FIELDS})
+
+
+_stored = stored_decision
 
 
 def _key(row) -> ApiKey:

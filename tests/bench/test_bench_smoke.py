@@ -170,3 +170,11 @@ def test_due_list_benchmark_runs(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["open_deadlines"] == 300
     again = due_list.main(["--decisions", "3000", "--open", "300", "--queries", "10", "--db", str(tmp_path / "q.db")])
     assert again["fill_seconds"] == 0.0  # the kept store is reused
+
+
+def test_cpu_benchmark_runs(capsys):
+    from bench import cpu
+
+    assert cpu.main(["--n", "100", "--passes", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "engine decide() / zen engine.evaluate" in out and "µs CPU per decision" in out

@@ -7,13 +7,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from canonical import canonical_json
 from engine.compiled import decider_for_text
 from engine.complaint import ComplaintError
 from lifecycle.decision_service import DecisionService, request_digest
 from store.chain import GENESIS
+from store.db import StoredDecision, stored_decision
 from store.tables import decisions
 from tests.helpers.lifecycle_samples import variant
 from tests.helpers.store_samples import make_complaint
@@ -41,6 +42,17 @@ def test_a_decision_round_trips_exactly(service, store, decider):
     assert record.engine_version == "1.1.0" and record.created_at.endswith("+00:00")
     assert (record.seq, record.prev_hash) == (1, GENESIS)
     assert store.policy_text(decider.policy.digest) == decider.policy.text
+
+
+def test_a_stored_row_is_read_by_position_in_the_dataclass_order(service, store):
+    # stored_decision reads a row by position: the table must list the dataclass's fields first, in order.
+    fields = tuple(StoredDecision.__dataclass_fields__)
+    assert tuple(column.name for column in decisions.c)[: len(fields)] == fields
+    record = submit(service, make_complaint(2)).record
+    with store.engine.connect() as conn:
+        row = conn.execute(select(decisions).where(decisions.c.decision_id == record.decision_id)).one()
+    by_name = StoredDecision(**{name: getattr(row, name) for name in fields})
+    assert stored_decision(row) == by_name == record
 
 
 def test_same_request_is_stored_once(service, store):

@@ -1,0 +1,61 @@
+"""CPU time per decision, best of several passes: ``decide()``, the rule stage and zen, in one process.
+
+    python -m bench.cpu [--n 5000] [--passes 7]
+
+On a machine other sessions share, wall-clock rates swing with their load (zen alone made
+5,000-14,000/s from one ``bench.engine`` run to the next here). The least CPU time a pass took
+is the steadiest figure of what the code costs: each pass decides the whole seeded corpus with
+each implementation in turn, the passes interleaved, and the best is kept. Run it on two trees
+one after the other to compare them; the ratios against zen are within one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+from bench.corpus import DEFAULT_SEED, iter_complaints
+from bench.prepare import DEFAULT_POLICY, engine_rules, load_decider, machine, prepare
+from bench.zen_graph import ZenDecider
+
+
+def best_cpu_us(calls: dict[str, Callable[[], object]], count: int, passes: int) -> dict[str, float]:
+    """Per call name, the least CPU time of ``passes`` interleaved passes, in µs per decision."""
+    best = dict.fromkeys(calls, float("inf"))
+    for _ in range(passes):
+        for name, call in calls.items():
+            start = time.process_time()
+            call()
+            best[name] = min(best[name], time.process_time() - start)
+    return {name: seconds / count * 1e6 for name, seconds in best.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="best-of-N CPU time per decision: decide(), rule stage, zen")
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--passes", type=int, default=7)
+    parser.add_argument("--policy", default=str(DEFAULT_POLICY))
+    args = parser.parse_args(argv)
+    decider = load_decider(args.policy)
+    zen = ZenDecider("engine")
+    raws = list(iter_complaints(args.n, args.seed))
+    prepared = [prepare(decider, raw) for raw in raws]
+    calls: dict[str, Callable[[], object]] = {
+        "engine decide()": lambda: [decider.decide(raw) for raw in raws],
+        "engine rule stage": lambda: [engine_rules(decider, p.valid, p.fact) for p in prepared],
+        "zen engine.evaluate": lambda: [zen.decide(p.zen) for p in prepared],
+    }
+    us = best_cpu_us(calls, len(raws), args.passes)
+    print(f"n={len(raws)} passes={args.passes}  machine: {machine()}")
+    for name, value in us.items():
+        print(f"  {name:22} {value:8.1f} µs CPU per decision (best pass)")
+    zen_us = us["zen engine.evaluate"]
+    print(f"- engine decide() / zen engine.evaluate: {zen_us / us['engine decide()']:.3f}x")
+    print(f"- engine rule stage / zen engine.evaluate: {zen_us / us['engine rule stage']:.3f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

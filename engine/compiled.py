@@ -14,7 +14,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from engine.decider import Decider
-from engine.outcome_cache import CacheSettings
+from engine.outcome_settings import CacheSettings
 from rules.compiler import compile_policy
 from rules.loader import load_policy_file, load_policy_text
 from rules.model import Policy

@@ -15,7 +15,8 @@ from engine.complaint import ComplaintError, validate_complaint
 from engine.deadlines import periods, schedule
 from engine.explain import cite, summary
 from engine.facts import decision_keys, lookup, route_fact
-from engine.outcome_cache import CachedRules, CacheSettings
+from engine.outcome_cache import CachedRules
+from engine.outcome_settings import CacheSettings
 from engine.remedy import Granted, claim_capped, grant
 from engine.route import Route, combine, raise_level, raise_team
 from engine.runtime import fact_json, native_ruleset, retyped_json

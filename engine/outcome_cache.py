@@ -18,16 +18,10 @@ if the answers differ: the agreement runs and tests use it to hold the key exact
 from __future__ import annotations
 
 import bisect
-import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 
+from engine.outcome_settings import CacheSettings
 from engine.runtime import NativeRuleset, fact_json
-
-MODE_ENV = "COMPLAINTS_OUTCOME_CACHE"
-SIZE_ENV = "COMPLAINTS_OUTCOME_CACHE_SIZE"
-MODES = ("on", "off", "verify")
-DEFAULT_SIZE = 50_000  # keys per ruleset; each is a tuple of ~40 small values and a tuple of names
 
 _ORDERED = ("$gt", "$gte", "$lt", "$lte")
 _EQUALITY = ("$neq",)
@@ -42,24 +36,6 @@ class CacheMismatch(AssertionError):
 
 class UnsupportedRuleset(ValueError):
     """A ruleset holds a test the key cannot classify; it is evaluated without the cache."""
-
-
-@dataclass(frozen=True)
-class CacheSettings:
-    mode: str = "on"
-    size: int = DEFAULT_SIZE
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> CacheSettings:
-        env = os.environ if environ is None else environ
-        mode = env.get(MODE_ENV, "on").strip().lower() or "on"
-        if mode not in MODES:
-            raise ValueError(f"{MODE_ENV}={mode!r}: expected one of {', '.join(MODES)}")
-        text = env.get(SIZE_ENV, str(DEFAULT_SIZE)).strip()
-        if not text.isdigit():
-            raise ValueError(f"{SIZE_ENV}={text!r}: expected a whole number of keys (0 turns the cache off)")
-        size = int(text)
-        return cls("off" if size == 0 else mode, size)
 
 
 def _leaves(node: dict) -> Iterator[tuple[str, str, object]]:

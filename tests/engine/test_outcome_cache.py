@@ -16,7 +16,8 @@ import pytest
 from bench.corpus import generate
 from canonical import canonical_json
 from engine.decider import Decider
-from engine.outcome_cache import CachedRules, CacheMismatch, CacheSettings, FactKey
+from engine.outcome_cache import CachedRules, CacheMismatch, FactKey
+from engine.outcome_settings import CacheSettings
 from engine.runtime import fact_json, native_ruleset
 from rules.compiler import compile_policy
 from rules.fact_space import FactSpace
@@ -187,3 +188,11 @@ def test_threads_sharing_one_cache_agree_with_the_engine(policy):
     for thread in threads:
         thread.join()
     assert all(result == expected for result in results.values())
+
+
+def test_the_service_refuses_to_start_on_a_bad_cache_setting():
+    from api.settings import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="COMPLAINTS_OUTCOME_CACHE='maybe': expected one of on, off, verify"):
+        load_settings(environ={"COMPLAINTS_OUTCOME_CACHE": "maybe"})
+    assert load_settings(environ={"COMPLAINTS_OUTCOME_CACHE": "verify"}).env == "development"

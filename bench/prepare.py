@@ -23,7 +23,7 @@ from engine.compiled import decider_for_file
 from engine.complaint import validate_complaint
 from engine.decider import Decider, _apply_approval_floor
 from engine.facts import route_fact
-from engine.outcome_cache import CacheSettings
+from engine.outcome_settings import CacheSettings
 from engine.remedy import claim_capped, grant
 from engine.route import combine
 from rules.calendar import CountingTrace

@@ -104,6 +104,11 @@ def _class_expression(field: str, tests: list[tuple[str, object]], names: dict[s
     constants = [c for op, c in tests if op not in _PRESENCE]
     if not constants:  # only presence is tested
         return f"({value} is not A)"
+    if not any(op in _ORDERED for op, _ in tests):
+        # Only equality: a value equal to one of the constants is its own class, any other value
+        # (whatever its type) is one class, "equal to none of them". One dict look-up.
+        names[f"m{slot}"] = {**{c: c for c in constants}, _ABSENT: _ABSENT}
+        return f"m{slot}.get({value}, O)"
     numbers = [c for c in constants if type(c) is int]
     if len(numbers) == len(constants):
         points = sorted(set(numbers))
@@ -115,10 +120,7 @@ def _class_expression(field: str, tests: list[tuple[str, object]], names: dict[s
             f"(A if ({v} := {value}) is A else 2 * bl(p{slot}, {v}) + ({v} in s{slot})"
             f" + (0 if {v}.__class__ is int else None))"
         )
-    if all(type(c) is str for c in constants):
-        names[f"m{slot}"] = {**{c: c for c in constants}, _ABSENT: _ABSENT}
-        return f"m{slot}.get({value}, O)"  # any other value (whatever its type) equals none of them
-    return f"x({value})"  # constants of mixed types: the value itself (exact)
+    return f"x({value})"  # ordered tests on constants of other types: the value itself (exact)
 
 
 def _exact(value: object) -> object:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 MODE_ENV = "COMPLAINTS_OUTCOME_CACHE"
 SIZE_ENV = "COMPLAINTS_OUTCOME_CACHE_SIZE"
 MODES = ("on", "off", "verify")
-DEFAULT_SIZE = 50_000  # keys per ruleset; each is a tuple of ~40 small values and a tuple of names
+DEFAULT_SIZE = 16_384  # keys per ruleset, ~300 bytes each: 93 % of the seeded corpus hits over 300,000 (50,000: 94 %)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from rules.compiler import compile_policy
 from rules.fact_space import FactSpace
 
 
-def _decider(policy, mode: str, size: int = 50_000) -> Decider:
+def _decider(policy, mode: str, size: int = 16_384) -> Decider:
     return Decider(compile_policy(policy), CacheSettings(mode, size))
 
 
@@ -169,7 +169,7 @@ def test_settings_name_the_variable_and_what_it_expects(environ, message):
 
 
 def test_settings_default_to_on():
-    assert CacheSettings.from_env({}) == CacheSettings("on", 50_000)
+    assert CacheSettings.from_env({}) == CacheSettings("on", 16_384)
     assert CacheSettings.from_env({"COMPLAINTS_OUTCOME_CACHE": " Verify "}).mode == "verify"
 
 

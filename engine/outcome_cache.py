@@ -189,6 +189,7 @@ class CachedRules:
             except UnsupportedRuleset:
                 self._key = None
         self._outcomes: dict[tuple, tuple[str, ...]] = {}
+        self._answers: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.hits = 0  # counted without a lock: exact in one thread, approximate under several
         self.misses = 0
 
@@ -232,12 +233,17 @@ class CachedRules:
                 del outcomes[next(iter(outcomes))]
             except (KeyError, RuntimeError, StopIteration):  # another thread trimmed it first
                 pass
-        outcomes[key] = tuple(fired)
+        answer = tuple(fired)
+        # Few distinct answers (outcome sets) behind many keys: each kept once (bounded as the keys are).
+        if len(self._answers) >= self.settings.size:
+            self._answers.clear()
+        outcomes[key] = self._answers.setdefault(answer, answer)
         return fired
 
     def clear(self) -> None:
         """Forget every outcome (a benchmark's cold start); the next fact of each class asks the engine."""
         self._outcomes.clear()
+        self._answers.clear()
         self.hits = self.misses = 0
 
     def __len__(self) -> int:

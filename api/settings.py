@@ -1,7 +1,7 @@
 """Service configuration: defaults, then environment variables, then ``create_app(config)``.
 
-Imports nothing of the engine (only the defaults of rules/ and store/, and lifecycle/webhook_config.py,
-standard library only), so gunicorn's master can check it before forking.
+Imports nothing of the engine but its outcome cache's settings (with the defaults of rules/ and store/,
+and lifecycle/webhook_config.py, standard library only), so gunicorn's master can check it before forking.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from engine.outcome_settings import CacheSettings
 from lifecycle import webhook_config
 from rules.default_policy import ENVIRONMENT, GIVEN, PolicyChoice, choose_policy
 from store.db import DEFAULT_URL
@@ -181,4 +182,8 @@ def load_settings(config: Mapping[str, object] | None = None, environ: Mapping[s
     else:
         choice = choose_policy(None, environ={})  # ./policies.yaml, else the shipped default
         typed["policy_path"], typed["policy_source"] = choice.path, choice.source
+    try:  # read by the engine itself (engine/compiled.py); checked here so a bad value refuses the start
+        CacheSettings.from_env(env)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return Settings(**typed).check()  # type: ignore[arg-type]  # each value converted to its field's type above

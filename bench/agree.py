@@ -23,8 +23,9 @@ from collections import Counter
 from bench import handwritten
 from bench.corpus import DEFAULT_N, DEFAULT_SEED, iter_complaints
 from bench.outcome import Outcome, describe_difference, from_engine
-from bench.prepare import DEFAULT_POLICY, engine_rules, load_decider, prepare
+from bench.prepare import DEFAULT_POLICY, decider_with_cache, engine_rules, load_decider, prepare
 from bench.zen_graph import ZenDecider
+from canonical import canonical_json
 from cli.progress import tracked
 
 MAX_SHOWN = 5
@@ -33,6 +34,9 @@ MAX_SHOWN = 5
 def check(n: int = DEFAULT_N, seed: int = DEFAULT_SEED, policy: str = str(DEFAULT_POLICY), out=sys.stdout) -> dict:
     """Agreement report: {"n", "mismatches", "coverage", ...}; prints the first mismatches."""
     decider = load_decider(policy)
+    # The same policy with the outcome cache off: every fact goes to durable_rules. Its decisions
+    # must be the cached decider's, byte for byte.
+    uncached = decider_with_cache(decider, "off")
     zen = ZenDecider()
     mismatches = 0
     coverage: Counter = Counter()
@@ -56,6 +60,8 @@ def check(n: int = DEFAULT_N, seed: int = DEFAULT_SEED, policy: str = str(DEFAUL
             "zen": zen.decide(prepared.zen),
         }
         problems = [f"{name}: {describe_difference(expected, got)}" for name, got in found.items() if got != expected]
+        if canonical_json(decision) != canonical_json(uncached.decide(raw)):
+            problems.append("engine decide() without the outcome cache: a different decision")
         problems.extend(
             f"{name}: amount {amount} is not 2dp"
             for name, got in found.items()
@@ -77,6 +83,11 @@ def check(n: int = DEFAULT_N, seed: int = DEFAULT_SEED, policy: str = str(DEFAUL
         "mismatches": mismatches,
         "seconds": round(elapsed, 1),
         "coverage": dict(sorted(coverage.items())),
+        "outcome_cache": {
+            "mode": decider.route_rules.settings.mode,
+            "route_keys": len(decider.route_rules),
+            "deadline_keys": len(decider.deadline_rules),
+        },
     }
     return report
 
@@ -113,8 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         for key, count in report["coverage"].items():
             print(f"{count:>8}  {key}")
     verdict = "FULL AGREEMENT" if report["mismatches"] == 0 else f"{report['mismatches']} MISMATCHES"
+    cache = report["outcome_cache"]
     print(
-        f"{verdict}: {report['n']} complaints (seed {report['seed']}), engine / engine rule stage / hand-written / zen, {report['seconds']} s"
+        f"{verdict}: {report['n']} complaints (seed {report['seed']}), engine / engine rule stage / hand-written / zen"
+        f" / engine without the outcome cache, {report['seconds']} s; outcome cache {cache['mode']}:"
+        f" {cache['route_keys']:,} route and {cache['deadline_keys']:,} deadline keys"
     )
     return 0 if report["mismatches"] == 0 else 1
 

@@ -23,6 +23,7 @@ from engine.compiled import decider_for_file
 from engine.complaint import validate_complaint
 from engine.decider import Decider, _apply_approval_floor
 from engine.facts import route_fact
+from engine.outcome_settings import CacheSettings
 from engine.remedy import claim_capped, grant
 from engine.route import combine
 from rules.calendar import CountingTrace
@@ -42,6 +43,18 @@ def load_decider(policy: str | Path = DEFAULT_POLICY) -> Decider:
     return decider_for_file(policy)
 
 
+def decider_with_cache(decider: Decider, mode: str) -> Decider:
+    """Another decider of the same policy (and native rulesets) with the outcome cache ``on``/``off``/``verify``."""
+    return Decider(decider.compiled, CacheSettings(mode))
+
+
+def clear_outcome_caches(*deciders: Decider) -> None:
+    """A cold start: each decider's next fact of every class goes to durable_rules again."""
+    for decider in deciders:
+        decider.route_rules.clear()
+        decider.deadline_rules.clear()
+
+
 def prepare(decider: Decider, raw: dict) -> Prepared:
     valid = validate_complaint(raw, decider.policy.levels)
     windows = decider.compiled.windows_read[valid["category"]]
@@ -55,7 +68,7 @@ def engine_rules(decider: Decider, valid: dict, fact: dict) -> Outcome:
     The same work as the zen graph and the hand-written function (no deadlines, no explanation).
     """
     policy = decider.policy
-    fired = decider._route_engine.fire(fact)
+    fired = decider.route_rules.fired(fact)
     routing = [decider._routing[name] for name in fired if name in decider._routing]
     route = combine(routing, valid, policy)
     if route.redirect:

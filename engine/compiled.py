@@ -14,6 +14,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from engine.decider import Decider
+from engine.outcome_settings import CacheSettings
 from rules.compiler import compile_policy
 from rules.loader import load_policy_file, load_policy_text
 from rules.model import Policy
@@ -28,7 +29,7 @@ def decider_for(policy: Policy) -> Decider:
     with _lock:
         decider = _by_digest.get(policy.digest)
         if decider is None:
-            decider = Decider(compile_policy(policy))
+            decider = Decider(compile_policy(policy), CacheSettings.from_env())
             _by_digest[policy.digest] = decider
             while len(_by_digest) > KEEP:
                 _by_digest.popitem(last=False)

@@ -15,6 +15,8 @@ from engine.complaint import ComplaintError, validate_complaint
 from engine.deadlines import plan, schedule
 from engine.explain import cite, summary
 from engine.facts import decision_keys, lookup, route_fact
+from engine.outcome_cache import CachedRules
+from engine.outcome_settings import CacheSettings
 from engine.remedy import Granted, claim_capped, grant
 from engine.route import Route, combine, raise_level, raise_team
 from engine.runtime import fact_json, native_ruleset, retyped_json
@@ -29,13 +31,17 @@ from rules.wording import outcome_words
 class Decider:
     """Decides complaints under one compiled policy; safe to share between threads."""
 
-    def __init__(self, compiled: CompiledPolicy):
+    def __init__(self, compiled: CompiledPolicy, outcome_cache: CacheSettings | None = None):
         self.compiled = compiled
         self.policy: Policy = compiled.policy
         self.calendar = WorkCalendar(self.policy.calendar, self.policy.timezone)
         route_name, deadline_name = compiled.names
         self._route_engine = native_ruleset(route_name, compiled.route_ruleset)
         self._deadline_engine = native_ruleset(deadline_name, compiled.deadline_ruleset)
+        # durable_rules decides each class of fact once; the class's answer is then a look-up.
+        settings = outcome_cache or CacheSettings()
+        self.route_rules = CachedRules(self._route_engine, compiled.route_ruleset, settings)
+        self.deadline_rules = CachedRules(self._deadline_engine, compiled.deadline_ruleset, settings)
         self._routing = {rule.info.id: rule for rule in self.policy.routing}
         self._remedies = {rule.info.id: rule for rule in self.policy.remedies}
         self._deadlines = {rule.info.id: rule for rule in self.policy.deadlines}
@@ -89,8 +95,12 @@ class Decider:
         trace = CountingTrace()
         windows = self.compiled.windows_read[complaint["category"]]
         fact = route_fact(complaint, policy, self.calendar, trace, windows)
-        text = fact_json(fact)  # serialised once: the deadline fact is this text plus its `decision.*` keys
-        fired = self._route_engine.fire_json(text)
+        route_key = self.route_rules.key(fact)
+        fired = self.route_rules.cached(route_key)
+        text = None  # serialised once, on a miss: the deadline fact is this text plus its `decision.*` keys
+        if fired is None:
+            text = fact_json(fact)
+            fired = self.route_rules.fire(route_key, text)
         routing = [self._routing[name] for name in fired if name in self._routing]
         # Precedence is the policy's order, not the engine's firing order: the first
         # redirect listed gives the reason, the first remedy rule listed gives the remedy.
@@ -115,7 +125,11 @@ class Decider:
         goods_return = any(part.goods_return for part in granted)
         decided = decision_keys(team, route.level, {p.type for p in granted}, goods_return, route.flags)
         stage2 = dict(fact, t=DEADLINE_FACT, **decided)
-        deadline_fired = self._deadline_engine.fire_json(retyped_json(text, ROUTE_FACT, DEADLINE_FACT, decided))
+        deadline_key = self.deadline_rules.key(stage2)
+        deadline_fired = self.deadline_rules.cached(deadline_key)
+        if deadline_fired is None:
+            stage2_text = fact_json(stage2) if text is None else retyped_json(text, ROUTE_FACT, DEADLINE_FACT, decided)
+            deadline_fired = self.deadline_rules.fire(deadline_key, stage2_text)
         deadline_rules = [self._deadlines[name] for name in deadline_fired]
         deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace, clock, self._periods)
         breached = [rule for deadline in deadlines for rule in deadline.pop("legal_deadline_breached")]

@@ -116,6 +116,13 @@ def _settle(kind, rules, complaint, calendar, trace, resolved, due_of, clock, pl
     # A deadline that ran out before the complaint arrived (the goods came back, then the
     # complaint) is overdue now; a legal one so breached flags the decision.
     received = complaint["received_at"]
+    cited, breached = [], []
+    # One loop, no comprehension frames: most kinds have a single candidate.
+    for index, (other, due, waiting) in enumerate(found):
+        if index != first:
+            cited.append(_candidate(other, due, waiting))
+        if other.rule.legal and due is not None and due < received:
+            breached.append(other.rule.info.id)
     info = step.rule.info
     return {
         "kind": kind,
@@ -126,10 +133,8 @@ def _settle(kind, rules, complaint, calendar, trace, resolved, due_of, clock, pl
         "counting": step.counting,
         "rule": info.id,
         "basis": info.basis,
-        "cited": [_candidate(*entry) for index, entry in enumerate(found) if index != first],
-        "legal_deadline_breached": [
-            s.rule.info.id for s, due, _ in found if s.rule.legal and due is not None and due < received
-        ],
+        "cited": cited,
+        "legal_deadline_breached": breached,
     }
 
 

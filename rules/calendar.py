@@ -58,7 +58,7 @@ class WorkCalendar:
     one policy use a handful of periods and complaints share dates. An entry keeps the fallback
     years and statutory days its count looked up, added to the caller's trace on every hit as the
     count itself would. The memos are plain dicts (single lookups and stores are atomic under the
-    GIL, so hits take no lock), emptied when they reach ``memo_size``.
+    GIL, so hits take no lock), emptied when they grow past ``memo_size`` (0: no memo).
     """
 
     def __init__(self, spec: CalendarSpec, timezone: str = "Asia/Shanghai", memo_size: int = MEMO_SIZE):
@@ -208,9 +208,9 @@ class WorkCalendar:
         """Run ``count`` on a trace of its own and remember what it answered and looked up."""
         trace = CountingTrace()
         counted = (count(*args, trace), tuple(trace.fallback_years), tuple(trace.fallback_holidays.items()))
-        if len(memo) >= self.memo_size:
-            memo.clear()
         memo[key] = counted
+        if len(memo) > self.memo_size:  # checked after the store: threads storing at once still end within it
+            memo.clear()
         return counted
 
 

@@ -182,3 +182,18 @@ def test_threads_sharing_a_small_memo_get_the_answers_of_a_fresh_count(policy):
         thread.join()
     assert wrong == []
     assert len(shared._period_memo) <= 5
+
+
+def test_a_memo_size_of_zero_remembers_nothing(policy):
+    off, plain = WorkCalendar(policy.calendar, policy.timezone, memo_size=0), fresh(policy)
+    event, moment = at("2026-12-28T10:00+08:00"), at("2027-01-06T09:00+08:00")
+    for _ in range(2):
+        trace, expected = CountingTrace(), CountingTrace()
+        assert off.period_end_date(d("2026-12-28"), "working_days", 5, trace) == plain.period_end_date(
+            d("2026-12-28"), "working_days", 5, expected
+        )
+        assert off.within(event, moment, "working_days", 5, trace) == plain.within(
+            event, moment, "working_days", 5, expected
+        )
+        assert counted(trace) == counted(expected)
+    assert off._period_memo == {} and off._within_memo == {}

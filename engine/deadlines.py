@@ -41,11 +41,10 @@ class _Planned:
 @dataclass(frozen=True)
 class DeadlinePlan:
     """Per deadline rule, what is fixed by the policy: its period and counting words, its event's
-    field and label; per kind, whether it hangs on another kind. A ``Decider`` makes it once."""
+    field and label, and the policy's kinds in order. A ``Decider`` makes it once."""
 
     rules: dict[str, _Planned]
     kinds: tuple[str, ...]  # in policy order
-    hangs: frozenset[str]  # kinds with a rule due `with` another kind: settled after the rest
 
 
 def plan(policy: Policy) -> DeadlinePlan:
@@ -67,8 +66,7 @@ def plan(policy: Policy) -> DeadlinePlan:
             continue  # not a period the schema admits: `_due` refuses it when the rule fires
         rules[rule.info.id] = _Planned(rule, period, _counting(period), event_id, path, waiting)
     kinds = tuple(dict.fromkeys(rule.kind for rule in policy.deadlines))
-    hangs = frozenset(rule.kind for rule in policy.deadlines if rule.due.with_kind)
-    return DeadlinePlan(rules, kinds, hangs)
+    return DeadlinePlan(rules, kinds)
 
 
 def schedule(
@@ -86,13 +84,15 @@ def schedule(
     if planned is None:
         planned = plan(policy)
     by_kind: dict[str, list[DeadlineRule]] = {}
+    hanging = set()  # kinds with a rule that fired due `with` another kind
     for rule in fired:
         by_kind.setdefault(rule.kind, []).append(rule)
+        if rule.due.with_kind:
+            hanging.add(rule.kind)
     resolved: dict[str, dict] = {}
     due_of: dict[str, dt.datetime | None] = {}  # each settled kind's binding due time, as a datetime
     # Kinds that hang on another kind (`with`) are settled after the rest.
-    hangs = planned.hangs
-    order = sorted(by_kind, key=hangs.__contains__) if hangs else by_kind
+    order = sorted(by_kind, key=hanging.__contains__) if hanging else by_kind
     for kind in order:
         resolved[kind] = _settle(kind, by_kind[kind], complaint, calendar, trace, resolved, due_of, clock, planned)
     return [resolved[kind] for kind in planned.kinds if kind in resolved]

@@ -21,8 +21,8 @@ from engine.decider import Decider
 from engine.version import ENGINE_VERSION
 from lifecycle.reloader import PolicyRegistry
 from lifecycle.versions import PolicyBook
-from store.clock import events_of, has_events, latest_decision, queue_row
-from store.db import DecisionStore, StaleComplaint, StoredDecision, StoreUnavailable
+from store.clock import events_of, latest_decision, queue_row
+from store.db import ComplaintHasEvents, DecisionStore, StaleComplaint, StoredDecision, StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -79,11 +79,16 @@ class DecisionService:
         decider = self.book().decider_for(raw)
         policy = decider.policy
         complaint = validate_complaint(raw, policy.levels)
-        if has_events(self.store, complaint["complaint_id"]):
-            return self._resubmit(decider, raw, complaint)
         digest = request_digest(raw)
         decision = decider.decide_valid(complaint)
-        record, created = record_decision(self.store, decider, complaint, body_text, digest, decision)
+        try:
+            # Decided on the complaint alone; the store refuses it, under its write lock, if events were
+            # recorded on the complaint (no look-up before deciding: a new complaint has none).
+            record, created = record_decision(
+                self.store, decider, complaint, body_text, digest, decision, without_events=True
+            )
+        except ComplaintHasEvents:
+            return self._resubmit(decider, raw, complaint)
         if created and self.on_recorded is not None:
             self.on_recorded(record)
         return Outcome(record, created=created, decision=decision if created else None)

@@ -3,6 +3,7 @@
 from store.db import (
     DEFAULT_URL,
     ChainReport,
+    ComplaintHasEvents,
     DecisionStore,
     StaleComplaint,
     StoredDecision,
@@ -19,6 +20,7 @@ __all__ = [
     "ChainReport",
     "DecisionStore",
     "StoreNeedsUpgrade",
+    "ComplaintHasEvents",
     "StaleComplaint",
     "StoreUnavailable",
     "StoredDecision",

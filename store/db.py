@@ -83,6 +83,11 @@ class StaleComplaint(RuntimeError):
     """Another decision on the complaint was appended since the caller read it: read again and retry."""
 
 
+class ComplaintHasEvents(StaleComplaint):
+    """``append(without_events=True)``: events were recorded on the complaint, so it must be decided on
+    them (``lifecycle.decision_service``); checked under the write lock, nothing was written."""
+
+
 _ANY = object()  # append(expect_previous=...) not given: no check
 
 
@@ -128,6 +133,7 @@ class _Pending:
     deadlines: list[dict] | None = None  # the deadline clock: the complaint's work-queue rows
     event: dict | None = None  # the event this decision records
     expect_previous: object = _ANY  # the complaint's latest decision the caller decided on
+    without_events: bool = False  # decided on the complaint alone: refused if it has recorded events
 
 
 @dataclass(frozen=True)
@@ -536,6 +542,7 @@ class DecisionStore:
         deadlines: list[dict] | None = None,
         event: dict | None = None,
         expect_previous: object = _ANY,
+        without_events: bool = False,
     ) -> tuple[StoredDecision, bool]:
         """Store a new decision and return (it, True), or (the one already stored, False).
 
@@ -546,7 +553,9 @@ class DecisionStore:
         fields) replace the complaint's rows in the work queue; ``event`` (type, at, subject, event)
         is recorded with the decision, once per complaint, type, instant and subject (a repeat
         returns the decision that recorded it); ``expect_previous``, the complaint's latest decision
-        the caller decided on, else ``StaleComplaint``."""
+        the caller decided on, else ``StaleComplaint``; ``without_events``: the decision was made on the
+        complaint alone, so ``ComplaintHasEvents`` if events were recorded on it (one look-up for the
+        batch's complaints already decided, none for a new complaint)."""
         self._ensure_schema()
         # Serialised here, in the caller's thread, so the writer holds the lock for as short as it can.
         pending = _Pending(
@@ -561,6 +570,7 @@ class DecisionStore:
             deadlines=deadlines,
             event=event,
             expect_previous=expect_previous,
+            without_events=without_events,
         )
         return self.group_commit.submit(pending)
 
@@ -634,11 +644,18 @@ class DecisionStore:
                         latest[complaint_id] = (known_seq, known_id)
                 for policy in {p.policy.digest: p.policy for p in batch}.values():
                     self._ensure_policy(conn, policy)
+                # Only a complaint decided before can have events (each is recorded with a decision).
+                asked = [p.complaint_id for p in batch if p.without_events and p.complaint_id in latest]
+                with_events = {row[0] for row in conn.execute(_WITH_EVENTS, {"ids": asked})} if asked else set()
+                decided_before = set(latest)
                 answers: list[tuple[int | StoredDecision, bool] | StaleComplaint] = []
                 rows: list[dict] = []
                 created: list[_Pending] = []
                 events_taken: dict[tuple, StoredDecision] = {}
                 for pending in batch:
+                    if pending.without_events and pending.complaint_id in with_events:
+                        answers.append(ComplaintHasEvents(f"complaint {pending.complaint_id} has recorded events"))
+                        continue
                     key = (pending.complaint_id, pending.request_digest, pending.policy.digest)
                     found = taken.get(key)
                     if found is not None:  # stored before (its seq), or earlier in this batch (its record)
@@ -685,6 +702,7 @@ class DecisionStore:
                     latest[pending.complaint_id] = (seq, pending.decision_id)
                     if pending.event is not None:
                         events_taken[event_key] = record
+                        with_events.add(pending.complaint_id)
                     created.append(pending)
                     answers.append((record, True))
                 earlier: dict[int, StoredDecision | None] = {
@@ -696,7 +714,7 @@ class DecisionStore:
                 if rows:
                     conn.execute(_INSERT, rows)
                     conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": prev_hash})
-                    _record_clock(conn, created, rows)
+                    _record_clock(conn, created, rows, decided_before)
         # Committed: only now may any caller be answered.
         self._known_policies.update(p.policy.digest for p in batch)
         result: list[tuple[StoredDecision, bool] | StaleComplaint] = []
@@ -868,13 +886,20 @@ _KNOWN = select(
     decisions.c.policy_digest,
 ).where(decisions.c.complaint_id.in_(bindparam("ids", expanding=True)))
 _BY_SEQ = select(decisions).where(decisions.c.seq.in_(bindparam("seqs", expanding=True)))
+_WITH_EVENTS = (
+    select(complaint_events.c.complaint_id)
+    .where(complaint_events.c.complaint_id.in_(bindparam("ids", expanding=True)))
+    .distinct()
+)
 _INSERT = insert(decisions)
 _ADVANCE = update(chain_head).where(chain_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
 
-def _record_clock(conn: Connection, created: list[_Pending], rows: list[dict]) -> None:
+def _record_clock(conn: Connection, created: list[_Pending], rows: list[dict], decided_before: set[str]) -> None:
     """The deadline clock's rows of a batch's new decisions (``rows``, in the same order): each
-    recorded event, and each complaint's work queue replaced by its latest decision's deadlines."""
+    recorded event, and each complaint's work queue replaced by its latest decision's deadlines.
+    A complaint first decided in this batch has no queue rows yet: its rows are only inserted, all
+    such rows of the batch in one statement (the common case: a new complaint)."""
     events = [
         dict(p.event, complaint_id=p.complaint_id, decision_id=p.decision_id, recorded_at=row["created_at"])
         for p, row in zip(created, rows, strict=True)
@@ -882,9 +907,18 @@ def _record_clock(conn: Connection, created: list[_Pending], rows: list[dict]) -
     ]
     if events:
         conn.execute(insert(complaint_events), events)
-    for pending in created:
-        if pending.deadlines is not None:
+    fresh: list[dict] = []
+    for index, pending in enumerate(created):
+        if pending.deadlines is None:
+            continue
+        later = any(other.complaint_id == pending.complaint_id for other in created[index + 1 :])
+        if pending.complaint_id in decided_before or later:
             _replace_deadlines(conn, pending.complaint_id, pending.decision_id, pending.deadlines)
+            decided_before.add(pending.complaint_id)  # a later decision of the batch replaces these rows
+        else:
+            fresh.extend(_queue_rows(pending.complaint_id, pending.decision_id, pending.deadlines, set()))
+    if fresh:
+        conn.execute(insert(deadline_index), fresh)
 
 
 def _event_decision(conn: Connection, complaint_id: str, event: dict) -> StoredDecision | None:
@@ -914,18 +948,16 @@ def _replace_deadlines(conn: Connection, complaint_id: str, decision_id: str, ro
     }
     conn.execute(deadline_index.delete().where(mine))
     if rows:
-        conn.execute(
-            insert(deadline_index),
-            [
-                dict(
-                    row,
-                    complaint_id=complaint_id,
-                    decision_id=decision_id,
-                    warned=int((row["kind"], row["due_at"]) in warned),
-                )
-                for row in rows
-            ],
+        conn.execute(insert(deadline_index), _queue_rows(complaint_id, decision_id, rows, warned))
+
+
+def _queue_rows(complaint_id: str, decision_id: str, rows: list[dict], warned: set[tuple]) -> list[dict]:
+    return [
+        dict(
+            row, complaint_id=complaint_id, decision_id=decision_id, warned=int((row["kind"], row["due_at"]) in warned)
         )
+        for row in rows
+    ]
 
 
 def _idempotency_key(complaint_id: str, request_digest: str, policy_digest: str) -> dict:

@@ -9,6 +9,7 @@ writer takes the queue (up to the batch bound) into its transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lifecycle.decision_service import fired_rules, request_digest
-from store import DecisionStore, StaleComplaint, StoreUnavailable
+from store import ComplaintHasEvents, DecisionStore, StaleComplaint, StoreUnavailable
 from store.tables import chain_head, complaint_events
 from tests.helpers.store_samples import make_complaint
 
@@ -279,3 +280,58 @@ def test_a_batch_answers_a_stale_re_decision_alone_and_records_a_repeated_event_
         assert conn.execute(select(func.count()).select_from(complaint_events)).scalar_one() == 1
     report = store.verify_chain()
     assert report.ok and report.count == 2, report.problems
+
+
+def test_a_decision_made_without_the_complaint_s_events_is_refused_in_the_batch_that_records_them(store, decider):
+    """``without_events``: the service decides a complaint on its body alone and lets the store refuse
+    it, under the write lock, if events were recorded on it, even earlier in the same batch."""
+    body = make_complaint(400, "GC")
+    first, _ = store.append(**append_args(decider, body, uid(400)))
+    event = {"type": "responded", "at": "2026-11-02T02:04:00+00:00", "subject": "", "event": "{}"}
+    fresh = make_complaint(401, "GC")
+    queue = Queue(store)
+    with writes_held(store):
+        queue.start_writer(dict(append_args(decider, body, uid(402)), without_events=True))  # no events yet
+        queue.add(dict(append_args(decider, dict(body, order={"amount": "7.00"}), uid(403)), event=event))
+        queue.add(dict(append_args(decider, dict(body, order={"amount": "8.00"}), uid(404)), without_events=True))
+        queue.add(dict(append_args(decider, fresh, uid(405)), without_events=True))  # a new complaint
+    (same, same_created), (evented, _), refused, (new, new_created) = queue.join()
+    assert (same, same_created) == (first, False)  # the request stored before, no events then
+    assert evented.previous_decision_id == first.decision_id
+    assert isinstance(refused, ComplaintHasEvents)
+    assert new_created and new.complaint_id == fresh["complaint_id"]
+    queue = Queue(store)
+    queue.start_writer(dict(append_args(decider, body, uid(406)), without_events=True))  # a later batch too
+    (later,) = queue.join()
+    assert isinstance(later, ComplaintHasEvents) and store.count() == 3
+
+
+def test_a_new_complaint_decided_twice_in_one_batch_keeps_the_second_decision_s_queue_rows(store, decider):
+    from store.clock import queue_row
+    from store.tables import deadline_index
+
+    def with_rows(n: int, body: dict, day: int) -> dict:
+        row = queue_row(
+            kind="resolution",
+            status="scheduled",
+            due_at=dt.datetime(2026, 11, day, tzinfo=dt.UTC),
+            due_soon_at=None,
+            team="customer_service",
+            level="frontline",
+            rule="D01",
+            record_breach=True,
+            breach_recorded=False,
+        )
+        return dict(append_args(decider, body, uid(n)), deadlines=[row])
+
+    body = make_complaint(500, "GC")
+    other = make_complaint(501, "GC")
+    queue = Queue(store)
+    with writes_held(store):
+        queue.start_writer(with_rows(500, body, 5))
+        queue.add(with_rows(501, dict(body, order={"amount": "9.00"}), 6))
+        queue.add(with_rows(502, other, 7))
+    assert all(created for _, created in queue.join())
+    with store.engine.connect() as conn:
+        rows = sorted(conn.execute(select(deadline_index.c.complaint_id, deadline_index.c.decision_id)))
+    assert rows == [(body["complaint_id"], uid(501)), (other["complaint_id"], uid(502))]

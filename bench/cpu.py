@@ -12,8 +12,10 @@ one after the other to compare them; the ratios against zen are within one proce
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from bench.corpus import DEFAULT_SEED, iter_complaints
 from bench.prepare import (
@@ -45,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--passes", type=int, default=7)
     parser.add_argument("--policy", default=str(DEFAULT_POLICY))
+    parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
     cached = decider_with_cache(load_decider(args.policy), "on")
     uncached = decider_with_cache(cached, "off")
@@ -71,9 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     rules = cached.route_rules
     print(f"  outcome cache, one pass: {len(rules):,} route keys for {len(raws):,} complaints")
     zen_us = us["zen engine.evaluate"]
-    for name in calls:
-        if name.startswith("engine"):
-            print(f"- {name} / zen engine.evaluate: {zen_us / us[name]:.3f}x")
+    ratios = {
+        f"{name} / zen engine.evaluate": round(zen_us / us[name], 3) for name in calls if name.startswith("engine")
+    }
+    for name, ratio in ratios.items():
+        print(f"- {name}: {ratio:.3f}x")
+    if args.json:
+        report = {"machine": machine(), "n": len(raws), "passes": args.passes, "route_keys": len(rules)}
+        report |= {"cpu_us": {name: round(value, 1) for name, value in us.items()}, "ratios": ratios}
+        Path(args.json).write_text(json.dumps(report, indent=2))
     return 0
 
 

@@ -42,7 +42,9 @@ from bench.corpus import DEFAULT_N, DEFAULT_SEED, iter_complaints
 from bench.prepare import (
     DEFAULT_POLICY,
     Prepared,
+    clear_outcome_caches,
     current_rss_mb,
+    decider_with_cache,
     emit,
     engine_rules,
     load_decider,
@@ -57,6 +59,8 @@ IMPLEMENTATIONS = (
     "engine decide()",
     "engine decide_valid()",
     "engine rule stage",
+    "engine decide(), no outcome cache",
+    "engine rule stage, no outcome cache",
     "zen engine.evaluate",
     "zen decision.evaluate",
     "hand-written",
@@ -65,20 +69,26 @@ SLOW_API_MAX = 20_000  # zen decision.evaluate runs at a few thousand per second
 WARMUP = 500
 
 
-def make_calls(policy: str) -> dict[str, Callable[[Prepared], object]]:
-    decider = load_decider(policy)
+def make_calls(policy: str) -> tuple[dict[str, Callable[[Prepared], object]], Callable[[], None]]:
+    """The calls by name, and a reset that empties the outcome cache (each row starts cold: its hits
+    are the corpus's own repeats, not an earlier row's answers)."""
+    decider = decider_with_cache(load_decider(policy), "on")
+    uncached = decider_with_cache(decider, "off")
     zen_fast = ZenDecider("engine")
     zen_slow = ZenDecider("decision")
     decide, decide_valid = decider.decide, decider.decide_valid
     hand, fast, slow = handwritten.decide, zen_fast.decide, zen_slow.decide
-    return {
+    calls: dict[str, Callable[[Prepared], object]] = {
         "engine decide()": lambda p: decide(p.raw),
         "engine decide_valid()": lambda p: decide_valid(p.valid),
         "engine rule stage": lambda p: engine_rules(decider, p.valid, p.fact),
+        "engine decide(), no outcome cache": lambda p: uncached.decide(p.raw),
+        "engine rule stage, no outcome cache": lambda p: engine_rules(uncached, p.valid, p.fact),
         "zen engine.evaluate": lambda p: fast(p.zen),
         "zen decision.evaluate": lambda p: slow(p.zen),
         "hand-written": lambda p: hand(p.fact),
     }
+    return calls, lambda: clear_outcome_caches(decider)
 
 
 def prepared_corpus(policy: str, n: int, seed: int, part: int = 0, parts: int = 1) -> list[Prepared]:
@@ -135,7 +145,7 @@ def threaded(call: Callable, items: list[Prepared], threads: int) -> dict:
 
 def _worker(policy, n, seed, part, parts, barrier, commands, results):
     items = prepared_corpus(policy, n, seed, part, parts)
-    calls = make_calls(policy)
+    calls, reset = make_calls(policy)
     results.put(("ready", part, len(items), 0.0, 0.0, peak_rss_mb()))
     while True:
         name = commands.get()
@@ -143,6 +153,7 @@ def _worker(policy, n, seed, part, parts, barrier, commands, results):
             return
         share = _share(name, items, parts)
         call = calls[name]
+        reset()
         for item in share[:WARMUP]:
             call(item)
         gc.collect()
@@ -192,7 +203,7 @@ def run(n: int, seed: int, policy: str, parallel: bool, names: list[str], worker
     items = prepared_corpus(policy, n, seed)
     rss_prepared = current_rss_mb()
     prepare_s = time.perf_counter() - t0
-    calls = make_calls(policy)
+    calls, reset = make_calls(policy)
     report: dict = {
         "machine": machine(),
         "command": "python -m bench.engine " + " ".join(sys.argv[1:]),
@@ -207,11 +218,13 @@ def run(n: int, seed: int, policy: str, parallel: bool, names: list[str], worker
     }
     for name in names:
         gc.collect()
+        reset()
         report["single_thread"][name] = single_thread(calls[name], _share(name, items))
         print(f"  single  {name:<24} {report['single_thread'][name]['per_s']:>10,.0f}/s", file=sys.stderr)
     if parallel:
         for name in names:
             gc.collect()
+            reset()
             report["threads"][name] = threaded(calls[name], _share(name, items), workers)
             print(f"  threads {name:<24} {report['threads'][name]['per_s']:>10,.0f}/s", file=sys.stderr)
         report["processes"] = processes(policy, n, seed, workers, names)
@@ -224,7 +237,7 @@ def run(n: int, seed: int, policy: str, parallel: bool, names: list[str], worker
 def ratios(report: dict) -> dict:
     single = report["single_thread"]
     out = {}
-    for engine in ("engine decide()", "engine decide_valid()", "engine rule stage"):
+    for engine in [name for name in IMPLEMENTATIONS if name.startswith("engine")]:
         for other in ("zen engine.evaluate", "zen decision.evaluate", "hand-written"):
             if engine in single and other in single:
                 out[f"{engine} / {other}"] = round(single[engine]["per_s"] / single[other]["per_s"], 3)
@@ -232,16 +245,18 @@ def ratios(report: dict) -> dict:
 
 
 def targets(report: dict) -> dict:
+    """Issue 17's targets: the full explained decide() at least zen's fastest API, the rule stage 3x it."""
     single = report["single_thread"]
-    if "engine decide()" not in single or "zen engine.evaluate" not in single:
+    if "zen engine.evaluate" not in single:
         return {}
-    ratio = single["engine decide()"]["per_s"] / single["zen engine.evaluate"]["per_s"]
-    p99 = single["engine decide()"]["p99_ms"]
-    return {
-        "engine decide() >= 5x zen (fastest API), single thread": ratio >= 5,
-        "engine decide() >= 10x zen (ambition)": ratio >= 10,
-        "engine decide() p99 < 0.5 ms": p99 < 0.5,
-    }
+    zen = single["zen engine.evaluate"]["per_s"]
+    found = {}
+    if "engine decide()" in single:
+        found["engine decide() >= 1.0x zen engine.evaluate"] = single["engine decide()"]["per_s"] >= zen
+        found["engine decide() p99 < 0.5 ms"] = single["engine decide()"]["p99_ms"] < 0.5
+    if "engine rule stage" in single:
+        found["engine rule stage >= 3x zen engine.evaluate"] = single["engine rule stage"]["per_s"] >= 3 * zen
+    return found
 
 
 def table(report: dict) -> str:

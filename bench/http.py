@@ -721,7 +721,14 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
         report["disk_commit_ms_before"] = disk_commit_ms(workdir)
         report["worker_pids"] = server.worker_pids()
         common = dict(connections=args.connections, clients=args.clients)
-        run_load(server.port, path, bodies, "warm", "closed", 0, seconds=WARMUP_S, **common)
+        acknowledged = 0  # decisions answered 201 (each a new one): every one must be in the store afterwards
+
+        def answered(row: dict) -> dict:
+            nonlocal acknowledged
+            acknowledged += row["statuses"].get("201", 0)
+            return row
+
+        answered(run_load(server.port, path, bodies, "warm", "closed", 0, seconds=WARMUP_S, **common))
         phases = [("saturation", "closed", None)]
         for label, share in (("50%", 0.5), ("80%", 0.8)):
             phases.append((label, "open", share))
@@ -733,15 +740,17 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
             spies = []
             if profile_dir and name == "sqlite" and label == "saturation":
                 spies = profile_workers(server, args.seconds, profile_dir)
-            row = run_load(
-                server.port,
-                path,
-                bodies,
-                label.rstrip("%"),
-                mode,
-                rate,
-                seconds=args.seconds,
-                **(common if mode == "closed" else dict(connections=args.open_connections, clients=args.clients)),
+            row = answered(
+                run_load(
+                    server.port,
+                    path,
+                    bodies,
+                    label.rstrip("%"),
+                    mode,
+                    rate,
+                    seconds=args.seconds,
+                    **(common if mode == "closed" else dict(connections=args.open_connections, clients=args.clients)),
+                )
             )
             for spy in spies:
                 _, err = spy.communicate(timeout=60)
@@ -761,10 +770,11 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
         if name != "echo" and args.event_pool:
             pool = bodies[: args.event_pool * args.clients]
             seeded = seed_event_complaints(server.base, pool, "ev", args.clients)
-            run_load(server.port, EVENTS_PATH, pool, "ev", "closed", 0, seconds=WARMUP_S, **common)
+            acknowledged += seeded
+            answered(run_load(server.port, EVENTS_PATH, pool, "ev", "closed", 0, seconds=WARMUP_S, **common))
             before = app_timings(server.base)
             cpu0 = server.cpu_seconds()
-            row = run_load(server.port, EVENTS_PATH, pool, "ev", "closed", 0, seconds=args.seconds, **common)
+            row = answered(run_load(server.port, EVENTS_PATH, pool, "ev", "closed", 0, seconds=args.seconds, **common))
             row["server_cpu_s"] = round(server.cpu_seconds() - cpu0, 2)
             row.update(_means(before, app_timings(server.base)))
             row["complaints_seeded"] = seeded
@@ -777,6 +787,9 @@ def bench_target(name, args, bodies, workdir, profile_dir) -> dict:
         report["disk_commit_ms_after"] = disk_commit_ms(workdir)
         if name != "echo":
             report["stored_decisions"] = _stored_count(database_url)
+            report["acknowledged_decisions"] = acknowledged
+            # Every 201 was a new decision; a request that failed after its COMMIT may be stored unanswered.
+            report["acknowledged_lost"] = max(0, acknowledged - report["stored_decisions"])
     finally:
         server.stop()
         if pg is not None:
@@ -867,6 +880,11 @@ def table(report: dict) -> str:
             lines.append(
                 f"- {name}: a bare durable SQLite commit on this disk took {row['disk_commit_ms_before']} ms "
                 f"before the phases, {row.get('disk_commit_ms_after')} ms after (median, p90)"
+            )
+        if "stored_decisions" in row:
+            lines.append(
+                f"- {name}: {row['acknowledged_decisions']:,} decisions answered 201, {row['stored_decisions']:,} "
+                f"in the store afterwards: {row['acknowledged_lost']} acknowledged decisions lost"
             )
         split = row.get("in_process")
         if split:

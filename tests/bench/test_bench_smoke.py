@@ -178,3 +178,17 @@ def test_cpu_benchmark_runs(capsys):
     assert cpu.main(["--n", "100", "--passes", "2"]) == 0
     out = capsys.readouterr().out
     assert "engine decide() / zen engine.evaluate" in out and "µs CPU per decision" in out
+
+
+def test_the_issue_17_driver_runs_its_steps_and_writes_the_table(tmp_path):
+    from bench import issue17
+
+    out = tmp_path / "run"
+    assert issue17.main(["--quick", "--out", str(out), "--only", "agree", "--only", "engine", "--only", "memory"]) == 0
+    text = (out / "issue17.md").read_text()
+    assert "FULL AGREEMENT: 300 complaints" in text and "outcome cache verify" in text
+    assert "| full explained `decide()` / zen `engine.evaluate` |" in text
+    assert "| the same, outcome cache off |" in text
+    assert "| memory over 2,000 full `decide()` |" in text
+    steps = json.loads((out / "steps.json").read_text())
+    assert [s["step"] for s in steps] == ["agree", "engine", "memory"] and all(s["exit"] == 0 for s in steps)

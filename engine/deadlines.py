@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.facts import lookup
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.model import DeadlineRule, Policy
 
@@ -26,20 +26,47 @@ COUNTING = {
 }
 
 
-def periods(policy: Policy) -> dict[str, tuple[dict, str]]:
-    """Per deadline rule, its period as a decision states it and the counting words: fixed by the
-    policy, so a ``Decider`` words them once instead of once per decision."""
-    found = {}
+@dataclass(frozen=True)
+class _Planned:
+    """What a deadline rule's candidate takes from the policy, worked out once."""
+
+    rule: DeadlineRule
+    period: dict  # as a decision states it; copied into each candidate
+    counting: str
+    event: str | None  # its `after` event
+    path: tuple[str, ...]  # that event's dotted field, split; () without one
+    waiting: dict  # what it waits for while its event has no time; copied into each candidate
+
+
+@dataclass(frozen=True)
+class DeadlinePlan:
+    """Per deadline rule, what is fixed by the policy: its period and counting words, its event's
+    field and label, and the policy's kinds in order. A ``Decider`` makes it once."""
+
+    rules: dict[str, _Planned]
+    kinds: tuple[str, ...]  # in policy order
+
+
+def plan(policy: Policy) -> DeadlinePlan:
+    rules = {}
     for rule in policy.deadlines:
         due = rule.due
         if due.with_kind:
             period: dict = {"with": due.with_kind}
+            event_id: str | None = None
+            path: tuple[str, ...] = ()
+            waiting: dict = {"deadline": due.with_kind}
         elif due.after is not None and due.unit is not None and due.amount is not None:
+            event = policy.events[due.after]
+            event_id = event.id
             period = {"after": due.after, due.unit: due.amount}
+            path = tuple(event.field.split(".")) if event.field else ()
+            waiting = {"event": event.id, "label": event.label}
         else:
             continue  # not a period the schema admits: `_due` refuses it when the rule fires
-        found[rule.info.id] = (period, _counting(period))
-    return found
+        rules[rule.info.id] = _Planned(rule, period, _counting(period), event_id, path, waiting)
+    kinds = tuple(dict.fromkeys(rule.kind for rule in policy.deadlines))
+    return DeadlinePlan(rules, kinds)
 
 
 def schedule(
@@ -49,89 +76,107 @@ def schedule(
     calendar: WorkCalendar,
     trace: CountingTrace,
     clock: EventClock | None = None,
-    worded: dict[str, tuple[dict, str]] | None = None,
+    planned: DeadlinePlan | None = None,
 ) -> list[dict]:
     """The deadlines of the rules that fired, one per kind. With ``clock`` (reported events) a deadline
     starts at its event's reported time and is extended by the time its kind was paused.
-    ``worded`` is ``periods(policy)``, when the caller keeps it."""
-    if worded is None:
-        worded = periods(policy)
+    ``planned`` is ``plan(policy)``, when the caller keeps it."""
+    if planned is None:
+        planned = plan(policy)
     by_kind: dict[str, list[DeadlineRule]] = {}
+    hanging = set()  # kinds with a rule that fired due `with` another kind
     for rule in fired:
         by_kind.setdefault(rule.kind, []).append(rule)
+        if rule.due.with_kind:
+            hanging.add(rule.kind)
     resolved: dict[str, dict] = {}
+    due_of: dict[str, dt.datetime | None] = {}  # each settled kind's binding due time, as a datetime
     # Kinds that hang on another kind (`with`) are settled after the rest.
-    order = sorted(by_kind, key=lambda kind: any(r.due.with_kind for r in by_kind[kind]))
+    order = sorted(by_kind, key=hanging.__contains__) if hanging else by_kind
     for kind in order:
-        resolved[kind] = _settle(kind, by_kind[kind], complaint, policy, calendar, trace, resolved, clock, worded)
-    kinds_in_policy = list(dict.fromkeys(rule.kind for rule in policy.deadlines))
-    return [resolved[kind] for kind in kinds_in_policy if kind in resolved]
+        resolved[kind] = _settle(kind, by_kind[kind], complaint, calendar, trace, resolved, due_of, clock, planned)
+    return [resolved[kind] for kind in planned.kinds if kind in resolved]
 
 
-def _settle(kind, rules, complaint, policy, calendar, trace, resolved, clock, worded) -> dict:
-    candidates = []
+def _settle(kind, rules, complaint, calendar, trace, resolved, due_of, clock, planned) -> dict:
+    found = []  # per rule, in policy order: (its plan, due time, what it waits for)
     for rule in rules:
-        due_at, waiting_for = _due(rule, complaint, policy, calendar, trace, resolved, clock)
-        candidates.append(
-            {
-                "rule": rule.info.id,
-                "basis": rule.info.basis,
-                "due_at": due_at.isoformat() if due_at else None,
-                "waiting_for": waiting_for,
-                "period": dict(worded[rule.info.id][0]),
-                "_sort": due_at,
-            }
-        )
-    # Earliest binds. A candidate still waiting on an event cannot be ranked yet:
-    # then the first rule in policy order stands and the others are cited.
-    if all(c["_sort"] is not None for c in candidates):
-        binding = min(candidates, key=lambda c: c["_sort"])
-    else:
-        binding = candidates[0]
+        step = planned.rules.get(rule.info.id)
+        assert step is not None, f"{rule.info.id}: not a period the schema admits"
+        found.append((step, *_due(step, complaint, calendar, trace, resolved, due_of, clock)))
+    # Earliest binds (the first of equals). A candidate still waiting on an event cannot be ranked
+    # yet: then the first rule in policy order stands and the others are cited.
+    first = 0
+    if len(found) > 1 and all(due is not None for _, due, _ in found):
+        for index in range(1, len(found)):
+            if found[index][1] < found[first][1]:
+                first = index
+    step, due_at, waiting_for = found[first]
+    due_of[kind] = due_at
     # A deadline that ran out before the complaint arrived (the goods came back, then the
     # complaint) is overdue now; a legal one so breached flags the decision.
     received = complaint["received_at"]
-    past = {c["rule"] for c in candidates if c["_sort"] is not None and c["_sort"] < received}
-    for candidate in candidates:
-        del candidate["_sort"]
-    unit = next(iter(binding["period"])) if binding["period"] else None
-    counting = worded[binding["rule"]][1]
-    status = "pending" if binding["due_at"] is None else ("overdue" if binding["rule"] in past else "scheduled")
-    legal_breached = [r.info.id for r in rules if r.legal and r.info.id in past]
+    cited, breached = [], []
+    # One loop, no comprehension frames: most kinds have a single candidate.
+    for index, (other, due, waiting) in enumerate(found):
+        if index != first:
+            cited.append(_candidate(other, due, waiting))
+        if other.rule.legal and due is not None and due < received:
+            breached.append(other.rule.info.id)
+    info = step.rule.info
     return {
         "kind": kind,
-        "status": status,
-        "due_at": binding["due_at"],
-        "waiting_for": binding["waiting_for"],
-        "period": binding["period"],
-        "counting": counting if unit else "",
-        "rule": binding["rule"],
-        "basis": binding["basis"],
-        "cited": [c for c in candidates if c is not binding],
-        "legal_deadline_breached": legal_breached,
+        "status": "pending" if due_at is None else ("overdue" if due_at < received else "scheduled"),
+        "due_at": due_at.isoformat() if due_at else None,
+        "waiting_for": waiting_for,
+        "period": dict(step.period),
+        "counting": step.counting,
+        "rule": info.id,
+        "basis": info.basis,
+        "cited": cited,
+        "legal_deadline_breached": breached,
     }
 
 
-def _due(rule: DeadlineRule, complaint, policy: Policy, calendar: WorkCalendar, trace, resolved, clock=None):
-    due = rule.due
+def _candidate(step: _Planned, due_at: dt.datetime | None, waiting_for: dict | None) -> dict:
+    """A rule that fired for a kind another rule of it binds, as the deadline cites it."""
+    info = step.rule.info
+    return {
+        "rule": info.id,
+        "basis": info.basis,
+        "due_at": due_at.isoformat() if due_at else None,
+        "waiting_for": waiting_for,
+        "period": dict(step.period),
+    }
+
+
+def _due(step: _Planned, complaint, calendar: WorkCalendar, trace, resolved, due_of, clock=None):
+    rule, due = step.rule, step.rule.due
     if due.with_kind:
         other = resolved.get(due.with_kind)
         if other is None:
-            return None, {"deadline": due.with_kind}
+            return None, dict(step.waiting)
         if clock is not None:
             clock.share(rule.info.id, other["rule"])
-        return dt.datetime.fromisoformat(other["due_at"]) if other["due_at"] else None, other["waiting_for"]
-    # Without `with`, the schema requires `after` and exactly one period.
-    assert due.after is not None and due.unit is not None and due.amount is not None
-    event = policy.events[due.after]
-    moment = lookup(complaint, event.field) if event.field else None
+        return due_of[due.with_kind], other["waiting_for"]
+    moment = _at(complaint, step.path) if step.path else None
     if not isinstance(moment, dt.datetime) and clock is not None:
-        moment = clock.first(event.id)
+        moment = clock.first(step.event)
     if not isinstance(moment, dt.datetime):
-        return None, {"event": event.id, "label": event.label}
+        return None, dict(step.waiting)
+    assert due.unit is not None and due.amount is not None  # `plan` admits only whole periods
     if clock is not None:
         return clock.run(rule.info.id, rule.kind, moment, due.unit, due.amount, calendar, trace), None
     return calendar.period_end(moment, due.unit, due.amount, trace), None
+
+
+def _at(value: object, path: tuple[str, ...]) -> object:
+    """``engine.facts.lookup`` on a field split once."""
+    for part in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _counting(period: dict | None) -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from engine.clock import EventClock, anchor_level, clock_section, effective_complaint, is_envelope, ordered, settle
 from engine.complaint import ComplaintError, validate_complaint
-from engine.deadlines import periods, schedule
+from engine.deadlines import plan, schedule
 from engine.explain import cite, summary
 from engine.facts import decision_keys, lookup, route_fact
 from engine.outcome_cache import CachedRules
@@ -50,7 +50,7 @@ class Decider:
         self._position = {rule.info.id: index for index, rule in enumerate(ordered)}
         # Words fixed by the policy, made once here rather than once per decision.
         self._route_effects = {rule.info.id: outcome_words(rule.then) for rule in self.policy.routing}
-        self._periods = periods(self.policy)
+        self._periods = plan(self.policy)
         self._window_words = {window.id: counting_words(window) for window in self.policy.windows}
 
     def decide(self, raw: object) -> dict:

@@ -16,6 +16,11 @@ from rules.model import Policy, Window
 from rules.vocabulary import INPUT_FLAGS, REMEDY_TYPES
 
 _DATE_FIELDS = ("paid_at", "completed_at", "delivered_at", "promised_delivery_at")
+# (complaint field, fact key) pairs, the keys formatted once rather than once per fact.
+_ORDER_KEYS = tuple((name, f"order.{name}") for name in ("goods_condition", "merchant"))
+_DATE_KEYS = tuple((name, f"order.{name}") for name in _DATE_FIELDS)
+_FLAG_KEYS = tuple((flag, f"flags.{flag}") for flag in INPUT_FLAGS)
+_REMEDY_KEYS = tuple((kind, f"decision.remedy.{kind}") for kind in REMEDY_TYPES)
 
 
 def to_fen(amount: Decimal) -> int:
@@ -49,12 +54,12 @@ def route_fact(
         "customer.tier": customer["tier"],
         "customer.complaints_last_30_days": customer["complaints_last_30_days"],
     }
-    for name in ("goods_condition", "merchant"):
+    for name, key in _ORDER_KEYS:
         if name in order:
-            fact[f"order.{name}"] = order[name]
-    for name in _DATE_FIELDS:
+            fact[key] = order[name]
+    for name, key in _DATE_KEYS:
         if name in order:
-            fact[f"order.{name}"] = int(order[name].timestamp())
+            fact[key] = int(order[name].timestamp())
     if "remedy" in claim:
         fact["claim.remedy"] = claim["remedy"]
     if "amount" in claim:
@@ -66,8 +71,8 @@ def route_fact(
             value = int(value.timestamp())
         fact[f"history.{name}"] = value
     flags = set(complaint["flags"])
-    for flag in INPUT_FLAGS:
-        fact[f"flags.{flag}"] = int(flag in flags)
+    for flag, key in _FLAG_KEYS:
+        fact[key] = int(flag in flags)
     for window in windows:
         anchor = lookup(complaint, window.anchor)
         if isinstance(anchor, dt.datetime):
@@ -90,8 +95,8 @@ def decision_keys(
     if team is not None:
         fact["decision.team"] = team
         fact["decision.level"] = level
-    for kind in REMEDY_TYPES:
-        fact[f"decision.remedy.{kind}"] = int(kind in remedy_types)
+    for kind, key in _REMEDY_KEYS:
+        fact[key] = int(kind in remedy_types)
     for flag in flags:
         fact[f"decision.flags.{flag}"] = 1
     return fact

@@ -11,7 +11,9 @@ plus the statutory holidays of the national holiday rules) and reported.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from rules.messages import sentence
@@ -19,6 +21,10 @@ from rules.model import CalendarSpec
 from rules.statutory_holidays import RULE_TEXT, statutory_holidays
 
 END_OF_DAY = dt.time(23, 59, 59)
+
+# Entries per memo of a calendar (see ``WorkCalendar``): a policy's periods are a handful, so this
+# holds a few years of distinct dates; a full memo is emptied and refills from the next lookups.
+MEMO_SIZE = 8192
 
 # What each `outside_known_years` fallback counts, in the words a decision's warning uses.
 FALLBACK_RULES = {
@@ -39,11 +45,29 @@ class CountingTrace:
         self.fallback_holidays: dict[dt.date, str] = {}  # statutory days the `statutory` fallback counted
 
 
+# What one count found, for a memo: the answer, then the fallback years and statutory days it looked up.
+_Answer = TypeVar("_Answer")
+_Key = TypeVar("_Key", bound=tuple)
+_Counted = tuple[_Answer, tuple[int, ...], tuple[tuple[dt.date, str], ...]]
+
+
 class WorkCalendar:
-    def __init__(self, spec: CalendarSpec, timezone: str = "Asia/Shanghai"):
+    """Counts periods on one policy's calendar; safe to share between threads.
+
+    Counts of day-based periods are memoised per (dates, unit, amount): the deadlines and windows of
+    one policy use a handful of periods and complaints share dates. An entry keeps the fallback
+    years and statutory days its count looked up, added to the caller's trace on every hit as the
+    count itself would. The memos are plain dicts (single lookups and stores are atomic under the
+    GIL, so hits take no lock), emptied when they grow past ``memo_size`` (0: no memo).
+    """
+
+    def __init__(self, spec: CalendarSpec, timezone: str = "Asia/Shanghai", memo_size: int = MEMO_SIZE):
         self.spec = spec
         self.tz = ZoneInfo(timezone)
         self.known_years = frozenset(spec.years)
+        self.memo_size = memo_size
+        self._period_memo: dict[tuple[dt.date, str, int], _Counted[dt.date]] = {}
+        self._within_memo: dict[tuple[dt.date, dt.date, str, int, bool], _Counted[bool]] = {}
 
     def is_working_day(self, day: dt.date, trace: CountingTrace | None = None) -> bool:
         if day.year not in self.known_years:
@@ -100,6 +124,14 @@ class WorkCalendar:
 
     def period_end_date(self, start: dt.date, unit: str, amount: int, trace: CountingTrace | None = None) -> dt.date:
         """Last day of a period of ``amount`` ``unit`` running from the event on ``start``."""
+        key = (start, unit, amount)
+        counted = self._period_memo.get(key)
+        if counted is None:
+            counted = self._count(self._period_memo, key, self._period_end_date, start, unit, amount)
+        _replay(counted, trace)
+        return counted[0]
+
+    def _period_end_date(self, start: dt.date, unit: str, amount: int, trace: CountingTrace) -> dt.date:
         if unit == "working_days":
             return self.add_working_days(start, amount, trace)
         if unit == "calendar_days":
@@ -141,6 +173,16 @@ class WorkCalendar:
             return moment <= event + dt.timedelta(hours=amount)
         start = event.astimezone(self.tz).date()
         day = moment.astimezone(self.tz).date()
+        key = (start, day, unit, amount, roll_forward)
+        counted = self._within_memo.get(key)
+        if counted is None:
+            counted = self._count(self._within_memo, key, self._within_days, start, day, unit, amount, roll_forward)
+        _replay(counted, trace)
+        return counted[0]
+
+    def _within_days(
+        self, start: dt.date, day: dt.date, unit: str, amount: int, roll_forward: bool, trace: CountingTrace
+    ) -> bool:
         if unit == "working_days":
             counted, probe = 0, start
             while probe < day:
@@ -159,6 +201,24 @@ class WorkCalendar:
                 return False
             probe += dt.timedelta(days=1)
         return True
+
+    def _count(
+        self, memo: dict[_Key, _Counted[_Answer]], key: _Key, count: Callable[..., _Answer], *args: object
+    ) -> _Counted[_Answer]:
+        """Run ``count`` on a trace of its own and remember what it answered and looked up."""
+        trace = CountingTrace()
+        counted = (count(*args, trace), tuple(trace.fallback_years), tuple(trace.fallback_holidays.items()))
+        memo[key] = counted
+        if len(memo) > self.memo_size:  # checked after the store: threads storing at once still end within it
+            memo.clear()
+        return counted
+
+
+def _replay(counted: _Counted[object], trace: CountingTrace | None) -> None:
+    """Add to ``trace`` the fallback years and statutory days a memoised count looked up."""
+    if trace is not None and counted[1]:
+        trace.fallback_years.update(counted[1])
+        trace.fallback_holidays.update(counted[2])
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:

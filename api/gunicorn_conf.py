@@ -17,6 +17,7 @@ one request, headers and body, default 10), PROMETHEUS_MULTIPROC_DIR (default: a
 from __future__ import annotations
 
 import errno
+import gc
 import ipaddress
 import os
 import shutil
@@ -170,6 +171,14 @@ def post_fork(server, worker):
     server.log.info("worker %s forked; it compiles the policy now", worker.pid)
     # Tells the app it may ask to be recycled (SIGTERM to itself: a graceful exit the master replaces).
     os.environ["COMPLAINTS_GUNICORN_WORKER"] = "1"
+
+
+def post_worker_init(worker):
+    # The app is loaded: the policy compiled, the modules, the store's metadata. Moved out of the
+    # collector's reach, a decision's garbage no longer makes it walk them (bench/request_cpu.py:
+    # 6-15 % less CPU a request).
+    gc.collect()
+    gc.freeze()
 
 
 def child_exit(server, worker):

@@ -255,6 +255,30 @@ class ImpactReport:
                     }
                 )
 
+    def merge(self, later: ImpactReport) -> None:
+        """Add the report of the decisions that come after this one's in chain order (a worker's
+        range, audit/parallel.py): the counts and sums add up, the examples are the first ones of
+        the two in order, so merging the ranges' reports in order gives the one-walk report."""
+        self.total += later.total
+        self.changed += later.changed
+        self.errors += later.errors
+        for kind, count in later.by_kind.items():
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + count
+        for kind, shown in later.examples.items():
+            bucket = self.examples.setdefault(kind, [])
+            bucket.extend(shown[: max(0, self.examples_per_kind - len(bucket))])
+        self.refund_before += later.refund_before
+        self.refund_after += later.refund_after
+        self.compensation_before += later.compensation_before
+        self.compensation_after += later.compensation_after
+        self.fallback += later.fallback
+        self.fallback_changed_count += later.fallback_changed_count
+        self.fallback_changed.extend(later.fallback_changed[: max(0, FALLBACK_LISTED - len(self.fallback_changed))])
+        for key, (before, after) in later.money.items():
+            totals = self.money.setdefault(key, [Decimal("0.00"), Decimal("0.00")])
+            totals[0] += before
+            totals[1] += after
+
     def _money_by(self, position: int) -> dict[str, tuple[Decimal, Decimal]]:
         totals: dict[str, tuple[Decimal, Decimal]] = {}
         for key, (before, after) in self.money.items():

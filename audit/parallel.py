@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from audit import records as walk
 from audit.compare import Change, ImpactReport
@@ -46,6 +46,7 @@ class Walk:
     candidate_digest: str | None = None
     after: int = 0  # only seqs above this ...
     upto: int | None = None  # ... and up to this: one machine's share of a store split over several
+    examples_per_kind: int = 3  # an impact preview's examples of each kind of change
 
 
 def ranges(low: int, high: int, size: int = CHUNK) -> list[tuple[int, int]]:
@@ -70,6 +71,14 @@ class _Worker:
 
     def replay(self, span: tuple[int, int]) -> list[dict]:
         return [replay_one(record, self.policies, self.candidate) for record in self.records(*span)]
+
+    def impact_part(self, span: tuple[int, int]) -> ImpactReport:
+        """The impact report of one range, made in the worker: only the aggregate and its first
+        examples cross back to the parent, not a comparison per decision."""
+        report = ImpactReport(examples_per_kind=self.job.examples_per_kind)
+        for decision_id, complaint_id, change in self.impact(span):
+            _count(report, decision_id, complaint_id, change)
+        return report
 
     def impact(self, span: tuple[int, int]) -> list[tuple[str, str, Change | None]]:
         assert self.candidate is not None
@@ -106,9 +115,17 @@ def _replay(span: tuple[int, int]) -> list[dict]:
     return _worker.replay(span)
 
 
-def _impact(span: tuple[int, int]) -> list[tuple[str, str, Change | None]]:
+def _impact_part(span: tuple[int, int]) -> list[ImpactReport]:
     assert _worker is not None
-    return _worker.impact(span)
+    return [_worker.impact_part(span)]  # a list, as every task's results are
+
+
+def _count(report: ImpactReport, decision_id: str, complaint_id: str, change: Change | None) -> None:
+    if change is None:  # counted as an error, as audit.replay.impact does
+        report.total += 1
+        report.errors += 1
+    else:
+        report.add(decision_id, change, complaint_id)
 
 
 def _spans(job: Walk, chunk: int) -> list[tuple[int, int]]:
@@ -146,13 +163,19 @@ def impact_report(
     """``audit.replay.impact`` of ``job``'s decisions under its candidate, over ``workers`` processes."""
     if not (job.candidate_file or job.candidate_digest):
         raise ValueError("an impact preview needs a candidate policy")
+    job = replace(job, examples_per_kind=examples_per_kind)
     report = ImpactReport(examples_per_kind=examples_per_kind)
-    for decision_id, complaint_id, change in _ordered(job, workers, chunk, _impact, _Worker.impact):
-        if change is None:
-            report.total += 1
-            report.errors += 1
-        else:
-            report.add(decision_id, change, complaint_id)
+    if workers <= 1:
+        worker = _Worker(job)
+        for span in _spans(job, chunk):
+            for decision_id, complaint_id, change in worker.impact(span):
+                _count(report, decision_id, complaint_id, change)
+                if progress is not None:
+                    progress(report)
+        return report
+    for part in _ordered(job, workers, chunk, _impact_part, lambda worker, span: [worker.impact_part(span)]):
+        report.merge(part)
         if progress is not None:
-            progress(report)
+            for _ in range(part.total):  # one step a decision, as from one process
+                progress(report)
     return report

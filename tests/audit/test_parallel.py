@@ -91,3 +91,14 @@ def test_the_commands_give_the_same_output_with_workers(filled):
     alone, split = runner.invoke(cli, impact), runner.invoke(cli, [*impact, "--workers", "2"])
     assert alone.exit_code == split.exit_code == 0, split.output
     assert json.loads(split.stdout) == json.loads(alone.stdout)
+
+
+def test_merged_range_reports_keep_the_first_examples_in_chain_order(filled):
+    # Small ranges and one example a kind: the examples, the counts and the sums of the merged
+    # reports must be the one walk's, whichever range each change falls in.
+    url, store, candidate = filled
+    cand = decider_for_text(candidate.read_text(encoding="utf-8"))
+    expected = impact(walk.in_range(store), cand, examples_per_kind=1)
+    report = impact_report(Walk(url, candidate_file=str(candidate)), workers=2, examples_per_kind=1, chunk=5)
+    assert report.as_dict() == expected.as_dict()
+    assert sum(len(shown) for shown in report.examples.values()) == len(report.by_kind)

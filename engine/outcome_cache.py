@@ -140,6 +140,7 @@ def _key_function(partition: tuple, conditions: list[dict]) -> Callable[[Mapping
     return names["key"]  # type: ignore[return-value]
 
 
+MAX_PARTITIONS = 256  # key functions kept; the vocabulary has a few dozen (fact type, category) pairs
 PARTITION = ("t", "category")  # string fields every fact carries: a key function is made per pair of values
 
 
@@ -169,7 +170,12 @@ class FactKey:
         if function is None:
             if type(partition[0]) is not str or type(partition[1]) is not str:
                 return None
-            function = self._function(partition)
+            if len(self._by_partition) >= MAX_PARTITIONS:  # validation bounds categories; this bounds the rest
+                return None
+            try:
+                function = self._function(partition)
+            except UnsupportedRuleset:  # a test on the category the key cannot decide: the engine does
+                return None
         try:
             return function(fact)
         except TypeError:  # a value the key does not classify (an unhashable one, a string among amounts)
@@ -192,10 +198,6 @@ class CachedRules:
         self._answers: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.hits = 0  # counted without a lock: exact in one thread, approximate under several
         self.misses = 0
-
-    @property
-    def enabled(self) -> bool:
-        return self._key is not None
 
     def key(self, fact: Mapping[str, object]) -> tuple | None:
         return self._key(fact) if self._key is not None else None

@@ -196,3 +196,13 @@ def test_the_service_refuses_to_start_on_a_bad_cache_setting():
     with pytest.raises(ConfigError, match="COMPLAINTS_OUTCOME_CACHE='maybe': expected one of on, off, verify"):
         load_settings(environ={"COMPLAINTS_OUTCOME_CACHE": "maybe"})
     assert load_settings(environ={"COMPLAINTS_OUTCOME_CACHE": "verify"}).env == "development"
+
+
+def test_key_functions_are_bounded_whatever_categories_come(decider):
+    from engine.outcome_cache import MAX_PARTITIONS
+
+    key = FactKey(decider.compiled.route_ruleset)
+    for number in range(MAX_PARTITIONS):
+        assert key({"t": "complaint", "category": f"made-up-{number}", "channel": "app"}) is not None
+    assert key({"t": "complaint", "category": "one more", "channel": "app"}) is None  # the engine decides it
+    assert key({"t": "complaint", "category": "made-up-0", "channel": "app"}) is not None  # kept ones still work

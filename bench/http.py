@@ -506,7 +506,8 @@ def _means(before: dict, after: dict) -> dict:
 
 
 def in_process_split(database_url: str, bodies: list[str], n: int) -> dict:
-    """Decide and store ``n`` complaints one by one, as DecisionService.submit does, timing each part.
+    """Decide and store ``n`` complaints one by one, as DecisionService.submit does (its
+    ``record_decision``: the decision with its work-queue rows), timing each part.
 
     One thread: every append is a batch of one here; what group commit saves under load is in the
     HTTP phases (and the batches per transaction the server reports in its log)."""
@@ -514,8 +515,7 @@ def in_process_split(database_url: str, bodies: list[str], n: int) -> dict:
 
     from bench.prepare import load_decider
     from engine.complaint import validate_complaint
-    from engine.version import ENGINE_VERSION
-    from lifecycle.decision_service import fired_rules, request_digest
+    from lifecycle.decision_service import record_decision, request_digest
     from store import DecisionStore
 
     decider = load_decider()
@@ -534,16 +534,8 @@ def in_process_split(database_url: str, bodies: list[str], n: int) -> dict:
         t3 = time.perf_counter_ns()
         decision = decider.decide_valid(complaint)
         t4 = time.perf_counter_ns()
-        _, created = store.append(
-            decision_id=str(uuid.uuid4()),
-            policy=decider.policy,
-            complaint_id=complaint["complaint_id"],
-            request_body=text,
-            request_digest=digest,
-            decision=decision,
-            fired_rules=fired_rules(decision),
-            engine_version=ENGINE_VERSION,
-        )
+        # The service's own append: the work-queue rows, refused if the complaint had events.
+        _, created = record_decision(store, decider, complaint, text, digest, decision, without_events=True)
         t5 = time.perf_counter_ns()
         assert created
         if k >= 50:  # the first few warm the caches and the connection

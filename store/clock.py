@@ -100,14 +100,6 @@ def events_of(store: DecisionStore, complaint_id: str) -> list[dict]:
         return [json.loads(text, parse_float=Decimal) for (text,) in conn.execute(query)]
 
 
-def has_events(store: DecisionStore, complaint_id: str) -> bool:
-    """Whether any event was recorded on the complaint (one index probe: the hot path asks it)."""
-    store._ensure_schema()
-    query = select(complaint_events.c.id).where(complaint_events.c.complaint_id == complaint_id).limit(1)
-    with store._guard(), store.engine.connect() as conn:
-        return conn.execute(query).first() is not None
-
-
 def latest_decision(store: DecisionStore, complaint_id: str) -> StoredDecision | None:
     store._ensure_schema()
     query = select(decisions).where(decisions.c.complaint_id == complaint_id).order_by(decisions.c.seq.desc()).limit(1)

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 from lifecycle.decision_service import DecisionService
-from store.clock import breach_candidates, due_list, due_summary, has_events
+from store.clock import breach_candidates, due_list, due_summary, events_of
 
 NOW = dt.datetime(2026, 11, 2, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
@@ -40,7 +40,7 @@ def test_each_decision_replaces_its_complaint_s_queue_rows(decider, store):
     kinds = {e.kind: e.due_local for e in due_list(store, now=NOW, kind="resolution")[0] if e.complaint_id == "S-0"}
     assert kinds == {"resolution": "2026-11-04T10:00:00+08:00"}
     assert due_list(store, now=NOW, team="legal_compliance")[1] == 3  # first response, resolution, regulator reply
-    assert not has_events(store, "S-0")
+    assert events_of(store, "S-0") == []
 
 
 def test_breach_candidates_and_the_summary(decider, store):

@@ -17,6 +17,7 @@ from cli.policy_cmds import COMMANDS as POLICY_COMMANDS
 from cli.policy_cmds import lint_warning_lines, parse_today, today_option
 from engine.compiled import decider_for_file
 from engine.complaint import ComplaintError
+from engine.outcome_settings import CacheSettings
 from engine.version import ENGINE_VERSION
 from lifecycle.versions import PolicyBook
 from rules.calendar import CalendarError, WorkCalendar
@@ -32,6 +33,10 @@ _policy_option = policy_option  # the calendar commands and decide
 @click.version_option(ENGINE_VERSION, prog_name="complaints", message="%(prog)s %(version)s")
 def cli() -> None:
     """Complaint decision service: policies, decisions, calendar."""
+    try:  # read where deciders are made (engine/compiled.py); a bad value is one line here, not a traceback
+        CacheSettings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 for _command in POLICY_COMMANDS:  # lint, test, diff (cli/policy_cmds.py)

@@ -206,3 +206,13 @@ def test_key_functions_are_bounded_whatever_categories_come(decider):
         assert key({"t": "complaint", "category": f"made-up-{number}", "channel": "app"}) is not None
     assert key({"t": "complaint", "category": "one more", "channel": "app"}) is None  # the engine decides it
     assert key({"t": "complaint", "category": "made-up-0", "channel": "app"}) is not None  # kept ones still work
+
+
+def test_the_command_line_refuses_a_bad_cache_setting_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    result = CliRunner().invoke(cli, ["check"], env={"COMPLAINTS_OUTCOME_CACHE": "bogus"})
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: COMPLAINTS_OUTCOME_CACHE='bogus': expected one of on, off, verify"

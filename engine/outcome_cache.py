@@ -7,9 +7,9 @@ tests: whether it is present and, if it is, where its value falls among the
 constants it is compared with (below, at or above each threshold of an amount
 or a count; which of the named values, or none of them, for a string). That
 tuple is the key. On a miss the fact goes to durable_rules, whose answer (its
-firing order included) is kept for the key; a hit is a dict look-up. A value of
-a type the key does not classify (a float, a list) is never cached: the engine
-decides it.
+firing order included) is kept for the key; a hit is a dict look-up. A value the
+key does not classify (anything but an int where a field is compared by order, a
+value that cannot be hashed) is never cached: the engine decides it.
 
 ``verify`` mode asks durable_rules on every hit too and raises ``CacheMismatch``
 if the answers differ: the agreement runs and tests use it to hold the key exact.
@@ -18,7 +18,9 @@ if the answers differ: the agreement runs and tests use it to hold the key exact
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from engine.outcome_settings import CacheSettings
 from engine.runtime import NativeRuleset, fact_json
@@ -26,6 +28,12 @@ from engine.runtime import NativeRuleset, fact_json
 _ORDERED = ("$gt", "$gte", "$lt", "$lte")
 _EQUALITY = ("$neq",)
 _PRESENCE = ("$ex", "$nex")
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "$gt": operator.gt,
+    "$gte": operator.ge,
+    "$lt": operator.lt,
+    "$lte": operator.le,
+}
 _ABSENT = object()  # the field is not in the fact
 _OTHER = "\x00other"  # a string equal to none of the constants a field is compared with
 
@@ -73,9 +81,7 @@ def _holds(op: str, value: object, constant: object) -> bool:
         return False
     if type(value) is not type(constant):  # an ordered test against another type: leave it to the engine
         raise UnsupportedRuleset(f"{op} of {value!r} with {constant!r}")
-    return {"$gt": value > constant, "$gte": value >= constant, "$lt": value < constant, "$lte": value <= constant}[  # type: ignore[operator]
-        op
-    ]
+    return _COMPARE[op](value, constant)
 
 
 def _given(node: dict, known: Mapping[str, object]) -> dict | bool:

@@ -9,7 +9,6 @@ over facts the key must not classify.
 from __future__ import annotations
 
 import random
-import threading
 
 import pytest
 
@@ -21,6 +20,7 @@ from engine.outcome_settings import CacheSettings
 from engine.runtime import fact_json, native_ruleset
 from rules.compiler import compile_policy
 from rules.fact_space import FactSpace
+from tests.helpers.threads import run_in_threads
 
 
 def _decider(policy, mode: str, size: int = 16_384) -> Decider:
@@ -182,11 +182,7 @@ def test_threads_sharing_one_cache_agree_with_the_engine(policy):
     def run(index: int) -> None:
         results[index] = _outputs(decider, raws)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(run, 4, with_index=True)
     assert all(result == expected for result in results.values())
 
 

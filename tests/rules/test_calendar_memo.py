@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from rules.calendar import CalendarError, CountingTrace, WorkCalendar
+from tests.helpers.threads import run_in_threads
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -175,11 +175,7 @@ def test_threads_sharing_a_small_memo_get_the_answers_of_a_fresh_count(policy):
                 if (got, counted(trace)) != expected[day]:
                     wrong.append(day)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(work, 4)
     assert wrong == []
     assert len(shared._period_memo) <= 5
 

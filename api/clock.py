@@ -55,7 +55,11 @@ SUMMARY_HORIZON = {"hour": dt.timedelta(hours=48), "day": dt.timedelta(days=14)}
 def clock_service() -> ClockService:
     shared = services()
     if shared.clock_service is None:
-        shared.clock_service = ClockService(shared.store, lambda: shared.policies.current().versions)
+        shared.clock_service = ClockService(
+            shared.store,
+            lambda: shared.policies.current().versions,
+            max_skew=dt.timedelta(seconds=shared.settings.event_max_skew_seconds),
+        )
     return shared.clock_service
 
 
@@ -179,7 +183,7 @@ def report_event(complaint_id: str):
     require("decider")
     raw, _text = read_json(services().settings.max_body_bytes)
     try:
-        outcome = clock_service().report(complaint_id, raw)
+        outcome = clock_service().report(complaint_id, raw, now=services().clock())
     except UnknownComplaint:
         raise Problem(
             "not-found", f"no decision was recorded for complaint {complaint_id}; POST /v1/decisions first"

@@ -45,6 +45,9 @@ class Settings:
     checkpoint_seconds: int = 300  # ... and every M seconds if decisions were recorded (0: not by time)
     min_coverage: int = 100  # % of rules and when_any alternatives a proposal's own tests must exercise
     impact_days: int = 30  # the review packet replays the decisions recorded in the last N days
+    # An event dated more than this many seconds after the server's clock is refused (a typo'd year, a
+    # wrong offset); the decision itself never reads the clock.
+    event_max_skew_seconds: int = 300
     # Outbound webhooks (lifecycle/webhook_config.py): subscribers, the signing secrets' file, delivery.
     webhook_urls: str = ""  # "" = no subscriber: notifications wait in the outbox
     webhook_secret_file: str = ""
@@ -90,6 +93,10 @@ class Settings:
         if not 0 <= self.group_commit_wait_us <= 2000:
             raise ConfigError(
                 f"COMPLAINTS_GROUP_COMMIT_WAIT_US={self.group_commit_wait_us}: expected 0 to 2000 microseconds"
+            )
+        if not 0 <= self.event_max_skew_seconds <= 86_400:
+            raise ConfigError(
+                f"COMPLAINTS_EVENT_MAX_SKEW_SECONDS={self.event_max_skew_seconds}: expected 0 to 86400 seconds"
             )
         if not 0 <= self.impact_days <= 3660:
             raise ConfigError(f"COMPLAINTS_IMPACT_DAYS={self.impact_days}: expected 0 to 3660 days")
@@ -138,6 +145,7 @@ ENV_VARS = {
     "checkpoint_seconds": "COMPLAINTS_CHECKPOINT_SECONDS",
     "min_coverage": "COMPLAINTS_MIN_COVERAGE",
     "impact_days": "COMPLAINTS_IMPACT_DAYS",
+    "event_max_skew_seconds": "COMPLAINTS_EVENT_MAX_SKEW_SECONDS",
     "webhook_urls": "COMPLAINTS_WEBHOOK_URLS",
     "webhook_secret_file": "COMPLAINTS_WEBHOOK_SECRET_FILE",
     "webhook_deliver": "COMPLAINTS_WEBHOOK_DELIVER",

@@ -54,7 +54,7 @@ def events_add(complaint_id: str, kind: str, at: str, note: str | None, referenc
     raw.update({name: value for name, value in (("note", note), ("reference", reference)) if value is not None})
     service = ClockService(_store(database_url))
     try:
-        outcome = service.report(complaint_id, raw)
+        outcome = service.report(complaint_id, raw, now=dt.datetime.now(dt.UTC))
     except UnknownComplaint:
         click.echo(f"no decision was recorded for complaint {complaint_id}", err=True)
         sys.exit(2)

@@ -23,9 +23,15 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from engine.deadline_status import missed, reason
 from rules.calendar import WorkCalendar
-from rules.model import BREACH_EVENT, Policy
+from rules.model import BREACH_EVENT, DeadlineRule, Policy
+
+if TYPE_CHECKING:
+    from engine.deadlines import DeadlinePlan
 
 EVALUATION = "events"  # the stored request of a decision on events: {"evaluation": "events", ...}
 ON_THE_CLOCK = ("scheduled", "overdue", "breached")  # statuses with a due time still running or past
@@ -64,11 +70,38 @@ class EventClock:
     def __init__(self, policy: Policy, events: list[dict], received_at: dt.datetime | None = None):
         self.policy = policy
         self.events = events
+        self.tz = ZoneInfo(policy.timezone)
+        self.received_at = received_at
         # "Now" is the last event, never before the complaint (a breach recorded for a deadline
         # already past when the complaint arrived sits at its due time, before the complaint).
         last = _instant(events[-1]["at"]) if events else None
         self.as_of = max(last, received_at) if last and received_at else last
         self.runs: dict[str, Run] = {}
+        # The first breach recorded of each kind, at its due time: a fact no later decision moves.
+        self.recorded: dict[str, dt.datetime] = {}
+        for event in events:
+            if event["type"] == BREACH_EVENT and event["kind"] not in self.recorded:
+                self.recorded[event["kind"]] = _instant(event["at"])
+
+    def local(self, moment: dt.datetime) -> str:
+        """A time as the service writes it: in the policy's zone (+08:00 for Asia/Shanghai), whatever
+        offset the caller used."""
+        return moment.astimezone(self.tz).isoformat()
+
+    def breaches(self, planned: DeadlinePlan, fired: dict[str, list[DeadlineRule]]) -> dict[str, DeadlineRule]:
+        """Per kind with a recorded breach, the rule that was breached: the one the breach names, else
+        (a breach recorded before breaches named their rule) the kind's first rule that fires, else
+        the kind's first rule in the policy."""
+        found: dict[str, DeadlineRule] = {}
+        named = {e["kind"]: e.get("rule") for e in reversed(self.events) if e["type"] == BREACH_EVENT}
+        for kind in self.recorded:
+            rule = planned.by_id.get(named.get(kind) or "")
+            if rule is None or rule.kind != kind:
+                candidates = fired.get(kind) or [r for r in planned.by_id.values() if r.kind == kind]
+                rule = candidates[0] if candidates else None
+            if rule is not None and rule.info.id in planned.rules:
+                found[kind] = rule
+        return found
 
     def first(self, event_type: str, after: dt.datetime | None = None) -> dt.datetime | None:
         for event in self.events:
@@ -94,10 +127,18 @@ class EventClock:
         return intervals
 
     def run(
-        self, rule_id: str, kind: str, start: dt.datetime, unit: str, amount: int, cal: WorkCalendar, trace
+        self,
+        rule_id: str,
+        kind: str,
+        start: dt.datetime,
+        unit: str,
+        amount: int,
+        cal: WorkCalendar,
+        trace,
+        roll_forward: bool = True,
     ) -> dt.datetime | None:
         """The due time of a deadline started at ``start``, extended by the pauses before it fell due."""
-        due = cal.period_end(start, unit, amount, trace)
+        due = cal.period_end(start, unit, amount, trace, roll_forward)
         extra_days = 0
         extra_time = dt.timedelta(0)
         taken: list[tuple[dt.datetime, dt.datetime | None]] = []
@@ -114,7 +155,7 @@ class EventClock:
                 due = cal.period_end(start, unit, amount, trace) + extra_time
             else:
                 extra_days += _days_paused(begin, end, unit, cal, trace)
-                due = cal.period_end(start, unit, amount + extra_days, trace)
+                due = cal.period_end(start, unit, amount + extra_days, trace, roll_forward)
         self.runs[rule_id] = Run(start, due, taken)
         return due
 
@@ -169,11 +210,12 @@ def escalating(event: dict, policy: Policy) -> bool:
     return policy.events[event["type"]].counts is not None
 
 
-def settle(deadlines: list[dict], clock: EventClock, policy: Policy, legal_rules: set[str]) -> bool:
-    """Give each deadline its state on the clock as of the last event; True if a legal one was breached or missed."""
+def settle(deadlines: list[dict], clock: EventClock, policy: Policy) -> bool:
+    """Give each deadline its state on the clock as of the last event, and why; True if a legal
+    deadline (the binding one or one it cites) was missed or breached (brief §9)."""
     assert clock.as_of is not None
     breached_legal = False
-    recorded = {(e["kind"], e["at"]) for e in clock.events if e["type"] == BREACH_EVENT}
+    received = clock.received_at
     for deadline in deadlines:
         run = clock.runs.get(deadline["rule"])
         spec = policy.clock.kinds.get(deadline["kind"])
@@ -182,16 +224,21 @@ def settle(deadlines: list[dict], clock: EventClock, policy: Policy, legal_rules
             times = [(clock.first(name), name) for name in spec.met_by]
             found = [(moment, name) for moment, name in times if moment is not None]
             met = min(found) if found else None
+        recorded = clock.recorded.get(deadline["kind"])
+        if recorded is not None:
+            deadline["due_at"] = clock.local(recorded)
         due = _instant(deadline["due_at"]) if deadline["due_at"] else None
-        deadline["started_at"] = run.started_at.isoformat() if run else None
+        deadline["started_at"] = clock.local(run.started_at) if run else None
         deadline["paused"] = [
-            {"from": begin.isoformat(), "until": end.isoformat() if end else None}
+            {"from": clock.local(begin), "until": clock.local(end) if end else None}
             for begin, end in (run.paused if run else [])
         ]
-        deadline["fulfilled"] = {"event": met[1], "at": met[0].isoformat()} if met else None
+        deadline["fulfilled"] = {"event": met[1], "at": clock.local(met[0])} if met else None
         deadline["due_soon_at"] = None
-        deadline["breach_recorded"] = (deadline["kind"], deadline["due_at"]) in recorded
-        if met is not None:
+        deadline["breach_recorded"] = recorded is not None
+        if recorded is not None:
+            deadline["status"] = "breached"  # final: met later or not, rescheduled never
+        elif met is not None:
             deadline["status"] = "met" if due is None or met[0] <= due else "missed"
         elif run is not None and run.due_at is None and spec is not None:  # only a kind with pauses_on pauses
             deadline["status"] = "paused"
@@ -199,21 +246,118 @@ def settle(deadlines: list[dict], clock: EventClock, policy: Policy, legal_rules
         elif due is not None and deadline["status"] != "overdue" and due <= clock.as_of:
             deadline["status"] = "breached"
         if deadline["status"] == "scheduled" and run is not None and due is not None:
-            deadline["due_soon_at"] = due_soon(run.started_at, due, policy.clock.due_soon_percent).isoformat()
-        legal = deadline["rule"] in legal_rules or any(c["rule"] in legal_rules for c in deadline["cited"])
-        if legal and deadline["status"] in ("breached", "missed"):
+            soon = due_soon(run.started_at, due, policy.clock.due_soon_percent, run.paused)
+            deadline["due_soon_at"] = clock.local(soon)
+        for cited in deadline["cited"]:
+            cited["status"] = _candidate_status(cited, clock, met)
+        if _explain(deadline, policy, clock, met, received):
             breached_legal = True
     return breached_legal
 
 
-def due_soon(started: dt.datetime, due: dt.datetime, percent: int) -> dt.datetime:
-    """When ``percent`` of the period from ``started`` to ``due`` has run (a warning before the breach)."""
-    return started + (due - started) * percent / 100
+def settle_plain(deadlines: list[dict], policy: Policy, received_at: dt.datetime) -> bool:
+    """Why each deadline of a decision on the complaint alone has its status; True if a legal deadline
+    was already past when the complaint arrived."""
+    breached_legal = False
+    for deadline in deadlines:
+        if _explain(deadline, policy, None, None, received_at):
+            breached_legal = True
+    return breached_legal
+
+
+def _candidate_status(cited: dict, clock: EventClock, met: tuple[dt.datetime, str] | None) -> str:
+    """A cited rule's own status, against its own due time (a legal deadline cited beside an internal
+    one that binds is met, missed or breached on its own)."""
+    run = clock.runs.get(cited["rule"])
+    if cited["due_at"] is None:
+        return "paused" if run is not None and run.due_at is None else cited["status"]
+    due = _instant(cited["due_at"])
+    if met is not None:
+        return "met" if met[0] <= due else "missed"
+    if cited["status"] == "overdue":
+        return "overdue"
+    assert clock.as_of is not None
+    return "breached" if due <= clock.as_of else "scheduled"
+
+
+def _explain(
+    deadline: dict,
+    policy: Policy,
+    clock: EventClock | None,
+    met: tuple[dt.datetime, str] | None,
+    received: dt.datetime | None,
+) -> bool:
+    """Set the deadline's ``legal_breached`` and ``status_reason``; answer ``legal_breached``."""
+    legal_cited = next((c for c in deadline["cited"] if c["legal"] and missed(c["status"])), None)
+    deadline["legal_breached"] = (deadline["legal"] and missed(deadline["status"])) or legal_cited is not None
+    status, due = deadline["status"], deadline["due_at"]
+    args: dict[str, str] = {"due": due or ""}
+    if status == "pending":
+        waiting = deadline["waiting_for"] or {}
+        if "deadline" in waiting:
+            code, args["deadline"] = "waiting_for_deadline", waiting["deadline"]
+        else:
+            code = "waiting_for_event"
+            args["event"] = waiting.get("event", "")
+            args["event_label"] = waiting.get("label", args["event"])
+    elif status == "paused":
+        code = "paused"
+        paused = deadline["paused"]
+        args["since"] = paused[-1]["from"] if paused else ""
+        args["event"] = deadline["waiting_for"]["event"]
+        args["event_label"] = deadline["waiting_for"]["label"]
+    elif status == "overdue" and met is None:
+        code = "past_at_receipt"
+        args["received"] = clock.local(received) if clock is not None and received else _text(received)
+    elif deadline.get("breach_recorded"):
+        code = "breach_recorded_met" if met is not None else "breach_recorded"
+    elif status in ("met", "missed", "overdue"):
+        code = "met" if status == "met" else "met_late"
+    elif status == "breached":
+        code = "past_due"
+        args["as_of"] = clock.local(clock.as_of) if clock is not None and clock.as_of else ""
+    else:
+        code = "running"
+    if met is not None and clock is not None:
+        args["at"] = clock.local(met[0])
+        args["event"] = met[1]
+        args["event_label"] = policy.events[met[1]].label if met[1] in policy.events else met[1]
+    words = None
+    if legal_cited is not None:
+        words = {"rule": legal_cited["rule"], "due": legal_cited["due_at"] or ""}
+    deadline["status_reason"] = reason(code, deadline["legal"], deadline["basis"], words, **args)
+    return deadline["legal_breached"]
+
+
+def _text(moment: dt.datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+def due_soon(
+    started: dt.datetime,
+    due: dt.datetime,
+    percent: int,
+    paused: list[tuple[dt.datetime, dt.datetime | None]] | tuple = (),
+) -> dt.datetime:
+    """When ``percent`` of the period from ``started`` to ``due`` has run (a warning before the breach).
+    Paused time does not run: the share is of the running time, and a pause moves the warning on."""
+    closed = sorted((max(b, started), min(e, due)) for b, e in paused if e is not None and e > started and b < due)
+    running = (due - started) - sum((e - b for b, e in closed), dt.timedelta(0))
+    left = running * percent / 100
+    at = started
+    for begin, end in closed:
+        if at + left <= begin:
+            break
+        left -= max(begin - at, dt.timedelta(0))
+        at = max(at, end)
+    return at + left
 
 
 def clock_section(clock: EventClock) -> dict:
-    """What a decision on events states about its input: "now" and the events it was made on."""
-    return {"as_of": clock.as_of.isoformat() if clock.as_of else None, "events": clock.events}
+    """What a decision on events states about its input: "now" and the events it was made on, each
+    time in the policy's zone."""
+    events = [dict(event, at=clock.local(_instant(event["at"]))) for event in clock.events]
+    return {"as_of": clock.local(clock.as_of) if clock.as_of else None, "events": events}
 
 
 def index_entries(decision: dict, policy: Policy, complaint: dict, calendar: WorkCalendar) -> list[dict]:
@@ -224,8 +368,8 @@ def index_entries(decision: dict, policy: Policy, complaint: dict, calendar: Wor
     route = decision["route"]
     rows = []
     for deadline in decision["deadlines"]:
-        if deadline["status"] not in ON_THE_CLOCK or not deadline["due_at"]:
-            continue
+        if deadline["status"] not in ON_THE_CLOCK or not deadline["due_at"] or deadline.get("fulfilled"):
+            continue  # a recorded breach met later stays `breached` in the decision, off the work queue
         due = _instant(deadline["due_at"])
         if "due_soon_at" in deadline:
             soon = deadline["due_soon_at"]

@@ -133,7 +133,8 @@ def _history_schema(levels: tuple[str, ...]) -> type[Schema]:
         resolution_overdue = fields.Boolean(truthy={True}, falsy={False})
         repairs = fields.Integer(strict=True, validate=validate.Range(min=0, max=1000))
         refund_overdue_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
-        return_received_at = _timestamp()
+        return_received_at = _timestamp()  # the returned goods reached the seller: starts the refund
+        goods_at_service_centre_at = _timestamp()  # the goods reached the after-sales centre: exchange, repair
 
     return HistorySchema
 

@@ -19,6 +19,10 @@ COUNTING = {
         "{n} calendar days, counted from the day after the event, ending at 23:59:59 of the last day;"
         " a last day that is not a working day moves to the next working day (CC Art. 201, 203)"
     ),
+    "calendar_days_fixed": (
+        "{n} calendar days, counted from the day after the event, ending at 23:59:59 of the last day,"
+        " whether or not it is a working day (an internal period: customer service works every day)"
+    ),
     "working_days": (
         "{n} working days, counted from the day after the event, ending at 23:59:59 of the last one;"
         " weekends and public holidays are skipped, make-up working days (调休) count"
@@ -36,6 +40,7 @@ class _Planned:
     event: str | None  # its `after` event
     path: tuple[str, ...]  # that event's dotted field, split; () without one
     waiting: dict  # what it waits for while its event has no time; copied into each candidate
+    roll_forward: bool  # a last day that is not a working day moves to the next working day
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class DeadlinePlan:
 
     rules: dict[str, _Planned]
     kinds: tuple[str, ...]  # in policy order
+    position: dict[str, int]  # each deadline rule's place in the policy
+    by_id: dict[str, DeadlineRule]
 
 
 def plan(policy: Policy) -> DeadlinePlan:
@@ -60,13 +67,16 @@ def plan(policy: Policy) -> DeadlinePlan:
             event = policy.events[due.after]
             event_id = event.id
             period = {"after": due.after, due.unit: due.amount}
+            if due.unit == "calendar_days" and not rule.rolls_forward:
+                period["roll_forward"] = False
             path = tuple(event.field.split(".")) if event.field else ()
             waiting = {"event": event.id, "label": event.label}
         else:
             continue  # not a period the schema admits: `_due` refuses it when the rule fires
-        rules[rule.info.id] = _Planned(rule, period, _counting(period), event_id, path, waiting)
+        rules[rule.info.id] = _Planned(rule, period, _counting(period), event_id, path, waiting, rule.rolls_forward)
     kinds = tuple(dict.fromkeys(rule.kind for rule in policy.deadlines))
-    return DeadlinePlan(rules, kinds)
+    position = {rule.info.id: index for index, rule in enumerate(policy.deadlines)}
+    return DeadlinePlan(rules, kinds, position, {rule.info.id: rule for rule in policy.deadlines})
 
 
 def schedule(
@@ -79,71 +89,88 @@ def schedule(
     planned: DeadlinePlan | None = None,
 ) -> list[dict]:
     """The deadlines of the rules that fired, one per kind. With ``clock`` (reported events) a deadline
-    starts at its event's reported time and is extended by the time its kind was paused.
+    starts at its event's reported time and is extended by the time its kind was paused, and a breach
+    the escalation run recorded settles its kind: the rule breached binds, at its due time (brief §9).
     ``planned`` is ``plan(policy)``, when the caller keeps it."""
     if planned is None:
         planned = plan(policy)
+    # Policy order, not the engine's firing order: the first of equal candidates binds.
+    fired = sorted(fired, key=lambda rule: planned.position[rule.info.id])
     by_kind: dict[str, list[DeadlineRule]] = {}
     hanging = set()  # kinds with a rule that fired due `with` another kind
     for rule in fired:
         by_kind.setdefault(rule.kind, []).append(rule)
         if rule.due.with_kind:
             hanging.add(rule.kind)
+    breaches = clock.breaches(planned, by_kind) if clock is not None else {}
+    for kind, rule in breaches.items():
+        rules = by_kind.setdefault(kind, [])
+        if rule not in rules:
+            rules.insert(0, rule)
     resolved: dict[str, dict] = {}
     due_of: dict[str, dt.datetime | None] = {}  # each settled kind's binding due time, as a datetime
     # Kinds that hang on another kind (`with`) are settled after the rest.
     order = sorted(by_kind, key=hanging.__contains__) if hanging else by_kind
     for kind in order:
-        resolved[kind] = _settle(kind, by_kind[kind], complaint, calendar, trace, resolved, due_of, clock, planned)
+        resolved[kind] = _settle(
+            kind, by_kind[kind], complaint, calendar, trace, resolved, due_of, clock, planned, breaches.get(kind)
+        )
     return [resolved[kind] for kind in planned.kinds if kind in resolved]
 
 
-def _settle(kind, rules, complaint, calendar, trace, resolved, due_of, clock, planned) -> dict:
+def _settle(kind, rules, complaint, calendar, trace, resolved, due_of, clock, planned, breached) -> dict:
     found = []  # per rule, in policy order: (its plan, due time, what it waits for)
     for rule in rules:
         step = planned.rules.get(rule.info.id)
         assert step is not None, f"{rule.info.id}: not a period the schema admits"
         found.append((step, *_due(step, complaint, calendar, trace, resolved, due_of, clock)))
-    # Earliest binds (the first of equals). A candidate still waiting on an event cannot be ranked
-    # yet: then the first rule in policy order stands and the others are cited.
     first = 0
-    if len(found) > 1 and all(due is not None for _, due, _ in found):
+    if breached is not None:
+        # A recorded breach is a fact: the rule breached binds; of the others only a legal deadline,
+        # which still counts in law, is cited (an internal one that fires later never reschedules it).
+        first = next(i for i, (step, _, _) in enumerate(found) if step.rule is breached)
+        found = [item for index, item in enumerate(found) if index == first or item[0].rule.legal]
+        first = next(i for i, (step, _, _) in enumerate(found) if step.rule is breached)
+    elif len(found) > 1 and all(due is not None for _, due, _ in found):
+        # Earliest binds (the first of equals). A candidate still waiting on an event cannot be ranked
+        # yet: then the first rule in policy order stands and the others are cited.
         for index in range(1, len(found)):
             if found[index][1] < found[first][1]:
                 first = index
     step, due_at, waiting_for = found[first]
     due_of[kind] = due_at
-    # A deadline that ran out before the complaint arrived (the goods came back, then the
-    # complaint) is overdue now; a legal one so breached flags the decision.
     received = complaint["received_at"]
-    cited, breached = [], []
-    # One loop, no comprehension frames: most kinds have a single candidate.
-    for index, (other, due, waiting) in enumerate(found):
-        if index != first:
-            cited.append(_candidate(other, due, waiting))
-        if other.rule.legal and due is not None and due < received:
-            breached.append(other.rule.info.id)
+    cited = [_candidate(other, due, waiting, received) for index, (other, due, waiting) in enumerate(found) if index != first]
     info = step.rule.info
     return {
         "kind": kind,
-        "status": "pending" if due_at is None else ("overdue" if due_at < received else "scheduled"),
+        "status": _plain_status(due_at, received),
         "due_at": due_at.isoformat() if due_at else None,
         "waiting_for": waiting_for,
         "period": dict(step.period),
         "counting": step.counting,
         "rule": info.id,
         "basis": info.basis,
+        "legal": step.rule.legal,
         "cited": cited,
-        "legal_deadline_breached": breached,
     }
 
 
-def _candidate(step: _Planned, due_at: dt.datetime | None, waiting_for: dict | None) -> dict:
+def _plain_status(due_at: dt.datetime | None, received: dt.datetime) -> str:
+    """As of receipt: waiting for its event, running, or already past when the complaint arrived (§8)."""
+    if due_at is None:
+        return "pending"
+    return "overdue" if due_at < received else "scheduled"
+
+
+def _candidate(step: _Planned, due_at: dt.datetime | None, waiting_for: dict | None, received: dt.datetime) -> dict:
     """A rule that fired for a kind another rule of it binds, as the deadline cites it."""
     info = step.rule.info
     return {
         "rule": info.id,
         "basis": info.basis,
+        "legal": step.rule.legal,
+        "status": _plain_status(due_at, received),
         "due_at": due_at.isoformat() if due_at else None,
         "waiting_for": waiting_for,
         "period": dict(step.period),
@@ -166,8 +193,8 @@ def _due(step: _Planned, complaint, calendar: WorkCalendar, trace, resolved, due
         return None, dict(step.waiting)
     assert due.unit is not None and due.amount is not None  # `plan` admits only whole periods
     if clock is not None:
-        return clock.run(rule.info.id, rule.kind, moment, due.unit, due.amount, calendar, trace), None
-    return calendar.period_end(moment, due.unit, due.amount, trace), None
+        return clock.run(rule.info.id, rule.kind, moment, due.unit, due.amount, calendar, trace, step.roll_forward), None
+    return calendar.period_end(moment, due.unit, due.amount, trace, step.roll_forward), None
 
 
 def _at(value: object, path: tuple[str, ...]) -> object:
@@ -182,5 +209,6 @@ def _at(value: object, path: tuple[str, ...]) -> object:
 def _counting(period: dict | None) -> str:
     if not period or "with" in period:
         return "due together with the `{}` deadline".format(period["with"]) if period else ""
-    unit = next(key for key in period if key != "after")
-    return COUNTING[unit].format(n=period[unit])
+    unit = next(key for key in period if key not in ("after", "roll_forward"))
+    words = "calendar_days_fixed" if period.get("roll_forward") is False else unit
+    return COUNTING[words].format(n=period[unit])

@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from engine.clock import EventClock, anchor_level, clock_section, effective_complaint, is_envelope, ordered, settle
+from engine.clock import (
+    EventClock,
+    anchor_level,
+    clock_section,
+    effective_complaint,
+    is_envelope,
+    ordered,
+    settle,
+    settle_plain,
+)
 from engine.complaint import ComplaintError, validate_complaint
 from engine.deadlines import plan, schedule
 from engine.explain import cite, summary
@@ -45,7 +54,6 @@ class Decider:
         self._routing = {rule.info.id: rule for rule in self.policy.routing}
         self._remedies = {rule.info.id: rule for rule in self.policy.remedies}
         self._deadlines = {rule.info.id: rule for rule in self.policy.deadlines}
-        self._legal = {rule.info.id for rule in self.policy.deadlines if rule.legal}
         ordered: tuple[RoutingRule | RemedyRule, ...] = (*self.policy.routing, *self.policy.remedies)
         self._position = {rule.info.id: index for index, rule in enumerate(ordered)}
         # Words fixed by the policy, made once here rather than once per decision.
@@ -132,22 +140,25 @@ class Decider:
             deadline_fired = self.deadline_rules.fire(deadline_key, stage2_text)
         deadline_rules = [self._deadlines[name] for name in deadline_fired]
         deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace, clock, self._periods)
-        breached = [rule for deadline in deadlines for rule in deadline.pop("legal_deadline_breached")]
+        if clock is not None:
+            legal_breached = settle(deadlines, clock, policy)
+        else:
+            legal_breached = settle_plain(deadlines, policy, complaint["received_at"])
         for deadline in deadlines:
             info = policy.rules_by_id[deadline["rule"]]
             effect = f"{deadline['kind']} due {deadline['due_at'] or 'after ' + _waiting(deadline)}"
             if deadline["status"] == "overdue":
                 effect += ", already past when the complaint arrived: overdue"
+            if deadline.get("breach_recorded"):
+                effect += ", breach recorded at its due time: final"
             cited.append(cite(info, "deadline", effect))
             cited.extend(
                 cite(policy.rules_by_id[c["rule"]], "deadline", f"{deadline['kind']} also cited")
                 for c in deadline["cited"]
             )
 
-        if clock is not None and settle(deadlines, clock, policy, self._legal):
-            breached.append("clock")
         flags = list(route.flags)
-        if breached and "legal_deadline_breached" not in flags:
+        if legal_breached and "legal_deadline_breached" not in flags:
             flags.append("legal_deadline_breached")
         warnings = []
         if trace.fallback_years:
@@ -158,7 +169,7 @@ class Decider:
         text_zh, text_en = summary(policy, route_out, remedy_out, deadlines)
         decision = {
             "complaint_id": complaint["complaint_id"],
-            "received_at": complaint["received_at"].isoformat(),
+            "received_at": complaint["received_at"].astimezone(self.calendar.tz).isoformat(),
             "category": complaint["category"],
             "channel": complaint["channel"],
             "policy": {"version": policy.version, "digest": policy.digest},

@@ -9,6 +9,7 @@ is told what to fix and nothing is recorded.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from engine.complaint import ComplaintError
 from engine.fast_path import MAX_YEAR, MIN_YEAR
@@ -87,11 +88,16 @@ def validate_event(raw: object, policy: Policy, received_at: dt.datetime, record
             )
     if policy.events[kind].once and any(event["type"] == kind for event in reported):
         raise ComplaintError({"type": [f"`{kind}` was already recorded on this complaint; it happens only once"]})
-    stored = {"type": kind, "at": moment.isoformat()}
+    # Written in the policy's zone whatever offset the caller used (brief §9); the instant is unchanged.
+    stored = {"type": kind, "at": moment.astimezone(ZoneInfo(policy.timezone)).isoformat()}
     stored.update({name: raw[name] for name in _TEXT_FIELDS if raw.get(name) is not None})
     return stored
 
 
-def breach_event(kind: str, due_at: str) -> dict:
-    """The event the escalation run records: the deadline ``kind`` passed unmet at ``due_at``."""
-    return {"type": BREACH_EVENT, "kind": kind, "at": due_at}
+def breach_event(kind: str, due_at: str, rule: str | None = None) -> dict:
+    """The event the escalation run records: the deadline ``kind`` passed unmet at ``due_at``, when
+    ``rule`` bound it (the breach settles the kind on that rule in every later decision, brief §9)."""
+    event = {"type": BREACH_EVENT, "kind": kind, "at": due_at}
+    if rule is not None:
+        event["rule"] = rule
+    return event

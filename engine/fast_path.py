@@ -58,7 +58,8 @@ _ORDER_TIMES = ("paid_at", "completed_at", "delivered_at", "promised_delivery_at
 _CLAIM = frozenset({"remedy", "amount"})
 _CUSTOMER = frozenset({"customer_id", "tier", "complaints_last_30_days"})
 _HISTORY_COUNTS = {"rejected_offers": 1000, "repairs": 1000, "refund_overdue_days": 100_000}
-_HISTORY = frozenset({"level", "resolution_overdue", "return_received_at", *_HISTORY_COUNTS})
+_HISTORY_TIMES = ("return_received_at", "goods_at_service_centre_at")
+_HISTORY = frozenset({"level", "resolution_overdue", *_HISTORY_TIMES, *_HISTORY_COUNTS})
 _FLAGS = frozenset(INPUT_FLAGS)
 
 
@@ -159,8 +160,9 @@ def _history(raw: object, levels: tuple[str, ...]) -> dict:
         if type(raw["resolution_overdue"]) is not bool:
             raise _Decline
         out["resolution_overdue"] = raw["resolution_overdue"]
-    if "return_received_at" in raw:
-        out["return_received_at"] = _time(raw["return_received_at"])
+    for name in _HISTORY_TIMES:
+        if name in raw:
+            out[name] = _time(raw[name])
     return out
 
 

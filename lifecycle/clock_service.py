@@ -12,9 +12,11 @@ type, instant, breached kind) is unique in the store, so two systems reporting o
 escalation runs recording one breach, record it once.
 
 Notifications (``deadline.due_soon``, ``deadline.breached``, ``decision.escalated``) are produced here,
-as data on each outcome and run (``notifications``), and queued in the webhook outbox
-(``lifecycle.webhooks``) as soon as what caused them is committed, each under a key of what it is
-about, so that a run or a retry that finds the same breach again queues it once.
+as data on each outcome and run (``notifications``), and written to the webhook outbox
+(``lifecycle.webhooks``) in the transaction of what caused them (the decision, or the warning's mark
+on the work queue): a crash between the two cannot lose one. Each goes under a key of what it is
+about, so that a run or a retry that finds the same breach again queues it once. An event post
+warns of the complaint's deadlines that are due soon at the time it is posted, as a run would.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from sqlalchemy.engine import Connection
 
 from canonical import canonical_json, sha256_hex
 from engine.clock import envelope, is_envelope
@@ -32,7 +37,7 @@ from engine.compiled import decider_for_text
 from engine.complaint import ComplaintError, validate_complaint
 from engine.decider import Decider
 from engine.events import breach_event, parse_time, validate_event
-from lifecycle.decision_service import record_decision
+from lifecycle.decision_service import queue_rows, record_decision
 from lifecycle.webhooks import enqueue_notification
 from rules.model import BREACH_EVENT
 from store.clock import (
@@ -48,6 +53,7 @@ from store.clock import (
 from store.db import DecisionStore, StaleComplaint, StoredDecision, StoreUnavailable
 
 ATTEMPTS = 8  # appends retried when another decision on the complaint came first
+DEFAULT_SKEW = dt.timedelta(minutes=5)  # how far ahead of the server's clock an event may be dated
 
 
 class UnknownComplaint(LookupError):
@@ -95,9 +101,15 @@ class ClockService:
     """``loaded``: the deciders the process holds already (the policy book), found by digest before
     a stored policy text is loaded and compiled."""
 
-    def __init__(self, store: DecisionStore, loaded: Callable[[], Iterable[Decider]] | None = None):
+    def __init__(
+        self,
+        store: DecisionStore,
+        loaded: Callable[[], Iterable[Decider]] | None = None,
+        max_skew: dt.timedelta = DEFAULT_SKEW,
+    ):
         self.store = store
         self.loaded = loaded
+        self.max_skew = max_skew
         self._lock = threading.Lock()
         self._deciders: dict[str, Decider] = {}
 
@@ -119,20 +131,43 @@ class ClockService:
 
     # -- events ----------------------------------------------------------
 
-    def report(self, complaint_id: str, raw: object) -> EventOutcome:
+    def report(self, complaint_id: str, raw: object, now: dt.datetime | None = None) -> EventOutcome:
         """Record the event ``raw`` on the complaint and answer the decision re-made on it.
 
+        ``now``: the server's clock when the event is posted: an event dated more than ``max_skew``
+        after it is refused (``at`` names it), and the deadlines due soon at ``now`` are warned of.
         Raises ``UnknownComplaint``, ``ComplaintError`` (naming the field; nothing recorded),
         ``StoreUnavailable``."""
-        outcome = self._record(
-            complaint_id,
-            lambda policy, received, events: validate_event(raw, policy, received, events),
-            repeat=_repeat_key(raw),
-        )
-        self._announce(outcome.notifications)
-        return outcome
 
-    def _record(self, complaint_id: str, make_event, still_due=None, repeat: dict | None = None) -> EventOutcome:
+        def make(policy, received, events) -> dict:
+            event = validate_event(raw, policy, received, events)
+            if now is not None and _instant(event["at"]) > now + self.max_skew:
+                raise ComplaintError(
+                    {
+                        "at": [
+                            f"{raw['at']} is in the future (the server's clock reads "  # type: ignore[index]
+                            f"{now.astimezone(dt.UTC).isoformat(timespec='seconds')}); report an event once it "
+                            f"has happened, with its offset (at most {int(self.max_skew.total_seconds())} s ahead)"
+                        ]
+                    }
+                )
+            return event
+
+        return self._record(complaint_id, make, repeat=_repeat_key(raw), now=now)
+
+    def _record(
+        self,
+        complaint_id: str,
+        make_event,
+        still_due=None,
+        repeat: dict | None = None,
+        now: dt.datetime | None = None,
+        announce: Callable[[dict, StoredDecision, str], list[Notification]] | None = None,
+    ) -> EventOutcome:
+        """Re-decide the complaint on its events and ``make_event``'s, and append the decision, its event,
+        its work-queue rows and the notifications it causes in one transaction. ``announce`` gives the
+        notifications that come before the decision's own changes (the breach a run recorded);
+        ``now``, the time whose due-soon warnings are given with it."""
         for _attempt in range(ATTEMPTS):
             latest = latest_decision(self.store, complaint_id)
             if latest is None:
@@ -156,6 +191,12 @@ class ClockService:
             decision = decider.decide_on_events(complaint, events)
             request = envelope(base, events)
             body = canonical_json(request)
+            decision_id = new_decision_id()
+            rows = queue_rows(decision, decider, complaint)
+            notes = [*(announce(decision, latest, decision_id) if announce else [])]
+            notes += changes(latest, complaint_id, decision_id, decision, event, decider.policy.level_rank)
+            if now is not None:
+                notes += _due_soon(complaint_id, decision_id, rows, now)
             try:
                 record, created = record_decision(
                     self.store,
@@ -166,11 +207,13 @@ class ClockService:
                     decision,
                     event=key,
                     expect_previous=latest.decision_id,
+                    decision_id=decision_id,
+                    deadlines=rows,
+                    in_transaction=_outbox(self.store, notes),
                 )
             except StaleComplaint:
                 continue
-            notes = changes(latest, record, event, decider.policy.level_rank) if created else []
-            return EventOutcome(record, created, notes)
+            return EventOutcome(record, created, notes if created else [])
         raise StoreUnavailable(f"complaint {complaint_id} kept changing while the event was recorded; retry")
 
     # -- escalation ------------------------------------------------------
@@ -191,11 +234,10 @@ class ClockService:
                 skipped.add(_id(entry))
                 self._breach(entry, run)
         for entry in warnings_due(self.store, now=now, limit=100_000):
-            if claim_warning(self.store, entry):
-                payload = _deadline_payload(entry)
+            payload = _deadline_payload(entry)
+            warning = Notification("deadline.due_soon", payload)
+            if claim_warning(self.store, entry, also=_outbox(self.store, [warning])):  # one transaction
                 run.warned.append(payload)
-                warning = Notification("deadline.due_soon", payload)
-                self._announce([warning])
                 run.notifications.append(warning)
         return run
 
@@ -203,7 +245,7 @@ class ClockService:
         due_local = entry.due_local
 
         def make(_policy, _received, _events) -> dict:
-            return breach_event(entry.kind, due_local)
+            return breach_event(entry.kind, due_local, entry.rule)
 
         def still_due(decision: dict) -> bool:
             return any(
@@ -214,8 +256,22 @@ class ClockService:
                 for d in decision["deadlines"]
             )
 
+        def breached(decision: dict, _before: StoredDecision, decision_id: str) -> list[Notification]:
+            deadline = next((d for d in decision["deadlines"] if d["kind"] == entry.kind), None)
+            return [
+                Notification(
+                    "deadline.breached",
+                    {
+                        **_deadline_payload(entry),
+                        "decision_id": decision_id,
+                        # this deadline's breach (its binding rule, or a legal one it cites), not the decision's flags
+                        "legal_deadline_breached": bool(deadline and deadline.get("legal_breached")),
+                    },
+                )
+            ]
+
         try:
-            outcome = self._record(entry.complaint_id, make, still_due)
+            outcome = self._record(entry.complaint_id, make, still_due, announce=breached)
         except (ComplaintError, UnknownComplaint) as exc:
             run.failed.append({"complaint_id": entry.complaint_id, "kind": entry.kind, "error": str(exc)})
             return
@@ -233,23 +289,49 @@ class ClockService:
                 "flags": decision["flags"],
             }
         )
-        breached = Notification(
-            "deadline.breached",
-            {
-                **_deadline_payload(entry),
-                "decision_id": outcome.record.decision_id,
-                "legal_deadline_breached": "legal_deadline_breached" in decision["flags"],
-            },
-        )
-        self._announce([breached, *outcome.notifications])  # the breach, then what it caused
-        run.notifications.append(breached)
-        run.notifications.extend(outcome.notifications)
+        run.notifications.extend(outcome.notifications)  # the breach, then what it caused
 
-    def _announce(self, notes: Iterable[Notification]) -> None:
-        """Queue each notification in the webhook outbox (after the decision it reports is committed:
-        a store that cannot take it is logged, and the decision stands)."""
+
+def new_decision_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _outbox(store: DecisionStore, notes: list[Notification]) -> Callable[[Connection], None] | None:
+    """What writes ``notes`` to the webhook outbox on the caller's open transaction."""
+    if not notes:
+        return None
+
+    def write(conn: Connection) -> None:
         for note in notes:
-            enqueue_notification(self.store, note.kind, note.payload, key=notification_key(note))
+            enqueue_notification(store, note.kind, note.payload, key=notification_key(note), conn=conn)
+
+    return write
+
+
+def _due_soon(complaint_id: str, decision_id: str, rows: list[dict], now: dt.datetime) -> list[Notification]:
+    """The warnings an event post gives with its decision: the deadlines due soon at ``now`` (past their
+    warning time, not yet due). Each is marked warned in the work queue the decision writes."""
+    notes = []
+    for row in rows:
+        soon, due = row["due_soon_at"], row["due_at"]
+        if soon is None or not (_instant(soon) <= now < _instant(due)):
+            continue
+        row["warned"] = 1
+        payload = {
+            "complaint_id": complaint_id,
+            "decision_id": decision_id,
+            "kind": row["kind"],
+            "due_at": row["due_local"],
+            "rule": row["rule"],
+            "team": row["team"],
+            "level": row["level"],
+        }
+        notes.append(Notification("deadline.due_soon", payload))
+    return notes
 
 
 def notification_key(note: Notification) -> str:
@@ -295,10 +377,10 @@ def _deadline_payload(entry: QueueEntry) -> dict:
 
 
 def changes(
-    before: StoredDecision, after: StoredDecision, event: dict, rank: Callable[[str], int]
+    before: StoredDecision, complaint_id: str, decision_id: str, new: dict, event: dict, rank: Callable[[str], int]
 ) -> list[Notification]:
     """What a new decision on an event changed that someone should hear of: a breach, an escalation."""
-    old, new = before.decision_dict(), after.decision_dict()
+    old = before.decision_dict()
     notes = []
     was = {d["kind"]: d for d in old["deadlines"]}
     for deadline in new["deadlines"]:
@@ -310,12 +392,12 @@ def changes(
                 Notification(
                     "deadline.breached",
                     {
-                        "complaint_id": after.complaint_id,
-                        "decision_id": after.decision_id,
+                        "complaint_id": complaint_id,
+                        "decision_id": decision_id,
                         "kind": deadline["kind"],
                         "due_at": deadline["due_at"],
                         "rule": deadline["rule"],
-                        "legal_deadline_breached": "legal_deadline_breached" in new["flags"],
+                        "legal_deadline_breached": bool(deadline.get("legal_breached")),
                     },
                 )
             )
@@ -325,8 +407,8 @@ def changes(
             Notification(
                 "decision.escalated",
                 {
-                    "complaint_id": after.complaint_id,
-                    "decision_id": after.decision_id,
+                    "complaint_id": complaint_id,
+                    "decision_id": decision_id,
                     "previous_decision_id": before.decision_id,
                     "from_level": levels[0],
                     "to_level": levels[1],

@@ -125,12 +125,22 @@ class DecisionService:
 
 
 def record_decision(
-    store: DecisionStore, decider: Decider, complaint: dict, body: str, digest: str, decision: dict, **clock
+    store: DecisionStore,
+    decider: Decider,
+    complaint: dict,
+    body: str,
+    digest: str,
+    decision: dict,
+    *,
+    decision_id: str | None = None,
+    deadlines: list[dict] | None = None,
+    **clock,
 ) -> tuple[StoredDecision, bool]:
-    """Append a decision with its complaint's work-queue rows; ``clock``: the event and the expected
-    previous decision (``DecisionStore.append``)."""
+    """Append a decision with its complaint's work-queue rows (``deadlines``, made from the decision when
+    not given); ``clock``: the event, the expected previous decision, what else the transaction writes
+    (``DecisionStore.append``)."""
     return store.append(
-        decision_id=str(uuid.uuid4()),
+        decision_id=decision_id or str(uuid.uuid4()),
         policy=decider.policy,
         complaint_id=complaint["complaint_id"],
         request_body=body,
@@ -138,7 +148,7 @@ def record_decision(
         decision=decision,
         fired_rules=fired_rules(decision),
         engine_version=ENGINE_VERSION,
-        deadlines=queue_rows(decision, decider, complaint),
+        deadlines=queue_rows(decision, decider, complaint) if deadlines is None else deadlines,
         **clock,
     )
 

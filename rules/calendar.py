@@ -66,7 +66,7 @@ class WorkCalendar:
         self.tz = ZoneInfo(timezone)
         self.known_years = frozenset(spec.years)
         self.memo_size = memo_size
-        self._period_memo: dict[tuple[dt.date, str, int], _Counted[dt.date]] = {}
+        self._period_memo: dict[tuple[dt.date, str, int, bool], _Counted[dt.date]] = {}
         self._within_memo: dict[tuple[dt.date, dt.date, str, int, bool], _Counted[bool]] = {}
 
     def is_working_day(self, day: dt.date, trace: CountingTrace | None = None) -> bool:
@@ -122,16 +122,21 @@ class WorkCalendar:
                 remaining -= 1
         return day
 
-    def period_end_date(self, start: dt.date, unit: str, amount: int, trace: CountingTrace | None = None) -> dt.date:
-        """Last day of a period of ``amount`` ``unit`` running from the event on ``start``."""
-        key = (start, unit, amount)
+    def period_end_date(
+        self, start: dt.date, unit: str, amount: int, trace: CountingTrace | None = None, roll_forward: bool = True
+    ) -> dt.date:
+        """Last day of a period of ``amount`` ``unit`` running from the event on ``start``; with
+        ``roll_forward`` (the law's counting) a last day that is not a working day moves to the next one."""
+        key = (start, unit, amount, roll_forward)
         counted = self._period_memo.get(key)
         if counted is None:
-            counted = self._count(self._period_memo, key, self._period_end_date, start, unit, amount)
+            counted = self._count(self._period_memo, key, self._period_end_date, start, unit, amount, roll_forward)
         _replay(counted, trace)
         return counted[0]
 
-    def _period_end_date(self, start: dt.date, unit: str, amount: int, trace: CountingTrace) -> dt.date:
+    def _period_end_date(
+        self, start: dt.date, unit: str, amount: int, roll_forward: bool, trace: CountingTrace
+    ) -> dt.date:
         if unit == "working_days":
             return self.add_working_days(start, amount, trace)
         if unit == "calendar_days":
@@ -140,16 +145,23 @@ class WorkCalendar:
             last = _add_years(start, amount)
         else:
             raise ValueError(f"not a day-based period: {unit}")
-        return self.next_working_day(last, trace)
+        return self.next_working_day(last, trace) if roll_forward else last
 
-    def period_end(self, event: dt.datetime, unit: str, amount: int, trace: CountingTrace | None = None) -> dt.datetime:
+    def period_end(
+        self,
+        event: dt.datetime,
+        unit: str,
+        amount: int,
+        trace: CountingTrace | None = None,
+        roll_forward: bool = True,
+    ) -> dt.datetime:
         """The instant a period ends: clock units from the instant, day units at the end of the day."""
         local = event.astimezone(self.tz)
         if unit == "minutes":
             return local + dt.timedelta(minutes=amount)
         if unit == "hours":
             return local + dt.timedelta(hours=amount)
-        day = self.period_end_date(local.date(), unit, amount, trace)
+        day = self.period_end_date(local.date(), unit, amount, trace, roll_forward)
         return dt.datetime.combine(day, END_OF_DAY, tzinfo=self.tz)
 
     def within(

@@ -435,8 +435,20 @@ class _Builder:
 
     def events(self, fields) -> dict:
         result = {}
+        setters: dict[str, str] = {}  # field -> the first event that sets it
         for name, raw in self.data["events"].items():
             field_name = raw.get("field")
+            if field_name is not None and field_name in setters:
+                # Brief §9: one event never stands in for another (the goods at the seller start the
+                # refund, the goods at the service centre an exchange or a repair).
+                self.problem(
+                    "inconsistent",
+                    f"events.{name}.field",
+                    f"`{field_name}` is set by event `{setters[field_name]}` already: each event starts only its own"
+                    " deadlines; give this event no field, or a field of its own",
+                )
+            elif field_name is not None:
+                setters[field_name] = name
             if field_name is not None and field_name != "received_at":
                 kind = fields.get(field_name)
                 if kind is None or kind.kind != "date":
@@ -525,7 +537,7 @@ class _Builder:
                     self.info(raw, path),
                     raw["kind"],
                     self.condition(raw, fields, path),
-                    Due(due.get("after"), due.get("with_"), unit, due.get(unit) if unit else None),
+                    Due(due.get("after"), due.get("with_"), unit, due.get(unit) if unit else None, due.get("roll_forward")),
                     raw.get("legal", False),
                 )
             )

@@ -411,6 +411,20 @@ ENTRIES: dict[str, Entry] = {
         "expected received_at or a date field, got `{name}`",
         "应为 received_at 或日期字段，这里是 `{name}`",
     ),
+    "event_field_shared": Entry(
+        "`{field}` is set by event `{other}` already: each event starts only its own deadlines; "
+        "give this event no field, or a field of its own",
+        "`{field}` is set by event `{other}` already: each event starts only its own deadlines; "
+        "give this event no field, or a field of its own",
+        "`{field}` 已由事件 `{other}` 设置：每个事件只启动从它起算的时限；请去掉本事件的 field，或给它自己的字段",
+    ),
+    "deadline_roll_forward_unit": Entry(
+        "roll_forward applies to a period of calendar_days: working days end on a working day already,"
+        " minutes and hours are counted on the clock",
+        "roll_forward applies to a period of calendar_days: working days end on a working day already,"
+        " minutes and hours are counted on the clock",
+        "roll_forward 只适用于自然日（calendar_days）期限：工作日期限本就止于工作日，分钟和小时按时钟计算",
+    ),
     "unknown_event": Entry(
         "unknown event `{name}`; expected one of: {names}",
         "unknown event `{name}`; " + _ONE_OF_EN,

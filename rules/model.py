@@ -83,6 +83,9 @@ class Due:
     with_kind: str | None
     unit: str | None
     amount: int | None
+    # A last calendar day that is not a working day moves to the next working day (CC Art. 201, 203).
+    # None: as the rule's nature says: a legal period rolls forward, an internal one does not (brief §9).
+    roll_forward: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,13 @@ class DeadlineRule:
     kind: str
     condition: Condition
     due: Due
-    legal: bool = False  # a deadline the law sets: past at receipt, the decision is flagged legal_deadline_breached
+    # A deadline the law sets: missed or breached, the decision is flagged legal_deadline_breached;
+    # an internal one (an SLA) missed is a breach of the SLA, never a legal breach (brief §9).
+    legal: bool = False
+
+    @property
+    def rolls_forward(self) -> bool:
+        return self.legal if self.due.roll_forward is None else self.due.roll_forward
 
 
 Rule = RoutingRule | RemedyRule | DeadlineRule

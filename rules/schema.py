@@ -288,10 +288,18 @@ class DueSchema(StrictSchema):
     hours = fields.Integer(validate=validate.Range(min=1, max=10_000))
     calendar_days = fields.Integer(validate=validate.Range(min=1, max=3660))
     working_days = fields.Integer(validate=validate.Range(min=1, max=366))
+    # Optional, no default: a policy without it keeps its digest (the rule's `legal` decides).
+    roll_forward = fields.Boolean()
 
     @validates_schema
     def shape(self, data, **kwargs):
         units = [unit for unit in DEADLINE_UNITS if unit in data]
+        if "roll_forward" in data and units != ["calendar_days"]:
+            raise ValidationError(
+                "roll_forward applies to a period of calendar_days: working days end on a working day already,"
+                " minutes and hours are counted on the clock",
+                "roll_forward",
+            )
         if "with_" in data:
             if units or "after" in data:
                 raise ValidationError("`with` stands alone: the deadline is that of another kind", "with")

@@ -101,6 +101,7 @@ def fact_fields(
         "history.repairs": FieldKind("count"),
         "history.refund_overdue_days": FieldKind("count"),
         "history.return_received_at": FieldKind("date"),
+        "history.goods_at_service_centre_at": FieldKind("date"),
     }
     fields.update({f"flags.{flag}": FieldKind("bool") for flag in INPUT_FLAGS})
     fields.update({f"within.{window}": FieldKind("bool") for window in windows})

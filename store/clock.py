@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.engine import Connection
 
 from store.db import DecisionStore, StoredDecision, _event_decision, _stored
 from store.tables import complaint_events, deadline_index, decisions
@@ -220,8 +222,11 @@ def warnings_due(store: DecisionStore, *, now: dt.datetime, limit: int = 500) ->
         return [_entry(row) for row in conn.execute(query)]
 
 
-def claim_warning(store: DecisionStore, entry: QueueEntry) -> bool:
-    """Mark the warning of ``entry`` given; True for the one caller that did (concurrent runs warn once)."""
+def claim_warning(
+    store: DecisionStore, entry: QueueEntry, also: Callable[[Connection], None] | None = None
+) -> bool:
+    """Mark the warning of ``entry`` given; True for the one caller that did (concurrent runs warn once).
+    ``also``: what else to write in the same transaction, once the mark is taken (the notification)."""
     store._ensure_schema()
     with store._guard(), store._write() as conn:
         changed = conn.execute(
@@ -234,7 +239,10 @@ def claim_warning(store: DecisionStore, entry: QueueEntry) -> bool:
             )
             .values(warned=1)
         )
-    return changed.rowcount == 1
+        taken = changed.rowcount == 1
+        if taken and also is not None:
+            also(conn)
+    return taken
 
 
 def event_decision(store: DecisionStore, complaint_id: str, event: dict) -> StoredDecision | None:

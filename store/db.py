@@ -134,6 +134,9 @@ class _Pending:
     event: dict | None = None  # the event this decision records
     expect_previous: object = _ANY  # the complaint's latest decision the caller decided on
     without_events: bool = False  # decided on the complaint alone: refused if it has recorded events
+    # What else the decision's transaction writes (its notifications in the webhook outbox), run on its
+    # connection once the decision is inserted: both commit, or neither.
+    in_transaction: Callable[[Connection], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -543,6 +546,7 @@ class DecisionStore:
         event: dict | None = None,
         expect_previous: object = _ANY,
         without_events: bool = False,
+        in_transaction: Callable[[Connection], None] | None = None,
     ) -> tuple[StoredDecision, bool]:
         """Store a new decision and return (it, True), or (the one already stored, False).
 
@@ -555,7 +559,8 @@ class DecisionStore:
         returns the decision that recorded it); ``expect_previous``, the complaint's latest decision
         the caller decided on, else ``StaleComplaint``; ``without_events``: the decision was made on the
         complaint alone, so ``ComplaintHasEvents`` if events were recorded on it (one look-up for the
-        batch's complaints already decided, none for a new complaint)."""
+        batch's complaints already decided, none for a new complaint); ``in_transaction``, what else
+        to write with a new decision, on its connection (not called for one stored before)."""
         self._ensure_schema()
         # Serialised here, in the caller's thread, so the writer holds the lock for as short as it can.
         pending = _Pending(
@@ -571,6 +576,7 @@ class DecisionStore:
             event=event,
             expect_previous=expect_previous,
             without_events=without_events,
+            in_transaction=in_transaction,
         )
         return self.group_commit.submit(pending)
 
@@ -715,6 +721,9 @@ class DecisionStore:
                     conn.execute(_INSERT, rows)
                     conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": prev_hash})
                     _record_clock(conn, created, rows, decided_before)
+                    for pending in created:
+                        if pending.in_transaction is not None:
+                            pending.in_transaction(conn)
         # Committed: only now may any caller be answered.
         self._known_policies.update(p.policy.digest for p in batch)
         result: list[tuple[StoredDecision, bool] | StaleComplaint] = []
@@ -952,9 +961,14 @@ def _replace_deadlines(conn: Connection, complaint_id: str, decision_id: str, ro
 
 
 def _queue_rows(complaint_id: str, decision_id: str, rows: list[dict], warned: set[tuple]) -> list[dict]:
+    """``rows`` as stored; a row is warned if its warning was given for the same due time, or with this
+    decision (``warned`` in the row: an event post warned of it)."""
     return [
         dict(
-            row, complaint_id=complaint_id, decision_id=decision_id, warned=int((row["kind"], row["due_at"]) in warned)
+            row,
+            complaint_id=complaint_id,
+            decision_id=decision_id,
+            warned=int(bool(row.get("warned")) or (row["kind"], row["due_at"]) in warned),
         )
         for row in rows
     ]

@@ -182,26 +182,37 @@ def test_a_complaints_whole_life(life):
     notified = [n["kind"] for run in runs for n in run["notifications"]]
     assert sorted(notified) == ["deadline.breached", "decision.escalated"]
     breaches = [e for e in events_of(store, "LIFE-1") if e["type"] == "deadline_breached"]
-    assert breaches == [{"type": "deadline_breached", "kind": "resolution", "at": "2026-11-03T10:00:00+08:00"}]
+    assert breaches == [
+        {
+            "type": "deadline_breached",
+            "kind": "resolution",
+            "at": "2026-11-03T10:00:00+08:00",
+            "rule": "D05_resolution_ordinary",
+        }
+    ]
     latest = client.get(f"/v1/decisions/{recorded[0]['decision_id']}").get_json()
-    # at manager level the resolution is complex (D06): 48 hours from receipt
+    # at manager level the complex rule (D06, 48 hours) applies, but the breach recorded is final (brief §9)
     assert latest["decision"]["route"]["level"] == "manager"
-    assert _deadlines(latest)["resolution"]["due_at"] == "2026-11-04T10:00:00+08:00"
+    resolution = _deadlines(latest)["resolution"]
+    assert (resolution["status"], resolution["due_at"]) == ("breached", "2026-11-03T10:00:00+08:00")
+    assert resolution["rule"] == "D05_resolution_ordinary"
     assert latest["decision"]["clock"]["as_of"] == "2026-11-03T10:00:00+08:00"
     again = post_json(client, "/v1/escalations:run", {"now": "2026-11-03T10:30:00+08:00"}).get_json()
     assert again["recorded"] == []
 
-    # 7. resolved in time for the new due; the follow-up is due 3 calendar days later: Sat 11-07 → Mon 11-09
+    # 7. resolved after the breach: it stays breached; the follow-up is due 3 calendar days later, Sat
+    # 11-07 (an internal period: not rolled forward to Monday, brief §9)
     record = _event(client, "resolved", "2026-11-04T09:00:00+08:00")
     found = _deadlines(record)
-    assert found["resolution"]["status"] == "met"
-    assert found["follow_up"]["due_at"] == "2026-11-09T23:59:59+08:00"
+    assert found["resolution"]["status"] == "breached"
+    assert found["resolution"]["fulfilled"] == {"event": "resolved", "at": "2026-11-04T09:00:00+08:00"}
+    assert found["follow_up"]["due_at"] == "2026-11-07T23:59:59+08:00"
     assert record["decision"]["route"]["level"] == "manager"
     assert (
         _queue(client, "2026-11-04T09:30:00+08:00")
         == [
             ("refund", "scheduled", "2026-11-10T23:59:59+08:00"),
-            ("follow_up", "scheduled", "2026-11-09T23:59:59+08:00"),
+            ("follow_up", "scheduled", "2026-11-07T23:59:59+08:00"),
         ][::-1]
     )
 
@@ -211,7 +222,7 @@ def test_a_complaints_whole_life(life):
     record = _event(client, "followed_up", "2026-11-06T15:00:00+08:00")
     assert {k: d["status"] for k, d in _deadlines(record).items()} == {
         "first_response": "met",
-        "resolution": "met",
+        "resolution": "breached",
         "refund": "met",
         "follow_up": "met",
     }
@@ -250,9 +261,10 @@ def test_a_legal_deadline_breached_flags_the_decision(life):
     final = client.get("/v1/complaints/LIFE-1/decisions", query_string={"page_size": 1}).get_json()["items"][0]
     assert "legal_deadline_breached" in final["decision"]["flags"]
     assert _deadlines(final)["refund"]["status"] == "breached"
-    # paid late: missed, still flagged (D07 is the law's deadline)
+    # paid late: the breach recorded stands, still flagged (D07 is the law's deadline)
     record = _event(client, "refund_paid", "2026-11-12T10:00:00+08:00")
-    assert _deadlines(record)["refund"]["status"] == "missed"
+    assert _deadlines(record)["refund"]["status"] == "breached"
+    assert _deadlines(record)["refund"]["fulfilled"]["event"] == "refund_paid"
     assert "legal_deadline_breached" in record["decision"]["flags"]
 
 
@@ -272,10 +284,13 @@ def test_waiting_for_the_customer_pauses_the_resolution(life):
     assert _queue(client, "2026-11-03T07:00:00+08:00", kind="resolution") == [
         ("resolution", "scheduled", "2026-11-03T13:30:00+08:00")
     ]
-    # due soon once 80 % of the 27.5 hours it runs has run: 22 hours after receipt
-    assert _queue(client, "2026-11-03T08:00:00+08:00", status="due_soon") == [
+    # due soon once 80 % of its 24 running hours has run (19.2 h; the 3.5 hours paused do not count,
+    # brief §9): 2 h before the pause, 17.2 h after it, at 08:42
+    assert _queue(client, "2026-11-03T08:41:00+08:00", status="due_soon") == []
+    assert _queue(client, "2026-11-03T08:42:00+08:00", status="due_soon") == [
         ("resolution", "due_soon", "2026-11-03T13:30:00+08:00")
     ]
+    assert resolution["due_soon_at"] == "2026-11-03T08:42:00+08:00"
     assert _replays_identically(life.extensions["complaints"].store) == 3
 
 

@@ -132,7 +132,14 @@ def test_two_escalate_processes_at_once_record_each_breach_once(decided, store):
     assert recorded == [f"CLI-{n}" for n in range(1, 6)]
     for number in range(1, 6):
         breaches = [e for e in events_of(store, f"CLI-{number}") if e["type"] == "deadline_breached"]
-        assert breaches == [{"type": "deadline_breached", "kind": "resolution", "at": "2026-11-03T10:00:00+08:00"}]
+        assert breaches == [
+            {
+                "type": "deadline_breached",
+                "kind": "resolution",
+                "at": "2026-11-03T10:00:00+08:00",
+                "rule": "D05_resolution_ordinary",
+            }
+        ]
     # service_attitude is handled by a supervisor (R06): the breach raises it to manager (R10)
     latest = json.loads(store.for_complaint("CLI-1", limit=1)[0][0].decision)
     assert latest["route"]["level"] == "manager"

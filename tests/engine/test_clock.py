@@ -142,5 +142,5 @@ def test_now_is_never_before_the_complaint():
     decision = _decide(TEXT, [breach], history=history)
     assert decision["clock"]["as_of"] == "2026-11-02T10:00:00+08:00"
     refund = _deadline(decision, "refund")
-    assert (refund["status"], refund["breach_recorded"]) == ("overdue", True)
+    assert (refund["status"], refund["breach_recorded"]) == ("breached", True)  # brief §9: a recorded breach is final
     assert "legal_deadline_breached" in decision["flags"]

@@ -9,7 +9,8 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import REMOVE
+from engine.complaint import validate_complaint
+from tests.conftest import REMOVE, make_complaint
 
 # first_response ---------------------------------------------------------------------------
 
@@ -227,15 +228,16 @@ def test_no_refund_deadline_without_a_refund(decide, look):
 # exchange and repair ---------------------------------------------------------------------------------
 
 
-def _quality(decide, day: str, received_back: str | None, expedited: bool = False):
-    """A quality defect on day 10 (exchange) or day 20 (repair) after a delivery on Thu 03-05."""
+def _quality(decider, day: str, at_centre: str | None, expedited: bool = False):
+    """A quality defect on day 10 (exchange) or day 20 (repair) after a delivery on Thu 03-05, the goods
+    at the after-sales centre at ``at_centre`` (the event that starts an exchange or a repair, brief §9)."""
     received = {"exchange": "2026-03-15T10:00:00+08:00", "repair": "2026-03-25T10:00:00+08:00"}[day]
-    args = {"category": "quality_defect", "received_at": received}
-    if received_back:
-        args["history"] = {"return_received_at": received_back}
+    args: dict = {"category": "quality_defect", "received_at": received}
     if expedited:
         args["flags"] = ["expedited"]
-    return decide(**args)
+    complaint = validate_complaint(make_complaint(**args), decider.policy.levels)
+    events = [{"type": "goods_at_service_centre", "at": at_centre}] if at_centre else []
+    return decider.decide_on_events(complaint, events) if events else decider.decide_valid(complaint)
 
 
 @pytest.mark.parametrize(
@@ -255,8 +257,8 @@ def _quality(decide, day: str, received_back: str | None, expedited: bool = Fals
         ("repair", "2026-09-18T09:00:00+08:00", "2026-10-22T23:59:59+08:00"),
     ],
 )
-def test_exchange_15_and_repair_20_working_days(decide, look, kind, received_back, due):
-    decision = _quality(decide, kind, received_back)
+def test_exchange_15_and_repair_20_working_days(decider, look, kind, received_back, due):
+    decision = _quality(decider, kind, received_back)
     assert decision["remedy"]["components"][0]["type"] == kind
     found = look.deadline(decision, kind)
     assert found["due_at"] == due
@@ -285,18 +287,30 @@ def test_exchange_15_and_repair_20_working_days(decide, look, kind, received_bac
         ("repair", "2026-02-11T09:00:00+08:00", "2026-03-03T23:59:59+08:00", "D13_repair_expedited", "D12_repair"),
     ],
 )
-def test_exchange_7_and_repair_10_working_days_expedited(decide, look, kind, received_back, due, binding, cited):
-    found = look.deadline(_quality(decide, kind, received_back, expedited=True), kind)
+def test_exchange_7_and_repair_10_working_days_expedited(decider, look, kind, received_back, due, binding, cited):
+    found = look.deadline(_quality(decider, kind, received_back, expedited=True), kind)
     assert found["due_at"] == due
     assert found["rule"] == binding
     assert [c["rule"] for c in found["cited"]] == [cited]
 
 
 @pytest.mark.parametrize("kind", ["exchange", "repair"])
-def test_exchange_and_repair_pending_until_the_goods_arrive(decide, look, kind):
-    found = look.deadline(_quality(decide, kind, None), kind)
+def test_exchange_and_repair_pending_until_the_goods_arrive(decider, look, kind):
+    found = look.deadline(_quality(decider, kind, None), kind)
     assert found["status"] == "pending"
-    # the goods reaching the after-sales centre start it (reported as an event, or history.return_received_at)
+    # only the goods reaching the after-sales centre start it (brief §9)
+    assert found["waiting_for"]["event"] == "goods_at_service_centre"
+
+
+@pytest.mark.parametrize("kind", ["exchange", "repair"])
+def test_the_goods_back_at_the_seller_never_start_an_exchange_or_a_repair(decide, look, kind):
+    """Brief §9: `return_received` (history.return_received_at) starts the refund, never an exchange."""
+    received = {"exchange": "2026-03-15T10:00:00+08:00", "repair": "2026-03-25T10:00:00+08:00"}[kind]
+    decision = decide(
+        category="quality_defect", received_at=received, history={"return_received_at": "2026-03-16T09:00:00+08:00"}
+    )
+    found = look.deadline(decision, kind)
+    assert (found["status"], found["due_at"]) == ("pending", None)
     assert found["waiting_for"]["event"] == "goods_at_service_centre"
 
 
@@ -319,7 +333,7 @@ def test_follow_up_required(decide, look, overrides):
     assert follow_up is not None
     assert follow_up["status"] == "pending"
     assert follow_up["waiting_for"] == {"event": "resolved", "label": "投诉处理完结"}
-    assert follow_up["period"] == {"after": "resolved", "calendar_days": 3}
+    assert follow_up["period"] == {"after": "resolved", "calendar_days": 3, "roll_forward": False}
     assert follow_up["rule"] == "D14_follow_up"
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.complaint import ComplaintError
-from tests.conftest import REMOVE
+from engine.complaint import ComplaintError, validate_complaint
+from tests.conftest import REMOVE, make_complaint
 
 # B2, B9: order times after the complaint -----------------------------------------------------------
 
@@ -56,14 +56,15 @@ def test_a_return_received_before_the_complaint_is_legitimate_and_its_past_deadl
     assert cited["effect"].endswith("already past when the complaint arrived: overdue")
 
 
-def test_a_past_internal_deadline_is_overdue_without_a_legal_breach(decide, look):
-    decision = decide(
+def test_a_past_internal_deadline_is_overdue_without_a_legal_breach(decider, look):
+    complaint = make_complaint(
         received_at="2026-03-20T10:00:00+08:00",
         category="quality_defect",
         order={"delivered_at": "2026-03-10T10:00:00+08:00"},
-        history={"return_received_at": "2026-02-16T10:00:00+08:00"},
         flags=["expedited"],
     )
+    at_centre = [{"type": "goods_at_service_centre", "at": "2026-02-16T10:00:00+08:00"}]
+    decision = decider.decide_on_events(validate_complaint(complaint, decider.policy.levels), at_centre)
     exchange = look.deadline(decision, "exchange")
     assert exchange["status"] == "overdue"  # 7 working days after 02-16 (Spring Festival): 03-04
     assert "legal_deadline_breached" not in decision["flags"]

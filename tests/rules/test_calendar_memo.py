@@ -47,9 +47,9 @@ def test_a_period_end_hit_answers_and_traces_as_its_miss_and_as_a_fresh_count(po
     cal = fresh(policy)
     miss, hit, direct = CountingTrace(), CountingTrace(), CountingTrace()
     first = cal.period_end_date(start, unit, amount, miss)
-    assert (start, unit, amount) in cal._period_memo
+    assert (start, unit, amount, True) in cal._period_memo
     assert cal.period_end_date(start, unit, amount, hit) == first
-    assert cal._period_end_date(start, unit, amount, direct) == first  # the count itself, no memo
+    assert cal._period_end_date(start, unit, amount, True, direct) == first  # the count itself, no memo
     assert counted(hit) == counted(miss) == counted(direct)
 
 
@@ -136,7 +136,7 @@ def test_the_memo_holds_its_cap_and_still_answers(policy):
         day = start + dt.timedelta(days=offset)
         trace, expected = CountingTrace(), CountingTrace()
         assert small.period_end_date(day, "working_days", 7, trace) == plain._period_end_date(
-            day, "working_days", 7, expected
+            day, "working_days", 7, True, expected
         )
         assert counted(trace) == counted(expected)
         assert len(small._period_memo) <= 3
@@ -164,7 +164,7 @@ def test_threads_sharing_a_small_memo_get_the_answers_of_a_fresh_count(policy):
     expected = {}
     for day in days:
         trace = CountingTrace()
-        expected[day] = (plain._period_end_date(day, "working_days", 4, trace), counted(trace))
+        expected[day] = (plain._period_end_date(day, "working_days", 4, True, trace), counted(trace))
     wrong: list[dt.date] = []
 
     def work() -> None:

@@ -79,7 +79,7 @@ def events_add(complaint_id: str, kind: str, at: str, note: str | None, referenc
     )
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--status", type=click.Choice(STATUSES), default="open", show_default=True, help="Which deadlines.")
 @click.option("--breached", is_flag=True, help="Only breached ones (same as --status breached); exit 3 if any.")
 @click.option("--due-before", callback=_moment, help="Only those due before this time (ISO 8601 with offset).")
@@ -90,8 +90,12 @@ def events_add(complaint_id: str, kind: str, at: str, note: str | None, referenc
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True, help="At most this many.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of a table.")
 @_database_option
-def deadlines(status, breached, due_before, team, level, kind, now, limit, as_json, database_url):
-    """The work queue: open deadlines across complaints, soonest first."""
+@click.pass_context
+def deadlines(ctx, status, breached, due_before, team, level, kind, now, limit, as_json, database_url):
+    """The work queue: open deadlines across complaints, soonest first (`deadlines rebuild`: make it again
+    from each complaint's latest decision)."""
+    if ctx.invoked_subcommand is not None:
+        return
     moment = _now(now)
     if breached:
         status = "breached"
@@ -130,6 +134,21 @@ def deadlines(status, breached, due_before, team, level, kind, now, limit, as_js
             )
     if status == "breached" and total:
         sys.exit(3)
+
+
+@deadlines.command("rebuild")
+@_database_option
+def deadlines_rebuild(database_url):
+    """Make the work queue again from each complaint's latest decision: a store upgraded from release 1.1.0
+    has no queue rows for the complaints decided before. Idempotent (a complaint whose rows are right is
+    left alone); progress on standard error; prints how many complaints were read and rewritten."""
+    from cli.progress import Progress
+    from store.clock import complaint_count
+
+    store = _store(database_url)
+    with Progress("rebuild", complaint_count(store), unit="complaints") as progress:
+        result = ClockService(store).rebuild_queue(lambda done, changed: progress.advance(1))
+    click.echo(f"{result.complaints} complaint(s) read, {result.changed} work queue(s) rebuilt")
 
 
 @click.command()

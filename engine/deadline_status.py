@@ -9,12 +9,27 @@ from __future__ import annotations
 # code -> (Chinese, English); the arguments are filled from the deadline's own times.
 _WORDS: dict[str, tuple[str, str]] = {
     "waiting_for_event": ("等待事件「{event_label}」后开始计时。", "Starts when `{event}` is reported."),
-    "waiting_for_deadline": ("与「{deadline}」时限同时到期，该时限尚未开始计时。", "Due with the `{deadline}` deadline, which has not started yet."),
+    "waiting_for_deadline": (
+        "与「{deadline}」时限同时到期，该时限尚未开始计时。",
+        "Due with the `{deadline}` deadline, which has not started yet.",
+    ),
     "running": ("计时中，{due} 到期。", "Running; due {due}."),
-    "past_at_receipt": ("投诉收到时（{received}）已超过 {due} 的到期时间。", "Already past its due time {due} when the complaint arrived ({received})."),
-    "met": ("已于 {at} 由「{event_label}」完成，未超过 {due} 的到期时间。", "Met by `{event}` at {at}, within its due time {due}."),
-    "met_late": ("已于 {at} 由「{event_label}」完成，但晚于 {due} 的到期时间。", "Met by `{event}` at {at}, after its due time {due}."),
-    "past_due": ("截至 {as_of} 未完成，已超过 {due} 的到期时间。", "Not met by {as_of}: its due time {due} has passed."),
+    "past_at_receipt": (
+        "投诉收到时（{received}）已超过 {due} 的到期时间。",
+        "Already past its due time {due} when the complaint arrived ({received}).",
+    ),
+    "met": (
+        "已于 {at} 由「{event_label}」完成，未超过 {due} 的到期时间。",
+        "Met by `{event}` at {at}, within its due time {due}.",
+    ),
+    "met_late": (
+        "已于 {at} 由「{event_label}」完成，但晚于 {due} 的到期时间。",
+        "Met by `{event}` at {at}, after its due time {due}.",
+    ),
+    "past_due": (
+        "截至 {as_of} 未完成，已超过 {due} 的到期时间。",
+        "Not met by {as_of}: its due time {due} has passed.",
+    ),
     "breach_recorded": (
         "已于 {due} 记录超时；记录的超时是事实，此后的决定不再改期。",
         "Breach recorded at its due time {due}; a recorded breach is final and is never rescheduled.",

@@ -140,7 +140,9 @@ def _settle(kind, rules, complaint, calendar, trace, resolved, due_of, clock, pl
     step, due_at, waiting_for = found[first]
     due_of[kind] = due_at
     received = complaint["received_at"]
-    cited = [_candidate(other, due, waiting, received) for index, (other, due, waiting) in enumerate(found) if index != first]
+    cited = [
+        _candidate(other, due, waiting, received) for index, (other, due, waiting) in enumerate(found) if index != first
+    ]
     info = step.rule.info
     return {
         "kind": kind,
@@ -193,7 +195,9 @@ def _due(step: _Planned, complaint, calendar: WorkCalendar, trace, resolved, due
         return None, dict(step.waiting)
     assert due.unit is not None and due.amount is not None  # `plan` admits only whole periods
     if clock is not None:
-        return clock.run(rule.info.id, rule.kind, moment, due.unit, due.amount, calendar, trace, step.roll_forward), None
+        return clock.run(
+            rule.info.id, rule.kind, moment, due.unit, due.amount, calendar, trace, step.roll_forward
+        ), None
     return calendar.period_end(moment, due.unit, due.amount, trace, step.roll_forward), None
 
 

@@ -48,6 +48,8 @@ from store.clock import (
     event_row,
     events_of,
     latest_decision,
+    latest_decisions,
+    replace_queue,
     warnings_due,
 )
 from store.db import DecisionStore, StaleComplaint, StoredDecision, StoreUnavailable
@@ -95,6 +97,12 @@ class EscalationRun:
             "warned": self.warned,
             "notifications": [{"kind": n.kind, "payload": n.payload} for n in self.notifications],
         }
+
+
+@dataclass
+class QueueRebuild:
+    complaints: int = 0  # complaints whose latest decision was read
+    changed: int = 0  # of them, those whose work-queue rows were rewritten
 
 
 class ClockService:
@@ -240,6 +248,29 @@ class ClockService:
                 run.warned.append(payload)
                 run.notifications.append(warning)
         return run
+
+    # -- the work queue -------------------------------------------------
+
+    def rebuild_queue(self, progress: Callable[[int, int], None] | None = None, batch: int = 500) -> QueueRebuild:
+        """Make every complaint's work-queue rows those of its latest decision (a store upgraded from
+        release 1.1.0 has none for its earlier complaints). Idempotent: a complaint whose rows are right
+        already is left as it is. ``progress(done, changed)`` after each complaint."""
+        result = QueueRebuild()
+        after: str | None = None
+        while True:
+            records = latest_decisions(self.store, after=after, limit=batch)
+            if not records:
+                return result
+            for record in records:
+                decider = self.decider(record.policy_digest)
+                complaint = validate_complaint(_base_complaint(record), decider.policy.levels)
+                rows = queue_rows(record.decision_dict(), decider, complaint)
+                result.complaints += 1
+                if replace_queue(self.store, record.complaint_id, record.decision_id, rows):
+                    result.changed += 1
+                if progress is not None:
+                    progress(result.complaints, result.changed)
+            after = records[-1].complaint_id
 
     def _breach(self, entry: QueueEntry, run: EscalationRun) -> None:
         due_local = entry.due_local

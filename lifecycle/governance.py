@@ -42,6 +42,7 @@ from rules.model import Policy
 from store import prefixes
 from store.db import DecisionStore
 from store.governance import NewEvent, PolicyEvent, PolicyRegister
+from store.times import DISPLAY_ZONE, shown
 
 # The law's floor (ECL Art. 34; 2026 platform-rules measures); a policy's `records` may ask for more.
 NOTICE_DAYS, MAJOR_NOTICE_DAYS = 7, 15
@@ -154,13 +155,13 @@ class VersionRecord:
         return {
             "digest": self.digest,
             "version": self.version,
-            "effective_from": self.effective_from.isoformat(),
+            "effective_from": self.effective_from.astimezone(DISPLAY_ZONE).isoformat(),
             "major": self.major,
             "state": self.state(timeline, now),
             "proposed_by": self.proposer_name,
-            "proposed_at": self.proposed_at,
+            "proposed_at": _shown(self.proposed_at),
             "reason": self.reason,
-            "scheduled_at": self.scheduled_at,
+            "scheduled_at": _shown(self.scheduled_at),
             "notice": self.notice,
             "short_notice": self.short_notice,
         }
@@ -170,7 +171,7 @@ class VersionRecord:
             {
                 "seq": e.seq,
                 "event": e.event,
-                "at": e.recorded_at,
+                "at": shown(e.recorded_at),
                 "by": e.actor,
                 "by_name": e.actor_name,
                 "reason": e.reason,
@@ -178,6 +179,11 @@ class VersionRecord:
             }
             for e in self.events
         ]
+
+
+def _shown(stored: str | None) -> str | None:
+    """A register time as the service writes it: in the policy's zone (+08:00), not the stored UTC."""
+    return shown(stored) if stored else stored
 
 
 def fold(events: list[PolicyEvent]) -> dict[str, VersionRecord]:

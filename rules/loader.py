@@ -537,7 +537,13 @@ class _Builder:
                     self.info(raw, path),
                     raw["kind"],
                     self.condition(raw, fields, path),
-                    Due(due.get("after"), due.get("with_"), unit, due.get(unit) if unit else None, due.get("roll_forward")),
+                    Due(
+                        due.get("after"),
+                        due.get("with_"),
+                        unit,
+                        due.get(unit) if unit else None,
+                        due.get("roll_forward"),
+                    ),
                     raw.get("legal", False),
                 )
             )

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.engine import Connection
 
-from store.db import DecisionStore, StoredDecision, _event_decision, _stored
+from store.db import DecisionStore, StoredDecision, _event_decision, _replace_deadlines, _stored
 from store.tables import complaint_events, deadline_index, decisions
 
 STATUSES = ("open", "due_soon", "breached")
@@ -222,9 +222,7 @@ def warnings_due(store: DecisionStore, *, now: dt.datetime, limit: int = 500) ->
         return [_entry(row) for row in conn.execute(query)]
 
 
-def claim_warning(
-    store: DecisionStore, entry: QueueEntry, also: Callable[[Connection], None] | None = None
-) -> bool:
+def claim_warning(store: DecisionStore, entry: QueueEntry, also: Callable[[Connection], None] | None = None) -> bool:
     """Mark the warning of ``entry`` given; True for the one caller that did (concurrent runs warn once).
     ``also``: what else to write in the same transaction, once the mark is taken (the notification)."""
     store._ensure_schema()
@@ -278,3 +276,47 @@ def open_by_team(store: DecisionStore, *, now: dt.datetime) -> list[tuple[str | 
     )
     with store._guard(), store.engine.connect() as conn:
         return [(team, int(total), int(breached or 0)) for team, total, breached in conn.execute(query)]
+
+
+def latest_decisions(store: DecisionStore, *, after: str | None = None, limit: int = 500) -> list[StoredDecision]:
+    """Each complaint's latest decision, by complaint id, the first ``limit`` after complaint ``after``."""
+    store._ensure_schema()
+    latest = select(func.max(decisions.c.seq)).group_by(decisions.c.complaint_id)
+    if after is not None:
+        latest = latest.where(decisions.c.complaint_id > after)
+    query = (
+        select(decisions)
+        .where(decisions.c.seq.in_(latest.scalar_subquery()))
+        .order_by(decisions.c.complaint_id)
+        .limit(limit)
+    )
+    with store._guard(), store.engine.connect() as conn:
+        return [_stored(row) for row in conn.execute(query)]
+
+
+def complaint_count(store: DecisionStore) -> int:
+    store._ensure_schema()
+    with store._guard(), store.engine.connect() as conn:
+        return int(conn.execute(select(func.count(func.distinct(decisions.c.complaint_id)))).scalar_one())
+
+
+def replace_queue(store: DecisionStore, complaint_id: str, decision_id: str, rows: list[dict]) -> bool:
+    """Make the complaint's work-queue rows ``rows`` (of its latest decision ``decision_id``), keeping the
+    warnings given for the same due times; False if they were so already (nothing written)."""
+    store._ensure_schema()
+    wanted = sorted((r["kind"], r["due_at"], r["status"], r["rule"], r["breach_recorded"]) for r in rows)
+    mine = deadline_index.c.complaint_id == complaint_id
+    columns = (
+        deadline_index.c.kind,
+        deadline_index.c.due_at,
+        deadline_index.c.status,
+        deadline_index.c.rule,
+        deadline_index.c.breach_recorded,
+        deadline_index.c.decision_id,
+    )
+    with store._guard(), store._write() as conn:
+        found = conn.execute(select(*columns).where(mine)).all()
+        if sorted(tuple(row[:5]) for row in found) == wanted and all(row[5] == decision_id for row in found):
+            return False
+        _replace_deadlines(conn, complaint_id, decision_id, rows)
+    return True

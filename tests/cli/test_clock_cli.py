@@ -156,3 +156,63 @@ def test_two_escalate_processes_at_once_record_each_breach_once(decided, store):
     escalated = sorted((p["complaint_id"], p["to_level"]) for kind, p in queued if kind == "decision.escalated")
     assert breached == [f"CLI-{n}" for n in range(1, 6)]
     assert escalated == [(f"CLI-{n}", "manager") for n in range(1, 6)]
+
+
+def _queue_rows(store) -> list[tuple]:
+    from store.tables import deadline_index
+
+    with store.engine.connect() as conn:
+        return sorted(
+            tuple(row)
+            for row in conn.execute(
+                select(
+                    deadline_index.c.complaint_id,
+                    deadline_index.c.kind,
+                    deadline_index.c.decision_id,
+                    deadline_index.c.due_at,
+                    deadline_index.c.due_soon_at,
+                    deadline_index.c.status,
+                    deadline_index.c.breach_recorded,
+                )
+            )
+        )
+
+
+def test_deadlines_rebuild_makes_the_work_queue_again_from_the_latest_decisions(decided, store):
+    """A store upgraded from release 1.1.0 has no work-queue rows for its earlier complaints: `deadlines
+    rebuild` makes them from each complaint's latest decision, the same rows the appends wrote; run again it
+    changes nothing."""
+    from store.tables import deadline_index
+
+    runner = CliRunner()
+    recorded = runner.invoke(
+        cli,
+        [
+            "events",
+            "add",
+            "CLI-2",
+            "--type",
+            "responded",
+            "--at",
+            "2026-11-02T10:04:00+08:00",
+            "--database-url",
+            decided,
+        ],
+    )
+    assert recorded.exit_code == 0, recorded.output
+    escalated = runner.invoke(cli, ["escalate", "--now", NOW_BREACHED, "--database-url", decided])
+    assert escalated.exit_code == 0, escalated.output
+    written = _queue_rows(store)
+    assert {row[0] for row in written} == {f"CLI-{n}" for n in range(1, 6)}
+    with store.engine.begin() as conn:  # as after an upgrade from 1.1.0: CLI-1 and CLI-3 have no rows
+        conn.execute(deadline_index.delete().where(deadline_index.c.complaint_id.in_(["CLI-1", "CLI-3"])))
+        conn.execute(deadline_index.update().where(deadline_index.c.complaint_id == "CLI-4").values(due_at="2099"))
+    rebuilt = runner.invoke(cli, ["deadlines", "rebuild", "--database-url", decided])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "5 complaint(s) read, 3 work queue(s) rebuilt" in rebuilt.stdout
+    assert _queue_rows(store) == written
+    again = runner.invoke(cli, ["deadlines", "rebuild", "--database-url", decided])
+    assert "5 complaint(s) read, 0 work queue(s) rebuilt" in again.stdout
+    assert _queue_rows(store) == written
+    listed = runner.invoke(cli, ["deadlines", "--now", "2026-11-02T10:01:00+08:00", "--database-url", decided])
+    assert listed.exit_code == 0 and "deadline(s) as of" in listed.stdout

@@ -111,7 +111,11 @@ def test_an_internal_deadline_missed_is_not_a_legal_breach(service, store):
     decision = paid.record.decision_dict()
     assert "legal_deadline_breached" not in decision["flags"]
     refund = _deadline(decision, "refund")
-    assert (refund["status"], refund["rule"], refund["legal"]) == ("breached", "D08_refund_after_return_expedited", False)
+    assert (refund["status"], refund["rule"], refund["legal"]) == (
+        "breached",
+        "D08_refund_after_return_expedited",
+        False,
+    )
     assert refund["due_at"] == "2025-04-23T23:59:59+08:00"
     assert refund["legal_breached"] is False
     (legal,) = refund["cited"]

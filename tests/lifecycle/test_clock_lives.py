@@ -84,7 +84,9 @@ def lives(draw):
         moment += dt.timedelta(minutes=draw(st.integers(10, 3 * 1440)))
         steps.append(("return_received", moment.astimezone(draw(st.sampled_from(OFFSETS)))))
     for _ in range(draw(st.integers(1, 9))):
-        moment += dt.timedelta(minutes=draw(st.sampled_from([3, 20, 90, 600, 1440, 2880, 4 * 1440, 7 * 1440, 9 * 1440])))
+        moment += dt.timedelta(
+            minutes=draw(st.sampled_from([3, 20, 90, 600, 1440, 2880, 4 * 1440, 7 * 1440, 9 * 1440]))
+        )
         if draw(st.integers(0, 3)) == 0:
             steps.append(("escalate", moment))
         else:

@@ -162,7 +162,9 @@ def test_four_eyes_from_proposal_to_superseded(production, store, clock):
     scheduled = gov.approve(digest, BOB, "impact checked: 250.00 refunds move to frontline")
     assert [h["event"] for h in scheduled["history"]] == ["proposed", "approved", "scheduled"]
     assert [h["by"] for h in scheduled["history"]] == ["key:alice0000001", "key:bob000000001", "key:bob000000001"]
-    assert scheduled["state"] == "scheduled" and scheduled["scheduled_at"].startswith("2026-12-01T02:00:00")
+    assert (
+        scheduled["state"] == "scheduled" and scheduled["scheduled_at"] == "2026-12-01T10:00:00.000000+08:00"
+    )  # shown in +08:00 (brief §9)
     refused("wrong_state", gov.approve, digest, BOB, "again")
     clock.advance(days=8)
     assert gov.view(digest)["state"] == "in force"

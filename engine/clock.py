@@ -202,12 +202,13 @@ def effective_complaint(complaint: dict, policy: Policy, events: list[dict], lev
     return result
 
 
-def escalating(event: dict, policy: Policy) -> bool:
-    """An event that changes a count or flag escalation reads: the level before it is the one to raise."""
+def escalated_field(event: dict, policy: Policy) -> str | None:
+    """The history field an event changes that escalation may read: the count it adds to, or what its
+    breach sets; None for an event that changes neither."""
     if event["type"] == BREACH_EVENT:
         spec = policy.clock.kinds.get(event["kind"])
-        return spec is not None and spec.breach_sets is not None
-    return policy.events[event["type"]].counts is not None
+        return spec.breach_sets if spec is not None else None
+    return policy.events[event["type"]].counts
 
 
 def settle(deadlines: list[dict], clock: EventClock, policy: Policy) -> bool:
@@ -407,12 +408,16 @@ def _start_of(deadline: dict, decision: dict, policy: Policy, complaint: dict) -
     return value if isinstance(value, dt.datetime) else None
 
 
-def anchor_level(decide, complaint: dict, policy: Policy, events: list[dict]) -> str | None:
-    """``history.level`` for deciding on ``events``: the level decided just before the last escalating event."""
+def anchor_level(decide, raises, complaint: dict, policy: Policy, events: list[dict]) -> str | None:
+    """``history.level`` for deciding on ``events``: the level decided just before the last event that
+    escalates (brief §9: each rejected offer from the second on, a breach of the resolution; other events
+    keep the level). ``raises(effective, field)``: whether, with the event's change to ``field``, an
+    escalation rule holds by a condition on that field (the first rejected offer after a breach does not
+    raise the level again: escalation holds by the breach, not by the offer)."""
     level = complaint["history"].get("level")
     for index, event in enumerate(events):
-        if escalating(event, policy):
-            level = decide(effective_complaint(complaint, policy, events[:index], level), events[:index])["route"][
-                "level"
-            ]
+        field = escalated_field(event, policy)
+        if field is None or not raises(effective_complaint(complaint, policy, events[: index + 1], level), field):
+            continue
+        level = decide(effective_complaint(complaint, policy, events[:index], level), events[:index])["route"]["level"]
     return level

@@ -56,6 +56,7 @@ class Decider:
         self._deadlines = {rule.info.id: rule for rule in self.policy.deadlines}
         ordered: tuple[RoutingRule | RemedyRule, ...] = (*self.policy.routing, *self.policy.remedies)
         self._position = {rule.info.id: index for index, rule in enumerate(ordered)}
+        self._escalations = [rule for rule in self.policy.routing if rule.then.escalate_above]
         # Words fixed by the policy, made once here rather than once per decision.
         self._route_effects = {rule.info.id: outcome_words(rule.then) for rule in self.policy.routing}
         self._periods = plan(self.policy)
@@ -94,8 +95,23 @@ class Decider:
             clock = EventClock(self.policy, prefix, complaint["received_at"]) if prefix else None
             return self.decide_traced(effective, clock)[0]
 
-        level = anchor_level(decide_prefix, complaint, self.policy, events)
+        level = anchor_level(decide_prefix, self._raises, complaint, self.policy, events)
         return decide_prefix(effective_complaint(complaint, self.policy, events, level), events)
+
+    def _raises(self, effective: dict, field: str) -> bool:
+        """Whether an escalation rule (one that raises the level above ``history.level``) holds for
+        ``effective`` by a condition that reads ``field``."""
+        fact = route_fact(
+            effective, self.policy, self.calendar, CountingTrace(), self.compiled.windows_read[effective["category"]]
+        )
+        for rule in self._escalations:
+            condition = rule.condition
+            if not all(test.matches(fact) for test in condition.all_of):
+                continue
+            groups = condition.any_of or (condition.all_of,)
+            if any(all(t.matches(fact) for t in group) and any(t.field == field for t in group) for group in groups):
+                return True
+        return False
 
     def decide_traced(self, complaint: dict, clock: EventClock | None = None) -> tuple[dict, Facts]:
         """The decision, and the facts the engine was given with the rules it fired (for `complaints explain`)."""

@@ -144,3 +144,42 @@ def test_now_is_never_before_the_complaint():
     refund = _deadline(decision, "refund")
     assert (refund["status"], refund["breach_recorded"]) == ("breached", True)  # brief §9: a recorded breach is final
     assert "legal_deadline_breached" in decision["flags"]
+
+
+def _levels(events: list[dict], **extra) -> list[str]:
+    """The level decided after each prefix of ``events`` (a frontline complaint to begin with)."""
+    decider = decider_for_text(TEXT)
+    complaint = validate_complaint(_complaint(category="wrong_item", **extra), decider.policy.levels)
+    first = decider.decide_valid(complaint)["route"]["level"]
+    return [first] + [
+        decider.decide_on_events(complaint, events[: n + 1])["route"]["level"] for n in range(len(events))
+    ]
+
+
+def _at(hour: int, minute: int = 0) -> str:
+    return f"2026-11-02T{hour:02d}:{minute:02d}:00+08:00"
+
+
+def test_each_rejected_offer_from_the_second_on_raises_the_level_one_step():
+    """Brief §9: the second rejected offer raises one above the previous decision's level, so does each
+    later one (capped at manager); other events keep the level."""
+    events = [
+        {"type": "offer_rejected", "at": _at(10, 5)},
+        {"type": "responded", "at": _at(10, 6)},
+        {"type": "offer_rejected", "at": _at(10, 10)},
+        {"type": "customer_replied", "at": _at(10, 20)},
+        {"type": "offer_rejected", "at": _at(10, 30)},
+        {"type": "offer_rejected", "at": _at(10, 40)},
+    ]
+    assert _levels(events) == ["frontline", "frontline", "frontline", "supervisor", "supervisor", "manager", "manager"]
+
+
+def test_a_rejected_offer_after_a_breach_raises_only_from_the_second_offer():
+    """The resolution breach raises the level once; the first rejected offer after it keeps the level (it
+    is not a second rejection), the second raises it again."""
+    events = [
+        {"type": "deadline_breached", "kind": "resolution", "at": "2026-11-03T10:00:00+08:00"},
+        {"type": "offer_rejected", "at": "2026-11-03T11:00:00+08:00"},
+        {"type": "offer_rejected", "at": "2026-11-03T12:00:00+08:00"},
+    ]
+    assert _levels(events) == ["frontline", "supervisor", "supervisor", "manager"]

@@ -106,7 +106,7 @@ def test_refund_pending_until_the_return_arrives(decide, look):
     refund = look.deadline(decide(**RETURN), "refund")
     assert refund["status"] == "pending"
     assert refund["due_at"] is None
-    assert refund["waiting_for"] == {"event": "return_received", "label": "退回商品到达售后中心"}
+    assert refund["waiting_for"] == {"event": "return_received", "label": "退回商品已送达商家（开始退款时限）"}
     assert refund["period"] == {"after": "return_received", "calendar_days": 7}
     assert refund["rule"] == "D07_refund_after_return"
     assert refund["basis"] == "CPL Art. 25; 7DR Art. 20"

@@ -148,10 +148,34 @@ def _check(store: DecisionStore) -> None:
                     deadline["started_at"], deadline["due_soon_at"], deadline["due_at"]
                 )
         _legal_flag_means_a_legal_deadline_missed(decision)
+    for before, after in zip(decisions, decisions[1:], strict=False):
+        _escalates_as_the_brief_says(before, after)
     policies = StoredPolicies(store)
     for record in records:
         result = replay(record, policies)
         assert result.identical, result.as_dict()
+
+
+LEVELS = ["frontline", "supervisor", "manager"]
+
+
+def _escalates_as_the_brief_says(before: dict, after: dict) -> None:
+    """§9: each rejected offer from the second on, and the resolution's breach, raise the level one step
+    above the previous decision's (capped at manager); every other event keeps it. Checked where the new
+    event is the latest (a breach recorded at a past due time re-decides the events after it)."""
+    old, new = before.get("clock", {}).get("events", []), after["clock"]["events"]
+    if len(new) != len(old) + 1 or new[:-1] != old:
+        return  # the new event slots in before others
+    event = new[-1]
+    level, previous = after["route"]["level"], before["route"]["level"]
+    if level is None or previous is None:
+        return
+    rejected = sum(e["type"] == "offer_rejected" for e in new)
+    raises = (event["type"] == "offer_rejected" and rejected >= 2) or (
+        event["type"] == "deadline_breached" and event["kind"] == "resolution"
+    )
+    expected = LEVELS[min(LEVELS.index(previous) + 1, 2)] if raises else previous
+    assert level == expected, (event, previous, level)
 
 
 def _instants_ordered(*texts: str) -> bool:

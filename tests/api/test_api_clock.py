@@ -304,6 +304,8 @@ def test_waiting_for_the_customer_pauses_the_resolution(life):
         ({"type": "resolved", "at": "2026-11-02T11:00:00+08:00", "by": "me"}, "by", "unknown field"),
         ({"type": "deadline_breached", "at": "2026-11-02T11:00:00+08:00"}, "type", "escalation run"),
         ({"type": "received", "at": "2026-11-02T11:00:00+08:00"}, "type", "unknown event type"),
+        # dated after the server's clock (beyond COMPLAINTS_EVENT_MAX_SKEW_SECONDS): a typo'd year
+        ({"type": "resolved", "at": "2099-11-02T11:00:00+08:00"}, "at", "in the future"),
     ],
 )
 def test_a_bad_event_is_refused_naming_the_field_and_nothing_is_recorded(life, event, field, words):

@@ -197,7 +197,7 @@ class Decider:
             "warnings": warnings,
             "explanation": {
                 "rules": cited,
-                "windows": explain_windows(windows, complaint, fact, lookup, self._window_words),
+                "windows": explain_windows(windows, complaint, fact, lookup, self._window_words, self.calendar.tz),
                 "summary": text_zh,
                 "summary_en": text_en,
             },

@@ -33,7 +33,8 @@ def summary(policy: Policy, route: dict, remedy: dict, deadlines: list[dict]) ->
     else:
         zh.append(f"暂无补救方案：{remedy['reason']}。")
         en.append(f"No remedy is proposed: {remedy['reason']}.")
-    resolution = next((d for d in deadlines if d["kind"] == "resolution" and d["due_at"]), None)
+    # Promised only while it runs: a breached or met resolution's due time is no promise to the customer.
+    resolution = next((d for d in deadlines if d["kind"] == "resolution" and d["status"] == "scheduled"), None)
     if resolution:
         zh.append(f"我们将在 {resolution['due_at']} 前处理完毕。")
         en.append(f"We will resolve it by {resolution['due_at']}.")

@@ -30,7 +30,12 @@ def counting_words(window: Window) -> str:
 
 
 def explain_windows(
-    windows: tuple[Window, ...], complaint: dict, fact: dict, lookup, worded: dict[str, str] | None = None
+    windows: tuple[Window, ...],
+    complaint: dict,
+    fact: dict,
+    lookup,
+    worded: dict[str, str] | None = None,
+    tz: dt.tzinfo | None = None,
 ) -> list[dict]:
     """One entry per window counted for this complaint (its date was given and a rule that can fire reads it).
     ``worded`` maps window ids to their ``counting_words``, when the caller keeps them."""
@@ -46,7 +51,7 @@ def explain_windows(
                 "id": window.id,
                 "label": window.label,
                 "from": window.anchor,
-                "from_at": anchor.isoformat(),
+                "from_at": (anchor.astimezone(tz) if tz is not None else anchor).isoformat(),  # the policy's zone
                 "period": {window.unit: window.amount},
                 "roll_forward": window.roll_forward if window.unit in ("calendar_days", "years") else None,
                 "counting": worded[window.id] if worded is not None else counting_words(window),

@@ -94,9 +94,10 @@ class Settings:
             raise ConfigError(
                 f"COMPLAINTS_GROUP_COMMIT_WAIT_US={self.group_commit_wait_us}: expected 0 to 2000 microseconds"
             )
-        if not 0 <= self.event_max_skew_seconds <= 86_400:
+        if not 0 <= self.event_max_skew_seconds <= 31_536_000:
             raise ConfigError(
-                f"COMPLAINTS_EVENT_MAX_SKEW_SECONDS={self.event_max_skew_seconds}: expected 0 to 86400 seconds"
+                f"COMPLAINTS_EVENT_MAX_SKEW_SECONDS={self.event_max_skew_seconds}: expected 0 to 31536000 seconds"
+                " (a year)"
             )
         if not 0 <= self.impact_days <= 3660:
             raise ConfigError(f"COMPLAINTS_IMPACT_DAYS={self.impact_days}: expected 0 to 3660 days")

@@ -115,6 +115,8 @@ class Gunicorn:
             GUNICORN_THREADS=str(threads),
             GUNICORN_MAX_REQUESTS=str(max_requests),
             PYTHONPATH=str(ROOT),
+            # the events phase dates its events ahead of the wall clock (EVENT_SHIFT_S): let them in
+            COMPLAINTS_EVENT_MAX_SKEW_SECONDS=str(EVENT_SHIFT_S + 86_400),
         )
         if database_url:
             env["DATABASE_URL"] = database_url

@@ -62,6 +62,7 @@ class Run:
     started_at: dt.datetime
     due_at: dt.datetime | None  # None while paused
     paused: list[tuple[dt.datetime, dt.datetime | None]] = field(default_factory=list)
+    kind: str = ""  # the kind whose pauses it follows (a deadline due `with` another runs as that one)
 
 
 class EventClock:
@@ -148,7 +149,7 @@ class EventClock:
             begin = max(begin, start)
             taken.append((begin, end))
             if end is None:
-                self.runs[rule_id] = Run(start, None, taken)
+                self.runs[rule_id] = Run(start, None, taken, kind)
                 return None
             if unit in ("minutes", "hours"):
                 extra_time += end - begin
@@ -156,7 +157,7 @@ class EventClock:
             else:
                 extra_days += _days_paused(begin, end, unit, cal, trace)
                 due = cal.period_end(start, unit, amount + extra_days, trace, roll_forward)
-        self.runs[rule_id] = Run(start, due, taken)
+        self.runs[rule_id] = Run(start, due, taken, kind)
         return due
 
     def share(self, rule_id: str, other_rule: str) -> None:
@@ -241,9 +242,12 @@ def settle(deadlines: list[dict], clock: EventClock, policy: Policy) -> bool:
             deadline["status"] = "breached"  # final: met later or not, rescheduled never
         elif met is not None:
             deadline["status"] = "met" if due is None or met[0] <= due else "missed"
-        elif run is not None and run.due_at is None and spec is not None:  # only a kind with pauses_on pauses
+        elif (
+            run is not None and run.due_at is None
+        ):  # paused: its own kind's pauses, or those of the kind it is due with
+            resumes = policy.clock.kinds[run.kind].resumes_on
             deadline["status"] = "paused"
-            deadline["waiting_for"] = {"event": spec.resumes_on[0], "label": policy.events[spec.resumes_on[0]].label}
+            deadline["waiting_for"] = {"event": resumes[0], "label": policy.events[resumes[0]].label}
         elif due is not None and deadline["status"] != "overdue" and due <= clock.as_of:
             deadline["status"] = "breached"
         if deadline["status"] == "scheduled" and run is not None and due is not None:

@@ -183,3 +183,19 @@ def test_a_rejected_offer_after_a_breach_raises_only_from_the_second_offer():
         {"type": "offer_rejected", "at": "2026-11-03T12:00:00+08:00"},
     ]
     assert _levels(events) == ["frontline", "supervisor", "supervisor", "manager"]
+
+
+def test_a_deadline_due_with_a_paused_one_is_paused_waiting_for_what_resumes_that_one():
+    """A refund without a return is due with the resolution: while the resolution waits for the customer,
+    the refund waits too, for the event that resumes the resolution (it once raised IndexError)."""
+    decider = decider_for_text(TEXT)
+    body = _complaint(category="counterfeit", order={"amount": "100.00", "delivered_at": "2026-10-30T15:00:00+08:00"})
+    complaint = validate_complaint(body, decider.policy.levels)
+    decision = decider.decide_on_events(
+        complaint, [{"type": "waiting_for_customer", "at": "2026-11-02T11:00:00+08:00"}]
+    )
+    refund, resolution = _deadline(decision, "refund"), _deadline(decision, "resolution")
+    assert refund["period"] == {"with": "resolution"}
+    assert refund["status"] == resolution["status"] == "paused"
+    assert refund["waiting_for"] == resolution["waiting_for"]
+    assert refund["waiting_for"]["event"] == "resumed"

@@ -44,7 +44,7 @@ TURNS = [
     dt.date(2026, 2, 28), dt.date(2026, 5, 1), dt.date(2026, 5, 9), dt.date(2026, 6, 18), dt.date(2026, 9, 20),
     dt.date(2026, 9, 24), dt.date(2026, 9, 30), dt.date(2026, 10, 7), dt.date(2026, 10, 10), dt.date(2026, 11, 6),
 ]  # fmt: skip
-CATEGORIES = ["quality_defect", "no_reason_return", "no_reason_return", "wrong_item", "service_attitude"]
+CATEGORIES = ["quality_defect", "no_reason_return", "no_reason_return", "wrong_item", "service_attitude", "counterfeit"]
 EVENTS = [
     "return_received",
     "goods_at_service_centre",

@@ -15,10 +15,10 @@ from rules.default_policy import DEFAULT_POLICY, DEFAULT_TESTS, POLICY_NAME, TES
 
 ENV_FILE = ".env"
 
-# The settings a new deployment decides first; every other one is in the README's configuration table.
+# The settings a new deployment decides first; every other one is in docs/configuration.md.
 ENV_TEMPLATE = """\
 # Settings of this deployment: `complaints serve` run in this folder reads this file (a variable
-# already set in the environment wins). Every setting: README.md, "Configuration".
+# already set in the environment wins). Every setting: the manual (/docs/), "Configuration".
 
 # development: API keys off, loopback only. production: API keys required, governed policy changes.
 COMPLAINTS_ENV=development

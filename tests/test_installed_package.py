@@ -1,7 +1,7 @@
 """The package as an operator gets it: the wheel built from this checkout, installed into a fresh virtualenv
 in a temporary folder (dependencies from the package index, through pip's cache), used from folders that
 are not the checkout. Also the container recipe: its entry command runs from the installed package, and
-the compose file holds what README "Scaling out" says.
+the compose file holds what the manual's "Scaling out" (docs/operations.md) says.
 """
 
 from __future__ import annotations
@@ -305,7 +305,7 @@ def test_the_compose_file_runs_two_instances_on_one_postgresql_behind_a_proxy():
 
 def test_every_command_and_setting_of_the_container_recipe_exists():
     """The commands the compose file and its instructions run are commands of the CLI, and every setting it
-    gives is one the README documents."""
+    gives is one the manual's configuration page documents."""
     from click.testing import CliRunner
 
     from cli.main import cli
@@ -322,6 +322,6 @@ def test_every_command_and_setting_of_the_container_recipe_exists():
         assert command[0] == "complaints"
         helped = CliRunner().invoke(cli, [*command[1:], "--help"])
         assert helped.exit_code == 0, (command, helped.output)
-    readme = (REPO / "README.md").read_text()
+    configuration = (REPO / "docs" / "configuration.md").read_text()
     for name in _compose()["x-service"]["environment"]:
-        assert f"`{name}`" in readme, name
+        assert f"`{name}`" in configuration, name

@@ -101,11 +101,11 @@ def test_init_writes_a_starter_folder_that_the_commands_use(tmp_path, monkeypatc
         "COMPLAINTS_POLICY": "policies.yaml",
         "COMPLAINTS_BIND": "127.0.0.1:8080",
     }
-    readme = (REPO / "README.md").read_text()
+    configuration = (REPO / "docs" / "configuration.md").read_text()
     for line in ENV_TEMPLATE.splitlines():  # every setting it names, set or commented out, is documented
         name = line.lstrip("# ").split("=", 1)[0]
         if "=" in line and name.isupper():
-            assert f"`{name}`" in readme, name
+            assert f"`{name}`" in configuration, name
     monkeypatch.chdir(site)
     tested = CliRunner().invoke(cli, ["test"])
     assert tested.exit_code == 0 and "policy: policies.yaml (policies.yaml in the current folder)" in tested.stderr

@@ -148,7 +148,10 @@ def _http_api() -> str:
             if op.get("description"):
                 out += [op["description"].strip(), ""]
             security = op.get("security", spec.get("security"))
-            out += ["Authentication: " + ("none (public)" if security == [] else "API key (`Authorization: Bearer`)"), ""]
+            out += [
+                "Authentication: " + ("none (public)" if security == [] else "API key (`Authorization: Bearer`)"),
+                "",
+            ]
             params = [*operations.get("parameters", []), *op.get("parameters", [])]
             if params:
                 out += ["| parameter | in | required | meaning |", "|---|---|---|---|"]
@@ -168,7 +171,7 @@ def _http_api() -> str:
     out += ["## Schemas", ""]
     for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items()):
         out += [
-            f'### {name} {{ #schema-{name.lower()} }}',
+            f"### {name} {{ #schema-{name.lower()} }}",
             "",
             "```json",
             json.dumps(schema, indent=2, ensure_ascii=False),

@@ -1,9 +1,9 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (which builds the manual strictly: mkdocs).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test postgres browser lint bench migration
+.PHONY: run test setup setup-test postgres browser lint bench migration docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,13 @@ browser:
 	@(test -x /usr/bin/chromium && fc-list :lang=zh 2>/dev/null | grep -qi "noto") || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
+# The manual (docs/, mkdocs.yml) into site/, which `make run` serves at /docs/. Needs the test extra (mkdocs).
+docs: setup-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# Another port: PORT=9000 make run. The manual at /docs/ is built when mkdocs is installed (make docs).
 run: setup
+	@if [ -x $(BIN)/mkdocs ]; then NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet || true; fi
 	$(BIN)/python app.py
 
 test: setup-test postgres browser
@@ -47,6 +53,7 @@ test: setup-test postgres browser
 	$(BIN)/complaints fmt --check policies.yaml
 	$(BIN)/complaints lint policies.yaml
 	$(BIN)/complaints test policies.yaml --tests policies.tests.yaml --require-coverage --min-coverage 100
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	$(BIN)/python -m pytest -q
 
 lint: setup-test

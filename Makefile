@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[docs]'
 
 setup-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,bench]'
@@ -39,9 +39,12 @@ browser:
 docs: setup-test
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-# Another port: PORT=9000 make run. The manual at /docs/ is built when mkdocs is installed (make docs).
-run: setup
-	@if [ -x $(BIN)/mkdocs ]; then NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet || true; fi
+# The manual as `make run` serves it: rebuilt when a page, the configuration or the changelog changed.
+site/index.html: mkdocs.yml CHANGELOG.md $(shell find docs -type f -not -path '*/__pycache__/*')
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet
+
+# Another port: PORT=9000 make run. Serves the API, the console (/console/) and the manual (/docs/).
+run: setup site/index.html
 	$(BIN)/python app.py
 
 test: setup-test postgres browser

@@ -324,7 +324,15 @@ def test_the_compose_file_runs_two_instances_on_one_postgresql_behind_a_proxy():
         assert env["DATABASE_URL"].startswith("postgresql://") and "@db:5432/" in env["DATABASE_URL"]
         assert env["COMPLAINTS_ENV"] == "production"  # API keys: the instances bind beyond loopback
         assert spec["depends_on"]["db"]["condition"] == "service_healthy"
-        assert "signing_key" in spec["secrets"] and env["COMPLAINTS_SIGNING_KEY_FILE"] == "/run/secrets/signing_key"
+        # The signing key: made inside a container into the `keys` volume, which the image owns (uid 10001).
+        assert "keys:/srv/complaints/keys" in spec["volumes"]
+        assert env["COMPLAINTS_SIGNING_KEY_FILE"] == "/srv/complaints/keys/signing.pem"
+        # The database password: a secret file, never in the URL or the environment.
+        assert ":" not in env["DATABASE_URL"].split("://", 1)[1].split("@", 1)[0]
+        assert "db_password" in spec["secrets"] and env["PGPASSWORD_FILE"] == "/run/secrets/db_password"
+    assert services["db"]["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    assert "POSTGRES_PASSWORD" not in services["db"]["environment"]
+    assert compose["secrets"]["db_password"]["file"] == "./secrets/db_password"
     assert (
         len({json.dumps(services[n]["environment"], sort_keys=True) for n in instances}) == 1
     )  # one chain, one config
@@ -338,6 +346,37 @@ def test_the_compose_file_runs_two_instances_on_one_postgresql_behind_a_proxy():
     servers = set(re.findall(r"^\s*server\s+([\w.-]+:\d+)", upstream, flags=re.M))
     assert servers == {f"{name}:8080" for name in instances}
     assert "proxy_request_buffering on;" in upstream  # README: a buffering proxy in front
+
+
+def test_the_image_runs_as_a_fixed_uid_that_owns_the_keys_folder():
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "--uid 10001 --gid 10001" in dockerfile and "USER 10001:10001" in dockerfile
+    assert "install -d -o 10001 -g 10001 -m 0700 /srv/complaints/keys" in dockerfile
+    assert _dockerfile_instruction("ENTRYPOINT") == ["/usr/local/bin/complaints-entrypoint"]
+    assert "COPY deploy/entrypoint.sh /usr/local/bin/complaints-entrypoint" in dockerfile
+
+
+def test_the_entrypoint_reads_the_database_password_from_its_secret_file(tmp_path):
+    entrypoint = REPO / "deploy" / "entrypoint.sh"
+    secret = tmp_path / "db_password"
+    secret.write_text("s3cret-from-a-file")  # as `head -c 24 /dev/urandom | base64` writes it, no newline kept
+    shown = subprocess.run(
+        ["sh", str(entrypoint), "sh", "-c", 'printf %s "$PGPASSWORD"'],
+        env={"PATH": os.environ["PATH"], "PGPASSWORD_FILE": str(secret)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert shown.returncode == 0 and shown.stdout == "s3cret-from-a-file"
+    missing = subprocess.run(
+        ["sh", str(entrypoint), "true"],
+        env={"PATH": os.environ["PATH"], "PGPASSWORD_FILE": str(tmp_path / "absent")},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert missing.returncode == 1 and "refusing to start: PGPASSWORD_FILE=" in missing.stderr
+    assert "readable by uid 10001" in missing.stderr
 
 
 def test_every_command_and_setting_of_the_container_recipe_exists():

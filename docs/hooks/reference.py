@@ -9,6 +9,7 @@ the problem, policy-issue and lint codes from ``api.problems``, ``rules.errors``
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -56,6 +57,11 @@ def _walk(command: click.Command, path: tuple[str, ...]) -> Iterator[tuple[tuple
             yield from _walk(sub, (*path, name))
 
 
+def _no_default(value: object) -> bool:
+    """No default worth showing: none, off, empty, computed, or click's own "not set" marker."""
+    return value in (None, False, ()) or callable(value) or type(value).__name__ == "Sentinel"
+
+
 def _cli() -> str:
     from cli.main import cli
 
@@ -72,7 +78,7 @@ def _cli() -> str:
         ctx = click.Context(command, info_name=name)
         out += [f"## `{name}`", "", "```text", command.get_usage(ctx), "```", ""]
         if command.help:
-            out += [click.unstyle(command.help).strip().replace("\b\n", ""), ""]
+            out += [inspect.cleandoc(click.unstyle(command.help)).replace("\b\n", ""), ""]
         params = [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
         arguments = [p for p in command.params if isinstance(p, click.Argument)]
         if arguments:
@@ -81,8 +87,10 @@ def _cli() -> str:
             out += ["| option | meaning | default |", "|---|---|---|"]
             for option in params:
                 flags = ", ".join(f"`{flag}`" for flag in (*option.opts, *option.secondary_opts))
-                default = "" if option.default in (None, False, ()) or callable(option.default) else option.default
+                default = "" if _no_default(option.default) else option.default
                 envvar = f" (environment: `{option.envvar}`)" if isinstance(option.envvar, str) else ""
+                if isinstance(option.type, click.Choice):
+                    envvar += " One of " + ", ".join(f"`{choice}`" for choice in option.type.choices) + "."
                 out.append(f"| {flags} | {_cell(option.help or '')}{envvar} | {_cell(default)} |")
             out.append("")
         if isinstance(command, click.Group):

@@ -1,16 +1,16 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (which builds the manual strictly: mkdocs).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test postgres browser lint bench migration
+.PHONY: run test setup setup-test postgres browser lint bench migration docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[docs]'
 
 setup-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,bench]'
@@ -35,7 +35,16 @@ browser:
 	@(test -x /usr/bin/chromium && fc-list :lang=zh 2>/dev/null | grep -qi "noto") || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
-run: setup
+# The manual (docs/, mkdocs.yml) into site/, which `make run` serves at /docs/. Needs the test extra (mkdocs).
+docs: setup-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# The manual as `make run` serves it: rebuilt when a page, the configuration or the changelog changed.
+site/index.html: mkdocs.yml CHANGELOG.md $(shell find docs -type f -not -path '*/__pycache__/*')
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --quiet
+
+# Another port: PORT=9000 make run. Serves the API, the console (/console/) and the manual (/docs/).
+run: setup site/index.html
 	$(BIN)/python app.py
 
 test: setup-test postgres browser
@@ -47,6 +56,7 @@ test: setup-test postgres browser
 	$(BIN)/complaints fmt --check policies.yaml
 	$(BIN)/complaints lint policies.yaml
 	$(BIN)/complaints test policies.yaml --tests policies.tests.yaml --require-coverage --min-coverage 100
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	$(BIN)/python -m pytest -q
 
 lint: setup-test

@@ -145,6 +145,9 @@ def create_app(config: dict | None = None) -> Flask:
     from console import init_console  # the web console under /console (issue 18)
 
     init_console(app)
+    from api.manual import blp as manual_blp  # the manual at /docs/, the interactive API reference at /docs/api/
+
+    app.register_blueprint(manual_blp)
     return app
 
 

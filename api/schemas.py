@@ -12,14 +12,18 @@ from marshmallow import Schema, fields, validate
 class FieldErrorSchema(Schema):
     field = fields.String(required=True, metadata={"description": "dotted path of the bad field, e.g. order.amount"})
     messages = fields.List(fields.String(), required=True)
-    code = fields.String(metadata={"description": "policy issues only: the issue's stable code (README, error codes)"})
+    code = fields.String(
+        metadata={"description": "policy issues only: the issue's stable code (the manual, /docs/reference/codes/)"}
+    )
 
 
 class ProblemSchema(Schema):
     """RFC 9457 problem details."""
 
     type = fields.String(required=True, metadata={"description": "URI reference of the problem type (see /docs)"})
-    code = fields.String(required=True, metadata={"description": "the problem's stable code (README, error codes)"})
+    code = fields.String(
+        required=True, metadata={"description": "the problem's stable code (the manual, /docs/reference/codes/)"}
+    )
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)

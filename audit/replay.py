@@ -18,6 +18,7 @@ from canonical import canonical_json
 from engine.compiled import decider_for_text
 from engine.complaint import ComplaintError
 from engine.decider import Decider
+from engine.version import ENGINE_VERSION
 from rules.calendar import CalendarError
 from rules.errors import PolicyError
 
@@ -82,6 +83,14 @@ def redecide(record, decider: Decider) -> dict:
 def replay(record, policies: StoredPolicies) -> ReplayResult:
     """Re-run one stored decision on the exact policy text it was made with."""
     result = ReplayResult(record.decision_id, record.complaint_id, record.policy_digest, identical=False)
+    if record.engine_version != ENGINE_VERSION:
+        # Decisions change only with the engine version (tests/golden): this engine cannot vouch for
+        # another's bytes, so it names the release that can instead of reporting a difference.
+        result.error = (
+            f"made by engine {record.engine_version}, this is engine {ENGINE_VERSION}: replay it with release "
+            f"{record.engine_version} of complaint-decisions (the manual, Upgrades and backups)"
+        )
+        return result
     try:
         fresh = redecide(record, policies.decider(record.policy_digest))
     except (PolicyNotStored, PolicyError, ComplaintError, CalendarError, json.JSONDecodeError) as exc:

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import click
 
-from rules.default_policy import DEFAULT_POLICY, DEFAULT_TESTS, POLICY_NAME, TESTS_NAME
+from rules.default_policy import DEFAULT_POLICY, DEFAULT_TESTS, EXAMPLE_COMPLAINT, EXAMPLE_NAME, POLICY_NAME, TESTS_NAME
 
 ENV_FILE = ".env"
 
-# The settings a new deployment decides first; every other one is in the README's configuration table.
+# The settings a new deployment decides first; every other one is in docs/configuration.md.
 ENV_TEMPLATE = """\
 # Settings of this deployment: `complaints serve` run in this folder reads this file (a variable
-# already set in the environment wins). Every setting: README.md, "Configuration".
+# already set in the environment wins). Every setting: the manual (/docs/), "Configuration".
 
 # development: API keys off, loopback only. production: API keys required, governed policy changes.
 COMPLAINTS_ENV=development
@@ -70,12 +70,13 @@ def apply_env_file(path: Path, environ: MutableMapping[str, str] | None = None) 
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite the starter files if the folder has them already.")
 def init_cmd(folder: str, force: bool) -> None:
-    """Write a starter folder for a new deployment: the shipped policy and its tests, and a .env with the
-    settings to decide first. Then, in FOLDER: `complaints check`, `complaints serve`.
+    """Write a starter folder for a new deployment: the shipped policy and its tests, a .env with the
+    settings to decide first, and an example complaint to try. Then, in FOLDER: `complaints check`,
+    `complaints serve`, and the curl line it prints.
 
     Exit 1, writing nothing, if FOLDER already has one of the files (--force overwrites them)."""
     target = Path(folder)
-    files = {POLICY_NAME: DEFAULT_POLICY, TESTS_NAME: DEFAULT_TESTS, ENV_FILE: None}
+    files = {POLICY_NAME: DEFAULT_POLICY, TESTS_NAME: DEFAULT_TESTS, ENV_FILE: None, EXAMPLE_NAME: EXAMPLE_COMPLAINT}
     present = [name for name in files if (target / name).exists()]
     if present and not force:
         click.echo(f"{target}: already has {', '.join(present)}; nothing written (--force overwrites)", err=True)
@@ -88,6 +89,18 @@ def init_cmd(folder: str, force: bool) -> None:
             shutil.copyfile(source, target / name)
         click.echo(f"wrote {target / name}")
     click.echo(f"next: cd {target} && complaints check && complaints test && complaints serve", err=True)
+    click.echo(
+        f"then try it: curl -s -X POST http://{_bind(ENV_TEMPLATE)}/v1/decisions "
+        f"-H 'Content-Type: application/json' --data @{EXAMPLE_NAME}",
+        err=True,
+    )
+
+
+def _bind(template: str) -> str:
+    """The address the .env written makes `complaints serve` listen on."""
+    match = re.search(r"^COMPLAINTS_BIND=(\S+)$", template, flags=re.M)
+    assert match, "ENV_TEMPLATE sets COMPLAINTS_BIND"
+    return match.group(1)
 
 
 def register(cli: click.Group) -> None:

@@ -18,7 +18,7 @@ from cli.policy_cmds import lint_warning_lines, parse_today, today_option
 from engine.compiled import decider_for_file
 from engine.complaint import ComplaintError
 from engine.outcome_settings import CacheSettings
-from engine.version import ENGINE_VERSION
+from engine.version import DISTRIBUTION, ENGINE_VERSION
 from lifecycle.versions import PolicyBook
 from rules.calendar import CalendarError, WorkCalendar
 from rules.compiler import compile_policy
@@ -29,8 +29,27 @@ from rules.messages import language, sentence
 _policy_option = policy_option  # the calendar commands and decide
 
 
+def _print_version(ctx: click.Context) -> None:
+    """The three versions an operator and an auditor ask for: the package, the engine stamped in every
+    decision (``engine_version``), and the store schema revision this release reads and writes."""
+    from store.schema import head_revision  # reads the migration scripts: only when asked
+
+    click.echo(f"complaints {ENGINE_VERSION}")
+    click.echo(f"package {DISTRIBUTION} {ENGINE_VERSION}")
+    click.echo(f"engine {ENGINE_VERSION}")
+    click.echo(f"store schema revision {head_revision()}")
+    ctx.exit()
+
+
 @click.group(cls=CommandGroup)
-@click.version_option(ENGINE_VERSION, prog_name="complaints", message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value and not ctx.resilient_parsing else None,
+    help="Show the package, engine and store schema versions, and exit.",
+)
 def cli() -> None:
     """Complaint decision service: policies, decisions, calendar."""
     try:  # read where deciders are made (engine/compiled.py); a bad value is one line here, not a traceback

@@ -204,7 +204,7 @@ def validate_complaint(raw: object, levels: tuple[str, ...]) -> dict:
 
 def _plain(message: str) -> str:
     return {
-        "Unknown field.": "unknown field; see the input vocabulary in the README",
+        "Unknown field.": "unknown field; the fields a complaint may have are in the Complaint schema (/openapi.json, /docs/api/)",
         "Missing data for required field.": "required field is missing",
         "Not a valid integer.": "expected a whole number",
         "Not a valid string.": "expected text",

@@ -33,6 +33,13 @@ def shipped_file(name: str) -> Path:
 DEFAULT_POLICY = shipped_file(POLICY_NAME)
 DEFAULT_TESTS = shipped_file(TESTS_NAME)
 
+# An example complaint to try a new deployment with (`complaints init` writes it): the checkout's
+# examples/complaint.json, copied into the wheel's rules/shipped/ at build time (setup.py).
+EXAMPLE_NAME = "complaint.json"
+EXAMPLE_COMPLAINT = (
+    _PACKAGED / EXAMPLE_NAME if (_PACKAGED / EXAMPLE_NAME).is_file() else _CHECKOUT / "examples" / EXAMPLE_NAME
+)
+
 # How each source is named when a command or the service says which policy it uses.
 GIVEN = "given"
 ENVIRONMENT = "COMPLAINTS_POLICY"

@@ -1,7 +1,7 @@
 """The package as an operator gets it: the wheel built from this checkout, installed into a fresh virtualenv
 in a temporary folder (dependencies from the package index, through pip's cache), used from folders that
 are not the checkout. Also the container recipe: its entry command runs from the installed package, and
-the compose file holds what README "Scaling out" says.
+the compose file holds what the manual's "Scaling out" (docs/operations.md) says.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests.helpers.server_process import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 RELEASE_1_1_0 = REPO / "tests" / "fixtures" / "release_1_1_0"
-_NOT_SOURCES = ("*.egg-info", ".*", "__pycache__", "build", "var", "*.db", "*.db-*", "bench", "tests", "docs")
+_NOT_SOURCES = ("*.egg-info", ".*", "__pycache__", "build", "var", "*.db", "*.db-*", "bench", "tests", "site", "dist")
 
 
 def _run(venv: Path, *args: str, cwd: Path, env: dict | None = None, check: bool = True, timeout: float = 120):
@@ -61,12 +61,14 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     source = root / "source"
     shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*_NOT_SOURCES))
     dist = root / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(dist), str(source)],
-        check=True,
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "--wheel-dir", str(dist), str(source)],
         capture_output=True,
-        timeout=300,
+        text=True,
+        timeout=600,  # the build environment gets the dependencies and MkDocs: the manual is built into the wheel
     )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    (root / "build.log").write_text(built.stdout + built.stderr)
     (wheel,) = dist.glob("complaint_decisions-*.whl")
     venv = root / "venv"
     subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True, timeout=120)  # type: ignore[attr-defined]
@@ -88,12 +90,43 @@ def test_the_wheel_ships_the_default_policy_its_tests_the_server_configuration_a
     assert {"api/gunicorn_conf.py", "store/migrations/env.py", "store/migrations/script.py.mako"} <= names
     assert any(n.startswith("store/migrations/versions/0001_") for n in names)
     assert not any(n.startswith(("tests/", "bench/", "devtools/")) for n in names)
+    # The example complaint `complaints init` writes, and the manual built at package-build time.
+    assert (
+        zipfile.ZipFile(wheel).read("rules/shipped/complaint.json")
+        == (REPO / "examples" / "complaint.json").read_bytes()
+    )
+    assert {
+        "api/manual/index.html",
+        "api/manual/reference/cli/index.html",
+        "api/manual/reference/http-api/index.html",
+    } <= names
+    assert {"api/static/swagger-ui/swagger-ui-bundle.js", "api/static/swagger-ui/swagger-ui.css"} <= names
+
+
+def test_the_wheel_builds_without_setuptools_warnings(installed):
+    """Package data declared properly: no "absent from the packages configuration" (or any other) warning."""
+    _, wheel = installed
+    log = (wheel.parent.parent / "build.log").read_text()
+    assert "Successfully built complaint-decisions" in log
+    warnings = [
+        line
+        for line in log.splitlines()
+        if re.search(r"warn", line, flags=re.I)
+        and "byte-compiling is disabled" not in line
+        and "is ignored" not in line
+    ]
+    assert warnings == []
 
 
 def test_version_init_check_decide_and_store_upgrade_from_outside_the_checkout(installed, tmp_path):
     venv, _ = installed
-    version = _run(venv, "complaints", "--version", cwd=tmp_path).stdout.strip()
-    assert version == f"complaints {_project_version()}"
+    version = _run(venv, "complaints", "--version", cwd=tmp_path).stdout.splitlines()
+    assert version[:3] == [
+        f"complaints {_project_version()}",
+        f"package complaint-decisions {_project_version()}",
+        f"engine {_project_version()}",
+    ]
+    assert version[3].startswith("store schema revision ")
 
     # No policy anywhere near: the shipped default, and the command says so.
     empty = tmp_path / "empty"
@@ -107,8 +140,8 @@ def test_version_init_check_decide_and_store_upgrade_from_outside_the_checkout(i
 
     made = _run(venv, "complaints", "init", "site", cwd=tmp_path)
     site = tmp_path / "site"
-    assert sorted(p.name for p in site.iterdir()) == [".env", "policies.tests.yaml", "policies.yaml"]
-    assert "wrote" in made.stdout
+    assert sorted(p.name for p in site.iterdir()) == [".env", "complaint.json", "policies.tests.yaml", "policies.yaml"]
+    assert "wrote" in made.stdout and "--data @complaint.json" in made.stderr
     local = _run(venv, "complaints", "check", cwd=site)
     assert "policy: policies.yaml (policies.yaml in the current folder)" in local.stderr
     assert "policies.yaml: OK" in local.stdout
@@ -118,7 +151,6 @@ def test_version_init_check_decide_and_store_upgrade_from_outside_the_checkout(i
     again = _run(venv, "complaints", "init", "site", cwd=tmp_path, check=False)
     assert again.returncode == 1 and "already has" in again.stderr
 
-    shutil.copy(REPO / "examples" / "complaint.json", site / "complaint.json")
     decision = json.loads(_run(venv, "complaints", "decide", "complaint.json", cwd=site).stdout)
     assert decision["route"]["level"] == "manager" and decision["remedy"]["components"][0]["amount"] == "2599.00"
 
@@ -189,6 +221,11 @@ def test_the_images_entry_command_serves_from_the_installed_package(installed, t
         )
         assert answer.status_code == 201, answer.text
         decision_id = answer.json()["decision_id"]
+        assert answer.json()["engine_version"] == _project_version()
+        manual = requests.get(base + "/docs/", timeout=10)  # the manual, from the wheel, no network
+        assert manual.status_code == 200 and "投诉处理决策服务手册" in manual.text
+        assert requests.get(base + "/docs/reference/codes/", timeout=10).status_code == 200
+        assert requests.get(base + "/docs/api/swagger-ui-bundle.js", timeout=10).status_code == 200
         again = requests.get(f"{base}/v1/decisions/{decision_id[:8]}", timeout=10)  # a unique prefix
         assert again.status_code == 200 and again.json()["decision_id"] == decision_id
         health = _dockerfile_instruction("HEALTHCHECK")
@@ -287,7 +324,15 @@ def test_the_compose_file_runs_two_instances_on_one_postgresql_behind_a_proxy():
         assert env["DATABASE_URL"].startswith("postgresql://") and "@db:5432/" in env["DATABASE_URL"]
         assert env["COMPLAINTS_ENV"] == "production"  # API keys: the instances bind beyond loopback
         assert spec["depends_on"]["db"]["condition"] == "service_healthy"
-        assert "signing_key" in spec["secrets"] and env["COMPLAINTS_SIGNING_KEY_FILE"] == "/run/secrets/signing_key"
+        # The signing key: made inside a container into the `keys` volume, which the image owns (uid 10001).
+        assert "keys:/srv/complaints/keys" in spec["volumes"]
+        assert env["COMPLAINTS_SIGNING_KEY_FILE"] == "/srv/complaints/keys/signing.pem"
+        # The database password: a secret file, never in the URL or the environment.
+        assert ":" not in env["DATABASE_URL"].split("://", 1)[1].split("@", 1)[0]
+        assert "db_password" in spec["secrets"] and env["PGPASSWORD_FILE"] == "/run/secrets/db_password"
+    assert services["db"]["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    assert "POSTGRES_PASSWORD" not in services["db"]["environment"]
+    assert compose["secrets"]["db_password"]["file"] == "./secrets/db_password"
     assert (
         len({json.dumps(services[n]["environment"], sort_keys=True) for n in instances}) == 1
     )  # one chain, one config
@@ -303,9 +348,40 @@ def test_the_compose_file_runs_two_instances_on_one_postgresql_behind_a_proxy():
     assert "proxy_request_buffering on;" in upstream  # README: a buffering proxy in front
 
 
+def test_the_image_runs_as_a_fixed_uid_that_owns_the_keys_folder():
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "--uid 10001 --gid 10001" in dockerfile and "USER 10001:10001" in dockerfile
+    assert "install -d -o 10001 -g 10001 -m 0700 /srv/complaints/keys" in dockerfile
+    assert _dockerfile_instruction("ENTRYPOINT") == ["/usr/local/bin/complaints-entrypoint"]
+    assert "COPY deploy/entrypoint.sh /usr/local/bin/complaints-entrypoint" in dockerfile
+
+
+def test_the_entrypoint_reads_the_database_password_from_its_secret_file(tmp_path):
+    entrypoint = REPO / "deploy" / "entrypoint.sh"
+    secret = tmp_path / "db_password"
+    secret.write_text("s3cret-from-a-file")  # as `head -c 24 /dev/urandom | base64` writes it, no newline kept
+    shown = subprocess.run(
+        ["sh", str(entrypoint), "sh", "-c", 'printf %s "$PGPASSWORD"'],
+        env={"PATH": os.environ["PATH"], "PGPASSWORD_FILE": str(secret)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert shown.returncode == 0 and shown.stdout == "s3cret-from-a-file"
+    missing = subprocess.run(
+        ["sh", str(entrypoint), "true"],
+        env={"PATH": os.environ["PATH"], "PGPASSWORD_FILE": str(tmp_path / "absent")},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert missing.returncode == 1 and "refusing to start: PGPASSWORD_FILE=" in missing.stderr
+    assert "readable by uid 10001" in missing.stderr
+
+
 def test_every_command_and_setting_of_the_container_recipe_exists():
     """The commands the compose file and its instructions run are commands of the CLI, and every setting it
-    gives is one the README documents."""
+    gives is one the manual's configuration page documents."""
     from click.testing import CliRunner
 
     from cli.main import cli
@@ -322,6 +398,6 @@ def test_every_command_and_setting_of_the_container_recipe_exists():
         assert command[0] == "complaints"
         helped = CliRunner().invoke(cli, [*command[1:], "--help"])
         assert helped.exit_code == 0, (command, helped.output)
-    readme = (REPO / "README.md").read_text()
+    configuration = (REPO / "docs" / "configuration.md").read_text()
     for name in _compose()["x-service"]["environment"]:
-        assert f"`{name}`" in readme, name
+        assert f"`{name}`" in configuration, name

@@ -18,7 +18,7 @@ def test_create_returns_the_engines_decision_with_201_and_location(client, decid
     assert canonical_json(record["decision"]) == canonical_json(decider.decide(body))
     assert record["complaint_id"] == body["complaint_id"]
     assert record["policy"] == {"digest": decider.policy.digest, "version": decider.policy.version}
-    assert record["engine_version"] == "1.1.0"
+    assert record["engine_version"] == "2.0.0"  # decisions are stamped with the release (2.0.0)
     assert record["previous_decision_id"] is None
     assert record["fired_rules"] == list(dict.fromkeys(r["id"] for r in record["decision"]["explanation"]["rules"]))
     assert record["request_digest"] == sha256_hex(canonical_json(json.loads(json.dumps(body))))

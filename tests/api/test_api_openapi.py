@@ -30,8 +30,8 @@ def test_every_route_is_described(app, client):
     spec = client.get("/openapi.json").get_json()
     described = {(path, method) for path, ops in spec["paths"].items() for method in ops if method != "parameters"}
     for rule in app.url_map.iter_rules():
-        # The web console's pages (HTML for people, README "The web console") are not the HTTP API.
-        if rule.endpoint in ("static", "console_root") or rule.endpoint.startswith(("api-docs", "console.")):
+        # The web console's pages and the manual (HTML for people) are not the HTTP API.
+        if rule.endpoint in ("static", "console_root") or rule.endpoint.startswith(("api-docs", "console.", "manual.")):
             continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -174,3 +174,17 @@ def test_cli_export_flags_rows_that_no_longer_hash(filled, store_url):
     rows = [json.loads(line) for line in result.stdout.splitlines()][:-1]
     assert [r["seq"] for r in rows if r["integrity"] == "mismatch"] == [3]
     assert "1 exported rows (seq 3) no longer hash to their chain_hash (integrity: mismatch)" in result.stderr
+
+
+def test_replay_of_a_decision_made_by_another_engine_names_the_engine_it_needs(filled, store_url):
+    """Decisions change only with the engine version (tests/golden): a 1.1.0 decision is not 'different' under
+    2.0.0, it needs engine 1.1.0, and the replay says so."""
+    from engine.version import ENGINE_VERSION
+    from tests.helpers.audit_samples import execute
+
+    execute(filled, "UPDATE decisions SET engine_version = '1.1.0' WHERE seq = 1")
+    result = CliRunner().invoke(cli, ["replay", "--since", "2000-01-01", "--database-url", store_url])
+    first = json.loads(result.stdout.splitlines()[0])
+    assert first["result"] == "error" and first["differences"] == []
+    assert f"made by engine 1.1.0, this is engine {ENGINE_VERSION}: replay it with release 1.1.0" in first["error"]
+    assert result.exit_code == 1

@@ -22,10 +22,16 @@ def runner():
     return CliRunner()
 
 
-def test_version_is_the_package_s(runner):
+def test_version_names_the_package_the_engine_and_the_store_schema(runner):
+    from store.schema import head_revision
+
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0
-    assert result.output == f"complaints {version('complaint-decisions')}\n"
+    package = version("complaint-decisions")
+    assert result.output == (
+        f"complaints {package}\npackage complaint-decisions {package}\nengine {package}\n"
+        f"store schema revision {head_revision()}\n"
+    )
 
 
 def test_check_default_policy(runner):

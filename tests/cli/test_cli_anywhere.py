@@ -94,6 +94,14 @@ def test_init_writes_a_starter_folder_that_the_commands_use(tmp_path, monkeypatc
     site = tmp_path / "site"
     assert (site / "policies.yaml").read_bytes() == (REPO / "policies.yaml").read_bytes()
     assert (site / "policies.tests.yaml").read_bytes() == (REPO / "policies.tests.yaml").read_bytes()
+    # An example complaint to try, and the one line that tries it against the address the .env sets.
+    assert (site / "complaint.json").read_bytes() == (REPO / "examples" / "complaint.json").read_bytes()
+    assert (
+        "then try it: curl -s -X POST http://127.0.0.1:8080/v1/decisions -H 'Content-Type: application/json' "
+        "--data @complaint.json" in made.stderr
+    )
+    decided = CliRunner().invoke(cli, ["decide", str(site / "complaint.json")])
+    assert decided.exit_code == 0 and '"team": "quality_assurance"' in decided.stdout
     settings = read_env_file(site / ".env")
     assert settings == {
         "COMPLAINTS_ENV": "development",
@@ -101,11 +109,11 @@ def test_init_writes_a_starter_folder_that_the_commands_use(tmp_path, monkeypatc
         "COMPLAINTS_POLICY": "policies.yaml",
         "COMPLAINTS_BIND": "127.0.0.1:8080",
     }
-    readme = (REPO / "README.md").read_text()
+    configuration = (REPO / "docs" / "configuration.md").read_text()
     for line in ENV_TEMPLATE.splitlines():  # every setting it names, set or commented out, is documented
         name = line.lstrip("# ").split("=", 1)[0]
         if "=" in line and name.isupper():
-            assert f"`{name}`" in readme, name
+            assert f"`{name}`" in configuration, name
     monkeypatch.chdir(site)
     tested = CliRunner().invoke(cli, ["test"])
     assert tested.exit_code == 0 and "policy: policies.yaml (policies.yaml in the current folder)" in tested.stderr

@@ -263,7 +263,7 @@ def test_every_transition_is_chained_and_an_edit_shows(production, store, clock)
 
 @pytest.mark.parametrize("rule", sorted(REFUSALS))
 def test_every_refusal_rule_is_documented(rule):
-    assert f"| `{rule}` |" in (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"| `{rule}` |" in (REPO / "docs" / "compliance.md").read_text(encoding="utf-8")
 
 
 def test_the_change_notice_in_chinese_and_english_with_its_dates(production, clock):

@@ -417,14 +417,14 @@ def test_the_deliverer_thread_sends_without_being_asked(store, receiver):
     assert only(store, (DELIVERED,)).attempts == 1
 
 
-def test_the_readme_receiver_snippet_accepts_a_delivery_and_refuses_tampering(store, receiver):
+def test_the_manuals_receiver_snippet_accepts_a_delivery_and_refuses_tampering(store, receiver):
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Notifications (webhooks)", 1)[1]
+    page = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    section = page.split("# Notifications (webhooks)", 1)[1]
     snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict = {}
-    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    exec(compile(snippet, "docs/webhooks.md", "exec"), namespace)  # noqa: S102 - our own documentation
     verified = namespace["verified"]
 
     enqueue_notification(store, "deadline.due_soon", PAYLOAD, now=T0)

@@ -39,7 +39,7 @@ def test_a_decision_round_trips_exactly(service, store, decider):
         dict.fromkeys(r["id"] for r in record.decision_dict()["explanation"]["rules"])
     )
     assert (record.policy_digest, record.policy_version) == (decider.policy.digest, decider.policy.version)
-    assert record.engine_version == "1.1.0" and record.created_at.endswith("+00:00")
+    assert record.engine_version == "2.0.0" and record.created_at.endswith("+00:00")
     assert (record.seq, record.prev_hash) == (1, GENESIS)
     assert store.policy_text(decider.policy.digest) == decider.policy.text
 

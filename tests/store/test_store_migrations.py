@@ -165,14 +165,16 @@ def test_a_store_of_release_1_1_0_upgrades_keeping_every_row_and_verifies(releas
     assert "2 checkpoints match the chain" in verified.stdout
     assert "1 policy register events: intact" in verified.stdout
 
-    # The service starts on it and serves the old decisions; each replays identical.
+    # The service starts on it and serves the old decisions; a replay of each names the engine that made it
+    # (1.1.0): this release's engine vouches only for its own bytes (tests/golden).
     client = create_app({"DATABASE_URL": url, "COMPLAINTS_POLICY": str(POLICY)}).test_client()
     for decision_id in summary["decision_ids"]:
         stored = client.get(f"/v1/decisions/{decision_id[:8]}")
         assert stored.status_code == 200 and stored.get_json()["decision_id"] == decision_id
         assert stored.get_json()["integrity"] == "ok"
         replayed = client.post(f"/v1/decisions/{decision_id}/replay").get_json()
-        assert replayed["result"] == "identical", replayed
+        assert replayed["result"] == "error" and replayed["differences"] == [], replayed
+        assert "made by engine 1.1.0" in replayed["error"] and "replay it with release 1.1.0" in replayed["error"]
     # And records new ones after them, on the same chain.
     assert client.post("/v1/decisions", json=make_complaint(1, "C-after-upgrade")).status_code == 201
     assert _run("store", "verify", "--database-url", url).exit_code == 0

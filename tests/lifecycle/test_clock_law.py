@@ -30,6 +30,17 @@ def _decide(service: DecisionService, **body) -> dict:
     return outcome.record.decision_dict()
 
 
+def _returnable(service: DecisionService, complaint_id: str, received_at: str) -> dict:
+    """A no-reason return within its 7 days, delivered Fri 2026-10-30."""
+    return _decide(
+        service,
+        complaint_id=complaint_id,
+        received_at=received_at,
+        category="no_reason_return",
+        order={"amount": "199.00", "delivered_at": "2026-10-30T15:00:00+08:00", "goods_condition": "intact"},
+    )
+
+
 def _deadline(decision: dict, kind: str) -> dict:
     return next(d for d in decision["deadlines"] if d["kind"] == kind)
 
@@ -88,20 +99,28 @@ def test_the_goods_back_at_the_seller_never_start_an_exchange(service, store):
     _replays(store)
 
 
-def test_an_internal_deadline_missed_is_not_a_legal_breach(service, store):
-    """Reproducer 2: the expedited refund (3 working days, internal) missed, the legal one (7 calendar
-    days, CPL Art. 25; 04-27 is a make-up working day) met: no legal breach, in the decision and in the
-    breach notification of the escalation run."""
+def _expedited_return(service, store, complaint_id: str) -> ClockService:
+    """Reproducer 2's complaint: an expedited return and refund, the goods back at the seller on Sat 04-19
+    in Beijing time (04-18 at +05:30): the expedited refund due in 3 working days (04-23), the legal one
+    in 7 calendar days (Sat 04-26, moved to Sun 04-27, a make-up working day)."""
     _decide(
         service,
-        complaint_id="L-1",
+        complaint_id=complaint_id,
         received_at="2025-04-17T01:12:00+08:00",
         category="quality_defect",
         flags=["expedited"],
         order={"amount": "200.01", "delivered_at": "2025-04-15T16:42:00+08:00"},
     )
     clock = ClockService(store)
-    clock.report("L-1", {"type": "return_received", "at": "2025-04-18T23:27:00+05:30"})
+    clock.report(complaint_id, {"type": "return_received", "at": "2025-04-18T23:27:00+05:30"})
+    return clock
+
+
+def test_an_internal_deadline_missed_is_not_a_legal_breach(service, store):
+    """Reproducer 2: the expedited refund (3 working days, internal) missed, the legal one (7 calendar
+    days, CPL Art. 25; 04-27 is a make-up working day) met: no legal breach, in the decision and in the
+    breach notification of the escalation run."""
+    clock = _expedited_return(service, store, "L-1")
     run = clock.escalate(dt.datetime(2025, 4, 24, 12, 0, tzinfo=CST))
     breaches = [n.payload for n in run.notifications if n.kind == "deadline.breached"]
     refund_breach = next(p for p in breaches if p["kind"] == "refund")
@@ -130,16 +149,7 @@ def test_an_internal_deadline_missed_is_not_a_legal_breach(service, store):
 
 def test_the_legal_deadline_missed_is_a_legal_breach(service, store):
     """The same complaint with the refund paid after the legal 7 days: now the law was broken."""
-    _decide(
-        service,
-        complaint_id="L-2",
-        received_at="2025-04-17T01:12:00+08:00",
-        category="quality_defect",
-        flags=["expedited"],
-        order={"amount": "200.01", "delivered_at": "2025-04-15T16:42:00+08:00"},
-    )
-    clock = ClockService(store)
-    clock.report("L-2", {"type": "return_received", "at": "2025-04-18T23:27:00+05:30"})
+    clock = _expedited_return(service, store, "L-2")
     paid = clock.report("L-2", {"type": "refund_paid", "at": "2025-04-28T09:00:00+08:00"})
     decision = paid.record.decision_dict()
     assert "legal_deadline_breached" in decision["flags"]
@@ -213,13 +223,7 @@ def test_the_follow_up_is_not_rolled_forward(service, store):
 
 
 def test_times_are_written_in_the_policy_zone(service, store):
-    _decide(
-        service,
-        complaint_id="T-1",
-        received_at="2026-11-02T02:00:00Z",
-        category="no_reason_return",
-        order={"amount": "199.00", "delivered_at": "2026-10-30T15:00:00+08:00", "goods_condition": "intact"},
-    )
+    _returnable(service, "T-1", "2026-11-02T02:00:00Z")
     clock = ClockService(store)
     outcome = clock.report("T-1", {"type": "responded", "at": "2026-11-02T02:05:00Z", "note": "called"})
     decision = outcome.record.decision_dict()
@@ -234,13 +238,7 @@ def test_times_are_written_in_the_policy_zone(service, store):
 
 
 def test_an_event_dated_in_the_future_is_refused(service, store):
-    _decide(
-        service,
-        complaint_id="FUT-1",
-        received_at="2026-11-02T10:00:00+08:00",
-        category="no_reason_return",
-        order={"amount": "199.00", "delivered_at": "2026-10-30T15:00:00+08:00", "goods_condition": "intact"},
-    )
+    _returnable(service, "FUT-1", "2026-11-02T10:00:00+08:00")
     clock = ClockService(store, max_skew=dt.timedelta(minutes=5))
     now = dt.datetime(2026, 11, 2, 11, 0, tzinfo=CST)
     with pytest.raises(ComplaintError) as refused:
@@ -252,13 +250,7 @@ def test_an_event_dated_in_the_future_is_refused(service, store):
 
 
 def test_an_event_post_warns_of_what_is_due_soon_with_its_decision(service, store):
-    _decide(
-        service,
-        complaint_id="W-1",
-        received_at="2026-11-02T10:00:00+08:00",
-        category="no_reason_return",
-        order={"amount": "199.00", "delivered_at": "2026-10-30T15:00:00+08:00", "goods_condition": "intact"},
-    )
+    _returnable(service, "W-1", "2026-11-02T10:00:00+08:00")
     clock = ClockService(store)
     # 80 % of the 24-hour resolution has run by 2026-11-03T05:12
     now = dt.datetime(2026, 11, 3, 6, 0, tzinfo=CST)

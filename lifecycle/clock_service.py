@@ -31,7 +31,7 @@ from engine.clock import envelope, is_envelope
 from engine.compiled import decider_for_text
 from engine.complaint import ComplaintError, validate_complaint
 from engine.decider import Decider
-from engine.events import breach_event, parse_time, validate_event
+from engine.events import breach_event, check_event, parse_time, validate_event
 from lifecycle.decision_service import record_decision
 from lifecycle.webhooks import enqueue_notification
 from rules.model import BREACH_EVENT
@@ -128,11 +128,14 @@ class ClockService:
             complaint_id,
             lambda policy, received, events: validate_event(raw, policy, received, events),
             repeat=_repeat_key(raw),
+            check=lambda policy: check_event(raw, policy),
         )
         self._announce(outcome.notifications)
         return outcome
 
-    def _record(self, complaint_id: str, make_event, still_due=None, repeat: dict | None = None) -> EventOutcome:
+    def _record(
+        self, complaint_id: str, make_event, still_due=None, repeat: dict | None = None, check=None
+    ) -> EventOutcome:
         for _attempt in range(ATTEMPTS):
             latest = latest_decision(self.store, complaint_id)
             if latest is None:
@@ -141,6 +144,8 @@ class ClockService:
             base = _base_complaint(latest)
             complaint = validate_complaint(base, decider.policy.levels)
             if repeat is not None:  # the same event reported again (a retry): its decision, nothing recorded
+                if check is not None:
+                    check(decider.policy)  # ... once its fields are sound: a bad note is refused, not a retry
                 found = event_decision(self.store, complaint_id, repeat)
                 if found is not None:
                     return EventOutcome(found, created=False)

@@ -224,9 +224,9 @@ ENTRIES: dict[str, Entry] = {
         "identifier",
     ),
     "amount": Entry(
-        "expected an amount such as 200.00",
-        "expected an amount such as 200.00",
-        "应为金额，例如 200.00",
+        "expected an amount such as 200.00 (digits, optionally a point and exactly 2 decimals), got {value}",
+        "expected an amount such as 200.00 (digits, optionally a point and exactly 2 decimals), got {value}",
+        "应为金额，例如 200.00（只用数字，可带小数点和正好两位小数），这里是 {value}",
         "amount",
     ),
     "amount_negative": Entry(
@@ -240,15 +240,27 @@ ENTRIES: dict[str, Entry] = {
         "金额最多两位小数（分），这里是 {value}",
         "round_fen",
     ),
+    "one_decimal": Entry(
+        "expected exactly 2 decimals, such as {fixed}; got {value}",
+        "expected exactly 2 decimals, such as {fixed}; got {value}",
+        "金额应写正好两位小数，例如 {fixed}；这里是 {value}",
+    ),
+    "amount_digits": Entry(
+        "expected at most 12 digits before the point, got {value}",
+        "expected at most 12 digits before the point, got {value}",
+        "金额的整数部分最多 12 位，这里是 {value}",
+    ),
     "limit_negative": Entry(
         "expected a limit of at least 0.00, `any` or `never`; got {value}",
         "expected a limit of at least 0.00, `any` or `never`; got {value}",
         "限额应不小于 0.00，或为 `any`（不限）、`never`（无权）；这里是 {value}",
     ),
     "limit": Entry(
-        "expected an amount such as 200.00, `any` or `never`",
-        "expected an amount such as 200.00, `any` or `never`",
-        "应为金额（例如 200.00）、`any`（不限）或 `never`（无权）",
+        "expected an amount such as 200.00 (digits, optionally a point and exactly 2 decimals), `any` or `never`; "
+        "got {value}",
+        "expected an amount such as 200.00 (digits, optionally a point and exactly 2 decimals), `any` or `never`; "
+        "got {value}",
+        "应为金额（例如 200.00，只用数字，可带小数点和正好两位小数）、`any`（不限）或 `never`（无权）；这里是 {value}",
         "amount",
     ),
     "timestamp": Entry(

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 
 from api import metrics
+from api.body import refuse_nul
 from api.context import Services
 from api.logs import access, configure_logging
 from api.openapi import ProblemApi
@@ -278,6 +279,9 @@ def _before() -> None:
     given = request.headers.get("X-Request-ID", "")
     g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
     g.started = time.perf_counter()
+    # PostgreSQL text cannot hold U+0000: a path or query parameter with it is refused before any view reads it.
+    refuse_nul("path parameter", {name: str(value) for name, value in (request.view_args or {}).items()})
+    refuse_nul("query parameter", {name: value for name, value in request.args.items(multi=True)})
 
 
 _recycle_requested = False

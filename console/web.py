@@ -105,6 +105,16 @@ def _guard():
     g.staff_session = None
     if request.endpoint == "console.static":  # the vendored files are public and never change state
         return None
+    nul = _nul_field()
+    if nul is not None:  # PostgreSQL text cannot hold U+0000: refused before the store is asked
+        g.csrf_token = ""
+        return refused(
+            _(
+                "The field %(field)s contains the NUL character (U+0000), which no field may hold. Remove it and try again."
+            )
+            % {"field": nul},
+            400,
+        )
     token = request.cookies.get(SESSION_COOKIE, "")
     session = staff().session(token) if token else None
     g.staff_session = session
@@ -115,6 +125,17 @@ def _guard():
         return refused(_("This request came from another site and was refused."), 403)
     if not hmac.compare_digest(_csrf_given().encode(), g.csrf_token.encode()):
         return refused(_("The form has expired or did not come from this console. Reload the page and try again."), 403)
+    return None
+
+
+def _nul_field() -> str | None:
+    """The name of the first form field, query parameter or console cookie holding U+0000, if any."""
+    fields = [*request.args.items(multi=True), *request.cookies.items()]
+    if request.method not in SAFE_METHODS:
+        fields.extend(request.form.items(multi=True))
+    for name, value in fields:
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "\\u0000")
     return None
 
 

@@ -263,6 +263,21 @@ ENTRIES: dict[str, Entry] = {
         "应为金额（例如 200.00，只用数字，可带小数点和正好两位小数）、`any`（不限）或 `never`（无权）；这里是 {value}",
         "amount",
     ),
+    "timezone_close": Entry(
+        "unknown timezone `{name}`; expected an IANA time zone name such as Asia/Shanghai: did you mean `{close}`?",
+        "unknown time zone `{name}`; expected an IANA time zone name such as Asia/Shanghai: did you mean `{close}`?",
+        "未知的时区 `{name}`；应为 IANA 时区名称，例如 Asia/Shanghai。是不是 `{close}`？",
+    ),
+    "timezone": Entry(
+        "unknown timezone `{name}`; expected an IANA time zone name such as Asia/Shanghai",
+        "unknown time zone `{name}`; expected an IANA time zone name such as Asia/Shanghai",
+        "未知的时区 `{name}`；应为 IANA 时区名称，例如 Asia/Shanghai",
+    ),
+    "offset_seconds": Entry(
+        "expected an offset of whole minutes such as +08:00, not one with seconds",
+        "expected an offset of whole minutes such as +08:00, not one with seconds",
+        "时区偏移应为整分钟，例如 +08:00，不能带秒",
+    ),
     "timestamp": Entry(
         "expected a timestamp with offset, e.g. 2026-01-10T00:00:00+08:00",
         "expected a time with its offset, e.g. 2026-01-10T00:00:00+08:00",

@@ -60,6 +60,18 @@ ENTRIES: dict[str, Entry] = {
     "unreadable": Entry(
         "cannot read the file: {reason}", "cannot read the file: {reason}", "无法读取文件：{reason}", "check_path"
     ),
+    "not_regular": Entry(
+        "the file is {kind}, not a regular file; give the path of the YAML file itself",
+        "the file is {kind}, not a regular file; give the path of the YAML file itself",
+        "该路径不是普通文件（{kind}）；请给出 YAML 文件本身的路径",
+        "check_path",
+    ),
+    "tests_not_regular": Entry(
+        "the tests file is {kind}, not a regular file; give the path of the YAML file itself",
+        "the tests file is {kind}, not a regular file; give the path of the YAML file itself",
+        "测试文件路径不是普通文件（{kind}）；请给出 YAML 文件本身的路径",
+        "check_path",
+    ),
     "not_utf8": Entry(
         "expected UTF-8 text: {reason}",
         "the file is not UTF-8 text ({reason})",

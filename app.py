@@ -34,7 +34,7 @@ from api.problems import (
     handle_unexpected,
 )
 from api.schemas import BatchRequestSchema
-from api.settings import ConfigError, Settings, load_settings
+from api.settings import NO_ACTIVE_KEY, ConfigError, Settings, load_settings
 from engine.complaint import Amount, complaint_schema
 from engine.runtime import native_ruleset_count
 from engine.version import ENGINE_VERSION
@@ -65,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
         group_commit_max_batch=settings.group_commit_max_batch,
         group_commit_wait_us=settings.group_commit_wait_us,
     )
+    _refuse_keyless_production(store, settings)
     _refuse_old_schema(store)
     log.info(settings.policy.describe(), extra={"policy_file": settings.policy_path, "source": settings.policy_source})
     # A bad policy file boots on its last good version in the store (NoGoodPolicy if there is none);
@@ -182,6 +183,19 @@ def _amount_property(self, field, **kwargs) -> dict:
     return {}
 
 
+def _refuse_keyless_production(store: DecisionStore, settings: Settings) -> None:
+    """Production needs an active API key: refused (ConfigError) before anything is written to the store,
+    not even its tables or the policy adopted as the baseline. An unreachable store is left to _open_store."""
+    if settings.env != "production" or settings.auth_mode != "keys":
+        return
+    try:
+        state = store.schema_state()
+        if state.empty or (state.ready and store.active_key_count() == 0):
+            raise ConfigError(NO_ACTIVE_KEY)
+    except StoreUnavailable:
+        pass
+
+
 def _refuse_old_schema(store: DecisionStore) -> None:
     """Create a new store, or refuse (StoreNeedsUpgrade) one that needs `complaints store upgrade`,
     before anything reads it. An unreachable store is reported by _open_store and served as 503."""
@@ -208,7 +222,7 @@ def _open_store(store: DecisionStore, decider, settings: Settings) -> None:
         )
     elif active_keys == 0:
         if settings.env == "production":
-            raise ConfigError("no active API key in the store: create one with `complaints keys create` first")
+            raise ConfigError(NO_ACTIVE_KEY)  # a key revoked since _refuse_keyless_production looked
         log.warning("API keys are on but none exists yet: create one with `complaints keys create`")
     log.info(
         "service ready",

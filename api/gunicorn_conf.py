@@ -25,7 +25,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from api.settings import ConfigError, load_settings
+from api.settings import NO_ACTIVE_KEY, ConfigError, load_settings
 
 bind = [part.strip() for part in os.environ.get("COMPLAINTS_BIND", "127.0.0.1:8080").split(",") if part.strip()]
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
@@ -124,8 +124,8 @@ def _addresses_in_use(addresses) -> list[str]:
 
 
 def _unservable(settings) -> str | None:
-    """Why no worker could boot: a store that needs `complaints store upgrade`, or a policy file that
-    does not load with no good version of it stored.
+    """Why no worker could boot: a store that needs `complaints store upgrade`, production without an
+    active API key, or a policy file that does not load with no good version of it stored.
 
     Checked once here, in the master, so that the refusal is one line: when every worker fails to
     boot at once, gunicorn's master halts with a traceback of its own. Only the policy language is
@@ -148,6 +148,10 @@ def _unservable(settings) -> str | None:
             return None  # the workers start, say so, and answer 503 until the store is back
         if not state.empty and not state.ready:
             return state.problem(display_url(settings.database_url))
+        if settings.env == "production" and settings.auth_mode == "keys":
+            # Before any worker opens the store (which adopts the policy as its baseline): nothing written.
+            if state.empty or store.active_key_count() == 0:
+                return NO_ACTIVE_KEY
         try:
             load_policy_file(settings.policy_path)
             return None

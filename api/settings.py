@@ -16,6 +16,7 @@ from rules.default_policy import ENVIRONMENT, GIVEN, PolicyChoice, choose_policy
 from store.db import DEFAULT_URL
 
 ENVIRONMENTS = ("development", "production")
+NO_ACTIVE_KEY = "no active API key in the store: create one with `complaints keys create` first"
 AUTH_MODES = ("keys", "off")
 
 

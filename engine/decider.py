@@ -48,6 +48,7 @@ class Decider:
         self._legal = {rule.info.id for rule in self.policy.deadlines if rule.legal}
         ordered: tuple[RoutingRule | RemedyRule, ...] = (*self.policy.routing, *self.policy.remedies)
         self._position = {rule.info.id: index for index, rule in enumerate(ordered)}
+        self._deadline_position = {rule.info.id: index for index, rule in enumerate(self.policy.deadlines)}
         # Words fixed by the policy, made once here rather than once per decision.
         self._route_effects = {rule.info.id: outcome_words(rule.then) for rule in self.policy.routing}
         self._periods = plan(self.policy)
@@ -130,7 +131,8 @@ class Decider:
         if deadline_fired is None:
             stage2_text = fact_json(stage2) if text is None else retyped_json(text, ROUTE_FACT, DEADLINE_FACT, decided)
             deadline_fired = self.deadline_rules.fire(deadline_key, stage2_text)
-        deadline_rules = [self._deadlines[name] for name in deadline_fired]
+        # In policy order, as engine/deadlines.py ranks them (the first of equals binds), not in firing order.
+        deadline_rules = [self._deadlines[name] for name in sorted(deadline_fired, key=self._deadline_position.__getitem__)]
         deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace, clock, self._periods)
         breached = [rule for deadline in deadlines for rule in deadline.pop("legal_deadline_breached")]
         for deadline in deadlines:

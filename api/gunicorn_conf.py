@@ -20,6 +20,7 @@ import errno
 import gc
 import ipaddress
 import os
+import secrets
 import shutil
 import socket
 import tempfile
@@ -95,6 +96,8 @@ def on_starting(server):
     refusal = _unservable(settings)
     if refusal:
         raise SystemExit(f"refusing to start: {refusal}")
+    # The console signs its sign-in form's token with this; made here, every worker of this master shares it.
+    os.environ.setdefault("COMPLAINTS_CONSOLE_SECRET", secrets.token_urlsafe(32))
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     metrics_dir.mkdir(parents=True, exist_ok=True)
     for stale in metrics_dir.glob("*.db"):

@@ -132,7 +132,9 @@ class Decider:
             stage2_text = fact_json(stage2) if text is None else retyped_json(text, ROUTE_FACT, DEADLINE_FACT, decided)
             deadline_fired = self.deadline_rules.fire(deadline_key, stage2_text)
         # In policy order, as engine/deadlines.py ranks them (the first of equals binds), not in firing order.
-        deadline_rules = [self._deadlines[name] for name in sorted(deadline_fired, key=self._deadline_position.__getitem__)]
+        deadline_rules = [
+            self._deadlines[name] for name in sorted(deadline_fired, key=self._deadline_position.__getitem__)
+        ]
         deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace, clock, self._periods)
         breached = [rule for deadline in deadlines for rule in deadline.pop("legal_deadline_breached")]
         for deadline in deadlines:

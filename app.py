@@ -176,8 +176,8 @@ def _amount_property(self, field, **kwargs) -> dict:
     """Amounts are decimals given as text ("199.00") or JSON numbers (read as decimals, never floats)."""
     if isinstance(field, Amount):
         return {
-            "oneOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}, {"type": "number", "minimum": 0}],
-            "description": "CNY, at most 2 decimals",
+            "oneOf": [{"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{2})?$"}, {"type": "number", "minimum": 0}],
+            "description": "CNY: digits, optionally a point and exactly 2 decimals (rules/amounts.py)",
             "example": "199.00",
         }
     return {}

@@ -134,3 +134,32 @@ def test_an_offset_with_seconds_is_refused_in_the_policy():
     with pytest.raises(PolicyError) as caught:
         load_policy_text(text, "m.yaml")
     assert [issue.path for issue in caught.value.issues] == ["policy.announced_at"]
+
+
+def test_check_names_a_29_digit_amount_in_one_line_not_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    path = tmp_path / "policies.yaml"
+    path.write_text(_policy_with(f'"{HUGE}"'), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path), "--lang", "en"])
+    assert result.exit_code == 1, result.output
+    assert "authority.remedies.refund.limits.frontline: expected at most 12 digits before the point" in result.stderr
+    assert "Traceback" not in result.output and "InvalidOperation" not in result.output
+
+
+@pytest.mark.parametrize("amount", ['"1e3"', '"１００.００"', "1e3", '"19.9"'])
+def test_decide_on_the_command_line_holds_the_same_grammar(tmp_path, complaint, amount):
+    import json
+
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    text = json.dumps(complaint(), ensure_ascii=False).replace('"amount": "100.00"', f'"amount": {amount}')
+    assert amount in text
+    policy = str(MINIMAL.parents[2] / "policies.yaml")
+    result = CliRunner().invoke(cli, ["decide", "-", "--policy", policy], input=text)
+    assert result.exit_code == 1, result.output
+    assert "order.amount: expected " in result.stderr

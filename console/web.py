@@ -149,8 +149,9 @@ def _nul_field() -> str | None:
 
 
 def _login_csrf() -> str:
-    """The double-submit token before sign-in: the cookie's if this console signed it (and it is recent),
-    or a new one set on the response. A made-up cookie with the same form value is not signed: refused."""
+    """The double-submit token before sign-in: the cookie's if this console signed it for this address
+    (and it is recent), or a new one set on the response. A made-up cookie with the same form value is
+    not signed: refused."""
     existing = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if _signed_by_us(existing):
         return existing
@@ -170,7 +171,10 @@ def _new_login_csrf() -> str:
 
 
 def _signature(body: str) -> str:
-    return hmac.new(_console_secret(), body.encode(), hashlib.sha256).hexdigest()
+    """Over the token and the address it was issued to: a token an attacker fetched for themselves and
+    planted in someone else's browser (cookie tossing) does not verify from that person's address."""
+    bound = f"{body}|{remote()}".encode()
+    return hmac.new(_console_secret(), bound, hashlib.sha256).hexdigest()
 
 
 def _signed_by_us(token: str) -> bool:

@@ -105,8 +105,8 @@ def test_the_password_is_checked_outside_the_write_transaction(staff, complaint,
 # -- over HTTP ------------------------------------------------------------------------------------
 
 
-def _form_token(client) -> str:
-    return csrf_of(client.get("/console/sign-in").text)
+def _form_token(client, address: str = "127.0.0.1") -> str:
+    return csrf_of(client.get("/console/sign-in", environ_base={"REMOTE_ADDR": address}).text)
 
 
 def test_a_made_up_login_token_is_refused(console_app):
@@ -120,6 +120,20 @@ def test_a_made_up_login_token_is_refused(console_app):
     assert re.fullmatch(r"\d+\.[\w-]+\.[0-9a-f]{64}", token), token
     signed_in = fresh.post("/console/sign-in", data={"username": "anna", "password": PASSWORD, "csrf_token": token})
     assert signed_in.status_code == 302
+
+
+def test_a_signed_token_works_only_from_the_address_it_was_issued_to(console_app):
+    """Cookie tossing with a real token: fetched by the attacker, planted in the victim's browser."""
+    attacker = console_app.test_client()
+    token = _form_token(attacker, "198.51.100.66")
+    victim = console_app.test_client()
+    victim.set_cookie("console_login_csrf", token, path="/console")
+    answer = victim.post(
+        "/console/sign-in",
+        data={"username": "anna", "password": PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "203.0.113.20"},
+    )
+    assert answer.status_code == 403
 
 
 def test_a_signed_token_altered_is_refused(console_app):
@@ -151,7 +165,7 @@ def test_the_same_answer_for_an_unknown_and_an_existing_name(console_app):
         client = console_app.test_client()
         statuses = []
         for _ in range(LOCKOUT_ATTEMPTS + 1):
-            token = _form_token(client)
+            token = _form_token(client, "192.0.2.44")
             answer = client.post(
                 "/console/sign-in",
                 data={"username": name, "password": WRONG, "csrf_token": token},
@@ -163,7 +177,7 @@ def test_the_same_answer_for_an_unknown_and_an_existing_name(console_app):
     assert answers["olga"] == answers["no.such.person"]
     # olga from another address is not locked out.
     client = console_app.test_client()
-    token = _form_token(client)
+    token = _form_token(client, "192.0.2.45")
     ok = client.post(
         "/console/sign-in",
         data={"username": "olga", "password": PASSWORD, "csrf_token": token},

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 
 from api import metrics
+from api.body import refuse_nul
 from api.context import Services
 from api.logs import access, configure_logging
 from api.openapi import ProblemApi
@@ -33,7 +34,7 @@ from api.problems import (
     handle_unexpected,
 )
 from api.schemas import BatchRequestSchema
-from api.settings import ConfigError, Settings, load_settings
+from api.settings import NO_ACTIVE_KEY, ConfigError, Settings, load_settings
 from engine.complaint import Amount, complaint_schema
 from engine.runtime import native_ruleset_count
 from engine.version import ENGINE_VERSION
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
         group_commit_max_batch=settings.group_commit_max_batch,
         group_commit_wait_us=settings.group_commit_wait_us,
     )
+    _refuse_keyless_production(store, settings)
     _refuse_old_schema(store)
     log.info(settings.policy.describe(), extra={"policy_file": settings.policy_path, "source": settings.policy_source})
     # A bad policy file boots on its last good version in the store (NoGoodPolicy if there is none);
@@ -177,11 +179,24 @@ def _amount_property(self, field, **kwargs) -> dict:
     """Amounts are decimals given as text ("199.00") or JSON numbers (read as decimals, never floats)."""
     if isinstance(field, Amount):
         return {
-            "oneOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,2})?$"}, {"type": "number", "minimum": 0}],
-            "description": "CNY, at most 2 decimals",
+            "oneOf": [{"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{2})?$"}, {"type": "number", "minimum": 0}],
+            "description": "CNY: digits, optionally a point and exactly 2 decimals (rules/amounts.py)",
             "example": "199.00",
         }
     return {}
+
+
+def _refuse_keyless_production(store: DecisionStore, settings: Settings) -> None:
+    """Production needs an active API key: refused (ConfigError) before anything is written to the store,
+    not even its tables or the policy adopted as the baseline. An unreachable store is left to _open_store."""
+    if settings.env != "production" or settings.auth_mode != "keys":
+        return
+    try:
+        state = store.schema_state()
+        if state.empty or (state.ready and store.active_key_count() == 0):
+            raise ConfigError(NO_ACTIVE_KEY)
+    except StoreUnavailable:
+        pass
 
 
 def _refuse_old_schema(store: DecisionStore) -> None:
@@ -210,7 +225,7 @@ def _open_store(store: DecisionStore, decider, settings: Settings) -> None:
         )
     elif active_keys == 0:
         if settings.env == "production":
-            raise ConfigError("no active API key in the store: create one with `complaints keys create` first")
+            raise ConfigError(NO_ACTIVE_KEY)  # a key revoked since _refuse_keyless_production looked
         log.warning("API keys are on but none exists yet: create one with `complaints keys create`")
     log.info(
         "service ready",
@@ -281,6 +296,9 @@ def _before() -> None:
     given = request.headers.get("X-Request-ID", "")
     g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
     g.started = time.perf_counter()
+    # PostgreSQL text cannot hold U+0000: a path or query parameter with it is refused before any view reads it.
+    refuse_nul("path parameter", {name: str(value) for name, value in (request.view_args or {}).items()})
+    refuse_nul("query parameter", {name: value for name, value in request.args.items(multi=True)})
 
 
 _recycle_requested = False

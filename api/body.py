@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public in CPython, absent from typeshed
@@ -33,6 +34,8 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # linear on valid JSON (check
 _BRACKET = re.compile(r"[\[\]{}]")
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+NUL = "\x00"
+NUL_MESSAGE = "text may not contain the NUL character (\\u0000); remove it"
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
@@ -139,22 +142,43 @@ def json_depth(text: str) -> int:
 
 def lone_surrogates(value: object) -> dict[str, str]:
     """Dotted path -> the offending text (escaped), for each key or string holding a lone surrogate."""
+    return _strings_where(value, lambda text: not _encodable(text))
+
+
+def nul_fields(value: object) -> list[str]:
+    """Dotted paths of the keys and strings holding U+0000, which PostgreSQL text cannot store."""
+    return sorted(_strings_where(value, lambda text: NUL in text))
+
+
+def _strings_where(value: object, bad: Callable[[str], bool]) -> dict[str, str]:
+    """Dotted path -> the text (escaped), for each key or string of ``value`` that is ``bad``."""
     found: dict[str, str] = {}
     stack: list[tuple[str, object]] = [("", value)]  # no recursion: the depth is checked before, but cheaply
     while stack:
         path, item = stack.pop()
         if isinstance(item, str):
-            if not _encodable(item):
+            if bad(item):
                 found[path or "body"] = _escaped(item)
         elif isinstance(item, dict):
             for key, child in item.items():
-                if not _encodable(key):
+                if bad(key):
                     found[f"{path}.{_escaped(key)}" if path else _escaped(key)] = _escaped(key)
                     continue
                 stack.append((f"{path}.{key}" if path else key, child))
         elif isinstance(item, list):
             stack.extend((f"{path}.{index}" if path else str(index), child) for index, child in enumerate(item))
     return found
+
+
+def refuse_nul(where: str, values: dict[str, str]) -> None:
+    """A 422 problem naming each of ``values`` (name -> text: path or query parameters) holding U+0000."""
+    bad = sorted(name for name, text in values.items() if NUL in text or NUL in name)
+    if bad:
+        raise Problem(
+            "invalid-parameters",
+            f"a {where} holds the NUL character (U+0000)",
+            errors={_escaped(name): [NUL_MESSAGE] for name in bad},
+        )
 
 
 def _encodable(text: str) -> bool:
@@ -166,8 +190,8 @@ def _encodable(text: str) -> bool:
 
 
 def _escaped(text: str) -> str:
-    """The text with each surrogate written as its JSON escape, so the message can be encoded."""
-    return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text[:80])
+    """The text with each surrogate and NUL written as its JSON escape, so the message can be encoded and stored."""
+    return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF or c == NUL else c for c in text[:80])
 
 
 def parse(text: str) -> object:
@@ -231,9 +255,17 @@ def load_body(schema: Schema, max_bytes: int, *, optional: bool = False) -> dict
     """
     if optional and not read_body(max_bytes):
         return schema.load({})
-    raw, _text = read_json(max_bytes)
+    raw, text = read_json(max_bytes)
     if not isinstance(raw, dict):
         raise Problem("invalid-parameters", "expected a JSON object", errors={"body": ["expected a JSON object"]})
+    if "\\u0000" in text:  # PostgreSQL text cannot hold U+0000: refused here, on every store alike
+        nul = nul_fields(raw)
+        if nul:
+            raise Problem(
+                "invalid-parameters",
+                "some parameters are not valid; see errors",
+                errors={p: [NUL_MESSAGE] for p in nul},
+            )
     try:
         return schema.load(raw)
     except ValidationError as exc:

@@ -20,12 +20,13 @@ import errno
 import gc
 import ipaddress
 import os
+import secrets
 import shutil
 import socket
 import tempfile
 from pathlib import Path
 
-from api.settings import ConfigError, load_settings
+from api.settings import NO_ACTIVE_KEY, ConfigError, load_settings
 
 bind = [part.strip() for part in os.environ.get("COMPLAINTS_BIND", "127.0.0.1:8080").split(",") if part.strip()]
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
@@ -95,6 +96,8 @@ def on_starting(server):
     refusal = _unservable(settings)
     if refusal:
         raise SystemExit(f"refusing to start: {refusal}")
+    # The console signs its sign-in form's token with this; made here, every worker of this master shares it.
+    os.environ.setdefault("COMPLAINTS_CONSOLE_SECRET", secrets.token_urlsafe(32))
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     metrics_dir.mkdir(parents=True, exist_ok=True)
     for stale in metrics_dir.glob("*.db"):
@@ -124,8 +127,8 @@ def _addresses_in_use(addresses) -> list[str]:
 
 
 def _unservable(settings) -> str | None:
-    """Why no worker could boot: a store that needs `complaints store upgrade`, or a policy file that
-    does not load with no good version of it stored.
+    """Why no worker could boot: a store that needs `complaints store upgrade`, production without an
+    active API key, or a policy file that does not load with no good version of it stored.
 
     Checked once here, in the master, so that the refusal is one line: when every worker fails to
     boot at once, gunicorn's master halts with a traceback of its own. Only the policy language is
@@ -148,6 +151,10 @@ def _unservable(settings) -> str | None:
             return None  # the workers start, say so, and answer 503 until the store is back
         if not state.empty and not state.ready:
             return state.problem(display_url(settings.database_url))
+        if settings.env == "production" and settings.auth_mode == "keys":
+            # Before any worker opens the store (which adopts the policy as its baseline): nothing written.
+            if state.empty or store.active_key_count() == 0:
+                return NO_ACTIVE_KEY
         try:
             load_policy_file(settings.policy_path)
             return None

@@ -21,6 +21,7 @@ from audit.replay import impact
 from engine.compiled import decider_for
 from rules.errors import PolicyError
 from rules.loader import load_policy_text
+from rules.offsets import OFFSET_MESSAGE, whole_minutes
 from store import ROLES
 
 blp = Blueprint("policies", __name__, url_prefix="/v1", description="Policy versions: which decides when, and preview")
@@ -58,6 +59,8 @@ def _in_utc_range(value: dt.datetime) -> None:
         value.astimezone(dt.UTC)
     except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
         raise ValidationError("outside the years 1 to 9999 once converted to UTC") from None
+    if not whole_minutes(value):
+        raise ValidationError(OFFSET_MESSAGE)
 
 
 class ImpactRequestSchema(Schema):

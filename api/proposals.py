@@ -6,7 +6,9 @@ be another one. The rules themselves are in ``lifecycle/governance.py``.
 
 from __future__ import annotations
 
-from flask import current_app, g
+import re
+
+from flask import current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -127,8 +129,51 @@ def governance() -> Governance:
     return found
 
 
-def _actor() -> Actor:
-    return Actor.key(g.get("key_id") or "anonymous", g.get("key_name") or "anonymous")
+DEV_ACTOR_HEADER = "X-Complaints-Actor"
+_DEV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._@-]{0,63}")
+_NO_ACTOR = {
+    "en": (
+        "API keys are off (development), so this request names nobody, and four eyes need two people: "
+        f"say who acts with the header `{DEV_ACTOR_HEADER}: <name>` (honoured only with keys off, never in "
+        "production; the approver must name someone else), or turn keys on (COMPLAINTS_AUTH=keys) and use "
+        "one key per person, or sign in to the web console"
+    ),
+    "zh": (
+        "API 密钥已关闭（开发环境），此请求没有指明是谁，而四眼原则需要两个人："
+        f"请用请求头 `{DEV_ACTOR_HEADER}: <姓名>` 说明由谁操作（仅在密钥关闭时有效，生产环境中从不采用；"
+        "批准人须是另一个人），或开启密钥（COMPLAINTS_AUTH=keys）每人使用自己的密钥，或登录网页控制台"
+    ),
+}
+
+
+def _actor(review: bool = False) -> Actor:
+    """Who proposes, approves, rejects or withdraws: the API key's holder. With keys off (development
+    only) every caller is the same anonymous one, who could never approve what they proposed: a caller
+    names a person with ``X-Complaints-Actor``; an approval or rejection (``review``) without one is
+    refused in words, saying what to do."""
+    settings = services().settings
+    if settings.auth_mode != "off":
+        return Actor.key(g.get("key_id") or "anonymous", g.get("key_name") or "anonymous")
+    named = request.headers.get(DEV_ACTOR_HEADER, "").strip()
+    if not named and not review:
+        return Actor.key("anonymous", "anonymous (API keys off)")
+    if settings.env == "production" or not _DEV_NAME.fullmatch(named):
+        lang = answer_language()
+        problem = _NO_ACTOR[lang]
+        if named:
+            problem += (
+                f"; `{named[:64]}` is not a name (letters, digits, . _ @ -)"
+                if lang == "en"
+                else f"；`{named[:64]}` 不是有效的名称（字母、数字、. _ @ -）"
+            )
+        raise Problem(
+            "policy-change-refused",
+            f"refused by rule anonymous_actor: {problem}",
+            errors={"anonymous_actor": [problem]},
+            error_codes={"anonymous_actor": "anonymous_actor"},
+            headers={"Content-Language": lang},
+        )
+    return Actor.key(f"dev-{named}", f"{named} (development, API keys off)")
 
 
 def refused(error: ChangeRefused) -> Problem:
@@ -218,7 +263,7 @@ def show(digest: str):
 def approve(digest: str):
     require("policy_approver")
     body = load_body(CommentSchema(), services().settings.max_body_bytes)
-    return _transition(lambda: governance().approve(digest, _actor(), body["comment"]))
+    return _transition(lambda: governance().approve(digest, _actor(review=True), body["comment"]))
 
 
 @blp.route("/policies/<string:digest>/reject", methods=["POST"])
@@ -232,7 +277,7 @@ def approve(digest: str):
 def reject(digest: str):
     require("policy_approver")
     body = load_body(CommentSchema(), services().settings.max_body_bytes)
-    return _transition(lambda: governance().reject(digest, _actor(), body["comment"]))
+    return _transition(lambda: governance().reject(digest, _actor(review=True), body["comment"]))
 
 
 @blp.route("/policies/<string:digest>/withdraw", methods=["POST"])

@@ -16,6 +16,7 @@ from rules.default_policy import ENVIRONMENT, GIVEN, PolicyChoice, choose_policy
 from store.db import DEFAULT_URL
 
 ENVIRONMENTS = ("development", "production")
+NO_ACTIVE_KEY = "no active API key in the store: create one with `complaints keys create` first"
 AUTH_MODES = ("keys", "off")
 
 
@@ -57,6 +58,7 @@ class Settings:
     webhook_backoff_seconds: int = webhook_config.DEFAULT_BACKOFF_SECONDS
     webhook_backoff_max_seconds: int = webhook_config.DEFAULT_BACKOFF_MAX_SECONDS
     webhook_poll_seconds: int = webhook_config.DEFAULT_POLL_SECONDS
+    webhook_allow_networks: str = ""  # production: private networks a subscriber may be in ("" = public only)
 
     group_commit_max_batch: int = 64  # appends of a worker's threads written in one transaction, at most
     group_commit_wait_us: int = 0  # how long the writer waits for a short batch to fill (µs, at most 2000)
@@ -120,6 +122,7 @@ class Settings:
                 backoff_seconds=self.webhook_backoff_seconds,
                 backoff_max_seconds=self.webhook_backoff_max_seconds,
                 poll_seconds=self.webhook_poll_seconds,
+                allow_networks=self.webhook_allow_networks,
             )
         except webhook_config.WebhookConfigError as exc:
             raise ConfigError(str(exc)) from None
@@ -155,6 +158,7 @@ ENV_VARS = {
     "webhook_backoff_seconds": "COMPLAINTS_WEBHOOK_BACKOFF_SECONDS",
     "webhook_backoff_max_seconds": "COMPLAINTS_WEBHOOK_BACKOFF_MAX_SECONDS",
     "webhook_poll_seconds": "COMPLAINTS_WEBHOOK_POLL_SECONDS",
+    "webhook_allow_networks": "COMPLAINTS_WEBHOOK_ALLOW_NETWORKS",
     "group_commit_max_batch": "COMPLAINTS_GROUP_COMMIT_MAX_BATCH",
     "group_commit_wait_us": "COMPLAINTS_GROUP_COMMIT_WAIT_US",
 }

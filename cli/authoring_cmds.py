@@ -80,16 +80,14 @@ def fmt_cmd(policy_paths: tuple[str, ...], check: bool, lang: str | None) -> Non
     from pathlib import Path
 
     from rules.formatting import FormatError, canonical_text
+    from rules.loader import read_policy_source
 
     unformatted = []
     for policy_path in policy_paths:
         path = Path(policy_path)
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = read_policy_source(path)  # bounded, UTF-8, and a regular file (a FIFO would hang)
             formatted = canonical_text(text, policy_path)
-        except UnicodeDecodeError as exc:
-            click.echo(f"{policy_path}: expected UTF-8 text: {exc.reason}", err=True)
-            sys.exit(1)
         except PolicyError as error:
             fail_policy(error, lang=lang)
         except FormatError as error:

@@ -22,6 +22,7 @@ from cli.range_options import by_option, workers_option
 from engine.compiled import decider_for
 from rules.errors import PolicyError
 from rules.loader import load_policy_file
+from rules.offsets import OFFSET_MESSAGE, whole_minutes
 
 
 def _instant(text: str, option: str) -> str:
@@ -36,6 +37,8 @@ def _instant(text: str, option: str) -> str:
         if len(text) > 10:
             raise click.BadParameter("a timestamp needs an offset, e.g. +08:00", param_hint=option)
         moment = moment.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))  # a date is a Shanghai date
+    if not whole_minutes(moment):
+        raise click.BadParameter(f"{OFFSET_MESSAGE}; got {text!r}", param_hint=option)
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 

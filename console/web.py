@@ -16,8 +16,12 @@ request, whatever the page shows or hides.
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
+import os
+import re
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,6 +38,10 @@ from store.staff import LOCKOUT_MINUTES, StaffStore
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
+LOGIN_CSRF_SECONDS = 2 * 3600  # a sign-in form this old is refused (reload the page)
+CONSOLE_SECRET_ENV = "COMPLAINTS_CONSOLE_SECRET"
+# Where a sign-in may lead: a console path of printable ASCII (no CR/LF, no backslash, no `//`).
+_NEXT = re.compile(r"/console/[!#-\[\]-~]*")
 LANG_COOKIE = "console_lang"
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -60,6 +68,7 @@ def init_console(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_url_rule("/", "console_root", lambda: redirect(url_for("console.home")))
     app.extensions["complaints_staff"] = StaffStore(services_of(app).store)
+    app.extensions["complaints_console_secret"] = console_secret()
 
 
 def services_of(app: Flask):
@@ -105,6 +114,16 @@ def _guard():
     g.staff_session = None
     if request.endpoint == "console.static":  # the vendored files are public and never change state
         return None
+    nul = _nul_field()
+    if nul is not None:  # PostgreSQL text cannot hold U+0000: refused before the store is asked
+        g.csrf_token = ""
+        return refused(
+            _(
+                "The field %(field)s contains the NUL character (U+0000), which no field may hold. Remove it and try again."
+            )
+            % {"field": nul},
+            400,
+        )
     token = request.cookies.get(SESSION_COOKIE, "")
     session = staff().session(token) if token else None
     g.staff_session = session
@@ -118,13 +137,62 @@ def _guard():
     return None
 
 
+def _nul_field() -> str | None:
+    """The name of the first form field, query parameter or console cookie holding U+0000, if any."""
+    fields = [*request.args.items(multi=True), *request.cookies.items()]
+    if request.method not in SAFE_METHODS:
+        fields.extend(request.form.items(multi=True))
+    for name, value in fields:
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "\\u0000")
+    return None
+
+
 def _login_csrf() -> str:
-    """The double-submit token before sign-in: the cookie's, or a new one set on the response."""
+    """The double-submit token before sign-in: the cookie's if this console signed it for this address
+    (and it is recent), or a new one set on the response. A made-up cookie with the same form value is
+    not signed: refused."""
     existing = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if len(existing) >= 32:
+    if _signed_by_us(existing):
         return existing
-    g.new_login_csrf = secrets.token_urlsafe(32)
+    g.new_login_csrf = _new_login_csrf()
     return g.new_login_csrf
+
+
+def _console_secret() -> bytes:
+    from flask import current_app
+
+    return current_app.extensions["complaints_console_secret"]
+
+
+def _new_login_csrf() -> str:
+    body = f"{int(time.time())}.{secrets.token_urlsafe(24)}"
+    return f"{body}.{_signature(body)}"
+
+
+def _signature(body: str) -> str:
+    """Over the token and the address it was issued to: a token an attacker fetched for themselves and
+    planted in someone else's browser (cookie tossing) does not verify from that person's address."""
+    bound = f"{body}|{remote()}".encode()
+    return hmac.new(_console_secret(), bound, hashlib.sha256).hexdigest()
+
+
+def _signed_by_us(token: str) -> bool:
+    issued, _, rest = token.partition(".")
+    nonce, _, signature = rest.partition(".")
+    if not (issued.isdigit() and nonce and signature and len(token) <= 200):
+        return False
+    if not hmac.compare_digest(signature.encode(), _signature(f"{issued}.{nonce}").encode()):
+        return False
+    return 0 <= time.time() - int(issued) <= LOGIN_CSRF_SECONDS
+
+
+def console_secret() -> bytes:
+    """The key that signs the sign-in form's token: ``COMPLAINTS_CONSOLE_SECRET``, else one made for this
+    process (the gunicorn master makes one before forking, so its workers share it; instances behind one
+    address need the setting, or a form from one is refused by the other and must be reloaded)."""
+    given = os.environ.get(CONSOLE_SECRET_ENV, "")
+    return given.encode() if given else secrets.token_bytes(32)
 
 
 @bp.after_request
@@ -197,8 +265,7 @@ def _layout():
 
 def _next_path() -> str:
     wanted = request.values.get("next", "")
-    parts = urlsplit(wanted)
-    if wanted.startswith("/console/") and not parts.scheme and not parts.netloc and "\\" not in wanted:
+    if _NEXT.fullmatch(wanted) and "//" not in wanted and "/../" not in wanted:
         return wanted
     return url_for("console.home")
 
@@ -215,11 +282,16 @@ def sign_in():
     result = staff().sign_in(username, password, remote=remote())
     if result.token is None:
         error = {
-            "locked": _("Too many failed attempts: this account is locked for %(minutes)d minutes.")
+            "locked": _(
+                "Too many failed sign-ins with this username from your address: try again in %(minutes)d minutes."
+            )
+            % {"minutes": LOCKOUT_MINUTES},
+            "throttled": _("Too many failed sign-ins from your address: try again in %(minutes)d minutes.")
             % {"minutes": LOCKOUT_MINUTES},
             "disabled": _("This account is disabled. Ask an administrator."),
         }.get(result.refusal or "", _("Wrong username or password."))
-        return render_template("sign_in.html", next=_next_path(), error=error, username=username), 401
+        status = 429 if result.refusal in ("locked", "throttled") else 401
+        return render_template("sign_in.html", next=_next_path(), error=error, username=username), status
     response = redirect(_next_path())
     _set_cookie(response, SESSION_COOKIE, result.token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")

@@ -6,13 +6,15 @@ dotted path. Amounts become Decimal (never float); times must carry an offset.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from engine.fast_path import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, fast_load
+from rules.amounts import AmountError, parse_amount
 from rules.field_errors import flatten_messages
+from rules.offsets import OFFSET_MESSAGE, whole_minutes
 from rules.vocabulary import (
     CATEGORIES,
     CHANNELS,
@@ -34,28 +36,16 @@ class ComplaintError(ValueError):
 
 
 class Amount(fields.Field):
-    """CNY with at most 2 decimals, given as a string ("12.50") or a JSON number."""
+    """CNY in ``rules.amounts``' grammar, given as a string ("12.50") or a JSON number, at most ``MAX_AMOUNT``."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal, float)):
-            raise ValidationError('expected an amount such as "199.00"')
-        if isinstance(value, float):  # only reached when a caller parsed JSON with floats
-            value = repr(value)
         try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValidationError(f'expected an amount such as "199.00", got {value!r}') from None
-        if not amount.is_finite():
-            raise ValidationError(f"expected a finite amount, got {value!r}")
-        if amount < 0:
-            raise ValidationError(f"expected an amount of at least 0.00, got {amount}")
-        # The bound first: quantizing a number of 29+ digits raises InvalidOperation.
+            amount = parse_amount(value)
+        except AmountError as exc:
+            raise ValidationError(str(exc)) from None
         if amount > MAX_AMOUNT:
             raise ValidationError(f"expected at most {MAX_AMOUNT}, got {amount}")
-        exponent = amount.as_tuple().exponent  # an int: the amount is finite
-        if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError(f"expected at most 2 decimals, got {amount}")
-        return amount.quantize(Decimal("0.01")).copy_abs()  # "-0.00" is 0.00
+        return amount
 
 
 # Periods of years and days are added to these times; near datetime.max that
@@ -65,6 +55,8 @@ class Amount(fields.Field):
 def _plausible_year(value) -> None:
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise ValidationError(f"expected a time between the years {MIN_YEAR} and {MAX_YEAR}, got {value.isoformat()}")
+    if not whole_minutes(value):
+        raise ValidationError(OFFSET_MESSAGE)
 
 
 def _timestamp(**kwargs) -> fields.AwareDateTime:

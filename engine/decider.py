@@ -154,7 +154,7 @@ class Decider:
         if deadline_fired is None:
             stage2_text = fact_json(stage2) if text is None else retyped_json(text, ROUTE_FACT, DEADLINE_FACT, decided)
             deadline_fired = self.deadline_rules.fire(deadline_key, stage2_text)
-        deadline_rules = [self._deadlines[name] for name in deadline_fired]
+        deadline_rules = [self._deadlines[name] for name in deadline_fired]  # `schedule` ranks them in policy order
         deadlines = schedule(deadline_rules, complaint, policy, self.calendar, trace, clock, self._periods)
         if clock is not None:
             legal_breached = settle(deadlines, clock, policy)

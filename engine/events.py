@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from engine.complaint import ComplaintError
 from engine.fast_path import MAX_YEAR, MIN_YEAR
 from rules.model import BREACH_EVENT, Policy
+from rules.offsets import OFFSET_MESSAGE, whole_minutes
 
 _TEXT_FIELDS = {"note": 2000, "reference": 128}
 _RECEIVED = "received"  # the complaint itself: its time is received_at
@@ -33,13 +34,16 @@ def parse_time(value: object, field: str) -> dt.datetime:
         raise ComplaintError({field: ["expected a timezone offset (e.g. +08:00); a time without one is ambiguous"]})
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
         raise ComplaintError({field: [f"expected a time between the years {MIN_YEAR} and {MAX_YEAR}"]})
+    if not whole_minutes(moment):
+        raise ComplaintError({field: [f"{OFFSET_MESSAGE}; got {value!r}"]})
     return moment
 
 
-def validate_event(raw: object, policy: Policy, received_at: dt.datetime, recorded: list[dict]) -> dict:
-    """The event in its stored form (``type``, ``at`` as given, optional text fields), or ``ComplaintError``.
+def check_event(raw: object, policy: Policy) -> tuple[str, dt.datetime]:
+    """The event's type and time if every field is sound on its own, else ``ComplaintError`` naming each.
 
-    ``recorded`` are the complaint's events so far (stored form), oldest first."""
+    Checked before a repeated event (same type and ``at``) is answered with the decision it made:
+    a retry with an unknown field or a bad note is refused, not taken as the same event."""
     if not isinstance(raw, dict):
         raise ComplaintError({"event": ['expected a JSON object {"type": ..., "at": ...}']})
     errors: dict[str, list[str]] = {}
@@ -72,6 +76,15 @@ def validate_event(raw: object, policy: Policy, received_at: dt.datetime, record
     if errors:
         raise ComplaintError(errors)
     assert moment is not None and isinstance(kind, str)
+    return kind, moment
+
+
+def validate_event(raw: object, policy: Policy, received_at: dt.datetime, recorded: list[dict]) -> dict:
+    """The event in its stored form (``type``, ``at`` as given, optional text fields), or ``ComplaintError``.
+
+    ``recorded`` are the complaint's events so far (stored form), oldest first."""
+    kind, moment = check_event(raw, policy)
+    assert isinstance(raw, dict)
     if moment < received_at:
         raise ComplaintError({"at": [f"{raw['at']} is before the complaint was received ({received_at.isoformat()})"]})
     reported = [event for event in recorded if event["type"] != BREACH_EVENT]

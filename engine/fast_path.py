@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from rules.amounts import as_amount
+from rules.offsets import whole_minutes
 from rules.vocabulary import (
     CATEGORIES,
     CHANNELS,
@@ -194,18 +196,12 @@ def _count(value: object, top: int) -> int:
 
 
 def _amount(value: object) -> Decimal:
-    if type(value) is str:
-        amount = Decimal(value.strip())
-    elif type(value) is int or type(value) is Decimal:
-        amount = Decimal(value)
-    else:
+    if type(value) is not str and type(value) is not int and type(value) is not Decimal:
         raise _Decline
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+    amount = as_amount(value)  # the one grammar of money (rules.amounts)
+    if amount is None or amount > MAX_AMOUNT:
         raise _Decline
-    exponent = amount.as_tuple().exponent  # an int: the amount is finite
-    if not isinstance(exponent, int) or exponent < -2:
-        raise _Decline
-    return amount.quantize(CENT).copy_abs()
+    return amount
 
 
 def _time(value: object) -> dt.datetime:
@@ -213,5 +209,7 @@ def _time(value: object) -> dt.datetime:
         raise _Decline
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None or moment.utcoffset() is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise _Decline
+    if not whole_minutes(moment):
         raise _Decline
     return moment

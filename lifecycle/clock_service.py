@@ -36,10 +36,10 @@ from engine.clock import envelope, is_envelope
 from engine.compiled import decider_for_text
 from engine.complaint import ComplaintError, validate_complaint
 from engine.decider import Decider
-from engine.events import breach_event, parse_time, validate_event
+from engine.events import breach_event, check_event, parse_time, validate_event
 from lifecycle.decision_service import queue_rows, record_decision
 from lifecycle.webhooks import enqueue_notification
-from rules.model import BREACH_EVENT
+from rules.model import BREACH_EVENT, Policy
 from store.clock import (
     QueueEntry,
     breach_candidates,
@@ -161,7 +161,9 @@ class ClockService:
                 )
             return event
 
-        return self._record(complaint_id, make, repeat=_repeat_key(raw), now=now)
+        return self._record(
+            complaint_id, make, repeat=_repeat_key(raw), now=now, check=lambda policy: check_event(raw, policy)
+        )
 
     def _record(
         self,
@@ -171,11 +173,13 @@ class ClockService:
         repeat: dict | None = None,
         now: dt.datetime | None = None,
         announce: Callable[[dict, StoredDecision, str], list[Notification]] | None = None,
+        check: Callable[[Policy], object] | None = None,
     ) -> EventOutcome:
         """Re-decide the complaint on its events and ``make_event``'s, and append the decision, its event,
         its work-queue rows and the notifications it causes in one transaction. ``announce`` gives the
         notifications that come before the decision's own changes (the breach a run recorded);
-        ``now``, the time whose due-soon warnings are given with it."""
+        ``now``, the time whose due-soon warnings are given with it; ``check``, what a reported event must
+        pass before a repeat of it is answered (a retry with a bad note is refused, not taken as the same)."""
         for _attempt in range(ATTEMPTS):
             latest = latest_decision(self.store, complaint_id)
             if latest is None:
@@ -184,6 +188,8 @@ class ClockService:
             base = _base_complaint(latest)
             complaint = validate_complaint(base, decider.policy.levels)
             if repeat is not None:  # the same event reported again (a retry): its decision, nothing recorded
+                if check is not None:
+                    check(decider.policy)  # ... once its fields are sound: a bad note is refused, not a retry
                 found = event_decision(self.store, complaint_id, repeat)
                 if found is not None:
                     return EventOutcome(found, created=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import socket
 import stat
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +31,83 @@ class WebhookConfigError(ValueError):
     """The webhook settings cannot be used; the message names the setting and never holds a secret."""
 
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+ALLOW_ENV = "COMPLAINTS_WEBHOOK_ALLOW_NETWORKS"
+
+
+def not_public(address: Address) -> str | None:
+    """Why a receiver at ``address`` would be inside, not on the internet: loopback, link-local (cloud
+    metadata at 169.254.169.254 among them), private, unspecified, multicast or otherwise not global.
+    An IPv4-mapped IPv6 address (``::ffff:127.0.0.1``) is judged as the IPv4 address it maps."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    for test, words in (
+        ("is_unspecified", "unspecified"),
+        ("is_loopback", "loopback"),
+        ("is_link_local", "link-local, where cloud metadata answers"),
+        ("is_multicast", "multicast"),
+        ("is_private", "a private network"),
+        ("is_reserved", "reserved"),
+    ):
+        if getattr(address, test):
+            return words
+    return None if address.is_global else "not globally routable"
+
+
+@dataclass(frozen=True)
+class AddressGuard:
+    """Production's check of where a notification may go: every address a subscriber's host resolves to
+    must be public, or inside a network of ``COMPLAINTS_WEBHOOK_ALLOW_NETWORKS``. Checked when the
+    subscribers are read and again before each delivery, which connects to the address it checked
+    (a name that resolves elsewhere by then, DNS rebinding, gains nothing)."""
+
+    allowed: tuple[Network, ...] = ()
+
+    def refusal(self, address: Address) -> str | None:
+        reason = not_public(address)
+        if reason is None or any(address in network for network in self.allowed):
+            return None
+        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        if mapped is not None and any(mapped in network for network in self.allowed):
+            return None
+        return f"{address} ({reason})"
+
+    def resolve(self, host: str, port: int | None) -> tuple[list[Address], str | None]:
+        """The addresses of ``host``, and the first refusal among them (None: all may be sent to).
+
+        Raises OSError when the name does not resolve."""
+        try:
+            addresses: list[Address] = [ipaddress.ip_address(host.strip("[]"))]
+        except ValueError:
+            found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+            addresses = []
+            for *_, sockaddr in found:
+                address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+                if address not in addresses:
+                    addresses.append(address)
+        for address in addresses:
+            refused = self.refusal(address)
+            if refused is not None:
+                return addresses, refused
+        return addresses, None
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """COMPLAINTS_WEBHOOK_ALLOW_NETWORKS: networks (10.20.0.0/16) or addresses (127.0.0.1), by comma or space."""
+    networks: list[Network] = []
+    for item in re.split(r"[\s,]+", text.strip()):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise WebhookConfigError(
+                f"{ALLOW_ENV}: {item!r} is not a network or an address; expected e.g. 10.20.0.0/16 or 127.0.0.1"
+            ) from None
+    return tuple(networks)
+
+
 @dataclass(frozen=True, repr=False)
 class WebhookConfig:
     subscribers: tuple[str, ...]
@@ -39,6 +117,7 @@ class WebhookConfig:
     backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
     backoff_max_seconds: float = DEFAULT_BACKOFF_MAX_SECONDS
     poll_seconds: float = DEFAULT_POLL_SECONDS
+    guard: AddressGuard | None = None  # production: where a notification may go (None: anywhere)
 
     def __repr__(self) -> str:  # no secret, and subscribers without the tokens a URL may carry
         shown = ", ".join(display_url(url) for url in self.subscribers)
@@ -145,11 +224,31 @@ def build_config(
     backoff_seconds: int = DEFAULT_BACKOFF_SECONDS,
     backoff_max_seconds: int = DEFAULT_BACKOFF_MAX_SECONDS,
     poll_seconds: int = DEFAULT_POLL_SECONDS,
+    allow_networks: str = "",
 ) -> WebhookConfig | None:
-    """The webhook configuration, or None when no subscriber is configured (notifications stay in the outbox)."""
+    """The webhook configuration, or None when no subscriber is configured (notifications stay in the outbox).
+
+    In production each subscriber's host must resolve to public addresses only, or to addresses inside
+    ``allow_networks`` (COMPLAINTS_WEBHOOK_ALLOW_NETWORKS); a host that does not resolve now is checked
+    again at each delivery."""
     subscribers = parse_subscribers(urls, production=production)
+    allowed = parse_networks(allow_networks)
     if not subscribers:
         return None
+    guard = AddressGuard(allowed) if production else None
+    if guard is not None:
+        for url in subscribers:
+            parts = urlsplit(url)
+            try:
+                _, refused = guard.resolve(parts.hostname or "", parts.port)
+            except OSError:
+                continue  # not resolvable now (DNS down?): every delivery checks it again
+            if refused is not None:
+                raise WebhookConfigError(
+                    f"COMPLAINTS_WEBHOOK_URLS: {display_url(url)!r} resolves to {refused}; production sends "
+                    f"notifications only to public addresses: if this receiver is yours, allow its network with "
+                    f"{ALLOW_ENV} (e.g. {ALLOW_ENV}=10.20.0.0/16)"
+                )
     if not secret_file:
         raise WebhookConfigError(
             "COMPLAINTS_WEBHOOK_URLS is set but COMPLAINTS_WEBHOOK_SECRET_FILE is not: notifications are always signed"
@@ -181,4 +280,5 @@ def build_config(
         backoff_seconds=backoff_seconds,
         backoff_max_seconds=backoff_max_seconds,
         poll_seconds=poll_seconds,
+        guard=guard,
     )

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from engine.version import ENGINE_VERSION
-from lifecycle.webhook_config import WebhookConfig, display_url
+from lifecycle.webhook_config import ALLOW_ENV, AddressGuard, WebhookConfig, display_url
 from lifecycle.webhook_signing import ATTEMPT_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, sign
 from store.db import DecisionStore, StoreUnavailable
 from store.outbox import DEAD, DELIVERED, PENDING, Delivery, claim, depth, fan_out, settle
@@ -81,20 +81,74 @@ def _retry_after(value: str | None) -> float | None:
     return float(value.strip())
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Attempt:
+def _connect_checked(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """A connection to the first of the checked ``addresses`` that answers (as create_connection tries a name's)."""
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            failure = exc
+    raise failure or OSError("no address to connect to")
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """HTTP to the addresses checked, whatever the name resolves to by the time it connects."""
+
+    def __init__(self, host: str, port: int | None, addresses: list[str], timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._addresses = addresses
+
+    def connect(self) -> None:
+        self.sock = _connect_checked(self._addresses, self.port, self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to the addresses checked; the certificate is still checked against the host's name (SNI too)."""
+
+    def __init__(self, host: str, port: int | None, addresses: list[str], timeout: float, context: ssl.SSLContext):
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._addresses = addresses
+        self._tls = context
+
+    def connect(self) -> None:
+        raw = _connect_checked(self._addresses, self.port, self.timeout)
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float, guard: AddressGuard | None = None) -> Attempt:
     """POST ``body`` to ``url``; every network step (connect, send, each read) bounded by ``timeout``,
-    the whole answer by twice that."""
+    the whole answer by twice that. With ``guard`` (production) the host is resolved and checked first,
+    and the connection goes to the address checked: nothing is sent to a private one."""
     parts = urlsplit(url)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
+    host = parts.hostname or ""
+    pinned: list[str] | None = None
+    if guard is not None:
+        try:
+            addresses, refused = guard.resolve(host, parts.port)
+        except OSError as exc:
+            return Attempt(None, f"{host} does not resolve: {exc}")
+        if refused is not None:
+            return Attempt(
+                None,
+                f"refused: {host} resolves to {refused}; production sends only to public addresses "
+                f"(or to networks in {ALLOW_ENV})",
+            )
+        pinned = [str(address) for address in addresses]
     connection: http.client.HTTPConnection
     if parts.scheme == "https":
-        connection = http.client.HTTPSConnection(
-            parts.hostname or "", parts.port, timeout=timeout, context=ssl.create_default_context()
-        )
+        context = ssl.create_default_context()
+        if pinned is not None:
+            connection = _PinnedHTTPS(host, parts.port, pinned, timeout, context)
+        else:
+            connection = http.client.HTTPSConnection(host, parts.port, timeout=timeout, context=context)
+    elif pinned is not None:
+        connection = _PinnedHTTP(host, parts.port, pinned, timeout)
     else:
-        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+        connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
     deadline = time.monotonic() + 2 * timeout
     try:
         connection.request("POST", target, body=body, headers=headers)
@@ -150,7 +204,13 @@ class Deliverer:
 
     def deliver(self, delivery: Delivery, now: dt.datetime, report: RunReport) -> None:
         body = delivery.body.encode("utf-8")
-        attempt = post(delivery.subscriber, body, self._headers(delivery, body, now), self.config.timeout_seconds)
+        attempt = post(
+            delivery.subscriber,
+            body,
+            self._headers(delivery, body, now),
+            self.config.timeout_seconds,
+            self.config.guard,
+        )
         where = {
             "event_id": delivery.event_id,
             "kind": delivery.kind,

@@ -21,6 +21,8 @@ from rules.model import CalendarSpec
 from rules.statutory_holidays import RULE_TEXT, statutory_holidays
 
 END_OF_DAY = dt.time(23, 59, 59)
+# Periods on the clock run in real (absolute) time; periods of days end at the end of a local day.
+_CLOCK_UNITS = {"minutes": dt.timedelta(minutes=1), "hours": dt.timedelta(hours=1)}
 
 # Entries per memo of a calendar (see ``WorkCalendar``): a policy's periods are a handful, so this
 # holds a few years of distinct dates; a full memo is emptied and refills from the next lookups.
@@ -156,11 +158,9 @@ class WorkCalendar:
         roll_forward: bool = True,
     ) -> dt.datetime:
         """The instant a period ends: clock units from the instant, day units at the end of the day."""
+        if unit in _CLOCK_UNITS:  # real time: 24 hours across a change to or from summer time are 24 hours
+            return (event.astimezone(dt.UTC) + _CLOCK_UNITS[unit] * amount).astimezone(self.tz)
         local = event.astimezone(self.tz)
-        if unit == "minutes":
-            return local + dt.timedelta(minutes=amount)
-        if unit == "hours":
-            return local + dt.timedelta(hours=amount)
         day = self.period_end_date(local.date(), unit, amount, trace, roll_forward)
         return dt.datetime.combine(day, END_OF_DAY, tzinfo=self.tz)
 
@@ -181,8 +181,8 @@ class WorkCalendar:
         ``roll_forward`` a period of days ends on its nominal last day, whatever day
         that is; a period of ``hours`` runs on the clock.
         """
-        if unit == "hours":
-            return moment <= event + dt.timedelta(hours=amount)
+        if unit in _CLOCK_UNITS:
+            return moment <= event.astimezone(dt.UTC) + _CLOCK_UNITS[unit] * amount  # real time, as period_end
         start = event.astimezone(self.tz).date()
         day = moment.astimezone(self.tz).date()
         key = (start, day, unit, amount, roll_forward)

@@ -21,14 +21,15 @@ SCHEMA_ID = "https://complaints.example/policy.schema.json"
 IDENTIFIER_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # An amount as the loader takes it (rules/amounts.py): a number, or the same digits quoted ("300.00").
-_MONEY_TEXT = r"^[0-9]+(\.[0-9]{1,2})?$"
+_MONEY_TEXT = r"^[0-9]{1,12}(\.[0-9]{2})?$"  # rules.amounts' grammar
 
 MONEY = {
     "anyOf": [
         {"type": "number", "minimum": 0, "multipleOf": 0.01},
         {"type": "string", "pattern": _MONEY_TEXT},
     ],
-    "description": "an amount in CNY with at most 2 decimals, e.g. 200.00 / 金额（元），最多两位小数，如 200.00",
+    "description": "an amount in CNY: digits, optionally a point and exactly 2 decimals, e.g. 200.00 / "
+    "金额（元）：数字，可带小数点和正好两位小数，如 200.00",
 }
 TIMESTAMP = {
     "type": "string",

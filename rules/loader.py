@@ -7,6 +7,8 @@ file:line:column with the dotted path of the value.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from collections import Counter
 from pathlib import Path
 
@@ -46,11 +48,31 @@ from rules.yaml_source import MAX_POLICY_BYTES, SourceMap
 def read_policy_source(path: str | Path, what: str = "file") -> str:
     """The UTF-8 text of a policy (or policy tests) file, reading at most ``MAX_POLICY_BYTES`` + 1 bytes.
 
-    Bounded, so that /dev/zero or a runaway generator is refused at once instead of read until memory runs out.
+    Bounded, so that a runaway generator is refused at once instead of read until memory runs out; anything
+    but a regular file (a FIFO, a device such as /dev/zero, a directory) is refused before it is read.
     """
     path = Path(path)
     try:
-        with path.open("rb") as file:
+        # Opened without blocking and checked on the open file (no gap to swap it): opening a FIFO for
+        # reading waits for a writer, which would hang `check`, a start or the reload thread.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        kind = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(kind):
+            os.close(descriptor)
+            raise PolicyError(
+                [
+                    PolicyIssue(
+                        str(path),
+                        1,
+                        1,
+                        "",
+                        f"the {what} is {_kind_of(kind)}, not a regular file; give the path of the YAML file itself",
+                        "policy_unreadable",
+                    )
+                ]
+            )
+        os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "rb") as file:
             raw = file.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
         raise PolicyError(
@@ -70,6 +92,19 @@ def read_policy_source(path: str | Path, what: str = "file") -> str:
         raise PolicyError(
             [PolicyIssue(str(path), 1, 1, "", f"expected UTF-8 text: {exc.reason}", "policy_unreadable")]
         ) from None
+
+
+def _kind_of(mode: int) -> str:
+    for test, words in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return words
+    return "not a file"
 
 
 def load_policy_file(path: str | Path) -> Policy:

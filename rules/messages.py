@@ -60,6 +60,18 @@ ENTRIES: dict[str, Entry] = {
     "unreadable": Entry(
         "cannot read the file: {reason}", "cannot read the file: {reason}", "无法读取文件：{reason}", "check_path"
     ),
+    "not_regular": Entry(
+        "the file is {kind}, not a regular file; give the path of the YAML file itself",
+        "the file is {kind}, not a regular file; give the path of the YAML file itself",
+        "该路径不是普通文件（{kind}）；请给出 YAML 文件本身的路径",
+        "check_path",
+    ),
+    "tests_not_regular": Entry(
+        "the tests file is {kind}, not a regular file; give the path of the YAML file itself",
+        "the tests file is {kind}, not a regular file; give the path of the YAML file itself",
+        "测试文件路径不是普通文件（{kind}）；请给出 YAML 文件本身的路径",
+        "check_path",
+    ),
     "not_utf8": Entry(
         "expected UTF-8 text: {reason}",
         "the file is not UTF-8 text ({reason})",
@@ -224,9 +236,9 @@ ENTRIES: dict[str, Entry] = {
         "identifier",
     ),
     "amount": Entry(
-        "expected an amount such as 200.00",
-        "expected an amount such as 200.00",
-        "应为金额，例如 200.00",
+        "expected an amount such as 200.00 (digits, optionally a point and exactly 2 decimals), got {value}",
+        "expected an amount such as 200.00 (digits, optionally a point and exactly 2 decimals), got {value}",
+        "应为金额，例如 200.00（只用数字，可带小数点和正好两位小数），这里是 {value}",
         "amount",
     ),
     "amount_negative": Entry(
@@ -240,16 +252,43 @@ ENTRIES: dict[str, Entry] = {
         "金额最多两位小数（分），这里是 {value}",
         "round_fen",
     ),
+    "one_decimal": Entry(
+        "expected exactly 2 decimals, such as {fixed}; got {value}",
+        "expected exactly 2 decimals, such as {fixed}; got {value}",
+        "金额应写正好两位小数，例如 {fixed}；这里是 {value}",
+    ),
+    "amount_digits": Entry(
+        "expected at most 12 digits before the point, got {value}",
+        "expected at most 12 digits before the point, got {value}",
+        "金额的整数部分最多 12 位，这里是 {value}",
+    ),
     "limit_negative": Entry(
         "expected a limit of at least 0.00, `any` or `never`; got {value}",
         "expected a limit of at least 0.00, `any` or `never`; got {value}",
         "限额应不小于 0.00，或为 `any`（不限）、`never`（无权）；这里是 {value}",
     ),
     "limit": Entry(
-        "expected an amount such as 200.00, `any` or `never`",
-        "expected an amount such as 200.00, `any` or `never`",
-        "应为金额（例如 200.00）、`any`（不限）或 `never`（无权）",
+        "expected an amount such as 200.00 (digits, optionally a point and exactly 2 decimals), `any` or `never`; "
+        "got {value}",
+        "expected an amount such as 200.00 (digits, optionally a point and exactly 2 decimals), `any` or `never`; "
+        "got {value}",
+        "应为金额（例如 200.00，只用数字，可带小数点和正好两位小数）、`any`（不限）或 `never`（无权）；这里是 {value}",
         "amount",
+    ),
+    "timezone_close": Entry(
+        "unknown timezone `{name}`; expected an IANA time zone name such as Asia/Shanghai: did you mean `{close}`?",
+        "unknown time zone `{name}`; expected an IANA time zone name such as Asia/Shanghai: did you mean `{close}`?",
+        "未知的时区 `{name}`；应为 IANA 时区名称，例如 Asia/Shanghai。是不是 `{close}`？",
+    ),
+    "timezone": Entry(
+        "unknown timezone `{name}`; expected an IANA time zone name such as Asia/Shanghai",
+        "unknown time zone `{name}`; expected an IANA time zone name such as Asia/Shanghai",
+        "未知的时区 `{name}`；应为 IANA 时区名称，例如 Asia/Shanghai",
+    ),
+    "offset_seconds": Entry(
+        "expected an offset of whole minutes such as +08:00, not one with seconds",
+        "expected an offset of whole minutes such as +08:00, not one with seconds",
+        "时区偏移应为整分钟，例如 +08:00，不能带秒",
     ),
     "timestamp": Entry(
         "expected a timestamp with offset, e.g. 2026-01-10T00:00:00+08:00",

@@ -7,13 +7,16 @@ Cross-references (unknown team, duplicate id, limit order) are checked in
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from rules.amounts import as_amount
+from rules.amounts import AMOUNT_FORM, AmountError, parse_amount
 from rules.finding_codes import FINDING_CODES
+from rules.offsets import OFFSET_MESSAGE, whole_minutes
 from rules.vocabulary import CATEGORIES, DEADLINE_UNITS, REMEDY_TYPES, SHIPPING_PAYERS, WEEKDAYS
 
 IDENTIFIER = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_]*$", error="expected an identifier (letters, digits, _)")
@@ -21,17 +24,20 @@ _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
 class Money(fields.Field):
-    """An amount in CNY with at most 2 decimals, written 200.00 or "200.00", read as Decimal (never float)."""
+    """An amount in CNY, written 200.00 or "200.00" (``rules.amounts``' grammar), read as Decimal (never float)."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
-        amount = as_amount(value)
-        if amount is None:
-            raise ValidationError("expected an amount such as 200.00")
-        if amount < 0:
-            raise ValidationError(f"expected an amount of at least 0.00, got {amount}")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError(f"expected at most 2 decimals, got {amount}")
-        return amount.quantize(Decimal("0.01"))
+        try:
+            return parse_amount(value)
+        except AmountError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+# A limit's own wording where it differs from an amount's: it may also be `any` or `never`.
+_LIMIT_MESSAGES = {
+    "form": f"expected {AMOUNT_FORM}, `any` or `never`; got {{value}}",
+    "negative": "expected a limit of at least 0.00, `any` or `never`; got {value}",
+}
 
 
 class Limit(Money):
@@ -40,12 +46,11 @@ class Limit(Money):
     def _deserialize(self, value, attr, data, **kwargs):
         if value in ("any", "never"):
             return value
-        amount = as_amount(value)
-        if amount is not None:
-            if amount < 0:
-                raise ValidationError(f"expected a limit of at least 0.00, `any` or `never`; got {amount}")
-            return super()._deserialize(amount, attr, data, **kwargs)  # keeps "at most 2 decimals"
-        raise ValidationError("expected an amount such as 200.00, `any` or `never`")
+        try:
+            return parse_amount(value)
+        except AmountError as exc:
+            template = _LIMIT_MESSAGES.get(exc.kind)
+            raise ValidationError(template.format(value=exc.value) if template else str(exc)) from None
 
 
 class Timestamp(fields.Field):
@@ -53,6 +58,8 @@ class Timestamp(fields.Field):
         if isinstance(value, dt.datetime):
             if value.tzinfo is None:
                 raise ValidationError("expected a timestamp with offset, e.g. 2026-01-10T00:00:00+08:00")
+            if not whole_minutes(value):
+                raise ValidationError(OFFSET_MESSAGE)
             return value
         raise ValidationError("expected a timestamp with offset, e.g. 2026-01-10T00:00:00+08:00")
 
@@ -84,6 +91,21 @@ def _expand(item: object, index: int) -> list[dt.date]:
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+class TimeZone(fields.String):
+    """An IANA zone this machine knows: a typo is refused when the policy loads (with the close match),
+    rather than a traceback at the first decision, test or lint."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            close = difflib.get_close_matches(name, sorted(available_timezones()), n=1, cutoff=0.6)
+            words = f"unknown timezone `{name}`; expected an IANA time zone name such as Asia/Shanghai"
+            raise ValidationError(f"{words}: did you mean `{close[0]}`?" if close else words) from None
+        return name
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -101,7 +123,7 @@ class Header(StrictSchema):
     announced_at = Timestamp(required=True)
     effective_from = Timestamp(required=True)
     major = fields.Boolean(load_default=False)
-    timezone = fields.String(load_default="Asia/Shanghai")
+    timezone = TimeZone(load_default="Asia/Shanghai")
     currency = fields.String(load_default="CNY", validate=validate.OneOf(["CNY"]))
 
 

@@ -3,8 +3,10 @@
 People sign in to the console with a username and password; systems use API keys (``store/keys.py``).
 An account holds the same roles as an API key. Passwords are kept as argon2id hashes only
 (argon2-cffi); a session cookie carries a random token of which the store keeps the sha256, so
-a copy of the table opens no session. After ``LOCKOUT_ATTEMPTS`` consecutive failures an account
-is locked for ``LOCKOUT_MINUTES``; disabling it or resetting its password ends its sessions.
+a copy of the table opens no session. After ``LOCKOUT_ATTEMPTS`` failures of a username from one
+source address, that username is locked for that address for ``LOCKOUT_MINUTES`` (``SignInThrottle``:
+never for the other addresses, so nobody can lock every approver out); disabling an account or
+resetting its password ends its sessions.
 
 Every sign-in, failure, lockout, sign-out, account change and privileged console action is an
 event in ``staff_events``, hash-chained like decisions, so the trail shows who did what and when,
@@ -17,6 +19,8 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,7 +34,8 @@ from store.db import DecisionStore
 from store.keys import check_roles
 from store.tables import staff_accounts, staff_drafts, staff_events, staff_sessions
 
-LOCKOUT_ATTEMPTS = 5  # consecutive failed sign-ins before the account is locked
+LOCKOUT_ATTEMPTS = 5  # failed sign-ins of one username from one address before it is locked for that address
+ADDRESS_ATTEMPTS = 20  # failed sign-ins from one address, whatever the usernames, before it is throttled
 LOCKOUT_MINUTES = 15
 SESSION_IDLE_MINUTES = 60  # a session unused this long is over
 SESSION_MAX_HOURS = 12  # ... and any session after this long (a working day)
@@ -41,6 +46,64 @@ USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
 # Checked against when the username is unknown, so that an unknown name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_ARGON2_SLOTS = threading.BoundedSemaphore(1)
+
+
+class SignInThrottle:
+    """Failed sign-ins in the last ``LOCKOUT_MINUTES``, per source address and per (username, address).
+
+    A username is ``locked`` for an address after ``LOCKOUT_ATTEMPTS`` failures from it, whether the
+    account exists or not (the same answer, so it tells nothing), and never for the other addresses:
+    an attacker cannot lock every approver out. An address is ``throttled`` after
+    ``ADDRESS_ATTEMPTS`` failures, whatever names it tries. Both end ``LOCKOUT_MINUTES`` after the
+    last failure that counted. Kept in this process (each gunicorn worker counts its own), bounded
+    to ``MAX_TRACKED`` keys (the oldest forgotten first); a success clears the (username, address) count.
+    """
+
+    MAX_TRACKED = 10_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: OrderedDict[tuple[str, str], list[dt.datetime]] = OrderedDict()
+
+    def _recent(self, key: tuple[str, str], now: dt.datetime) -> list[dt.datetime]:
+        since = now - dt.timedelta(minutes=LOCKOUT_MINUTES)
+        kept = [moment for moment in self._failures.get(key, ()) if moment > since]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
+        return kept
+
+    def refusal(self, username: str, remote: str, now: dt.datetime) -> str | None:
+        with self._lock:
+            if len(self._recent(("", remote), now)) >= ADDRESS_ATTEMPTS:
+                return "throttled"
+            if len(self._recent((username, remote), now)) >= LOCKOUT_ATTEMPTS:
+                return "locked"
+        return None
+
+    def failed(self, username: str, remote: str, now: dt.datetime) -> str | None:
+        """Count a failure; the refusal it starts (``locked``, ``throttled``), if it is the one that does."""
+        with self._lock:
+            started = None
+            for key, limit, refusal in (
+                ((username, remote), LOCKOUT_ATTEMPTS, "locked"),
+                (("", remote), ADDRESS_ATTEMPTS, "throttled"),
+            ):
+                recent = self._recent(key, now)
+                recent.append(now)
+                self._failures[key] = recent
+                self._failures.move_to_end(key)
+                if len(recent) == limit:
+                    started = started or refusal
+            while len(self._failures) > self.MAX_TRACKED:
+                self._failures.popitem(last=False)
+            return started
+
+    def succeeded(self, username: str, remote: str) -> None:
+        with self._lock:
+            self._failures.pop((username, remote), None)
 
 
 class AccountError(ValueError):
@@ -122,6 +185,7 @@ class StaffStore:
     def __init__(self, store: DecisionStore, clock: Callable[[], dt.datetime] = _now):
         self.store = store
         self.clock = clock
+        self.throttle = SignInThrottle()
 
     # -- accounts -------------------------------------------------------------
 
@@ -212,33 +276,48 @@ class StaffStore:
     # -- sign-in and sessions ---------------------------------------------------
 
     def sign_in(self, username: str, password: str, *, remote: str) -> SignIn:
-        """Check the password; a new session, or a refusal that says nothing about which part was wrong."""
+        """Check the password; a new session, or a refusal that says nothing about which part was wrong.
+
+        The argon2 check runs outside the store's write transaction (on SQLite, BEGIN IMMEDIATE holds
+        every decision until it commits), as much for an unknown username as for a known one. Before it,
+        the throttle (in this process) refuses a source address past its failures, and a username past
+        its failures from that address (``locked``, alike for unknown and existing names); a refusal
+        there costs no hashing and is recorded once, when it starts."""
         self.store._ensure_schema()
         now = self.clock()
-        with self.store._guard(), self.store._write() as conn:
+        refusal = self.throttle.refusal(username, remote, now)
+        if refusal is not None:
+            return SignIn(None, refusal)
+        with self.store._guard(), self.store.engine.connect() as conn:
             row = conn.execute(select(staff_accounts).where(staff_accounts.c.username == username)).first()
-            if row is None:
-                _verify(_DUMMY_HASH, password)
-                self._append(conn, "-", "sign_in_failed", {"username": username[:64], "remote": remote})
-                return SignIn(None, "bad_credentials")
-            account = _account(row)
-            if account.locked_until and dt.datetime.fromisoformat(account.locked_until) > now:
-                self._append(conn, username, "sign_in_refused", {"reason": "locked", "remote": remote})
-                return SignIn(None, "locked", account)
-            if not _verify(row.password_hash, password):
-                attempts = account.failed_attempts + 1
-                locked = _utc(now + dt.timedelta(minutes=LOCKOUT_MINUTES)) if attempts >= LOCKOUT_ATTEMPTS else None
-                conn.execute(
-                    update(staff_accounts)
-                    .where(staff_accounts.c.username == username)
-                    .values(failed_attempts=0 if locked else attempts, locked_until=locked)
+        with _ARGON2_SLOTS:  # one hash at a time per process: sign-in attempts cannot take every core
+            good = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        if not good or row is None:
+            locks = self.throttle.failed(username, remote, now)
+            with self.store._guard(), self.store._write() as conn:
+                if row is None:
+                    self._append(conn, "-", "sign_in_failed", {"username": username[:64], "remote": remote})
+                else:
+                    self._append(conn, username, "sign_in_failed", {"remote": remote})
+                if locks is not None:
+                    self._append(
+                        conn,
+                        username if row is not None else "-",
+                        "locked_out" if locks == "locked" else "throttled",
+                        {"username": username[:64], "remote": remote, "minutes": LOCKOUT_MINUTES},
+                    )
+            return SignIn(None, locks or "bad_credentials")
+        account = _account(row)
+        with self.store._guard(), self.store._write() as conn:
+            current = conn.execute(
+                select(staff_accounts.c.password_hash, staff_accounts.c.disabled_at).where(
+                    staff_accounts.c.username == username
                 )
-                self._append(conn, username, "sign_in_failed", {"attempt": attempts, "remote": remote})
-                if locked:
-                    self._append(conn, username, "locked_out", {"until": locked, "attempts": attempts})
-                    return SignIn(None, "locked", account)
-                return SignIn(None, "bad_credentials", account)
-            if not account.active:
+            ).first()
+            if current is None or current.password_hash != row.password_hash:  # reset while we hashed
+                self._append(conn, username, "sign_in_failed", {"remote": remote, "reason": "password changed"})
+                return SignIn(None, "bad_credentials")
+            if current.disabled_at is not None:
                 self._append(conn, username, "sign_in_refused", {"reason": "disabled", "remote": remote})
                 return SignIn(None, "disabled", account)
             token = secrets.token_urlsafe(32)
@@ -258,6 +337,7 @@ class StaffStore:
                 updates["password_hash"] = _hasher.hash(password)
             conn.execute(update(staff_accounts).where(staff_accounts.c.username == username).values(**updates))
             self._append(conn, username, "signed_in", {"remote": remote})
+        self.throttle.succeeded(username, remote)
         return SignIn(token, None, account)
 
     def session(self, token: str) -> Session | None:

@@ -107,7 +107,9 @@ def test_decide_compact_is_canonical_json(runner, tmp_path, complaint, decider):
 
 
 def test_decide_reads_amounts_as_decimal_from_stdin(runner, complaint):
-    raw = json.dumps(complaint(category="price_dispute")).replace('"category"', '"claim": {"amount": 19.9}, "category"')
+    raw = json.dumps(complaint(category="price_dispute")).replace(
+        '"category"', '"claim": {"amount": 19.90}, "category"'
+    )
     result = runner.invoke(cli, ["decide", "-", "--compact", "--policy", str(DEFAULT)], input=raw)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["remedy"]["components"][0]["amount"] == "19.90"

@@ -7,13 +7,16 @@ Over HTTP the same texts are 422 invalid-policy, never 500.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from app import create_app
+from lifecycle.reloader import PolicyRegistry
 from rules.compiler import MAX_RULES_PER_RULESET
 from rules.errors import PolicyError
 from rules.loader import load_policy_file, load_policy_text
@@ -98,9 +101,17 @@ def _refusal(text: str) -> PolicyError:
     return caught.value
 
 
-@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
-def test_an_endless_file_is_refused_at_the_size_limit(device):
+def test_a_file_past_the_size_limit_is_refused(tmp_path):
+    sparse = tmp_path / "huge.yaml"
+    with sparse.open("wb") as file:
+        file.truncate(MAX_POLICY_BYTES + 10)
     with pytest.raises(PolicyError, match=f"larger than {MAX_POLICY_BYTES} bytes"):
+        load_policy_file(sparse)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_an_endless_device_is_refused_as_not_a_regular_file(device):
+    with pytest.raises(PolicyError, match="a character device, not a regular file"):
         load_policy_file(device)
     # The command line too, in a process of its own (bounded: an endless read would time out here).
     done = subprocess.run(
@@ -111,9 +122,76 @@ def test_an_endless_file_is_refused_at_the_size_limit(device):
         timeout=60,
     )
     assert done.returncode == 1
-    assert f"{device}:1:1: <document>: the file is larger than {MAX_POLICY_BYTES} bytes [policy_unreadable]" in (
+    assert f"{device}:1:1: <document>: the file is a character device, not a regular file" in (
         done.stdout + done.stderr
     )
+
+
+def _fifo(tmp_path: Path) -> Path:
+    fifo = tmp_path / "policies.yaml"
+    os.mkfifo(fifo)
+    return fifo
+
+
+def _finishes(work, seconds: float = 20.0) -> None:
+    """Run ``work`` in a thread: it must return (or raise) within ``seconds``, where opening a FIFO would wait."""
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert done.wait(seconds), "blocked on the FIFO"
+    if failure:
+        raise failure[0]
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = _fifo(tmp_path)
+    with pytest.raises(PolicyError, match="a FIFO \\(named pipe\\), not a regular file"):
+        _finishes(lambda: load_policy_file(fifo))
+    with pytest.raises(PolicyError, match="a directory, not a regular file"):
+        _finishes(lambda: load_policy_file(tmp_path))
+    for command in (["check", str(fifo)], ["fmt", "--check", str(fifo)], ["test", str(fifo)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "cli.main", *command, "--lang", "en"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert "a FIFO (named pipe), not a regular file" in done.stderr, (command, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+def test_a_first_start_on_a_fifo_is_refused_not_hung(tmp_path):
+    fifo = _fifo(tmp_path)
+    settings = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'd.db'}",
+        "COMPLAINTS_POLICY": str(fifo),
+        "COMPLAINTS_AUTH": "off",
+    }
+    with pytest.raises(Exception, match="not a regular file"):
+        _finishes(lambda: create_app({**settings, "COMPLAINTS_ENV": "development"}))
+
+
+def test_the_reload_thread_does_not_hang_on_a_fifo(tmp_path):
+    policy = tmp_path / "policies.yaml"
+    policy.write_text((REPO / "policies.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    registry = PolicyRegistry(str(policy), None, poll_seconds=0)
+    version = registry.current().versions[0].policy.version
+    policy.unlink()
+    os.mkfifo(policy)
+    _finishes(lambda: registry.refresh(force=True))  # what SIGHUP asks of the reload thread
+    assert registry.current().versions[0].policy.version == version  # the good policy stays in force
+    assert "not a regular file" in (registry.status.last_error or "")
 
 
 def test_an_endless_tests_file_is_refused(tmp_path):
@@ -125,7 +203,7 @@ def test_an_endless_tests_file_is_refused(tmp_path):
         timeout=60,
     )
     assert done.returncode == 1
-    assert "the tests file is larger than" in done.stdout + done.stderr
+    assert "the tests file is a character device, not a regular file" in done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))

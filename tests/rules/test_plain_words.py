@@ -57,8 +57,9 @@ AUTHORING_GALLERY = [
         34,
         "authority.remedies.refund.limits.frontline",
         "schema",
-        "expected an amount such as 200.00, `any` or `never`",
-        "应为金额（例如 200.00）、`any`（不限）或 `never`（无权）",
+        "expected an amount such as 200.00 (digits, optionally a point and exactly 2 decimals), `any` or `never`; "
+        "got '1,500.00'",
+        "应为金额（例如 200.00，只用数字，可带小数点和正好两位小数）、`any`（不限）或 `never`（无权）；这里是 '1,500.00'",
         "write 1,500.00 as 1500.00",
         "把 1,500.00 写成 1500.00",
     ),

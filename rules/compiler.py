@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from rules.conditions import Condition, Test
+from rules.engine_semantics import EQ, NEQ, leaves
 from rules.errors import EngineLimitError, PolicyIssue
 from rules.model import Policy, RemedyRule, Window
 from rules.vocabulary import CATEGORIES
@@ -145,14 +147,7 @@ def _check_limits(policy: Policy, label: str, ruleset: dict) -> list[PolicyIssue
     return found
 
 
-def _leaves(node: dict):
-    """Yield (field, value, is_equality) for every elementary test of a durable condition."""
-    for key, value in node.items():
-        if key in ("$and", "$or"):
-            for child in value:
-                yield from _leaves(child)
-        elif key.startswith("$"):
-            ((field, operand),) = value.items()
-            yield field, operand, key == "$neq"
-        else:
-            yield key, value, True
+def _leaves(node: Mapping[str, object]) -> Iterator[tuple[str, object, bool]]:
+    """(field, value, is_equality) for every elementary test of a durable condition."""
+    for leaf in leaves(node):
+        yield leaf.field, leaf.constant, leaf.op in (EQ, NEQ)

@@ -33,6 +33,8 @@ from rules.engine_semantics import (
     INT64_MIN,
     ORDERED,
     PRESENCE,
+    CompiledRule,
+    Durable,
     Leaf,
     UnknownOperator,
     Unmodelled,
@@ -53,11 +55,15 @@ class UnsupportedRuleset(ValueError):
     """A ruleset holds a test the key cannot classify; it is evaluated without the cache."""
 
 
+Key = tuple[object, ...]  # a fact's class: its partition, then one entry per tested field
+KeyFunction = Callable[[Mapping[str, object]], Key | None]
+
+
 class _Unclassified(TypeError):
     """A value the key does not classify (not of its field's constants' type): the engine decides."""
 
 
-def _tests_by_field(conditions: list[dict[str, object]]) -> dict[str, list[tuple[str, object]]]:
+def _tests_by_field(conditions: list[Durable]) -> dict[str, list[tuple[str, object]]]:
     tests: dict[str, list[tuple[str, object]]] = {}
     try:
         for condition in conditions:
@@ -76,7 +82,7 @@ def _holds(op: str, value: object, constant: object) -> bool:
         raise UnsupportedRuleset(str(exc)) from None
 
 
-def _given(node: dict[str, object], known: Mapping[str, object]) -> dict[str, object] | bool:
+def _given(node: Durable, known: Mapping[str, object]) -> Durable | bool:
     """``node`` with the tests of the ``known`` fields decided: True, False, or what is left to test."""
     if len(node) != 1:  # several keys in one node: all of them hold
         return _given({"$and": [{key: value} for key, value in node.items()]}, known)
@@ -96,7 +102,7 @@ def _given(node: dict[str, object], known: Mapping[str, object]) -> dict[str, ob
     return _holds(leaf.op, known[leaf.field], leaf.constant) if leaf.field in known else node
 
 
-def _leaves_of(node: dict[str, object]) -> list[Leaf]:
+def _leaves_of(node: Durable) -> list[Leaf]:
     try:
         return list(leaves(node))
     except UnknownOperator as exc:
@@ -162,9 +168,7 @@ def _prefixes(fields: list[str]) -> list[str]:
     return sorted(found)
 
 
-def _key_function(
-    partition: tuple[object, ...], conditions: list[dict[str, object]]
-) -> Callable[[Mapping[str, object]], tuple[object, ...] | None]:
+def _key_function(partition: Key, conditions: list[Durable]) -> KeyFunction:
     """The key of facts of ``partition`` (their type and category) under ``conditions``, as generated code:
     one tuple display, no loop, no call per field."""
     tests = _tests_by_field(conditions)
@@ -189,7 +193,7 @@ def _key_function(
     function = names["key"]
     if not callable(function):
         raise UnsupportedRuleset(f"no key function for {partition}")
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 MAX_PARTITIONS = 256  # key functions kept; the vocabulary has a few dozen (fact type, category) pairs
@@ -204,19 +208,19 @@ class FactKey:
     category's key holds only what its own rules can tell apart.
     """
 
-    def __init__(self, definition: dict):
+    def __init__(self, definition: Mapping[str, CompiledRule]):
         self._conditions = [part["m"] for rule in definition.values() for part in rule["all"]]
         _tests_by_field(self._conditions)  # refuses an operator the key cannot classify, at compile time
-        self._by_partition: dict[tuple, Callable[[Mapping[str, object]], tuple]] = {}
+        self._by_partition: dict[Key, KeyFunction] = {}
 
-    def _function(self, partition: tuple) -> Callable[[Mapping[str, object]], tuple]:
+    def _function(self, partition: Key) -> KeyFunction:
         known = dict(zip(PARTITION, partition, strict=True))
         left = [c for c in (_given(c, known) for c in self._conditions) if isinstance(c, dict)]
         function = _key_function(partition, left)
         self._by_partition[partition] = function  # one per category: a few dozen at most
         return function
 
-    def __call__(self, fact: Mapping[str, object]) -> tuple | None:
+    def __call__(self, fact: Mapping[str, object]) -> Key | None:
         partition = (fact.get("t"), fact.get("category"))
         function = self._by_partition.get(partition)
         if function is None:
@@ -237,7 +241,7 @@ class FactKey:
 class CachedRules:
     """A native ruleset asked through an outcome cache (safe to share between threads)."""
 
-    def __init__(self, engine: NativeRuleset, definition: dict, settings: CacheSettings):
+    def __init__(self, engine: NativeRuleset, definition: Mapping[str, CompiledRule], settings: CacheSettings):
         self.engine = engine
         self.settings = settings
         self._key: FactKey | None = None
@@ -246,15 +250,15 @@ class CachedRules:
                 self._key = FactKey(definition)
             except UnsupportedRuleset:
                 self._key = None
-        self._outcomes: dict[tuple, tuple[str, ...]] = {}
+        self._outcomes: dict[Key, tuple[str, ...]] = {}
         self._answers: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.hits = 0  # counted without a lock: exact in one thread, approximate under several
         self.misses = 0
 
-    def key(self, fact: Mapping[str, object]) -> tuple | None:
+    def key(self, fact: Mapping[str, object]) -> Key | None:
         return self._key(fact) if self._key is not None else None
 
-    def cached(self, key: tuple | None) -> list[str] | None:
+    def cached(self, key: Key | None) -> list[str] | None:
         """The rules fired by facts of ``key``'s class, if durable_rules was asked for one already."""
         if key is None or self.settings.mode == "verify":
             return None
@@ -264,13 +268,13 @@ class CachedRules:
         self.hits += 1
         return list(fired)
 
-    def fired(self, fact: dict) -> list[str]:
+    def fired(self, fact: dict[str, object]) -> list[str]:
         """The rules ``fact`` fires, from the cache or from durable_rules."""
         key = self.key(fact)
         hit = self.cached(key)
         return hit if hit is not None else self.fire(key, fact_json(fact))
 
-    def fire(self, key: tuple | None, text: str) -> list[str]:
+    def fire(self, key: Key | None, text: str) -> list[str]:
         """Ask durable_rules (the fact as ``fact_json`` text) and keep its answer for ``key``."""
         fired = self.engine.fire_json(text)
         if key is None:

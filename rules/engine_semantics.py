@@ -36,7 +36,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypedDict
 
 EQ: Final = "eq"  # `{"field": constant}`: the compiled form has no operator key
 NEQ: Final = "$neq"
@@ -50,6 +50,13 @@ INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 
 Constant = str | int  # what the compiler compares a field with (``Test.to_durable``)
+Durable = dict[str, object]  # a compiled condition, as durable_rules' JSON ruleset format writes it
+
+
+class CompiledRule(TypedDict):
+    """One rule of a ruleset: ``{"all": [{"m": condition}]}`` (no ``pri``, ``run`` or anything else)."""
+
+    all: list[dict[str, Durable]]
 
 
 class Unmodelled(ValueError):
@@ -178,13 +185,13 @@ def holds(op: str, value: object, constant: object) -> bool:
         raise Unmodelled(f"{op} of the string {value!r} against the number {constant!r}")
     if isinstance(value, bool):
         value = int(value)
+    if not isinstance(value, (int, float)):
+        raise Unmodelled(f"{op} of {value!r}: not a JSON value")
     if isinstance(value, float) or isinstance(constant, float):
         right = float(saturated(constant)) if isinstance(constant, int) else constant
         left = float(saturated(value)) if isinstance(value, int) else value
         return _order(left, right, op)
-    if isinstance(value, int):
-        return _order(saturated(value), saturated(constant), op)
-    raise Unmodelled(f"{op} of {value!r}: not a JSON value")
+    return _order(saturated(value), saturated(constant), op)
 
 
 def evaluate(node: Mapping[str, object], fact: Mapping[str, object]) -> bool:

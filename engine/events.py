@@ -9,7 +9,6 @@ is told what to fix and nothing is recorded.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
 
 from engine.complaint import ComplaintError
 from engine.fast_path import MAX_YEAR, MIN_YEAR
@@ -36,9 +35,7 @@ def parse_time(value: object, field: str) -> dt.datetime:
     return moment
 
 
-def validate_event(
-    raw: object, policy: Policy, received_at: dt.datetime, recorded: Sequence[Mapping[str, object]]
-) -> dict[str, object]:
+def validate_event(raw: object, policy: Policy, received_at: dt.datetime, recorded: list[dict]) -> dict:
     """The event in its stored form (``type``, ``at`` as given, optional text fields), or ``ComplaintError``.
 
     ``recorded`` are the complaint's events so far (stored form), oldest first."""
@@ -79,7 +76,7 @@ def validate_event(
     reported = [event for event in recorded if event["type"] != BREACH_EVENT]
     if reported:
         last = reported[-1]
-        if moment < dt.datetime.fromisoformat(str(last["at"])):
+        if moment < dt.datetime.fromisoformat(last["at"]):
             raise ComplaintError(
                 {
                     "at": [
@@ -90,11 +87,11 @@ def validate_event(
             )
     if policy.events[kind].once and any(event["type"] == kind for event in reported):
         raise ComplaintError({"type": [f"`{kind}` was already recorded on this complaint; it happens only once"]})
-    stored: dict[str, object] = {"type": kind, "at": moment.isoformat()}
+    stored = {"type": kind, "at": moment.isoformat()}
     stored.update({name: raw[name] for name in _TEXT_FIELDS if raw.get(name) is not None})
     return stored
 
 
-def breach_event(kind: str, due_at: str) -> dict[str, object]:
+def breach_event(kind: str, due_at: str) -> dict:
     """The event the escalation run records: the deadline ``kind`` passed unmet at ``due_at``."""
     return {"type": BREACH_EVENT, "kind": kind, "at": due_at}

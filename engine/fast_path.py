@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from engine.shapes import Complaint
 from rules.vocabulary import (
     CATEGORIES,
     CHANNELS,
@@ -68,7 +68,7 @@ class _Decline(Exception):
     pass
 
 
-def fast_load(raw: object, levels: tuple[str, ...]) -> Complaint | None:
+def fast_load(raw: object, levels: tuple[str, ...]) -> dict[str, Any] | None:
     """The loaded complaint, or None to let the full schema decide (and explain)."""
     try:
         return _load(raw, levels)
@@ -76,10 +76,10 @@ def fast_load(raw: object, levels: tuple[str, ...]) -> Complaint | None:
         return None
 
 
-def _load(raw: object, levels: tuple[str, ...]) -> Complaint:
+def _load(raw: object, levels: tuple[str, ...]) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _TOP:
         raise _Decline
-    out: Complaint = {
+    out: dict[str, Any] = {
         "complaint_id": _text(raw["complaint_id"], 1, 128),
         "received_at": _time(raw["received_at"]),
         "channel": _one_of(raw["channel"], CHANNELS),
@@ -102,10 +102,10 @@ def _load(raw: object, levels: tuple[str, ...]) -> Complaint:
     return out
 
 
-def _order(raw: object) -> Complaint:
+def _order(raw: object) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _ORDER:
         raise _Decline
-    out: Complaint = {
+    out: dict[str, Any] = {
         "amount": _amount(raw["amount"]),
         "goods_type": _one_of(raw.get("goods_type", "general"), GOODS_TYPES),
     }
@@ -126,10 +126,10 @@ def _order(raw: object) -> Complaint:
     return out
 
 
-def _claim(raw: object) -> Complaint:
+def _claim(raw: object) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _CLAIM:
         raise _Decline
-    out: Complaint = {}
+    out: dict[str, Any] = {}
     if "remedy" in raw:
         out["remedy"] = _one_of(raw["remedy"], CLAIM_REMEDIES)
     if "amount" in raw:
@@ -139,10 +139,10 @@ def _claim(raw: object) -> Complaint:
     return out
 
 
-def _customer(raw: object) -> Complaint:
+def _customer(raw: object) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _CUSTOMER:
         raise _Decline
-    out: Complaint = {
+    out: dict[str, Any] = {
         "tier": _one_of(raw.get("tier", "regular"), TIERS),
         "complaints_last_30_days": _count(raw.get("complaints_last_30_days", 0), 100_000),
     }
@@ -151,10 +151,10 @@ def _customer(raw: object) -> Complaint:
     return out
 
 
-def _history(raw: object, levels: tuple[str, ...]) -> Complaint:
+def _history(raw: object, levels: tuple[str, ...]) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _HISTORY:
         raise _Decline
-    out: Complaint = {}
+    out: dict[str, Any] = {}
     if "level" in raw:
         out["level"] = _one_of(raw["level"], levels)
     for name, top in _HISTORY_COUNTS.items():

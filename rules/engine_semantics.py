@@ -15,16 +15,18 @@ What the engine does, as measured (``holds``):
 - **Numbers against a number** compare as numbers: integers as 64-bit integers, saturating (a
   value or constant beyond 2^63 - 1 reads as 2^63 - 1, below -2^63 as -2^63); a float against an
   integer as doubles. ``true`` / ``false`` read as 1 / 0.
-- **Anything but a string against a string** compares its JSON text with the string, byte by
-  byte: ``5`` against ``"5"`` is equal, ``true`` against ``"true"`` too, ``550`` is above ``"55"``;
-  an integer's text is that of its saturated 64-bit value (2^64 reads as ``"9223372036854775807"``).
+- **An integer or a boolean against a string** compares its text with the string, byte by byte:
+  ``5`` against ``"5"`` is equal, ``true`` against ``"true"`` too, ``550`` is above ``"55"``; an
+  integer's text is that of its saturated 64-bit value (2^64 reads as ``"9223372036854775807"``).
 - **Strings against a string** compare their JSON-escaped text byte by byte (UTF-8): ``"\\""``
   reads as the two bytes ``\\"`` and so sorts above ``"#"``.
 - **A string against a number** is not a function of the two: in a ruleset that also compares
   the field with other constants, ``"5"`` satisfies both ``{"f": 5}`` and ``{"$neq": {"f": 5}}``;
-  alone, only the first. ``holds`` raises ``Unmodelled`` there; the compiler
-  never compares a string field with a number, and the cache leaves any value not of its
-  constants' type to the engine.
+  alone, only the first. **A float against a string** follows no rule we found: ``5.0`` equals
+  ``"5.0"``, ``"5.00"`` and ``"5.000000"`` but is above ``"5"``; ``0.0`` equals ``"0.00000"``,
+  ``8.8e-140`` is above it. ``holds`` raises ``Unmodelled`` in both cells; the compiler never
+  compares a string field with a number or gives a fact a float, and the cache leaves any value
+  not of its constants' type to the engine.
 - A float whose JSON text has an exponent but no ``.`` before it (``1e-05``, ``1e+16``) makes the
   engine refuse the whole fact (error 204): ``accepted`` says so.
 """
@@ -49,7 +51,6 @@ CONNECTIVES: Final = ("$and", "$or")
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 
-Constant = str | int  # what the compiler compares a field with (``Test.to_durable``)
 Durable = dict[str, object]  # a compiled condition, as durable_rules' JSON ruleset format writes it
 
 
@@ -168,7 +169,8 @@ def _order(left: str | int | float, right: str | int | float, op: str) -> bool:
 
 def holds(op: str, value: object, constant: object) -> bool:
     """durable_rules' reading of ``{op: {field: constant}}`` on a fact whose field reads ``value``
-    (``ABSENT`` where the fact lacks it). ``Unmodelled`` for a string against a number."""
+    (``ABSENT`` where the fact lacks it). ``Unmodelled`` for a string against a number and a float
+    against a string."""
     if op not in OPERATORS:
         raise UnknownOperator(f"operator {op}")
     if op in PRESENCE:
@@ -176,6 +178,8 @@ def holds(op: str, value: object, constant: object) -> bool:
     if value is ABSENT or value is None or isinstance(value, (list, dict)):
         return False
     if isinstance(constant, str):  # the value's JSON text against the string, byte by byte
+        if isinstance(value, float):
+            raise Unmodelled(f"{op} of the float {value!r} against the string {constant!r}")
         if isinstance(value, int) and not isinstance(value, bool):
             value = saturated(value)  # an integer's text as the engine holds it: saturated at 64 bits
         return _order(json_text(value), json_text(constant), op)

@@ -4,8 +4,8 @@ Every operator the compiler emits, against constants of both types it emits (int
 on values of every JSON type: null, booleans, integers (small, around 2^53, beyond 2^63), floats,
 strings (escapes, Chinese, NUL), lists, objects, and the field absent. A fixed table first, then
 random values (hypothesis). Wherever the model answers, the engine must answer the same; the only
-cell it does not answer (a string against a number) is checked to be one no model could: there the
-engine holds a test and its negation at once.
+two cells it does not answer (a string against a number, a float against a string) are checked to
+be exactly those, and what the engine does there is pinned by the tests that say why.
 """
 
 from __future__ import annotations
@@ -116,7 +116,9 @@ def _compare(ruleset: NativeRuleset, tests: dict[str, tuple[str, object]], value
         try:
             expected = holds(op, value, constant)
         except Unmodelled:
-            assert isinstance(value, str) and isinstance(constant, int), (op, value, constant)
+            assert (isinstance(value, str) and isinstance(constant, int)) or (
+                isinstance(value, float) and isinstance(constant, str)
+            ), (op, value, constant)
             continue
         if expected != (name in fired):
             problems.append(f"{op} {constant!r} on {value!r}: model {expected}, engine {name in fired}")
@@ -168,6 +170,21 @@ def test_a_string_against_a_number_is_no_function_of_the_two():
     assert (EQ, 5) in fired(alone, alone_tests) and ("$neq", 5) not in fired(alone, alone_tests)
     with pytest.raises(Unmodelled):
         holds(EQ, "5", 5)
+
+
+def test_a_float_against_a_string_follows_no_rule_of_its_texts():
+    """Why the model refuses this cell too (found by the random test below): neither the JSON text
+    nor printf's %f of the float is what the engine compares."""
+    ruleset, tests = _ruleset(["5", "5.0", "5.00", "5.000000", "0.00000"])
+    equal = {tests[name][1] for name in ruleset.fire({"t": "x", "f": 5.0}) if tests[name][0] == EQ}
+    assert equal == {"5.0", "5.00", "5.000000"}  # but not "5"
+    zero = {tests[name] for name in ruleset.fire({"t": "x", "f": 0.0}) if tests[name][1] == "0.00000"}
+    tiny = {
+        tests[name] for name in ruleset.fire({"t": "x", "f": 8.786779238475102e-140}) if tests[name][1] == "0.00000"
+    }
+    assert (EQ, "0.00000") in zero and ("$gt", "0.00000") in tiny  # both print as 0.000000
+    with pytest.raises(Unmodelled):
+        holds(EQ, 5.0, "5.0")
 
 
 def test_the_engine_refuses_an_exponent_without_a_point(table):

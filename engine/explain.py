@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from engine.shapes import Decision
 from rules.model import Policy, RuleInfo
 
 
-def cite(info: RuleInfo, stage: str, effect: str) -> dict:
+def cite(info: RuleInfo, stage: str, effect: str) -> dict[str, str]:
     # No line number: the policy digest covers the policy's content, not its layout,
     # so a decision must not depend on where a comment moved a rule.
     return {
@@ -17,7 +21,9 @@ def cite(info: RuleInfo, stage: str, effect: str) -> dict:
     }
 
 
-def summary(policy: Policy, route: dict, remedy: dict, deadlines: list[dict]) -> tuple[str, str]:
+def summary(
+    policy: Policy, route: Decision, remedy: Decision, deadlines: Sequence[Mapping[str, Any]]
+) -> tuple[str, str]:
     """(Chinese, English) one-paragraph summary of the decision."""
     if route["redirect"]:
         reason = route["redirect"]["reason"]
@@ -41,10 +47,11 @@ def summary(policy: Policy, route: dict, remedy: dict, deadlines: list[dict]) ->
     return "".join(zh), " ".join(en)
 
 
-def _zh_part(part: dict) -> str:
-    return part["label"] + (f" ¥{part['amount']}" if part["amount"] is not None else "")
+def _zh_part(part: Mapping[str, Any]) -> str:
+    label: str = part["label"]
+    return label + (f" ¥{part['amount']}" if part["amount"] is not None else "")
 
 
-def _en_part(part: dict) -> str:
-    name = part["type"].replace("_", " ")
+def _en_part(part: Mapping[str, Any]) -> str:
+    name: str = part["type"].replace("_", " ")
     return name + (f" of CNY {part['amount']}" if part["amount"] is not None else "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from engine.shapes import Complaint, Fact
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.compiler import DEADLINE_FACT, ROUTE_FACT
 from rules.model import Policy, Window
@@ -27,7 +28,7 @@ def to_fen(amount: Decimal) -> int:
     return int(amount * 100)
 
 
-def lookup(complaint: dict, path: str) -> object:
+def lookup(complaint: Complaint, path: str) -> object:
     """Value at a dotted path of the validated complaint, or None."""
     value: object = complaint
     for part in path.split("."):
@@ -38,8 +39,8 @@ def lookup(complaint: dict, path: str) -> object:
 
 
 def route_fact(
-    complaint: dict, policy: Policy, calendar: WorkCalendar, trace: CountingTrace, windows: tuple[Window, ...]
-) -> dict:
+    complaint: Complaint, policy: Policy, calendar: WorkCalendar, trace: CountingTrace, windows: tuple[Window, ...]
+) -> Fact:
     """The rule fact; of the eligibility windows only ``windows`` (those a rule that can fire reads) are counted."""
     order, claim = complaint["order"], complaint["claim"]
     customer, history = complaint["customer"], complaint["history"]
@@ -82,14 +83,14 @@ def route_fact(
 
 
 def deadline_fact(
-    base: dict, team: str | None, level: str | None, remedy_types: set[str], goods_return: bool, flags: list[str]
-) -> dict:
+    base: Fact, team: str | None, level: str | None, remedy_types: set[str], goods_return: bool, flags: list[str]
+) -> Fact:
     return dict(base, t=DEADLINE_FACT, **decision_keys(team, level, remedy_types, goods_return, flags))
 
 
 def decision_keys(
     team: str | None, level: str | None, remedy_types: set[str], goods_return: bool, flags: list[str]
-) -> dict:
+) -> Fact:
     """The ``decision.*`` keys the deadline fact adds to the route fact."""
     fact: dict[str, object] = {"decision.redirect": int(team is None), "decision.goods_return": int(goods_return)}
     if team is not None:

@@ -10,7 +10,9 @@ naming every bad field. A differential test holds the two to the same result.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from rules.amounts import as_amount
 from rules.offsets import whole_minutes
@@ -69,7 +71,7 @@ class _Decline(Exception):
     pass
 
 
-def fast_load(raw: object, levels: tuple[str, ...]) -> dict | None:
+def fast_load(raw: object, levels: tuple[str, ...]) -> dict[str, Any] | None:
     """The loaded complaint, or None to let the full schema decide (and explain)."""
     try:
         return _load(raw, levels)
@@ -77,10 +79,10 @@ def fast_load(raw: object, levels: tuple[str, ...]) -> dict | None:
         return None
 
 
-def _load(raw: object, levels: tuple[str, ...]) -> dict:
+def _load(raw: object, levels: tuple[str, ...]) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _TOP:
         raise _Decline
-    out: dict = {
+    out: dict[str, Any] = {
         "complaint_id": _text(raw["complaint_id"], 1, 128),
         "received_at": _time(raw["received_at"]),
         "channel": _one_of(raw["channel"], CHANNELS),
@@ -103,10 +105,13 @@ def _load(raw: object, levels: tuple[str, ...]) -> dict:
     return out
 
 
-def _order(raw: object) -> dict:
+def _order(raw: object) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _ORDER:
         raise _Decline
-    out: dict = {"amount": _amount(raw["amount"]), "goods_type": _one_of(raw.get("goods_type", "general"), GOODS_TYPES)}
+    out: dict[str, Any] = {
+        "amount": _amount(raw["amount"]),
+        "goods_type": _one_of(raw.get("goods_type", "general"), GOODS_TYPES),
+    }
     if "order_id" in raw:
         out["order_id"] = _text(raw["order_id"], 1, 128)
     for name in _ORDER_TIMES:
@@ -124,10 +129,10 @@ def _order(raw: object) -> dict:
     return out
 
 
-def _claim(raw: object) -> dict:
+def _claim(raw: object) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _CLAIM:
         raise _Decline
-    out: dict = {}
+    out: dict[str, Any] = {}
     if "remedy" in raw:
         out["remedy"] = _one_of(raw["remedy"], CLAIM_REMEDIES)
     if "amount" in raw:
@@ -137,10 +142,10 @@ def _claim(raw: object) -> dict:
     return out
 
 
-def _customer(raw: object) -> dict:
+def _customer(raw: object) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _CUSTOMER:
         raise _Decline
-    out: dict = {
+    out: dict[str, Any] = {
         "tier": _one_of(raw.get("tier", "regular"), TIERS),
         "complaints_last_30_days": _count(raw.get("complaints_last_30_days", 0), 100_000),
     }
@@ -149,10 +154,10 @@ def _customer(raw: object) -> dict:
     return out
 
 
-def _history(raw: object, levels: tuple[str, ...]) -> dict:
+def _history(raw: object, levels: tuple[str, ...]) -> dict[str, Any]:
     if type(raw) is not dict or not raw.keys() <= _HISTORY:
         raise _Decline
-    out: dict = {}
+    out: dict[str, Any] = {}
     if "level" in raw:
         out["level"] = _one_of(raw["level"], levels)
     for name, top in _HISTORY_COUNTS.items():
@@ -183,7 +188,7 @@ def _text(value: object, low: int, high: int) -> str:
     return value
 
 
-def _one_of(value: object, allowed) -> str:
+def _one_of(value: object, allowed: Collection[str]) -> str:
     if type(value) is not str or value not in allowed:
         raise _Decline
     return value

@@ -8,8 +8,12 @@ constants it is compared with (below, at or above each threshold of an amount
 or a count; which of the named values, or none of them, for a string). That
 tuple is the key. On a miss the fact goes to durable_rules, whose answer (its
 firing order included) is kept for the key; a hit is a dict look-up. A value the
-key does not classify (anything but an int where a field is compared by order, a
-value that cannot be hashed) is never cached: the engine decides it.
+key does not classify is never cached: the engine decides it. The key classifies
+only values of the type of the constants a field is compared with (a string among
+strings, an integer inside 64 bits among integers); a null, a bool, a float, a
+list or an object, a string among amounts, a nested object a dotted field could
+be read through, all go to the engine. How the engine reads a test is modelled
+in one place, rules/engine_semantics.py, held to the engine by a differential test.
 
 ``verify`` mode asks durable_rules on every hit too and raises ``CacheMismatch``
 if the answers differ: the agreement runs and tests use it to hold the key exact.
@@ -18,24 +22,29 @@ if the answers differ: the agreement runs and tests use it to hold the key exact
 from __future__ import annotations
 
 import bisect
-import operator
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from engine.outcome_settings import CacheSettings
 from engine.runtime import NativeRuleset, fact_json
+from rules.engine_semantics import (
+    ABSENT,
+    CONNECTIVES,
+    INT64_MAX,
+    INT64_MIN,
+    ORDERED,
+    PRESENCE,
+    CompiledRule,
+    Durable,
+    Leaf,
+    UnknownOperator,
+    Unmodelled,
+    holds,
+    leaves,
+    saturated,
+)
 
-_ORDERED = ("$gt", "$gte", "$lt", "$lte")
-_EQUALITY = ("$neq",)
-_PRESENCE = ("$ex", "$nex")
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "$gt": operator.gt,
-    "$gte": operator.ge,
-    "$lt": operator.lt,
-    "$lte": operator.le,
-}
-_ABSENT = object()  # the field is not in the fact
-_OTHER = "\x00other"  # a string equal to none of the constants a field is compared with
+_ABSENT = ABSENT  # the field is not in the fact
+_OTHER = "\x00other"  # a value of the constants' type equal to none of them
 
 
 class CacheMismatch(AssertionError):
@@ -46,50 +55,41 @@ class UnsupportedRuleset(ValueError):
     """A ruleset holds a test the key cannot classify; it is evaluated without the cache."""
 
 
-def _leaves(node: dict) -> Iterator[tuple[str, str, object]]:
-    """(operator, field, constant) of every elementary test of a durable_rules condition."""
-    for key, value in node.items():
-        if key in ("$and", "$or"):
-            for child in value:
-                yield from _leaves(child)
-        elif key.startswith("$"):
-            if key not in _ORDERED + _EQUALITY + _PRESENCE:
-                raise UnsupportedRuleset(f"operator {key}")
-            ((field, operand),) = value.items()
-            yield key, field, operand
-        else:
-            yield "eq", key, value
+Key = tuple[object, ...]  # a fact's class: its partition, then one entry per tested field
+KeyFunction = Callable[[Mapping[str, object]], Key | None]
 
 
-def _tests_by_field(conditions: list[dict]) -> dict[str, list[tuple[str, object]]]:
+class _Unclassified(TypeError):
+    """A value the key does not classify (not of its field's constants' type): the engine decides."""
+
+
+def _tests_by_field(conditions: list[Durable]) -> dict[str, list[tuple[str, object]]]:
     tests: dict[str, list[tuple[str, object]]] = {}
-    for condition in conditions:
-        for op, field, constant in _leaves(condition):
-            tests.setdefault(field, []).append((op, constant))
+    try:
+        for condition in conditions:
+            for leaf in leaves(condition):
+                tests.setdefault(leaf.field, []).append((leaf.op, leaf.constant))
+    except UnknownOperator as exc:
+        raise UnsupportedRuleset(str(exc)) from None
     return tests
 
 
 def _holds(op: str, value: object, constant: object) -> bool:
-    """durable_rules' reading of one test on a present value of the same type as its constant."""
-    if op == "eq":
-        return value == constant
-    if op == "$neq":
-        return value != constant
-    if op == "$ex":
-        return True
-    if op == "$nex":
-        return False
-    if type(value) is not type(constant):  # an ordered test against another type: leave it to the engine
-        raise UnsupportedRuleset(f"{op} of {value!r} with {constant!r}")
-    return _COMPARE[op](value, constant)
+    """The engine's reading of one test (rules/engine_semantics.py); one it does not model is refused."""
+    try:
+        return holds(op, value, constant)
+    except Unmodelled as exc:
+        raise UnsupportedRuleset(str(exc)) from None
 
 
-def _given(node: dict, known: Mapping[str, object]) -> dict | bool:
+def _given(node: Durable, known: Mapping[str, object]) -> Durable | bool:
     """``node`` with the tests of the ``known`` fields decided: True, False, or what is left to test."""
     if len(node) != 1:  # several keys in one node: all of them hold
         return _given({"$and": [{key: value} for key, value in node.items()]}, known)
     ((key, value),) = node.items()
-    if key in ("$and", "$or"):
+    if key in CONNECTIVES:
+        if not isinstance(value, list):
+            raise UnsupportedRuleset(f"{key} of {value!r}")
         decisive, neutral = (False, True) if key == "$and" else (True, False)
         parts = [_given(child, known) for child in value]
         if any(part is decisive for part in parts):
@@ -98,52 +98,102 @@ def _given(node: dict, known: Mapping[str, object]) -> dict | bool:
         if not left:
             return neutral
         return left[0] if len(left) == 1 else {key: left}
-    field, operand, op = (*next(iter(value.items())), key) if key.startswith("$") else (key, value, "eq")
-    return _holds(op, known[field], operand) if field in known else node
+    (leaf,) = _leaves_of(node)
+    return _holds(leaf.op, known[leaf.field], leaf.constant) if leaf.field in known else node
+
+
+def _leaves_of(node: Durable) -> list[Leaf]:
+    try:
+        return list(leaves(node))
+    except UnknownOperator as exc:
+        raise UnsupportedRuleset(str(exc)) from None
+
+
+def _unclassified(value: object) -> object:
+    """The class of a value not of its field's constants' type: absent is one; anything else the engine decides."""
+    if value is _ABSENT:
+        return value
+    raise _Unclassified(f"{type(value).__name__} is not classified")
 
 
 def _class_expression(field: str, tests: list[tuple[str, object]], names: dict[str, object]) -> str:
     """Python source for the class of ``field``'s value in the fact (``g`` is the fact's ``get``): equal
-    for values no test of the field tells apart, ``A`` (absent) where the fact lacks the field."""
+    for values no test of the field tells apart, ``A`` (absent) where the fact lacks the field.
+
+    Only values of the type of the field's constants are classified (an integer also only inside the
+    engine's 64 bits): a null, a bool, a float, a list, a string among numbers or a number among
+    strings raises ``_Unclassified`` and the fact goes to the engine (rules/engine_semantics.py says
+    what it does with them)."""
     slot = f"_{len(names)}"
     value = f"g({field!r}, A)"
-    constants = [c for op, c in tests if op not in _PRESENCE]
-    if not constants:  # only presence is tested
+    v = f"v{slot}"
+    constants = [c for op, c in tests if op not in PRESENCE]
+    if not constants:  # only presence is tested: any present value, whatever its type, is present
         return f"({value} is not A)"
-    if not any(op in _ORDERED for op, _ in tests):
-        # Only equality: a value equal to one of the constants is its own class, any other value
-        # (whatever its type) is one class, "equal to none of them". One dict look-up.
-        names[f"m{slot}"] = {**{c: c for c in constants}, _ABSENT: _ABSENT}
-        return f"m{slot}.get({value}, O)"
-    numbers = [c for c in constants if type(c) is int]
-    if len(numbers) == len(constants):
-        points = sorted(set(numbers))
+    types = {type(c) for c in constants}
+    if len(types) != 1 or types - {int, str}:
+        # The compiler compares a field with one type of constant, integers or strings: anything
+        # else is classified by the value itself (exact), strings and 64-bit integers only.
+        return f"x({value})"
+    (kind,) = types
+    typed = f"({v} := {value}).__class__ is {kind.__name__}"
+    if kind is int:
+        typed += f" and {INT64_MIN} <= {v} <= {INT64_MAX}"  # beyond 64 bits the engine saturates: its call
+        constants = [saturated(c) for c in constants if isinstance(c, int)]
+    if not any(op in ORDERED for op, _ in tests):
+        # Only equality: a value equal to one of the constants is its own class, any other value of
+        # their type is one class, "equal to none of them". One dict look-up.
+        names[f"m{slot}"] = {c: c for c in constants}
+        return f"(m{slot}.get({v}, O) if {typed} else u({v}))"
+    if kind is int:
+        points = sorted({c for c in constants if isinstance(c, int)})
         names[f"p{slot}"], names[f"s{slot}"] = points, frozenset(points)
-        # 2i: strictly between the (i-1)th and the ith constant; 2i+1: equal to the ith. Anything but an
-        # int (a float, a string) adds None: TypeError, and the fact goes to the engine uncached.
-        v = f"v{slot}"
-        return (
-            f"(A if ({v} := {value}) is A else 2 * bl(p{slot}, {v}) + ({v} in s{slot})"
-            f" + (0 if {v}.__class__ is int else None))"
-        )
-    return f"x({value})"  # ordered tests on constants of other types: the value itself (exact)
+        # 2i: strictly between the (i-1)th and the ith constant; 2i+1: equal to the ith.
+        return f"(2 * bl(p{slot}, {v}) + ({v} in s{slot}) if {typed} else u({v}))"
+    return f"({v} if {typed} else u({v}))"  # strings compared by order: the value itself (exact)
 
 
 def _exact(value: object) -> object:
-    if value is _ABSENT or type(value) in (int, str):
+    """Absent, an int inside 64 bits or a string, as its own class; anything else the engine decides."""
+    if value is _ABSENT or type(value) is str:
         return value
-    raise TypeError(f"{type(value).__name__} is not classified")  # a float, a list: the engine decides
+    if isinstance(value, int) and type(value) is int and INT64_MIN <= value <= INT64_MAX:
+        return value
+    raise _Unclassified(f"{type(value).__name__} is not classified")
 
 
-def _key_function(partition: tuple, conditions: list[dict]) -> Callable[[Mapping[str, object]], tuple]:
+def _prefixes(fields: list[str]) -> list[str]:
+    """The dotted prefixes of ``fields``: the engine reads ``order.amount`` through an ``order`` object too."""
+    found = {field.rsplit(".", depth)[0] for field in fields for depth in range(1, field.count(".") + 1)}
+    return sorted(found)
+
+
+def _key_function(partition: Key, conditions: list[Durable]) -> KeyFunction:
     """The key of facts of ``partition`` (their type and category) under ``conditions``, as generated code:
     one tuple display, no loop, no call per field."""
     tests = _tests_by_field(conditions)
-    names: dict[str, object] = {"A": _ABSENT, "O": _OTHER, "bl": bisect.bisect_left, "x": _exact, "P": partition}
+    names: dict[str, object] = {
+        "A": _ABSENT,
+        "O": _OTHER,
+        "bl": bisect.bisect_left,
+        "u": _unclassified,
+        "x": _exact,
+        "P": partition,
+    }
     parts = [_class_expression(field, tests[field], names) for field in sorted(tests)]
-    source = f"def key(fact):\n    g = fact.get\n    return (P, {', '.join(parts)})\n"
+    nested = " or ".join(f"{prefix!r} in fact" for prefix in _prefixes(list(tests))) or "False"
+    source = (
+        "def key(fact):\n"
+        f"    if {nested}:\n"  # a nested object the engine would read a tested field through
+        "        return None\n"
+        "    g = fact.get\n"
+        f"    return (P, {', '.join(parts)})\n"
+    )
     exec(compile(source, f"<outcome key {partition}>", "exec"), names)  # noqa: S102 - our own generated source
-    return names["key"]  # type: ignore[return-value]
+    function = names["key"]
+    if not callable(function):
+        raise UnsupportedRuleset(f"no key function for {partition}")
+    return function
 
 
 MAX_PARTITIONS = 256  # key functions kept; the vocabulary has a few dozen (fact type, category) pairs
@@ -158,19 +208,19 @@ class FactKey:
     category's key holds only what its own rules can tell apart.
     """
 
-    def __init__(self, definition: dict):
+    def __init__(self, definition: Mapping[str, CompiledRule]):
         self._conditions = [part["m"] for rule in definition.values() for part in rule["all"]]
         _tests_by_field(self._conditions)  # refuses an operator the key cannot classify, at compile time
-        self._by_partition: dict[tuple, Callable[[Mapping[str, object]], tuple]] = {}
+        self._by_partition: dict[Key, KeyFunction] = {}
 
-    def _function(self, partition: tuple) -> Callable[[Mapping[str, object]], tuple]:
+    def _function(self, partition: Key) -> KeyFunction:
         known = dict(zip(PARTITION, partition, strict=True))
         left = [c for c in (_given(c, known) for c in self._conditions) if isinstance(c, dict)]
         function = _key_function(partition, left)
         self._by_partition[partition] = function  # one per category: a few dozen at most
         return function
 
-    def __call__(self, fact: Mapping[str, object]) -> tuple | None:
+    def __call__(self, fact: Mapping[str, object]) -> Key | None:
         partition = (fact.get("t"), fact.get("category"))
         function = self._by_partition.get(partition)
         if function is None:
@@ -184,14 +234,14 @@ class FactKey:
                 return None
         try:
             return function(fact)
-        except TypeError:  # a value the key does not classify (an unhashable one, a string among amounts)
+        except TypeError:  # a value the key does not classify (_Unclassified, an unhashable one)
             return None
 
 
 class CachedRules:
     """A native ruleset asked through an outcome cache (safe to share between threads)."""
 
-    def __init__(self, engine: NativeRuleset, definition: dict, settings: CacheSettings):
+    def __init__(self, engine: NativeRuleset, definition: Mapping[str, CompiledRule], settings: CacheSettings):
         self.engine = engine
         self.settings = settings
         self._key: FactKey | None = None
@@ -200,15 +250,15 @@ class CachedRules:
                 self._key = FactKey(definition)
             except UnsupportedRuleset:
                 self._key = None
-        self._outcomes: dict[tuple, tuple[str, ...]] = {}
+        self._outcomes: dict[Key, tuple[str, ...]] = {}
         self._answers: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.hits = 0  # counted without a lock: exact in one thread, approximate under several
         self.misses = 0
 
-    def key(self, fact: Mapping[str, object]) -> tuple | None:
+    def key(self, fact: Mapping[str, object]) -> Key | None:
         return self._key(fact) if self._key is not None else None
 
-    def cached(self, key: tuple | None) -> list[str] | None:
+    def cached(self, key: Key | None) -> list[str] | None:
         """The rules fired by facts of ``key``'s class, if durable_rules was asked for one already."""
         if key is None or self.settings.mode == "verify":
             return None
@@ -218,13 +268,13 @@ class CachedRules:
         self.hits += 1
         return list(fired)
 
-    def fired(self, fact: dict) -> list[str]:
+    def fired(self, fact: dict[str, object]) -> list[str]:
         """The rules ``fact`` fires, from the cache or from durable_rules."""
         key = self.key(fact)
         hit = self.cached(key)
         return hit if hit is not None else self.fire(key, fact_json(fact))
 
-    def fire(self, key: tuple | None, text: str) -> list[str]:
+    def fire(self, key: Key | None, text: str) -> list[str]:
         """Ask durable_rules (the fact as ``fact_json`` text) and keep its answer for ``key``."""
         fired = self.engine.fire_json(text)
         if key is None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+from engine.shapes import Complaint
 from rules.model import AmountSpec, Component, Policy
 
 CENT = Decimal("0.01")
@@ -23,7 +26,7 @@ class Granted:
     capped_by: tuple[str, ...]  # "claim" and/or "order", when a cap lowered the amount
     outbound_shipping_paid_by: str | None = None
 
-    def as_dict(self, policy: Policy) -> dict:
+    def as_dict(self, policy: Policy) -> dict[str, object]:
         return {
             "type": self.type,
             "label": policy.authority[self.type].label,
@@ -41,7 +44,7 @@ class Granted:
 _CLAIM_FAMILY = {"return_refund": "refund"}
 
 
-def claim_capped(components: tuple[Component, ...], claim: dict, policy: Policy) -> frozenset[int]:
+def claim_capped(components: tuple[Component, ...], claim: Mapping[str, Any], policy: Policy) -> frozenset[int]:
     """Positions of the components a claimed amount caps: only the component of the claimed type.
 
     A compensation claim never caps a refund. A claim that names no remedy caps the remedy's one
@@ -57,7 +60,7 @@ def claim_capped(components: tuple[Component, ...], claim: dict, policy: Policy)
     return frozenset(i for i in capped if _CLAIM_FAMILY.get(components[i].type, components[i].type) == family)
 
 
-def grant(component: Component, complaint: dict, policy: Policy, claim_caps_it: bool = False) -> Granted:
+def grant(component: Component, complaint: Complaint, policy: Policy, claim_caps_it: bool = False) -> Granted:
     amount, capped = None, []
     if component.amount is not None:
         amount = _base_amount(component.amount, complaint)
@@ -81,7 +84,7 @@ def grant(component: Component, complaint: dict, policy: Policy, claim_caps_it: 
     )
 
 
-def _base_amount(spec: AmountSpec, complaint: dict) -> Decimal:
+def _base_amount(spec: AmountSpec, complaint: Complaint) -> Decimal:
     if spec.fixed is not None:
         amount = spec.fixed
     else:

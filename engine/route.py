@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.shapes import Complaint
 from rules.model import Policy, RoutingRule
 
 
@@ -19,7 +20,7 @@ class Route:
     escalated_from: str | None = None
 
 
-def combine(rules: list[RoutingRule], complaint: dict, policy: Policy) -> Route:
+def combine(rules: list[RoutingRule], complaint: Complaint, policy: Policy) -> Route:
     """Highest level and most specific team win; a redirect overrides all."""
     route = Route(team=policy.default_team, level=policy.levels[0])
     for rule in rules:

@@ -15,6 +15,7 @@ import functools
 import itertools
 import json
 import threading
+from collections.abc import Mapping
 
 import durable_rules_engine as native
 
@@ -31,7 +32,7 @@ class EngineError(RuntimeError):
 class NativeRuleset:
     """One durable_rules ruleset registered in this process, evaluated by many threads."""
 
-    def __init__(self, name: str, definition: dict):
+    def __init__(self, name: str, definition: Mapping[str, object]):
         self.name = name
         # set_rulesets-style calls mutate their argument; keep ours intact.
         payload = json.dumps(copy.deepcopy(definition), ensure_ascii=False)
@@ -47,7 +48,7 @@ class NativeRuleset:
         self._available = threading.Condition()
         self._fact_ids = itertools.count()
 
-    def fire(self, fact: dict) -> list[str]:
+    def fire(self, fact: dict[str, object]) -> list[str]:
         """Names of the rules ``fact`` satisfies, in the engine's firing order."""
         return self.fire_json(fact_json(fact))
 
@@ -124,12 +125,12 @@ class NativeRuleset:
 _ENCODE = compact_encoder(sort_keys=False)  # keys in the fact's order
 
 
-def fact_json(fact: dict) -> str:
+def fact_json(fact: dict[str, object]) -> str:
     """The text durable_rules is given for ``fact``: compact JSON, keys in the fact's order."""
     return _ENCODE(fact)
 
 
-def retyped_json(text: str, old_type: str, new_type: str, extra: dict) -> str:
+def retyped_json(text: str, old_type: str, new_type: str, extra: dict[str, object]) -> str:
     """``fact_json(dict(fact, t=new_type, **extra))`` from ``text = fact_json(fact)``, whose first key is
     ``t`` = ``old_type``, without serialising the fact's keys again (``extra``'s keys are not in it)."""
     head = _type_head(old_type)
@@ -154,7 +155,7 @@ _registry: dict[str, NativeRuleset] = {}
 _registry_lock = threading.Lock()
 
 
-def native_ruleset(name: str, definition: dict) -> NativeRuleset:
+def native_ruleset(name: str, definition: Mapping[str, object]) -> NativeRuleset:
     """The process-wide ruleset ``name``: durable_rules cannot register a name twice."""
     with _registry_lock:
         ruleset = _registry.get(name)

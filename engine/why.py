@@ -11,13 +11,15 @@ that the rules found to hold are exactly the rules the engine fired.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from engine.decider import Decider, Facts
+from engine.shapes import Complaint, Decision
 from rules.compiler import remedy_condition
 from rules.conditions import Condition, Test
-from rules.model import Policy
+from rules.model import Policy, RoutingRule
 from rules.vocabulary import fact_fields
 from rules.wording import outcome_words, test_words, value_words
 
@@ -31,7 +33,7 @@ class Failed:
     actual: str  # the complaint's value as the policy author writes it, or "not given"
     block: int | None = None  # the `when_any` block, when the failure is in one
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"test": self.test, "field": self.field, "actual": self.actual, "when_any": self.block}
 
 
@@ -44,7 +46,7 @@ class Verdict:
     effect: str = ""  # for a rule that fired: what it did in the decision
     failed: tuple[Failed, ...] = ()  # for a rule that did not: the first test that failed (one per when_any block)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule,
             "section": self.section,
@@ -57,7 +59,7 @@ class Verdict:
 
 @dataclass
 class Explanation:
-    decision: dict
+    decision: Decision
     facts: Facts  # what the engine was given and fired, for this very decision
     verdicts: list[Verdict] = field(default_factory=list)
 
@@ -66,7 +68,7 @@ class Explanation:
         return {v.rule for v in self.verdicts if v.fired}
 
 
-def explain(decider: Decider, complaint: dict) -> Explanation:
+def explain(decider: Decider, complaint: Complaint) -> Explanation:
     """Every rule of the policy, fired or not, for the validated ``complaint``."""
     decision, facts = decider.decide_traced(complaint)
     policy = decider.policy
@@ -104,11 +106,11 @@ def engine_fired(facts: Facts) -> set[str]:
     return set(facts.route_fired) | set(facts.deadline_fired)
 
 
-def _route(rule) -> str:
+def _route(rule: RoutingRule) -> str:
     return outcome_words(rule.then)
 
 
-def _not_chosen(decision: dict, chosen: str | None) -> str:
+def _not_chosen(decision: Decision, chosen: str | None) -> str:
     if decision["route"]["redirect"]:
         return "not applied: the complaint is redirected"
     return f"not applied: {chosen} comes first in the policy" if chosen else "not applied"
@@ -119,7 +121,9 @@ class _Reader:
         self.tz = ZoneInfo(policy.timezone)
         self.dates = {name for name, kind in fact_fields((), (), (), ()).items() if kind.kind == "date"}
 
-    def verdict(self, rule: str, section: str, line: int, condition: Condition, fact: dict, effect: str) -> Verdict:
+    def verdict(
+        self, rule: str, section: str, line: int, condition: Condition, fact: Mapping[str, object], effect: str
+    ) -> Verdict:
         if condition.matches(fact):
             return Verdict(rule, section, line, True, effect)
         first = next((test for test in condition.all_of if not test.matches(fact)), None)
@@ -132,10 +136,10 @@ class _Reader:
         )
         return Verdict(rule, section, line, False, failed=failures)
 
-    def failed(self, test: Test, fact: dict, block: int | None = None) -> Failed:
+    def failed(self, test: Test, fact: Mapping[str, object], block: int | None = None) -> Failed:
         return Failed(test_words(test), test.field, self.actual(test.field, fact), block)
 
-    def actual(self, name: str, fact: dict) -> str:
+    def actual(self, name: str, fact: Mapping[str, object]) -> str:
         if name not in fact:
             return "not given"
         value = fact[name]

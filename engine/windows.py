@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from engine.shapes import Complaint, Fact
 from rules.model import Window
 
 _DAYS = {"calendar_days": "calendar days", "years": "years"}
@@ -31,15 +33,15 @@ def counting_words(window: Window) -> str:
 
 def explain_windows(
     windows: tuple[Window, ...],
-    complaint: dict,
-    fact: dict,
-    lookup,
+    complaint: Complaint,
+    fact: Fact,
+    lookup: Callable[[Complaint, str], object],
     worded: dict[str, str] | None = None,
     tz: dt.tzinfo | None = None,
-) -> list[dict]:
+) -> list[dict[str, object]]:
     """One entry per window counted for this complaint (its date was given and a rule that can fire reads it).
     ``worded`` maps window ids to their ``counting_words``, when the caller keeps them."""
-    found = []
+    found: list[dict[str, object]] = []
     for window in windows:
         key = f"within.{window.id}"
         if key not in fact:

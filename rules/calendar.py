@@ -49,7 +49,7 @@ class CountingTrace:
 
 # What one count found, for a memo: the answer, then the fallback years and statutory days it looked up.
 _Answer = TypeVar("_Answer")
-_Key = TypeVar("_Key", bound=tuple)
+_Key = TypeVar("_Key", bound=tuple[object, ...])
 _Counted = tuple[_Answer, tuple[int, ...], tuple[tuple[dt.date, str], ...]]
 
 
@@ -263,7 +263,7 @@ class CalendarHorizon:
             return state
         return sentence("calendar.running_out", lang, state=state, warn=self.warn_days, next=self.last_day.year + 1)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {
             "today": self.today.isoformat(),
             "last_day": self.last_day.isoformat(),

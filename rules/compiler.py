@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from rules.conditions import Condition, Test
+from rules.engine_semantics import EQ, NEQ, CompiledRule, leaves
 from rules.errors import EngineLimitError, PolicyIssue
 from rules.model import Policy, RemedyRule, Window
 from rules.vocabulary import CATEGORIES
@@ -33,8 +35,8 @@ DEADLINE_FACT = "decision"
 @dataclass(frozen=True)
 class CompiledPolicy:
     policy: Policy
-    route_ruleset: dict
-    deadline_ruleset: dict
+    route_ruleset: dict[str, CompiledRule]
+    deadline_ruleset: dict[str, CompiledRule]
     # The windows some rule that can fire for a complaint of the category tests: only those are
     # counted, so a window nothing reads never costs a calendar fallback or a refusal.
     windows_read: dict[str, tuple[Window, ...]]
@@ -46,7 +48,7 @@ class CompiledPolicy:
 
 
 def compile_policy(policy: Policy) -> CompiledPolicy:
-    route: dict[str, dict] = {}
+    route: dict[str, CompiledRule] = {}
     for rule in policy.routing:
         route[rule.info.id] = _rule(rule.condition, ROUTE_FACT)
     for remedy in policy.remedies:
@@ -62,7 +64,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
 
 def windows_read(policy: Policy) -> dict[str, tuple[Window, ...]]:
     """Per category, the windows tested by a rule that can fire for it, in policy order."""
-    result = {}
+    result: dict[str, tuple[Window, ...]] = {}
     for category in CATEGORIES:
         fact = {"category": category}
         tested: set[str] = set()
@@ -74,7 +76,7 @@ def windows_read(policy: Policy) -> dict[str, tuple[Window, ...]]:
     return result
 
 
-def _windows_if_possible(condition: Condition, fact: dict) -> set[str]:
+def _windows_if_possible(condition: Condition, fact: Mapping[str, object]) -> set[str]:
     """The `within.*` fields ``condition`` tests, unless its category tests already exclude ``fact``."""
 
     def possible(tests: tuple[Test, ...]) -> bool:
@@ -98,11 +100,11 @@ def remedy_condition(remedy: RemedyRule) -> Condition:
     return Condition((category, *remedy.condition.all_of), remedy.condition.any_of)
 
 
-def _rule(condition: Condition, fact_type: str) -> dict:
+def _rule(condition: Condition, fact_type: str) -> CompiledRule:
     return {"all": [{"m": condition.to_durable([{"t": fact_type}])}]}
 
 
-def _check_limits(policy: Policy, label: str, ruleset: dict) -> list[PolicyIssue]:
+def _check_limits(policy: Policy, label: str, ruleset: dict[str, CompiledRule]) -> list[PolicyIssue]:
     def issue(rule_id: str | None, message: str) -> PolicyIssue:
         line = policy.rules_by_id[rule_id].line if rule_id else 1
         return PolicyIssue(policy.source_file, line, 1, rule_id or "", message, "engine_limit")
@@ -117,7 +119,7 @@ def _check_limits(policy: Policy, label: str, ruleset: dict) -> list[PolicyIssue
             )
         )
     shapes = Counter(json.dumps(rule, sort_keys=True) for rule in ruleset.values())
-    equality_values: dict[str, set] = {}
+    equality_values: dict[str, set[str]] = {}
     fields: set[str] = set()
     for rule_id, rule in ruleset.items():
         tests = list(_leaves(rule["all"][0]["m"]))
@@ -145,14 +147,7 @@ def _check_limits(policy: Policy, label: str, ruleset: dict) -> list[PolicyIssue
     return found
 
 
-def _leaves(node: dict):
-    """Yield (field, value, is_equality) for every elementary test of a durable condition."""
-    for key, value in node.items():
-        if key in ("$and", "$or"):
-            for child in value:
-                yield from _leaves(child)
-        elif key.startswith("$"):
-            ((field, operand),) = value.items()
-            yield field, operand, key == "$neq"
-        else:
-            yield key, value, True
+def _leaves(node: Mapping[str, object]) -> Iterator[tuple[str, object, bool]]:
+    """(field, value, is_equality) for every elementary test of a durable condition."""
+    for leaf in leaves(node):
+        yield leaf.field, leaf.constant, leaf.op in (EQ, NEQ)

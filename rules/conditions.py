@@ -8,9 +8,11 @@ because durable_rules compares only JSON numbers and strings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rules.amounts import as_amount
+from rules.engine_semantics import EQ, NEQ, Durable, holds, read
 from rules.vocabulary import FieldKind
 
 OPERATORS = {"above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
@@ -33,7 +35,7 @@ class Test:
             raise TypeError(f"`{self.op}` test of {self.field} holds {self.value!r}, not a tuple of values")
         return self.value
 
-    def to_durable(self) -> dict:
+    def to_durable(self) -> Durable:
         if self.op == "eq":
             return {self.field: self.value}
         if self.op == "in":
@@ -46,28 +48,19 @@ class Test:
             return {("$ex" if self.value else "$nex"): {self.field: 1}}
         return {OPERATORS[self.op]: {self.field: self.value}}
 
-    def matches(self, fact: dict) -> bool:
-        """Python reading of the same test, with durable_rules' missing-field semantics."""
-        present = self.field in fact
+    def matches(self, fact: Mapping[str, object]) -> bool:
+        """durable_rules' reading of the same test (rules/engine_semantics.py, the one model of it)."""
+        value = read(fact, self.field)
         if self.op == "present":
-            return present == bool(self.value)
-        if not present:
-            return False
-        actual = fact[self.field]
-        if self.op == "eq":
-            return actual == self.value
+            return holds("$ex" if self.value else "$nex", value, 1)
         if self.op == "in":
-            return actual in self.items
-        if self.op == "not":
-            return actual != self.value
+            return any(holds(EQ, value, item) for item in self.items)
         if self.op == "not_in":
-            return actual not in self.items
-        return {
-            "above": actual > self.value,
-            "at_least": actual >= self.value,
-            "below": actual < self.value,
-            "at_most": actual <= self.value,
-        }[self.op]
+            return all(holds(NEQ, value, item) for item in self.items)
+        return holds(_DURABLE_OPS[self.op], value, self.value)
+
+
+_DURABLE_OPS = {"eq": EQ, "not": NEQ, **OPERATORS}
 
 
 @dataclass(frozen=True)
@@ -77,12 +70,12 @@ class Condition:
     all_of: tuple[Test, ...]
     any_of: tuple[tuple[Test, ...], ...] = ()
 
-    def matches(self, fact: dict) -> bool:
+    def matches(self, fact: Mapping[str, object]) -> bool:
         if not all(test.matches(fact) for test in self.all_of):
             return False
         return not self.any_of or any(all(t.matches(fact) for t in group) for group in self.any_of)
 
-    def to_durable(self, guard: list[dict]) -> dict:
+    def to_durable(self, guard: list[Durable]) -> Durable:
         parts = list(guard) + [test.to_durable() for test in self.all_of]
         if self.any_of:
             groups = [_conjunction([t.to_durable() for t in group]) for group in self.any_of]
@@ -96,12 +89,15 @@ class Condition:
         return names
 
 
-def _conjunction(parts: list[dict]) -> dict:
+def _conjunction(parts: list[Durable]) -> Durable:
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 def parse_condition(
-    when: dict, when_any: list[dict] | None, fields: dict[str, FieldKind], path: str
+    when: Mapping[str, object],
+    when_any: Sequence[Mapping[str, object]] | None,
+    fields: dict[str, FieldKind],
+    path: str,
 ) -> tuple[Condition, list[tuple[str, str]]]:
     """Parse one rule's conditions. Returns the condition and (path, message) problems."""
     problems: list[tuple[str, str]] = []
@@ -113,7 +109,9 @@ def parse_condition(
     return Condition(all_of, any_of), problems
 
 
-def _parse_block(block: dict, fields: dict[str, FieldKind], path: str, problems: list) -> list[Test]:
+def _parse_block(
+    block: Mapping[str, object], fields: dict[str, FieldKind], path: str, problems: list[tuple[str, str]]
+) -> list[Test]:
     tests: list[Test] = []
     for name, spec in block.items():
         where = f"{path}.{name}"

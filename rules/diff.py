@@ -8,12 +8,15 @@ policy names it: rule ids, remedy types, levels, window ids, dates.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from rules.calendar import WorkCalendar
+from rules.conditions import Condition
 from rules.messages import Words, join, say, sentence
-from rules.model import Component, Policy
+from rules.model import AcceptedFinding, CalendarSpec, Component, Policy, RemedyRule, Rule, Window
 from rules.wording import component_words, condition_words, due_words, outcome_words, test_words, tests_words
 
 # In the order printed; each is titled `diff.section.<name>` in the catalog (rules/messages.py).
@@ -32,6 +35,8 @@ SECTIONS = (
 )
 _MARK = {"added": "+", "removed": "-", "changed": "~", "moved": "↕"}
 
+_V = TypeVar("_V")
+
 
 @dataclass(frozen=True)
 class Change:
@@ -47,7 +52,7 @@ class Change:
     def text_in(self, lang: str = "en") -> str:
         return self.words.text(lang) if self.words is not None else self.text
 
-    def as_dict(self, lang: str = "en") -> dict:
+    def as_dict(self, lang: str = "en") -> dict[str, object]:
         return {
             "section": self.section,
             "action": self.action,
@@ -63,11 +68,11 @@ def section_title(section: str, lang: str = "en") -> str:
     return sentence(f"diff.section.{section}", lang)
 
 
-def _change(section: str, action: str, item: str, part: str | None, old, new, words: Words) -> Change:
+def _change(section: str, action: str, item: str, part: str | None, old: object, new: object, words: Words) -> Change:
     return Change(section, action, item, part, old, new, words.text(), words)
 
 
-def _say(function, *args):
+def _say(function: Callable[..., str], *args: object) -> Callable[[str], str]:
     """Rule parts in words, worded when the language is known."""
     return lambda lang: function(*args, lang)
 
@@ -115,7 +120,15 @@ def diff_lines(old: Policy, new: Policy, changes: list[Change], lang: str = "en"
 # -- sections ---------------------------------------------------------------
 
 
-def _field(changes, section, item, part, old, new, shown=None):
+def _field(
+    changes: list[Change],
+    section: str,
+    item: str,
+    part: str | None,
+    old: object,
+    new: object,
+    shown: Callable[[Any], object] | None = None,
+) -> None:
     """A changed value; ``shown`` words the old and new values in a language (rule parts), else `_show`."""
     if old != new:
         label = f"{item} {part}" if part else item
@@ -178,7 +191,7 @@ def _authority(old: Policy, new: Policy, changes: list[Change]) -> None:
         ),
     )
     # Types sharing one table (`limits_of`) change together: say it once.
-    grouped: dict[tuple, list[str]] = {}
+    grouped: dict[tuple[str, str, str], list[str]] = {}
     for kind in [k for k in old.authority if k in new.authority]:
         before, after = old.authority[kind], new.authority[kind]
         for level in dict.fromkeys([*old.levels, *new.levels]):
@@ -231,7 +244,7 @@ def _windows(old: Policy, new: Policy, changes: list[Change]) -> None:
             _field(changes, "windows", wid, name, getattr(a, name), getattr(b, name))
 
 
-def _common_rule_parts(changes, section, rid, a, b) -> None:
+def _common_rule_parts(changes: list[Change], section: str, rid: str, a: Rule, b: Rule) -> None:
     for name in ("description", "basis"):
         _field(changes, section, rid, name, getattr(a.info, name), getattr(b.info, name))
     if a.condition != b.condition:
@@ -268,7 +281,7 @@ def _remedies(old: Policy, new: Policy, changes: list[Change]) -> None:
     before = {r.info.id: r for r in old.remedies}
     after = {r.info.id: r for r in new.remedies}
 
-    def remedy_text(rule, lang: str) -> str:
+    def remedy_text(rule: RemedyRule, lang: str) -> str:
         parts = " + ".join(component_words(c, lang) for c in rule.components)
         return parts or sentence("diff.no_remedy", lang, reason=rule.reason)
 
@@ -389,7 +402,7 @@ def _calendar(old: Policy, new: Policy, changes: list[Change]) -> None:
                 changes.append(_change("calendar", action, item, name, old_value, new_value, words))
     weekdays = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-    def weekend(spec):
+    def weekend(spec: CalendarSpec) -> str:
         return ", ".join(weekdays[d - 1] for d in sorted(spec.weekend))
 
     _field(changes, "calendar", "weekend", None, weekend(a), weekend(b))
@@ -428,7 +441,7 @@ def _records(old: Policy, new: Policy, changes: list[Change]) -> None:
 
 
 def _lint(old: Policy, new: Policy, changes: list[Change]) -> None:
-    def key(a):
+    def key(a: AcceptedFinding) -> str:
         return f"{a.finding} [{', '.join(a.rules)}]" + (f" about {a.about}" if a.about else "")
 
     before = {key(a): a.reason for a in old.accepted_findings}
@@ -441,7 +454,14 @@ def _lint(old: Policy, new: Policy, changes: list[Change]) -> None:
 # -- helpers ----------------------------------------------------------------
 
 
-def _keyed(changes, section, noun, before: dict, after: dict, words) -> None:
+def _keyed(
+    changes: list[Change],
+    section: str,
+    noun: str,
+    before: Mapping[str, _V],
+    after: Mapping[str, _V],
+    words: Callable[[str, _V], object],
+) -> None:
     """Items added and removed; ``noun`` is a `noun.*` of the catalog."""
     name = say(f"noun.{noun}")
     for key in [k for k in after if k not in before]:
@@ -452,8 +472,8 @@ def _keyed(changes, section, noun, before: dict, after: dict, words) -> None:
         changes.append(_change(section, "removed", str(key), None, str(key), None, said))
 
 
-def _condition_change(a, b) -> Words:
-    parts: list = []
+def _condition_change(a: Condition, b: Condition) -> Words:
+    parts: list[Words] = []
     added = [t for t in b.all_of if t not in a.all_of]
     dropped = [t for t in a.all_of if t not in b.all_of]
     for name in dict.fromkeys(t.field for t in added):
@@ -472,17 +492,17 @@ def _condition_change(a, b) -> Words:
     return say("diff.now", changes=join("sep.clauses", parts), when=_say(condition_words, b))
 
 
-def _any_words(condition, lang: str = "en") -> str:
+def _any_words(condition: Condition, lang: str = "en") -> str:
     if not condition.any_of:
         return sentence("none", lang)
     return " | ".join("(" + tests_words(group, lang) + ")" for group in condition.any_of)
 
 
-def _limits(limits: dict, levels) -> object:
+def _limits(limits: Mapping[str, object], levels: Sequence[str]) -> object:
     return join("sep.list", [f"{level} " + _show(limits.get(level)) for level in levels])
 
 
-def _period(window) -> Words:
+def _period(window: Window) -> Words:
     roll = window.roll_forward or window.unit not in ("calendar_days", "years")
     return say(
         "diff.period",

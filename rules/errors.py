@@ -82,7 +82,7 @@ class PolicyIssue:
         fixes = self.fixes(lang)
         return [first, f"    {ui('fix', lang)}{ui('fix_separator', lang).join(fixes)}"] if fixes else [first]
 
-    def as_dict(self, lang: str = "en") -> dict:
+    def as_dict(self, lang: str = "en") -> dict[str, object]:
         return {
             "file": self.file,
             "line": self.line,

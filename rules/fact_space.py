@@ -20,13 +20,17 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from rules.calendar import CalendarError, WorkCalendar
 from rules.conditions import Condition, Test
-from rules.model import Policy
+from rules.model import Policy, Window
 from rules.vocabulary import INPUT_FLAGS, REMEDY_TYPES, FieldKind, decision_fields, fact_fields
 
 MAX_COMBINATIONS = 200_000
+
+# A representative fact, or part of one: flat dotted keys, enum values as strings, the rest as integers.
+SpaceFact = dict[str, int | str]
 
 _ALWAYS_PRESENT = (
     {
@@ -72,7 +76,7 @@ class FactSpace:
                     values = test.value if isinstance(test.value, tuple) else (test.value,)
                     self.thresholds.setdefault(test.field, set()).update(int(v) for v in values)
         # Windows by the date they run from, shortest first.
-        self.windows_of: dict[str, list] = {}
+        self.windows_of: dict[str, list[Window]] = {}
         for window in policy.windows:
             self.windows_of.setdefault(window.anchor, []).append(window)
         for group in self.windows_of.values():
@@ -84,12 +88,12 @@ class FactSpace:
     def optional(self, field: str) -> bool:
         return field not in _ALWAYS_PRESENT
 
-    def values(self, field: str) -> list[dict]:
+    def values(self, field: str) -> list[SpaceFact]:
         """Candidate (partial) facts for one plain field; {} means the field is absent."""
         kind = self.kinds[field]
         if field.startswith("decision.flags."):
             return [{field: 1}, {}]
-        found: list[dict]
+        found: list[SpaceFact]
         if kind.kind == "enum":
             found = [{field: value} for value in kind.values]
         elif kind.kind == "bool":
@@ -103,22 +107,22 @@ class FactSpace:
             found = [{field: _DATE_PRESENT}]
         return found + ([{}] if self.optional(field) else [])
 
-    def window_values(self, anchor: str) -> list[dict]:
+    def window_values(self, anchor: str) -> list[SpaceFact]:
         """The anchor date absent, or present with the complaint inside the k longest windows."""
         windows = self.windows_of.get(anchor, [])
         lengths = sorted({_approx_days(w) for w in windows})
-        found: list[dict] = [{}]
+        found: list[SpaceFact] = [{}]
         for slot in range(len(lengths) + 1):
-            fact = {anchor: _DATE_PRESENT}
+            fact: SpaceFact = {anchor: _DATE_PRESENT}
             for window in windows:
                 fact[f"within.{window.id}"] = int(lengths.index(_approx_days(window)) >= slot)
             found.append(fact)
         return found
 
-    def decision_values(self, fields: set[str]) -> list[dict]:
+    def decision_values(self, fields: set[str]) -> list[SpaceFact]:
         """Decisions a deadline rule may see: a redirect (no team, level or remedy) or a handled complaint."""
         remedies = sorted(f for f in fields if f.startswith("decision.remedy.") or f == "decision.goods_return")
-        found: list[dict] = [{"decision.redirect": 1, **{f: 0 for f in remedies}}]
+        found: list[SpaceFact] = [{"decision.redirect": 1, **{f: 0 for f in remedies}}]
         for team, level in itertools.product(self.policy.teams, self.policy.levels):
             for bits in itertools.product((1, 0), repeat=len(remedies)):
                 found.append(
@@ -133,11 +137,11 @@ class FactSpace:
 
     # -- enumeration --------------------------------------------------------
 
-    def groups(self, fields: set[str], fixed: dict | None = None) -> list[tuple[set[str], list[dict]]]:
+    def groups(self, fields: set[str], fixed: SpaceFact | None = None) -> list[tuple[set[str], list[SpaceFact]]]:
         """Independent groups of fields with their candidate partial facts."""
         fixed = fixed or {}
         pending = set(fields) | set(fixed)
-        result: list[tuple[set[str], list[dict]]] = []
+        result: list[tuple[set[str], list[SpaceFact]]] = []
         decision = {
             f
             for f in pending
@@ -161,7 +165,7 @@ class FactSpace:
             narrowed.append((members, candidates))
         return narrowed
 
-    def facts(self, conditions: list[Condition], fixed: dict | None = None) -> Iterator[dict]:
+    def facts(self, conditions: list[Condition], fixed: SpaceFact | None = None) -> Iterator[SpaceFact]:
         """Representative facts over the fields ``conditions`` test: one per way they can be told apart."""
         tests = [t for condition in conditions for t in _tests(condition)]
         fields = {t.field for t in tests}
@@ -181,14 +185,14 @@ class FactSpace:
         if total > MAX_COMBINATIONS:
             raise TooManyCombinations(f"{total} combinations")
         for combo in itertools.product(*reduced):
-            fact: dict = {}
+            fact: SpaceFact = {}
             for part in combo:
                 fact.update(part)
             yield fact
 
     # -- examples -----------------------------------------------------------
 
-    def example_complaint(self, fact: dict) -> dict:
+    def example_complaint(self, fact: SpaceFact) -> dict[str, Any]:
         """A complaint (JSON-ready, as a caller sends it) whose engine fact agrees with ``fact``."""
         policy = self.policy
         calendar = WorkCalendar(policy.calendar, policy.timezone)
@@ -201,7 +205,7 @@ class FactSpace:
                 day = candidate
                 break
         received = dt.datetime.combine(day, dt.time(10, 0), tzinfo=calendar.tz)
-        complaint: dict = {
+        complaint: dict[str, Any] = {
             "complaint_id": "lint-example",
             "received_at": received.isoformat(),
             "channel": fact.get("channel", "online_chat"),
@@ -252,7 +256,9 @@ def _working(calendar: WorkCalendar, day: dt.date) -> bool:
 MAY_LIE_AHEAD = frozenset({"order.promised_delivery_at"})
 
 
-def _anchor_for(calendar: WorkCalendar, received: dt.datetime, wanted: dict, anchor_field: str = "") -> dt.datetime:
+def _anchor_for(
+    calendar: WorkCalendar, received: dt.datetime, wanted: dict[Window, int | str], anchor_field: str = ""
+) -> dt.datetime:
     """A date from which exactly the wanted windows include ``received``: before it, or ahead where allowed."""
     horizon = max((_approx_days(w) for w in wanted), default=1) * 2 + 60
     offsets = [-back for back in range(1, int(horizon))]
@@ -269,11 +275,11 @@ def _anchor_for(calendar: WorkCalendar, received: dt.datetime, wanted: dict, anc
     return received - dt.timedelta(days=1)
 
 
-def _approx_days(window) -> float:
+def _approx_days(window: Window) -> float:
     return {"calendar_days": 1.0, "working_days": 1.4, "years": 365.25, "hours": 1 / 24}[window.unit] * window.amount
 
 
-def _money(fen: int) -> str:
+def _money(fen: int | str) -> str:
     return f"{Decimal(fen) / 100:.2f}"
 
 
@@ -281,7 +287,7 @@ def _tests(condition: Condition) -> list[Test]:
     return [*condition.all_of, *(t for group in condition.any_of for t in group)]
 
 
-def describe_fact(fact: dict, fields: set[str] | None = None) -> str:
+def describe_fact(fact: SpaceFact, fields: set[str] | None = None) -> str:
     """The fact in the policy's words; ``fields`` the conditions test are named even when absent."""
     from rules.wording import value_words
 

@@ -30,7 +30,7 @@ def flatten_messages(
 
 
 def _walk(
-    messages: object, prefix: str, found: dict[str, list[str]], transparent: frozenset, at_top: frozenset
+    messages: object, prefix: str, found: dict[str, list[str]], transparent: frozenset[str], at_top: frozenset[str]
 ) -> None:
     if isinstance(messages, dict):
         for key, value in messages.items():

@@ -86,7 +86,7 @@ def parse_notice(text: str, year: int | None = None, source: str = "the State Co
     )
 
 
-def _item(names_text: str, body: str, year: int, line: int, problems: list) -> Festival | None:
+def _item(names_text: str, body: str, year: int, line: int, problems: list[tuple[int, Words]]) -> Festival | None:
     before = len(problems)
     names = tuple(names_text.split("、"))
     for name in names:
@@ -118,7 +118,7 @@ def _item(names_text: str, body: str, year: int, line: int, problems: list) -> F
     return Festival(names, tuple(holidays), tuple(workdays), line)
 
 
-def _period(found: re.Match, year: int, line: int, problems: list) -> list[dt.date]:
+def _period(found: re.Match[str], year: int, line: int, problems: list[tuple[int, Words]]) -> list[dt.date]:
     first = _day(found, "a", year, None, line, problems)
     if first is None:
         return []
@@ -142,7 +142,9 @@ def _weekday(day: dt.date) -> Words:
     return say(f"weekday.{day:%A}".lower())
 
 
-def _day(found: re.Match, p: str, year: int, after: dt.date | None, line: int, problems: list) -> dt.date | None:
+def _day(
+    found: re.Match[str], p: str, year: int, after: dt.date | None, line: int, problems: list[tuple[int, Words]]
+) -> dt.date | None:
     """The date of group ``p``; an end without month or year takes the start's, rolling into the next year."""
     y = found[f"{p}y"]
     month = found[f"{p}m"]

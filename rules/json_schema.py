@@ -11,11 +11,16 @@ form below: an unknown one raises ``TypeError``, so the schema cannot silently d
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from rules import schema as policy
 from rules.conditions import OPERATORS
 from rules.vocabulary import CATEGORIES, DEADLINE_UNITS, FieldKind, decision_fields, fact_fields
+
+# A JSON Schema document (or a part of one): JSON of many shapes, built and read by key.
+JsonSchema = dict[str, Any]
 
 SCHEMA_ID = "https://complaints.example/policy.schema.json"
 IDENTIFIER_PATTERN = "^[A-Za-z][A-Za-z0-9_]*$"
@@ -38,7 +43,7 @@ TIMESTAMP = {
 }
 
 # Schema-wide rules (@validates_schema) in JSON Schema form, by the schema class that declares them.
-_SCHEMA_RULES: dict[type[Schema], dict] = {
+_SCHEMA_RULES: dict[type[Schema], JsonSchema] = {
     policy.AuthorityEntry: {"oneOf": [{"required": ["limits"]}, {"required": ["limits_of"]}]},
     policy.PeriodSchema: {"minProperties": 1, "maxProperties": 1},
     policy.RouteOutcome: {"minProperties": 1},
@@ -59,7 +64,7 @@ _LOADER_ONLY = {
 }
 
 
-def policy_json_schema() -> dict:
+def policy_json_schema() -> JsonSchema:
     """The JSON Schema (draft 2020-12) of a policy file."""
     walker = _Walker()
     root = walker.schema(policy.PolicySchema)
@@ -76,10 +81,10 @@ def policy_json_schema() -> dict:
 
 class _Walker:
     def __init__(self) -> None:
-        self.defs: dict[str, dict] = {}
+        self.defs: dict[str, JsonSchema] = {}
 
-    def schema(self, cls: type[Schema]) -> dict:
-        properties: dict[str, dict] = {}
+    def schema(self, cls: type[Schema]) -> JsonSchema:
+        properties: dict[str, JsonSchema] = {}
         required: list[str] = []
         for name, field in cls._declared_fields.items():
             key = field.data_key or name
@@ -92,19 +97,19 @@ class _Walker:
                 raise TypeError(
                     f"{cls.__name__} has a schema-wide rule with no JSON Schema form in rules/json_schema.py"
                 )
-        result: dict = {"type": "object", "properties": properties, "additionalProperties": False}
+        result: JsonSchema = {"type": "object", "properties": properties, "additionalProperties": False}
         if required:
             result["required"] = required
         result.update(_SCHEMA_RULES.get(cls, {}))
         return result
 
-    def ref(self, cls: type[Schema]) -> dict:
+    def ref(self, cls: type[Schema]) -> JsonSchema:
         if cls.__name__ not in self.defs:
             self.defs[cls.__name__] = {}  # reserve: a schema may refer to itself
             self.defs[cls.__name__] = self.schema(cls)
         return {"$ref": f"#/$defs/{cls.__name__}"}
 
-    def field(self, owner: type[Schema], name: str, field: fields.Field) -> dict:
+    def field(self, owner: type[Schema], name: str, field: fields.Field[Any]) -> JsonSchema:
         if owner is policy.RemedyRule and name == "category":
             return _category()
         if name in ("when", "when_any") and issubclass(owner, policy.RuleBase):
@@ -113,7 +118,7 @@ class _Walker:
             return condition if name == "when" else {"type": "array", "minItems": 1, "items": condition}
         return self.plain(field)
 
-    def plain(self, field: fields.Field) -> dict:
+    def plain(self, field: fields.Field[Any]) -> JsonSchema:
         if isinstance(field, policy.Limit):
             return {"anyOf": [MONEY, {"enum": ["any", "never"]}], "description": "an amount, `any` or `never`"}
         if isinstance(field, policy.Money):
@@ -139,7 +144,7 @@ class _Walker:
                 raise TypeError(f"unsupported nested schema {nested!r}")
             return self.ref(nested)
         if isinstance(field, fields.List):
-            result: dict = {"type": "array", "items": self.plain(field.inner)}
+            result: JsonSchema = {"type": "array", "items": self.plain(field.inner)}
             for rule in field.validators:
                 if isinstance(rule, validate.Length):
                     _bounds(result, rule.min, rule.max, "minItems", "maxItems")
@@ -162,13 +167,13 @@ class _Walker:
             return _validated({"type": "string"}, field)
         raise TypeError(f"no JSON Schema form for {type(field).__name__}; add one in rules/json_schema.py")
 
-    def key(self, field: fields.Field) -> dict:
+    def key(self, field: fields.Field[Any]) -> JsonSchema:
         """Mapping keys are always text in an editor: an integer key becomes digits."""
         if isinstance(field, fields.Integer):
             return {"pattern": "^[0-9]+$"}
         return _validated({"type": "string"}, field)
 
-    def condition(self, stage: str) -> dict:
+    def condition(self, stage: str) -> JsonSchema:
         name = f"Condition_{stage}"
         if name not in self.defs:
             known = fact_fields((), (), (), ())
@@ -186,7 +191,7 @@ class _Walker:
         return {"$ref": f"#/$defs/{name}"}
 
 
-def _validated(result: dict, field: fields.Field) -> dict:
+def _validated(result: JsonSchema, field: fields.Field[Any]) -> JsonSchema:
     for rule in field.validators:
         if isinstance(rule, validate.OneOf):
             result["enum"] = list(rule.choices)
@@ -201,23 +206,23 @@ def _validated(result: dict, field: fields.Field) -> dict:
     return result
 
 
-def _bounds(result: dict, low: object, high: object, low_key: str, high_key: str) -> None:
+def _bounds(result: JsonSchema, low: object, high: object, low_key: str, high_key: str) -> None:
     if low is not None:
         result[low_key] = low
     if high is not None:
         result[high_key] = high
 
 
-def _category() -> dict:
+def _category() -> JsonSchema:
     one = {"enum": list(CATEGORIES)}
     return {"anyOf": [one, {"type": "array", "minItems": 1, "items": one}]}
 
 
-def _test(kind: FieldKind) -> dict:
+def _test(kind: FieldKind) -> JsonSchema:
     """What ``field: test`` may say for a field of this kind (rules/conditions.py `_parse_test`)."""
     if kind.kind == "date":
         return _operators({"present": {"type": "boolean"}})
-    value: dict
+    value: JsonSchema
     if kind.kind == "enum":
         value = {"enum": list(kind.values)} if kind.values else {"type": "string", "pattern": IDENTIFIER_PATTERN}
         return {
@@ -236,9 +241,9 @@ def _test(kind: FieldKind) -> dict:
     return {"anyOf": [value, _operators(tests)]}
 
 
-def _operators(tests: dict) -> dict:
+def _operators(tests: JsonSchema) -> JsonSchema:
     return {"type": "object", "minProperties": 1, "properties": tests, "additionalProperties": False}
 
 
-def _list_of(value: dict) -> dict:
+def _list_of(value: JsonSchema) -> JsonSchema:
     return {"type": "array", "minItems": 1, "items": value}

@@ -13,19 +13,22 @@ import datetime as dt
 import itertools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any, TypeVar
 
 from rules.calendar import CalendarHorizon, calendar_horizon
 from rules.calendar_year import TO_COMPLETE
 from rules.conditions import Condition, Test
-from rules.fact_space import FactSpace, TooManyCombinations, describe_fact
+from rules.fact_space import FactSpace, SpaceFact, TooManyCombinations, describe_fact
 from rules.finding_codes import FINDING_CODES
 from rules.messages import Words, join, say, sentence, ui
-from rules.model import Policy, RemedyRule, RuleInfo
+from rules.model import DeadlineRule, Policy, RemedyRule, RoutingRule, Rule, RuleInfo
 from rules.wording import tests_words
 from rules.yaml_source import SourceMap, load_yaml_text
+
+_R = TypeVar("_R", RoutingRule, RemedyRule, DeadlineRule)  # a rule that `_cover` may name
 
 # Remedies for which the seller sends goods to the consumer (the outbound leg).
 GOODS_SENT = frozenset({"resend", "exchange", "repair"})
@@ -41,7 +44,7 @@ class Finding:
     lines: tuple[int, ...] = ()
     about: str | None = None
     example: str | None = None  # the example in the policy's words
-    complaint: dict | None = None  # the example as a complaint a caller could send
+    complaint: dict[str, Any] | None = None  # the example as a complaint a caller could send
     accepted: str | None = None  # the policy's reason, when it accepts the finding
     # The sentence in the catalog (rules/messages.py SENTENCES); `message` is its English.
     words: Words | None = field(default=None, compare=False)
@@ -49,7 +52,7 @@ class Finding:
     def text(self, lang: str = "en") -> str:
         return self.words.text(lang) if self.words is not None else self.message
 
-    def as_dict(self, lang: str = "en") -> dict:
+    def as_dict(self, lang: str = "en") -> dict[str, object]:
         return {
             "code": self.code,
             "severity": "warning",
@@ -98,7 +101,7 @@ class LintReport:
     def accepted(self) -> list[Finding]:
         return [f for f in self.findings if f.accepted]
 
-    def as_dict(self, lang: str = "en") -> dict:
+    def as_dict(self, lang: str = "en") -> dict[str, object]:
         return {
             "policy": {"file": self.policy.source_file, "version": self.policy.version, "digest": self.policy.digest},
             "findings": [f.as_dict(lang) for f in self.findings],
@@ -153,7 +156,15 @@ class _Linter:
     # -- helpers ------------------------------------------------------------
 
     def add(
-        self, code: str, words: Words, infos: Sequence[RuleInfo] = (), *, about=None, fact=None, fields=None, line=None
+        self,
+        code: str,
+        words: Words,
+        infos: Iterable[RuleInfo] = (),
+        *,
+        about: str | None = None,
+        fact: SpaceFact | None = None,
+        fields: set[str] | None = None,
+        line: int | None = None,
     ) -> None:
         assert code in FINDING_CODES, code
         lines = tuple(info.line for info in infos)
@@ -188,7 +199,7 @@ class _Linter:
                 self._source = SourceMap(self.policy.source_file)
         return self._source.locate(path)[0]
 
-    def facts(self, conditions: list[Condition], fixed: dict | None = None) -> list[dict] | None:
+    def facts(self, conditions: list[Condition], fixed: SpaceFact | None = None) -> list[SpaceFact] | None:
         try:
             return list(self.space.facts(conditions, fixed))
         except TooManyCombinations:
@@ -198,7 +209,7 @@ class _Linter:
     def cite(info: RuleInfo) -> Words:
         return say("cite", rule=info.id, line=info.line)
 
-    def cites(self, infos) -> object:
+    def cites(self, infos: Iterable[RuleInfo]) -> object:
         return join("sep.both", [self.cite(info) for info in infos])
 
     # -- checks -------------------------------------------------------------
@@ -233,7 +244,7 @@ class _Linter:
             words = say("lint.contradiction", rule=self.cite(rule.info), why=self.why_never(rule))
             self.add("contradiction", words, [rule.info])
 
-    def why_never(self, rule) -> Words:
+    def why_never(self, rule: Rule) -> Words:
         condition = rule.condition
         by_field: dict[str, list[Test]] = {}
         for test in condition.all_of:
@@ -272,10 +283,10 @@ class _Linter:
             fields = {t.field for c in conditions for t in (*c.all_of, *(t for g in c.any_of for t in g))}
             fields.add("category")
 
-            def redirected(fact, redirects=redirects):
+            def redirected(fact: SpaceFact, redirects: list[RoutingRule] = redirects) -> list[RoutingRule]:
                 return [r for r in redirects if r.condition.matches(fact)]
 
-            def first(fact, rules=rules):
+            def first(fact: SpaceFact, rules: list[RemedyRule] = rules) -> RemedyRule | None:
                 return next((r for r in rules if r.condition.matches(fact)), None)
 
             gap = next((f for f in facts if not redirected(f) and first(f) is None), None)
@@ -305,7 +316,8 @@ class _Linter:
                 scope = say("lint.scope", category=category) if about else ""
                 open_facts = [f for f in mine if not redirected(f)]
                 if open_facts:
-                    blockers = _cover(rules[:index], open_facts) or list(dict.fromkeys(first(f) for f in open_facts))
+                    firsts = (first(f) for f in open_facts)  # never None: ``rule`` itself matches them
+                    blockers = _cover(rules[:index], open_facts) or [b for b in dict.fromkeys(firsts) if b is not None]
                     key = "lint.shadowed_one" if len(blockers) == 1 else "lint.shadowed_many"
                     names = self.cites(b.info for b in blockers)
                     self.add(
@@ -318,13 +330,13 @@ class _Linter:
                         line=rule.info.line,
                     )
                 else:
-                    blockers = _cover(redirects, mine) or list(dict.fromkeys(r for f in mine for r in redirected(f)))
-                    key = "lint.redirected_one" if len(blockers) == 1 else "lint.redirected_many"
-                    names = self.cites(b.info for b in blockers)
+                    redirecting = _cover(redirects, mine) or list(dict.fromkeys(r for f in mine for r in redirected(f)))
+                    key = "lint.redirected_one" if len(redirecting) == 1 else "lint.redirected_many"
+                    names = self.cites(b.info for b in redirecting)
                     self.add(
                         "redirected",
                         say(key, rule=self.cite(rule.info), scope=scope, names=names),
-                        [rule.info, *(b.info for b in blockers)],
+                        [rule.info, *(b.info for b in redirecting)],
                         about=about,
                         fact=mine[0],
                         fields=fields,
@@ -349,7 +361,7 @@ class _Linter:
             )
 
     def deadline_gaps(self) -> None:
-        by_kind: dict[str, list] = {}
+        by_kind: dict[str, list[DeadlineRule]] = {}
         for rule in self.policy.deadlines:
             if rule.info.id not in self.never:
                 by_kind.setdefault(rule.kind, []).append(rule)
@@ -390,7 +402,7 @@ class _Linter:
             )
 
     def pending_forever(self) -> None:
-        kinds: dict[str, list] = {}
+        kinds: dict[str, list[DeadlineRule]] = {}
         for rule in self.policy.deadlines:
             kinds.setdefault(rule.kind, []).append(rule)
         for rule in self.policy.deadlines:
@@ -418,7 +430,7 @@ class _Linter:
             )
 
     def authority_bands(self) -> None:
-        seen: dict[tuple, list[str]] = {}
+        seen: dict[tuple[tuple[str, str], ...], list[str]] = {}
         for kind, entry in self.policy.authority.items():
             seen.setdefault(tuple(sorted((k, str(v)) for k, v in entry.limits.items())), []).append(kind)
         levels = self.policy.levels
@@ -631,7 +643,7 @@ def _duration(span: dt.timedelta, lang: str) -> str:
     return sentence("lint.days", lang, days=span.days, time=clock) if span.days else clock
 
 
-def _cover(candidates: list, facts: list[dict]) -> list:
+def _cover(candidates: Sequence[_R], facts: Sequence[SpaceFact]) -> list[_R]:
     """The first single rule that matches every one of ``facts``, as a one-item list, else []."""
     for rule in candidates:
         if all(rule.condition.matches(f) for f in facts):
@@ -642,7 +654,7 @@ def _cover(candidates: list, facts: list[dict]) -> list:
 def _relax(condition: Condition, split: set[str]) -> Condition:
     """The condition with its tests on ``split`` fields loosened to `the field is given`."""
 
-    def loosen(tests):
+    def loosen(tests: tuple[Test, ...]) -> tuple[Test, ...]:
         out = []
         for test in tests:
             if test.field in split and test.op != "present":

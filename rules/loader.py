@@ -10,7 +10,9 @@ import datetime as dt
 import os
 import stat
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from canonical import canonical_json, sha256_hex
 from rules.compiler import MAX_RULES_PER_RULESET
@@ -41,8 +43,11 @@ from rules.model import (
 from rules.one_pass import check_all
 from rules.plain_words import describe
 from rules.resync import parse_resynchronised
-from rules.vocabulary import DEADLINE_UNITS, INPUT_FLAGS, WEEKDAYS, decision_fields, fact_fields
+from rules.vocabulary import DEADLINE_UNITS, INPUT_FLAGS, WEEKDAYS, FieldKind, decision_fields, fact_fields
 from rules.yaml_source import MAX_POLICY_BYTES, SourceMap
+
+# The policy document as the schema loaded it (rules/schema.py fixes its shape): read by key.
+PolicyData = dict[str, Any]
 
 
 def read_policy_source(path: str | Path, what: str = "file") -> str:
@@ -154,7 +159,7 @@ def load_policy_text(text: str, file: str = "<policy>") -> Policy:
     return policy
 
 
-def _check_rule_count(raw: dict, source: SourceMap) -> None:
+def _check_rule_count(raw: Mapping[str, Any], source: SourceMap) -> None:
     """Routing and remedy rules share one ruleset: refuse more than it holds before building any of them."""
     counts = [len(raw[name]) if isinstance(raw.get(name), list) else 0 for name in ("routing", "remedies")]
     if sum(counts) > MAX_RULES_PER_RULESET:
@@ -188,7 +193,7 @@ _PLAIN = {
 
 
 class _Builder:
-    def __init__(self, data: dict, source: SourceMap, text: str):
+    def __init__(self, data: PolicyData, source: SourceMap, text: str):
         self.data = data
         self.source = source
         self.text = text
@@ -197,7 +202,7 @@ class _Builder:
     def problem(self, code: str, path: str, message: str) -> None:
         self.issues.append(self.source.issue(path, message, code))
 
-    def info(self, raw: dict, path: str) -> RuleInfo:
+    def info(self, raw: PolicyData, path: str) -> RuleInfo:
         return RuleInfo(raw["id"], raw["description"], raw["basis"], self.source.locate(path)[0])
 
     def build(self) -> Policy:
@@ -343,7 +348,7 @@ class _Builder:
             )
         return result
 
-    def check_limits(self, limits: dict, levels: tuple[str, ...], path: str) -> None:
+    def check_limits(self, limits: PolicyData, levels: tuple[str, ...], path: str) -> None:
         for level in limits:
             if level not in levels:
                 self.problem(
@@ -355,7 +360,7 @@ class _Builder:
             return
 
         # Authority only grows up the ladder: never < amounts (ascending) < any.
-        def rank(value):
+        def rank(value: object) -> tuple[int, object]:
             if value == "never":
                 return (0, 0)
             if value == "any":
@@ -371,7 +376,7 @@ class _Builder:
                     " limits must not decrease up the levels",
                 )
 
-    def windows(self, levels, teams) -> tuple[Window, ...]:
+    def windows(self, levels: tuple[str, ...], teams: tuple[str, ...]) -> tuple[Window, ...]:
         plain = fact_fields(levels, teams, (), ())
         result = []
         self.check_unique(tuple(w["id"] for w in self.data["windows"]), "windows", "window")
@@ -394,13 +399,15 @@ class _Builder:
             result.append(Window(raw["id"], raw["label"], raw["anchor"], unit, amount, raw["basis"], roll_forward))
         return tuple(result)
 
-    def condition(self, rule: dict, fields: dict, path: str) -> Condition:
+    def condition(self, rule: PolicyData, fields: dict[str, FieldKind], path: str) -> Condition:
         condition, problems = parse_condition(rule["when"], rule.get("when_any"), fields, path)
         for where, message in problems:
             self.problem("condition", where, message)
         return condition
 
-    def routing(self, fields, levels, teams) -> tuple[RoutingRule, ...]:
+    def routing(
+        self, fields: dict[str, FieldKind], levels: tuple[str, ...], teams: tuple[str, ...]
+    ) -> tuple[RoutingRule, ...]:
         result = []
         for index, raw in enumerate(self.data["routing"]):
             path = f"routing.{index}"
@@ -433,7 +440,7 @@ class _Builder:
             result.append(RoutingRule(self.info(raw, path), self.condition(raw, fields, path), outcome))
         return tuple(result)
 
-    def remedies(self, fields) -> tuple[RemedyRule, ...]:
+    def remedies(self, fields: dict[str, FieldKind]) -> tuple[RemedyRule, ...]:
         result = []
         for index, raw in enumerate(self.data["remedies"]):
             path = f"remedies.{index}"
@@ -468,7 +475,7 @@ class _Builder:
             )
         return tuple(result)
 
-    def events(self, fields) -> dict:
+    def events(self, fields: dict[str, FieldKind]) -> dict[str, Event]:
         result = {}
         setters: dict[str, str] = {}  # field -> the first event that sets it
         for name, raw in self.data["events"].items():
@@ -508,7 +515,9 @@ class _Builder:
             result[name] = Event(name, raw["label"], field_name, counts, raw.get("once", False))
         return result
 
-    def clock(self, fields, events, deadlines) -> Clock:
+    def clock(
+        self, fields: dict[str, FieldKind], events: dict[str, Event], deadlines: tuple[DeadlineRule, ...]
+    ) -> Clock:
         raw = self.data.get("clock")
         if raw is None:
             return Clock()
@@ -548,7 +557,7 @@ class _Builder:
             )
         return Clock(raw["due_soon_percent"], result)
 
-    def deadlines(self, fields, events) -> tuple[DeadlineRule, ...]:
+    def deadlines(self, fields: dict[str, FieldKind], events: dict[str, Event]) -> tuple[DeadlineRule, ...]:
         kinds = {raw["kind"] for raw in self.data["deadlines"]}
         result = []
         for index, raw in enumerate(self.data["deadlines"]):
@@ -622,7 +631,7 @@ class _Builder:
         )
 
 
-def _history_field(fields, name: str, kind: str) -> bool:
+def _history_field(fields: Mapping[str, FieldKind], name: str, kind: str) -> bool:
     """``name`` is a field of ``history`` of that kind (events and breaches write only the history)."""
     found = fields.get(name)
     return name.startswith("history.") and found is not None and found.kind == kind

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 LANGUAGES = ("zh", "en")
@@ -41,7 +42,7 @@ class Entry:
     # (the wrong name, the choices: an argument, or `=a, b` listed here): offer the closest as a fix
     suggest: tuple[str, str] | None = None
 
-    def pattern(self) -> re.Pattern:
+    def pattern(self) -> re.Pattern[str]:
         parts = re.split(r"\{(\w+)\}", self.source)
         regex = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
         return re.compile(f"^{regex}$", re.S)
@@ -1234,7 +1235,7 @@ class Words:
     """A sentence of SENTENCES with its parts, worded when the language is known."""
 
     key: str
-    args: dict
+    args: dict[str, object]
 
     def text(self, lang: str = "en") -> str:
         en, zh = SENTENCES[self.key]
@@ -1249,7 +1250,7 @@ class Joined:
     """Parts joined by a separator of SENTENCES (``sep.and``, ``sep.list``, ...)."""
 
     sep: str
-    parts: tuple
+    parts: tuple[object, ...]
 
     def text(self, lang: str = "en") -> str:
         en, zh = SENTENCES[self.sep]
@@ -1261,7 +1262,7 @@ def say(key: str, **args: object) -> Words:
     return Words(key, args)
 
 
-def join(sep: str, parts) -> Joined:
+def join(sep: str, parts: Iterable[object]) -> Joined:
     return Joined(sep, tuple(parts))
 
 

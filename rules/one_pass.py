@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from marshmallow import ValidationError
 
@@ -70,9 +71,9 @@ class Aside:
 
 
 def check_all(
-    raw: dict,
+    raw: dict[str, Any],
     source: SourceMap,
-    build: Callable[[dict], Policy],
+    build: Callable[[dict[str, Any]], Policy],
     schema_issues: Callable[[object], list[tuple[str, str]]],
     skipped_sections: set[str],
     skipped_ids: set[str],
@@ -107,7 +108,7 @@ def check_all(
         return None, [issue for issue in error.issues if not skipped.covers(issue)]
 
 
-def _set_aside(raw: dict, found: list[tuple[str, str]], aside: Aside) -> dict | None:
+def _set_aside(raw: dict[str, Any], found: list[tuple[str, str]], aside: Aside) -> dict[str, Any] | None:
     """``raw`` with every wrong part set aside, loaded by the schema; None if that is not possible."""
     data = copy.deepcopy(raw)
     for _ in range(MAX_ROUNDS):
@@ -115,7 +116,8 @@ def _set_aside(raw: dict, found: list[tuple[str, str]], aside: Aside) -> dict | 
             if not _put_aside(data, path, message, aside):
                 return None
         try:
-            return PolicySchema().load(data)
+            loaded: dict[str, Any] = PolicySchema().load(data)
+            return loaded
         except ValidationError as exc:
             found = [(path, message) for path, message in _flat(exc.messages)]
     return None
@@ -126,7 +128,7 @@ def _flat(messages: object) -> list[tuple[str, str]]:
     return [(path, text) for path, texts in flat.items() for text in texts]
 
 
-def _put_aside(data: dict, path: str, message: str, aside: Aside) -> bool:
+def _put_aside(data: dict[str, Any], path: str, message: str, aside: Aside) -> bool:
     parts = path.split(".")
     if message in (UNKNOWN_KEY, "Unknown field."):
         parent = _at(data, parts[:-1])
@@ -206,7 +208,7 @@ def _put_aside(data: dict, path: str, message: str, aside: Aside) -> bool:
     return False
 
 
-def _rule_standin(section: str, item: object, index: int) -> dict:
+def _rule_standin(section: str, item: object, index: int) -> dict[str, object]:
     """A rule that passes the schema and says nothing, under the original id where it has one."""
     ident = item.get("id") if isinstance(item, dict) else None
     if not (isinstance(ident, str) and _IDENTIFIER.match(ident)):

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import cache
+from typing import Any
 
 from rules.errors import PolicyIssue
 from rules.messages import ENTRIES, match, words
@@ -167,7 +169,7 @@ def _value_at(raw: object, path: str) -> object:
 
 def _keys_at(path: str) -> list[str]:
     """The keys the policy format allows in the mapping at ``path`` (from the JSON Schema)."""
-    node = _schema()
+    node: Mapping[str, Any] = _schema()
     root = node
     for part in [p for p in path.split(".") if p] if path else []:
         node = _resolve(root, node)
@@ -183,7 +185,7 @@ def _keys_at(path: str) -> list[str]:
     return list(node.get("properties", {}))
 
 
-def _resolve(root: dict, node: dict) -> dict:
+def _resolve(root: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
     while True:
         if "$ref" in node:
             node = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
@@ -194,7 +196,7 @@ def _resolve(root: dict, node: dict) -> dict:
 
 
 @cache
-def _schema() -> dict:
+def _schema() -> dict[str, Any]:
     from rules.json_schema import policy_json_schema
 
     return policy_json_schema()

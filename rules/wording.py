@@ -7,6 +7,7 @@ policy's own in both.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from rules.conditions import Condition, Test
@@ -54,7 +55,7 @@ def test_words(test: Test, lang: str = "en") -> str:
     return sentence(f"words.{op}", lang, field=field, value=value_words(field, value))
 
 
-def tests_words(tests, lang: str = "en") -> str:
+def tests_words(tests: Iterable[Test], lang: str = "en") -> str:
     """Tests that must all hold, joined by `and`."""
     return _sep("sep.and", lang).join(test_words(t, lang) for t in tests)
 

@@ -106,7 +106,7 @@ class _BoundedLoader(yaml.SafeLoader):
         self.path: list[str] = []
         self.composed = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if parent is None:
             return super().compose_node(parent, index)
         if isinstance(index, int):  # an item of a list
@@ -131,7 +131,7 @@ class _BoundedLoader(yaml.SafeLoader):
             self.path.pop()
 
     def _refuse(self, code: str, path: str, message: str) -> None:
-        mark = self.peek_event().start_mark
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # PyYAML's stubs leave it untyped
         raise PolicyError([PolicyIssue(self.file, mark.line + 1, mark.column + 1, path, message, code)])
 
 
@@ -156,7 +156,7 @@ class _Builder:
             self.issues.append(self._at(node, path, f"tag {node.tag} is not allowed"))
             return None
         if isinstance(node, yaml.MappingNode):
-            result: dict = {}
+            result: dict[object, object] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.issues.append(self._at(key_node, path, "mapping keys must be plain text"))

@@ -17,7 +17,7 @@ from canonical import canonical_json
 from engine.decider import Decider
 from engine.outcome_cache import CachedRules, CacheMismatch, FactKey
 from engine.outcome_settings import CacheSettings
-from engine.runtime import fact_json, native_ruleset
+from engine.runtime import EngineError, fact_json, native_ruleset
 from rules.compiler import compile_policy
 from rules.fact_space import FactSpace
 from tests.helpers.threads import run_in_threads
@@ -212,3 +212,62 @@ def test_the_command_line_refuses_a_bad_cache_setting_in_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["check"], env={"COMPLAINTS_OUTCOME_CACHE": "bogus"})
     assert result.exit_code == 1
     assert result.output.strip() == "Error: COMPLAINTS_OUTCOME_CACHE='bogus': expected one of on, off, verify"
+
+
+def _deadline_fact(tier: object, working: int) -> dict:
+    return {
+        "t": "decision",
+        "category": "service_attitude",
+        "channel": "app",
+        "received_on_working_day": working,
+        "customer.tier": tier,
+        "decision.redirect": 0,
+        "decision.team": "customer_service",
+        "decision.level": "agent",
+    }
+
+
+@pytest.mark.parametrize("working", [1, 0])
+def test_a_null_tier_after_a_regular_one_goes_to_the_engine(decider, working):
+    """Issue 24, item 10: the cache classed null with "some other string" (D03/D04 "not vip"), while
+    durable_rules holds no comparison on null; verify mode raised CacheMismatch and the cache on
+    scheduled a first-response deadline the engine does not."""
+    compiled = decider.compiled
+    engine = decider._deadline_engine
+    regular, null = _deadline_fact("regular", working), _deadline_fact(None, working)
+    first_response = "D03_first_response_working" if working else "D04_first_response_non_working"
+    assert first_response in engine.fire(regular) and first_response not in engine.fire(null)
+    verify = CachedRules(engine, compiled.deadline_ruleset, CacheSettings("verify"))
+    on = CachedRules(engine, compiled.deadline_ruleset, CacheSettings("on"))
+    for rules in (verify, on):
+        assert rules.fired(regular) == engine.fire(regular)
+        assert rules.key(null) is None
+        assert rules.fired(null) == engine.fire(null)  # no CacheMismatch; on == off
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, False, 1.0, 150000.0, "150000", [], {}, ["vip"], 2**63, -(2**63) - 1],
+    ids=repr,
+)
+def test_the_key_classifies_only_values_of_the_constants_type(decider, value):
+    rules = CachedRules(decider._route_engine, decider.compiled.route_ruleset, CacheSettings("verify"))
+    base = {"t": "complaint", "category": "quality_defect", "channel": "app", "order.amount": 150000}
+    assert rules.key(base) is not None
+    for field in ("order.amount", "channel"):
+        fact = dict(base, **{field: value})
+        if type(value) is str and field == "channel":  # a string among strings: classified ("other")
+            continue
+        assert rules.key(fact) is None, field
+        try:
+            expected = decider._route_engine.fire(fact)
+        except EngineError:
+            continue
+        assert rules.fired(fact) == expected
+
+
+def test_a_field_the_engine_reads_through_a_nested_object_goes_to_the_engine(decider):
+    rules = CachedRules(decider._route_engine, decider.compiled.route_ruleset, CacheSettings("verify"))
+    fact = {"t": "complaint", "category": "quality_defect", "channel": "app", "order": {"amount": 300000}}
+    assert rules.key(fact) is None
+    assert rules.fired(fact) == decider._route_engine.fire(fact)

@@ -55,7 +55,9 @@ _LEGAL_CITED = (
 _MISSED = ("breached", "missed", "overdue")
 
 
-def reason(code: str, legal: bool, basis: str, legal_cited: dict | None = None, **args: str) -> dict:
+def reason(
+    code: str, legal: bool, basis: str, legal_cited: dict[str, str] | None = None, **args: str
+) -> dict[str, str]:
     """The ``status_reason`` of a deadline: its code and its words in both languages."""
     zh, en = (text.format(**args) for text in _WORDS[code])
     if code in ("met_late", "past_due", "past_at_receipt", "breach_recorded", "breach_recorded_met"):

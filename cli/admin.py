@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.keyfiles import load_public_keys, public_keys_option, read_held_statements
+from cli.keyfiles import load_public_keys, load_witnesses, public_keys_option, read_held_statements, witness_option
 from store import ROLES, DecisionStore, StoreNeedsUpgrade, StoreUnavailable
 from store.db import DEFAULT_URL
 from store.opening import StoreNotFound, display_url, open_existing
@@ -140,19 +140,42 @@ def store_upgrade(database_url: str) -> None:
     type=click.Path(dir_okay=False, exists=True),
     help="Checkpoints you kept (`complaints export-checkpoints`): each must still be in the store and match.",
 )
+@witness_option
+@click.option(
+    "--require-checkpoint/--allow-unsigned",
+    default=None,
+    help="Fail when no signed checkpoint matches the chain (default: on when COMPLAINTS_ENV=production).",
+)
 @_database_option
-def store_verify(public_key_paths: tuple[str, ...], held_path: str | None, database_url: str) -> None:
-    """Recompute the hash chain over every stored decision and check every signed checkpoint against it, and
-    the policy register's chain of governance events; exit 1 naming the first break (edited, deleted, reordered,
-    rewritten after checkpoint N, truncated)."""
+def store_verify(
+    public_key_paths: tuple[str, ...],
+    held_path: str | None,
+    witness_paths: tuple[str, ...],
+    require_checkpoint: bool | None,
+    database_url: str,
+) -> None:
+    """Recompute the hash chain over every stored decision and check every signed checkpoint against it, the
+    policy register's chain of governance events, the staff trail, the derived deadline and work-queue rows, and
+    every witness given; exit 1 naming the first break (edited, deleted, reordered, rewritten after checkpoint N,
+    truncated, forked or rolled back against a witness)."""
     from audit.register_verify import verify_register  # the governance transitions (issue 12)
     from audit.verify import verify_log  # after purges it starts from the recorded cut, not GENESIS
 
     keys, held = load_public_keys(public_key_paths), read_held_statements(held_path)
+    witnesses = load_witnesses(witness_paths)
+    if require_checkpoint is None:
+        require_checkpoint = os.environ.get("COMPLAINTS_ENV", "") == "production"
     opened = _store(database_url)
     from cli.progress import tracked
 
-    report = verify_log(opened, keys, held, track=tracked("verify", opened.count()))
+    report = verify_log(
+        opened,
+        keys,
+        held,
+        track=tracked("verify", opened.count()),
+        witnesses=witnesses,
+        require_checkpoint=require_checkpoint,
+    )
     click.echo(report.as_text())
     register = verify_register(opened)
     click.echo(register.as_text())

@@ -69,13 +69,12 @@ def _decisions_extend(conn: Connection, seq: int, chain_hash: str, label: str) -
     head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).one()
     cut = conn.execute(select(func.max(purges.c.last_seq))).scalar() or 0
     if seq < cut:
-        expected_seq, expected_prev = cut + 1, conn.execute(
-            select(purges.c.cut_hash).where(purges.c.last_seq == cut)
-        ).scalar_one()
-    else:
-        found = (
-            conn.execute(select(decisions.c.chain_hash).where(decisions.c.seq == seq)).scalar() if seq else GENESIS
+        expected_seq, expected_prev = (
+            cut + 1,
+            conn.execute(select(purges.c.cut_hash).where(purges.c.last_seq == cut)).scalar_one(),
         )
+    else:
+        found = conn.execute(select(decisions.c.chain_hash).where(decisions.c.seq == seq)).scalar() if seq else GENESIS
         if seq and seq == cut and found is None:
             found = conn.execute(select(purges.c.cut_hash).where(purges.c.last_seq == cut)).scalar()
         if found != chain_hash:

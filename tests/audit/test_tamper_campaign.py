@@ -1,0 +1,241 @@
+"""The tamper campaign (issue 25): a database operator with full SQL access but without the signing key tries to
+rewrite history; every attempt must be refused by the signer and reported by `store verify` (and, with a witness,
+named as a fork or rollback). Runs on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, update
+
+from audit.verify import verify_log
+from cli.main import cli
+from lifecycle.checkpointing import Checkpointer
+from lifecycle.decision_service import DecisionService
+from store.checkpoints import HeadRefused, all_statements, take_checkpoint
+from store.governance import NewEvent, PolicyRegister
+from store.governance import event_hash as register_hash
+from store.signing import SigningKey, write_key_pair
+from store.staff import StaffStore
+from store.staff import event_hash as staff_hash
+from store.tables import decisions, policy_event_head, policy_events, staff_events
+from store.witness import HeadFile
+from tests.helpers.audit_samples import execute, fill, recompute_chain
+
+
+@pytest.fixture
+def key_file(tmp_path) -> Path:
+    path = tmp_path / "keys" / "signing.pem"
+    write_key_pair(path)
+    return path
+
+
+@pytest.fixture
+def signer(key_file) -> SigningKey:
+    from store.signing import read_signing_key
+
+    return read_signing_key(key_file)
+
+
+@pytest.fixture
+def heads(key_file) -> HeadFile:
+    return HeadFile(Path(f"{key_file}.head"))
+
+
+@pytest.fixture
+def checkpointer(decider, store, signer, heads) -> Checkpointer:
+    return Checkpointer(
+        store, signer, lambda: [{"digest": decider.policy.digest}], every=10, seconds=0, signed_heads=heads
+    )
+
+
+def _register(store, decider, n: int = 3) -> None:
+    register = PolicyRegister(store)
+    for i in range(n):
+        register.transition(
+            lambda events, now, i=i: [
+                NewEvent(decider.policy.digest, decider.policy.version, "proposed", f"key-{i}", f"person {i}", "r", {})
+            ],
+            decider.policy,
+        )
+
+
+@pytest.fixture
+def signed(decider, store, checkpointer):
+    """A register of 3 events, a staff trail of 30 events, then 40 decisions signed every 10 (each checkpoint
+    covers the register's and the trail's heads)."""
+    _register(store, decider)
+    trail = StaffStore(store)
+    for i in range(30):
+        trail.record("alice", "approve", {"n": i})
+    fill(DecisionService(decider, store, checkpointer.recorded), 32, reevaluate_every=4)
+    assert store.count() == 40
+    assert checkpointer.refused is None, checkpointer.refused
+    return store
+
+
+def keys_of(signer: SigningKey) -> dict:
+    return {signer.key_id: signer.public}
+
+
+def _kinds(report) -> set[str]:
+    return {p.kind for p in report.problems}
+
+
+def _cli_verify(store_url: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["store", "verify", "--database-url", store_url, *args])
+    return result.exit_code, result.output
+
+
+def _rewrite_request_and_resign_attempt(store, decider) -> None:
+    """The worst attack of the issue: change one decision's stored request (replay cannot see it), recompute
+    the chain from that row on, update the register's anchors and recompute its chain, delete the statements."""
+    execute(
+        store,
+        "UPDATE decisions SET request_body = REPLACE(request_body, '\"complaint_id\"', '\"complaint_id\" ') "
+        "WHERE seq = 15",
+    )
+    recompute_chain(store)
+    with store.engine.begin() as conn:
+        head = conn.execute(select(decisions.c.chain_hash).where(decisions.c.seq == 40)).scalar()
+        prev = "0" * 64
+        for event in conn.execute(select(policy_events).order_by(policy_events.c.seq)).all():
+            values = dict(event._mapping)
+            if values["decision_seq"] == 40:
+                values["decision_hash"] = head
+            values["prev_hash"] = prev
+            values["chain_hash"] = register_hash(values)
+            conn.execute(update(policy_events).where(policy_events.c.seq == event.seq).values(**values))
+            prev = values["chain_hash"]
+    execute(store, "DELETE FROM signed_statements")
+
+
+def test_the_signer_refuses_a_rewritten_history_with_its_statements_deleted(
+    signed, decider, checkpointer, signer, heads, store_url, caplog
+):
+    kept = heads.read()
+    assert [s.seq for s in kept][-1] == 40
+    _rewrite_request_and_resign_attempt(signed, decider)
+    fill(DecisionService(decider, signed), 2, seed=7, reevaluate_every=0)  # new decisions wait to be signed
+    with caplog.at_level("ERROR", logger="complaints.checkpoints"):
+        assert checkpointer.sign() is None
+    assert checkpointer.refused and "not in the store" in checkpointer.refused
+    assert any(getattr(r, "alert", None) == "signing-refused" for r in caplog.records)
+    assert all_statements(signed) == []  # nothing was signed
+    with pytest.raises(HeadRefused):
+        take_checkpoint(signed, signer, [], signed_heads=heads)
+    report = verify_log(signed, keys_of(signer))
+    assert not report.ok and "statement" in _kinds(report), report.as_text()
+    witnessed = verify_log(signed, keys_of(signer), witnesses=[(str(heads.path), kept)])
+    assert {"rollback", "rewritten"} <= _kinds(witnessed), witnessed.as_text()
+    rollback = next(p for p in witnessed.problems if p.kind == "rollback")
+    assert str(heads.path) in rollback.expected and "statement 1" in rollback.expected
+    code, output = _cli_verify(store_url, "--witness", str(heads.path))
+    assert code == 1 and "rollback" in output and str(heads.path) in output
+
+
+def test_a_rewrite_without_deleting_statements_is_refused_too(signed, checkpointer, decider):
+    execute(signed, "UPDATE decisions SET request_body = REPLACE(request_body, '\"', '\" ') WHERE seq = 15")
+    recompute_chain(signed)
+    fill(DecisionService(decider, signed), 2, seed=7, reevaluate_every=0)
+    assert checkpointer.sign() is None
+    assert "seq 40" in checkpointer.refused
+
+
+def test_an_edited_decision_not_yet_signed_is_not_signed(signed, checkpointer, decider):
+    """Rows after the last signed head are recomputed before signing: an edit there is not blessed."""
+    fill(DecisionService(decider, signed), 3, seed=7, reevaluate_every=0)
+    execute(signed, "UPDATE decisions SET request_body = REPLACE(request_body, '\"', '\" ') WHERE seq = 42")
+    assert checkpointer.sign() is None
+    assert "decision seq 42 no longer hashes" in checkpointer.refused
+
+
+def test_a_store_with_no_checkpoint_fails_verify_in_production(store, service, store_url, monkeypatch):
+    fill(service, 4, reevaluate_every=0)
+    assert _cli_verify(store_url)[0] == 0  # development: a note, not a failure
+    monkeypatch.setenv("COMPLAINTS_ENV", "production")
+    code, output = _cli_verify(store_url)
+    assert code == 1 and "required in production" in output
+
+
+def test_signed_statements_deleted_is_a_finding_not_a_fresh_start(signed, signer):
+    execute(signed, "DELETE FROM signed_statements")
+    report = verify_log(signed, keys_of(signer))
+    assert not report.ok
+    assert any(p.kind == "statement" and "deleted" in p.meaning for p in report.problems), report.as_text()
+
+
+def test_a_recomputed_register_is_found_by_the_signed_head(signed, signer, checkpointer):
+    """Rewrite who proposed a policy version and recompute the register chain: its own chain says intact."""
+    with signed.engine.begin() as conn:
+        prev = "0" * 64
+        for event in conn.execute(select(policy_events).order_by(policy_events.c.seq)).all():
+            values = dict(event._mapping)
+            if values["seq"] == 2:
+                values["actor_name"] = "someone else"
+            values["prev_hash"] = prev
+            values["chain_hash"] = register_hash(values)
+            conn.execute(update(policy_events).where(policy_events.c.seq == event.seq).values(**values))
+            prev = values["chain_hash"]
+        conn.execute(update(policy_event_head).where(policy_event_head.c.id == 1).values(hash=prev))
+    report = verify_log(signed, keys_of(signer))
+    assert "register" in _kinds(report), report.as_text()
+    assert checkpointer.sign() is None and "policy register" in checkpointer.refused
+
+
+def test_the_last_twenty_staff_events_deleted_are_found(signed, signer, checkpointer, store_url):
+    execute(signed, "DELETE FROM staff_events WHERE seq > 10")
+    report = verify_log(signed, keys_of(signer))
+    assert "staff-trail" in _kinds(report), report.as_text()
+    code, output = _cli_verify(store_url)
+    assert code == 1 and "staff trail" in output
+    assert checkpointer.sign() is None and "staff trail" in checkpointer.refused
+
+
+def test_an_edited_staff_event_is_found(signed, signer):
+    with signed.engine.begin() as conn:
+        event = dict(conn.execute(select(staff_events).where(staff_events.c.seq == 5)).one()._mapping)
+        event["username"] = "mallory"
+        event["chain_hash"] = staff_hash(event)  # the row alone rehashed: the next link breaks
+        conn.execute(update(staff_events).where(staff_events.c.seq == 5).values(**event))
+    assert "staff-trail" in _kinds(verify_log(signed, keys_of(signer)))
+
+
+def test_a_policy_comment_edit_with_its_text_digest_updated_is_found(signed, signer, decider, checkpointer):
+    from canonical import sha256_hex
+
+    text = decider.policy.text + "\n# a comment added later\n"
+    execute(signed, "UPDATE policies SET text = :text WHERE digest = :digest", text=text, digest=decider.policy.digest)
+    execute(
+        signed,
+        "UPDATE policy_text_digests SET text_sha256 = :sha WHERE digest = :digest",
+        sha=sha256_hex(text),
+        digest=decider.policy.digest,
+    )
+    report = verify_log(signed, keys_of(signer))
+    assert any(p.kind == "policy-text" and "signed" in p.expected for p in report.problems), report.as_text()
+    assert checkpointer.sign() is None and "policy" in checkpointer.refused
+
+
+def test_a_fork_is_named_by_witness_and_position(signed, signer, heads, tmp_path):
+    """Another statement under a number the witness holds: the operator re-signed with a key of their own."""
+    witness = tmp_path / "auditor.jsonl"
+    witness.write_text(heads.path.read_text())
+    mallory = SigningKey.generate()
+    execute(signed, "DELETE FROM signed_statements WHERE id >= 3")
+    take_checkpoint(signed, mallory, [])
+    report = verify_log(
+        signed, {**keys_of(signer), mallory.key_id: mallory.public}, witnesses=[("auditor", HeadFile(witness).read())]
+    )
+    fork = [p for p in report.problems if p.kind == "fork"]
+    assert fork and "statement 3" in fork[0].expected and "auditor" in fork[0].expected, report.as_text()
+
+
+def test_the_head_file_is_appended_in_order_and_holds_every_signed_head(signed, heads):
+    numbers = [s.number for s in heads.read()]
+    assert numbers == sorted(numbers) and numbers[-1] == all_statements(signed)[-1].number
+    lines = heads.path.read_text().splitlines()
+    assert all(json.loads(line)["type"] == "statement" for line in lines)

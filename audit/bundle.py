@@ -42,7 +42,10 @@ from audit.masking import Masker
 from audit.purges import purge_log
 from store.checkpoints import SignedStatement, all_statements, recorded_keys, take_checkpoint
 from store.db import DecisionStore
+from store.governance import PolicyRegister
 from store.signing import SigningKey
+from store.staff import StaffStore
+from store.witness import HeadFile
 
 FORMAT = "complaints-bundle/1"
 
@@ -114,6 +117,7 @@ def write_bundle(
     range_shown: dict,
     signer: SigningKey | None,
     policies_in_force: list[dict] | None = None,
+    signed_heads: HeadFile | None = None,
 ) -> BundleSummary:
     """Write the bundle of the decisions whose ``by`` time is in [since, until) to ``out``."""
     summary = BundleSummary()
@@ -125,7 +129,7 @@ def write_bundle(
         summary.first_seq, summary.last_seq = min(in_range), max(in_range)
     statements = all_statements(store)
     if signer is not None and summary.last_seq is not None and _end_anchor(statements, summary.last_seq) is None:
-        summary.signed_checkpoint = take_checkpoint(store, signer, policies_in_force or [])
+        summary.signed_checkpoint = take_checkpoint(store, signer, policies_in_force or [], signed_heads=signed_heads)
         statements = all_statements(store)
     if summary.first_seq is not None and summary.last_seq is not None:
         summary.start = _start_anchor(store, statements, summary.first_seq)
@@ -161,6 +165,11 @@ def write_bundle(
         text = store.policy_text(digest)
         out.write(closing.add(_line({"type": "policy", "digest": digest, "version": version, "text": text})))
     summary.policies = len(cited)
+    # The register and the staff trail whole: the verifier recomputes their chains to the heads checkpoints signed.
+    for event in PolicyRegister(store).events():
+        out.write(closing.add(_line({"type": "policy_event", **event.as_row()})))
+    for staff_event in StaffStore(store).all_events():
+        out.write(closing.add(_line({"type": "staff_event", **staff_event})))
     out.write(closing.jsonl_line(_closing_summary(store, summary, range_shown), signer))
     return summary
 

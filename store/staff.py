@@ -370,6 +370,12 @@ class StaffStore:
         with self.store._guard(), self.store.engine.connect() as conn:
             return [StaffEvent(**row._mapping) for row in conn.execute(query)]
 
+    def all_events(self) -> list[dict]:
+        """Every event of the trail as stored, oldest first (for audit bundles)."""
+        self.store._ensure_schema()
+        with self.store._guard(), self.store.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(select(staff_events).order_by(staff_events.c.seq))]
+
     def verify_events(self) -> tuple[int, list[str]]:
         """Recompute the trail's chain: (events checked, problems)."""
         self.store._ensure_schema()

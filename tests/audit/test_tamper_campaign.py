@@ -19,6 +19,7 @@ from store.checkpoints import HeadRefused, all_statements, take_checkpoint
 from store.governance import NewEvent, PolicyRegister
 from store.governance import event_hash as register_hash
 from store.signing import SigningKey, write_key_pair
+from store.signing import read_signing_key as read_key
 from store.staff import StaffStore
 from store.staff import event_hash as staff_hash
 from store.tables import decisions, policy_event_head, policy_events, staff_events
@@ -35,9 +36,7 @@ def key_file(tmp_path) -> Path:
 
 @pytest.fixture
 def signer(key_file) -> SigningKey:
-    from store.signing import read_signing_key
-
-    return read_signing_key(key_file)
+    return read_key(key_file)
 
 
 @pytest.fixture
@@ -239,3 +238,97 @@ def test_the_head_file_is_appended_in_order_and_holds_every_signed_head(signed, 
     assert numbers == sorted(numbers) and numbers[-1] == all_statements(signed)[-1].number
     lines = heads.path.read_text().splitlines()
     assert all(json.loads(line)["type"] == "statement" for line in lines)
+
+
+# verify-bundle: the same attacks, found offline from a bundle with the auditor's witness.
+
+
+def _bundle_and_verify(store_url: str, tmp_path: Path, key_file: Path, *witnesses: Path) -> tuple[int, str]:
+    out = tmp_path / "all.bundle"
+    made = CliRunner().invoke(
+        cli,
+        ["audit", "bundle", str(out), "--database-url", store_url],
+        env={"COMPLAINTS_SIGNING_KEY_FILE": str(key_file)},
+    )
+    if made.exit_code != 0:
+        return made.exit_code, made.output
+    args = ["audit", "verify-bundle", str(out), "--public-key", f"{key_file}.pub"]
+    for witness in witnesses:
+        args += ["--witness", str(witness)]
+    result = CliRunner().invoke(cli, args)
+    return result.exit_code, result.output
+
+
+def _auditor_copy(heads: HeadFile, tmp_path: Path) -> Path:
+    witness = tmp_path / "auditor-witness.jsonl"
+    witness.write_text(heads.path.read_text())
+    return witness
+
+
+def test_an_untouched_bundle_verifies_with_a_witness(signed, store_url, tmp_path, key_file, heads):
+    code, output = _bundle_and_verify(store_url, tmp_path, key_file, _auditor_copy(heads, tmp_path))
+    assert code == 0, output
+    assert "policy register: 3 events" in output and "staff trail: 30 events" in output
+    assert "identical" in output
+
+
+def test_the_rewrite_and_delete_attack_is_found_by_verify_bundle(signed, decider, store_url, tmp_path, key_file, heads):
+    witness = _auditor_copy(heads, tmp_path)
+    _rewrite_request_and_resign_attempt(signed, decider)
+    code, output = _bundle_and_verify(store_url, tmp_path, key_file, witness)
+    assert code == 1 and "refused to sign" in output  # the bundle command's signer refuses too
+    # Worse: the operator also reaches the signer's host, deletes its kept heads and the store's record of the
+    # key, so the signer takes the store for a fresh one and signs the rewritten log as "checkpoint 1".
+    heads.path.unlink()
+    execute(signed, "DELETE FROM signing_keys")
+    code, output = _bundle_and_verify(store_url, tmp_path, key_file)
+    assert code == 0, output  # alone, the re-signed bundle is consistent: only a witness can tell
+    code, output = _bundle_and_verify(store_url, tmp_path, key_file, witness)
+    assert code == 1 and f"fork: witness {witness} holds statement 1 (seq 10" in output, output
+    report = verify_log(signed, keys_of(read_key(key_file)), witnesses=[(str(witness), HeadFile(witness).read())])
+    assert {"fork", "rollback", "rewritten"} <= _kinds(report), report.as_text()
+
+
+def test_a_register_rewrite_is_found_by_verify_bundle(signed, store_url, tmp_path, key_file, heads):
+    witness = _auditor_copy(heads, tmp_path)
+    with signed.engine.begin() as conn:
+        prev = "0" * 64
+        for event in conn.execute(select(policy_events).order_by(policy_events.c.seq)).all():
+            values = dict(event._mapping)
+            values["actor_name"] = "someone else" if values["seq"] == 2 else values["actor_name"]
+            values["prev_hash"], values["chain_hash"] = prev, None
+            values["chain_hash"] = register_hash(values)
+            conn.execute(update(policy_events).where(policy_events.c.seq == event.seq).values(**values))
+            prev = values["chain_hash"]
+        conn.execute(update(policy_event_head).where(policy_event_head.c.id == 1).values(hash=prev))
+    out = tmp_path / "b.bundle"
+    assert CliRunner().invoke(cli, ["audit", "bundle", str(out), "--database-url", store_url]).exit_code == 0
+    result = CliRunner().invoke(
+        cli, ["audit", "verify-bundle", str(out), "--public-key", f"{key_file}.pub", "--witness", str(witness)]
+    )
+    assert result.exit_code == 1 and "policy register was rewritten" in result.output, result.output
+
+
+def test_staff_events_deleted_are_found_by_verify_bundle(signed, store_url, tmp_path, key_file, heads):
+    execute(signed, "DELETE FROM staff_events WHERE seq > 10")
+    out = tmp_path / "b.bundle"
+    assert CliRunner().invoke(cli, ["audit", "bundle", str(out), "--database-url", store_url]).exit_code == 0
+    result = CliRunner().invoke(cli, ["audit", "verify-bundle", str(out), "--public-key", f"{key_file}.pub"])
+    assert result.exit_code == 1 and "staff trail ends at event 10" in result.output, result.output
+
+
+def test_a_policy_comment_edit_is_found_by_verify_bundle(signed, store_url, tmp_path, key_file, decider):
+    from canonical import sha256_hex
+
+    text = decider.policy.text + "\n# a comment added later\n"
+    execute(signed, "UPDATE policies SET text = :text WHERE digest = :digest", text=text, digest=decider.policy.digest)
+    execute(
+        signed,
+        "UPDATE policy_text_digests SET text_sha256 = :sha WHERE digest = :digest",
+        sha=sha256_hex(text),
+        digest=decider.policy.digest,
+    )
+    out = tmp_path / "b.bundle"
+    assert CliRunner().invoke(cli, ["audit", "bundle", str(out), "--database-url", store_url]).exit_code == 0
+    result = CliRunner().invoke(cli, ["audit", "verify-bundle", str(out), "--public-key", f"{key_file}.pub"])
+    assert result.exit_code == 1 and "comment" in result.output, result.output

@@ -148,6 +148,7 @@ class VerifyReport:
     policies: int = 0
     policies_without_text_digest: int = 0
     staff_events: int = 0
+    complaints_checked: int = 0  # complaints whose work queue and recorded events were checked
     problem_count: int = 0
     problems: list[Break] = field(default_factory=list)
     statements: int = 0  # signed statements in the store (checkpoints and purges)
@@ -183,6 +184,7 @@ class VerifyReport:
             "policies": self.policies,
             "policies_without_text_digest": self.policies_without_text_digest,
             "staff_events": self.staff_events,
+            "complaints_checked": self.complaints_checked,
             "first_break": first.as_dict() if first else None,
             "problem_count": self.problem_count,
             "problems": [p.as_dict() for p in self.problems],
@@ -230,7 +232,10 @@ class VerifyReport:
         if self.problem_count > len(self.problems):
             lines.append(f"... and {self.problem_count - len(self.problems)} more")
         lines.extend(self.checkpoint_lines())
-        lines.append(f"{self.staff_events} staff trail events checked")
+        lines.append(
+            f"{self.staff_events} staff trail events checked; the work queue and recorded events of "
+            f"{self.complaints_checked} complaints checked against their latest decisions"
+        )
         start = "genesis" if self.purges == 0 else f"the chain hash at purge cut (seq {self.start_seq - 1})"
         if self.policies_without_text_digest:
             n = self.policies_without_text_digest
@@ -787,8 +792,22 @@ def verify_log(
     _verify_policies(store, report)
     _signed_anchors(report, store, trusted)
     _staff_trail(report, store)
+    _derived(report, store, trusted)
     _unsigned(report, store, require_checkpoint)
     return report
+
+
+def _derived(report: VerifyReport, store: DecisionStore, checkpoints: list[SignedStatement]) -> None:
+    """The work queue and recorded events against each complaint's latest decision (``audit.derived``)."""
+    from audit.derived import verify_derived  # the engine rebuilds queue rows: loaded only when verifying
+
+    signed = [c.body().get("clock_since") for c in checkpoints]
+    since = min((seq for seq in signed if isinstance(seq, int)), default=None)
+
+    def add(complaint_id: str, decision_id: str | None, expected: str, found: str, meaning: str) -> None:
+        report.add(Break("derived", None, decision_id, f"complaint {complaint_id}: {expected}", found, meaning))
+
+    report.complaints_checked = verify_derived(store, add, since)
 
 
 def _verify_policies(store: DecisionStore, report: VerifyReport) -> None:

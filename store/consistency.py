@@ -4,6 +4,8 @@ A checkpoint signs, with the decision chain's head:
 
 - ``register``: the policy register's head (``seq``, ``hash``: its last event's chain hash),
 - ``staff``: the console's staff trail head (``seq``, ``hash``),
+- ``clock_since``: the first decision seq a work-queue row or recorded event names, from which on every
+  complaint's latest decision must have its queue rows (``audit.derived``),
 - ``policy_texts``: ``[[digest, sha256 of the exact stored text], ...]`` for every stored policy text,
   so a comment edited in a stored text (with its recorded text digest updated to match) is found.
 
@@ -30,6 +32,8 @@ from store.governance import event_hash as register_hash
 from store.staff import event_hash as staff_hash
 from store.tables import (
     chain_head,
+    complaint_events,
+    deadline_index,
     decisions,
     policies,
     policy_event_head,
@@ -41,6 +45,19 @@ from store.tables import (
 )
 
 WALK_BATCH = 1000
+
+
+def clock_since(conn: Connection) -> int | None:
+    """The first decision seq any queue row or recorded event names: the deadline clock ran from there."""
+    firsts = [
+        conn.execute(
+            select(func.min(decisions.c.seq)).select_from(
+                table.join(decisions, decisions.c.decision_id == table.c.decision_id)
+            )
+        ).scalar()
+        for table in (deadline_index, complaint_events)
+    ]
+    return min((seq for seq in firsts if seq is not None), default=None)
 
 
 class HeadRefused(RuntimeError):
@@ -58,6 +75,7 @@ def anchors(conn: Connection) -> dict:
         for row in conn.execute(select(policies.c.digest, policies.c.text).order_by(policies.c.digest))
     ]
     return {
+        "clock_since": clock_since(conn),
         "register": {"seq": register.seq if register else 0, "hash": register.hash if register else GENESIS},
         "staff": {"seq": staff.seq if staff else 0, "hash": staff.chain_hash if staff else GENESIS},
         "policy_texts": texts,

@@ -332,3 +332,66 @@ def test_a_policy_comment_edit_is_found_by_verify_bundle(signed, store_url, tmp_
     assert CliRunner().invoke(cli, ["audit", "bundle", str(out), "--database-url", store_url]).exit_code == 0
     result = CliRunner().invoke(cli, ["audit", "verify-bundle", str(out), "--public-key", f"{key_file}.pub"])
     assert result.exit_code == 1 and "comment" in result.output, result.output
+
+
+# Derived state: the work queue and the recorded events, against the decisions they came from.
+
+
+@pytest.fixture
+def clocked(service, store):
+    """Two complaints on the clock, one with two recorded events."""
+    from canonical import canonical_json
+    from lifecycle.clock_service import ClockService
+
+    for complaint_id in ("CLK-1", "CLK-2"):
+        body = {
+            "complaint_id": complaint_id,
+            "received_at": "2026-11-02T10:00:00+08:00",
+            "channel": "online_chat",
+            "category": "other",
+            "order": {"amount": "10.00"},
+        }
+        service.submit(body, canonical_json(body))
+    clock = ClockService(store)
+    clock.report("CLK-1", {"type": "responded", "at": "2026-11-02T10:05:00+08:00", "note": "call 13900139000"})
+    clock.report("CLK-1", {"type": "customer_replied", "at": "2026-11-02T11:00:00+08:00"})
+    return store
+
+
+def _derived(store) -> list:
+    return [p for p in verify_log(store).problems if p.kind == "derived"]
+
+
+def test_an_intact_work_queue_and_events_verify(clocked):
+    report = verify_log(clocked)
+    assert report.ok, report.as_text()
+    assert report.complaints_checked == 2
+
+
+def test_a_due_time_moved_to_2099_is_found(clocked, store_url):
+    execute(
+        clocked, "UPDATE deadline_index SET due_at = '2099-01-01T00:00:00.000000+00:00' WHERE complaint_id = 'CLK-2'"
+    )
+    found = _derived(clocked)
+    assert found and "due_at '2099" in found[0].found and "CLK-2" in found[0].expected, found
+    code, output = _cli_verify(store_url)
+    assert code == 1 and "derived" in output
+
+
+def test_a_deleted_work_queue_row_is_found(clocked, signer):
+    """Found from the clock's start a checkpoint signed: CLK-2's rows are older than every row left."""
+    take_checkpoint(clocked, signer, [])
+    execute(clocked, "DELETE FROM deadline_index WHERE complaint_id = 'CLK-2'")
+    found = _derived(clocked)
+    assert found and "was deleted" in found[0].meaning, found
+    execute(clocked, "DELETE FROM deadline_index WHERE complaint_id = 'CLK-1'")
+    assert {p.expected.split(":")[0] for p in _derived(clocked)} == {"complaint CLK-1", "complaint CLK-2"}
+
+
+def test_a_deleted_or_edited_recorded_event_is_found(clocked):
+    execute(
+        clocked, "UPDATE complaint_events SET event = REPLACE(event, '11:00', '12:00') WHERE type = 'customer_replied'"
+    )
+    assert any("recorded events" in p.meaning for p in _derived(clocked))
+    execute(clocked, "DELETE FROM complaint_events WHERE type = 'customer_replied'")
+    assert any("1 stored events" in p.found for p in _derived(clocked))

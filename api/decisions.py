@@ -78,7 +78,7 @@ def record_out(record: StoredDecision, *, fresh: bool = False, masker: Masker | 
         "fired_rules": record.fired_rule_ids(),
         "chain_hash": record.chain_hash,
         "integrity": "ok" if fresh else checked(record),
-        "decision": masker.mask(record.decision_dict()) if masker is not None else record.decision_dict(),
+        "decision": masker.mask_dict(record.decision_dict()) if masker is not None else record.decision_dict(),
     }
 
 

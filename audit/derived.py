@@ -120,12 +120,12 @@ def verify_derived(
                 f"a {kind} row due {found['due_local']}",
                 "a work-queue row was inserted by hand",
             )
-    for complaint_id, rows_left in events.items():
+    for complaint_id, stray in events.items():
         add(
             complaint_id,
-            rows_left[0].decision_id,
+            stray[0].decision_id,
             "no recorded event (no decision of this complaint is stored)",
-            f"{len(rows_left)} events",
+            f"{len(stray)} events",
             "events were inserted by hand",
         )
     return checked

@@ -165,7 +165,7 @@ def decision_page(decision_id: str):
         return refused(_("No decision %(id)s.", id=decision_id), 404)
     unmasked = access.PERSONAL_DATA in g.roles
     reader = masker().unmasked() if unmasked else masker()
-    decision = reader.mask(record.decision_dict())  # the one masking policy (audit.masking)
+    decision = reader.mask_dict(record.decision_dict())  # the one masking policy (audit.masking)
     body = reader.mask_body(record.request_body)
     try:
         shown_body = json.dumps(json.loads(body), ensure_ascii=False, indent=2)

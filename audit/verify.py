@@ -52,6 +52,8 @@ What a checkpoint covers besides the chain (``store.consistency.anchors``) is ch
 Witnesses (``store.witness``: the signer's ``KEY.head``, an auditor's copy) are compared statement by statement:
 
 - ``fork``: the store holds a different statement under a number a witness holds;
+- ``tree``: a log's leaves (decisions, register, staff trail, recorded events) no longer give the Merkle
+  root the newest checkpoint signed (``store.merkle``).
 - ``rollback``: the store no longer holds a statement a witness holds (statements deleted, or the store
   restored from an older copy).
 
@@ -70,6 +72,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from audit.proofs import tree_problems
 from audit.purges import PurgeRecord, purge_log, signed_fields
 from audit.records import every
 from canonical import sha256_hex
@@ -100,6 +103,7 @@ KINDS = (
     "fork",
     "rollback",
     "derived",
+    "tree",
 )
 
 
@@ -793,6 +797,10 @@ def verify_log(
     _signed_anchors(report, store, trusted)
     _staff_trail(report, store)
     _derived(report, store, trusted)
+    for problem in tree_problems(store, trusted):
+        report.add(
+            Break("tree", None, None, f"the {problem.log} tree as signed", problem.detail, "the log was rewritten")
+        )
     _unsigned(report, store, require_checkpoint)
     return report
 

@@ -7,6 +7,7 @@ complaints import october.jsonl --policy policy-405454f1.yaml --database-url sql
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -103,6 +104,54 @@ def verify_bundle_cmd(bundle, public_key_paths, witness_paths, as_json):
     )
     click.echo(dumps(report) if as_json else report.as_text())
     sys.exit(0 if report.ok else 1)
+
+
+@audit.command("prove")
+@click.argument("decision_id")
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
+)
+@_database_option
+def prove_cmd(decision_id: str, output, database_url: str) -> None:
+    """Write the inclusion proof of DECISION_ID (an id or a unique prefix): that it is a leaf of the decisions
+    Merkle tree a signed checkpoint states (RFC 9162). Whoever holds the proof and the public key checks it
+    offline: `python examples/verify_proof.py PROOF --public-key signing.pem.pub`."""
+    from audit.proofs import ProofUnavailable, inclusion
+
+    store = _store(database_url)
+    try:
+        proof = inclusion(store, store.resolve_decision_id(decision_id))
+    except (ProofUnavailable, LookupError) as exc:
+        click.echo(str(exc).strip("'\""), err=True)
+        sys.exit(1)
+    output.write(json.dumps(proof, ensure_ascii=False, indent=2) + "\n")
+    click.echo(
+        f"decision {decision_id}: leaf {proof['index']} of {proof['tree_size']}, under checkpoint "
+        f"{proof['statement']['id']}",
+        err=True,
+    )
+
+
+@audit.command("consistency")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@click.option("--log", "log", default="decisions", show_default=True, help="decisions, register, staff or events.")
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
+)
+@_database_option
+def consistency_cmd(first: int, second: int, log: str, output, database_url: str) -> None:
+    """Write the consistency proof between checkpoints FIRST and SECOND (their numbers): the tree FIRST signed
+    is a prefix of the one SECOND signed, so nothing signed was rewritten in between (RFC 9162). Checked
+    offline with examples/verify_proof.py."""
+    from audit.proofs import ProofUnavailable, consistency
+
+    try:
+        proof = consistency(_store(database_url), first, second, log)
+    except ProofUnavailable as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    output.write(json.dumps(proof, ensure_ascii=False, indent=2) + "\n")
 
 
 def _rows_and_policies(data: bytes, policy_paths: tuple[str, ...]) -> tuple[list[dict], dict[str, str]]:

@@ -6,6 +6,7 @@ A checkpoint signs, with the decision chain's head:
 - ``staff``: the console's staff trail head (``seq``, ``hash``),
 - ``clock_since``: the first decision seq a work-queue row or recorded event names, from which on every
   complaint's latest decision must have its queue rows (``audit.derived``),
+- ``trees``: the RFC 9162 Merkle tree of each log (``store.merkle``): size, root and peaks,
 - ``policy_texts``: ``[[digest, sha256 of the exact stored text], ...]`` for every stored policy text,
   so a comment edited in a stored text (with its recorded text digest updated to match) is found.
 
@@ -26,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from canonical import sha256_hex
+from store import merkle
 from store.chain import GENESIS, link_hash
 from store.db import stored_decision
 from store.governance import event_hash as register_hash
@@ -64,6 +66,78 @@ class HeadRefused(RuntimeError):
     """The signer refuses to sign: the store's history no longer extends the head it signed last."""
 
 
+def _leaves(conn: Connection, log: str, after: int):
+    """(position key, leaf hash) of ``log``'s leaves after ``after`` (a seq, or for events an id), in order."""
+    if log == "decisions":
+        query = (
+            select(decisions.c.seq, decisions.c.decision_id, decisions.c.chain_hash)
+            .where(decisions.c.seq > after)
+            .order_by(decisions.c.seq)
+        )
+        for row in conn.execute(query):
+            data = {"log": log, "seq": row.seq, "decision_id": row.decision_id, "chain_hash": row.chain_hash}
+            yield row.seq, merkle.leaf_hash(merkle.leaf_data(data))
+    elif log in ("register", "staff"):
+        table = policy_events if log == "register" else staff_events
+        query = select(table.c.seq, table.c.chain_hash).where(table.c.seq > after).order_by(table.c.seq)
+        for row in conn.execute(query):
+            yield (
+                row.seq,
+                merkle.leaf_hash(merkle.leaf_data({"log": log, "seq": row.seq, "chain_hash": row.chain_hash})),
+            )
+    else:
+        query = select(complaint_events).where(complaint_events.c.id > after).order_by(complaint_events.c.id)
+        for row in conn.execute(query):
+            data = {
+                "log": log,
+                "id": row.id,
+                "complaint_id": row.complaint_id,
+                "decision_id": row.decision_id,
+                "event": row.event,
+            }
+            yield row.id, merkle.leaf_hash(merkle.leaf_data(data))
+
+
+def leaf_hashes(conn: Connection, log: str, size: int | None = None) -> list[bytes]:
+    """The first ``size`` (default all) leaf hashes of ``log``'s tree, as the store holds them now."""
+    found = []
+    for _, leaf in _leaves(conn, log, 0):
+        if size is not None and len(found) >= size:
+            break
+        found.append(leaf)
+    return found
+
+
+def trees(conn: Connection) -> dict:
+    """Each log's tree (size, root, peaks): continued from the newest checkpoint that signed one, with the
+    leaves appended since, so the new root extends the signed one whatever became of the rows before."""
+    last = None
+    for row in conn.execute(
+        select(statements.c.statement).where(statements.c.kind == "checkpoint").order_by(statements.c.id.desc())
+    ):
+        body = json.loads(row.statement)
+        if isinstance(body.get("trees"), dict):
+            last = body["trees"]
+            break
+    out = {}
+    for log in merkle.LOGS:
+        signed = (last or {}).get(log) or {}
+        size, peaks = int(signed.get("size", 0)), merkle.peaks_in(signed.get("peaks"))
+        position = int(signed.get("last_id", size)) if log == "events" else size
+        added = []
+        for key, leaf in _leaves(conn, log, position):
+            if log != "events" and key != size + len(added) + 1:
+                break  # a gap (rows purged before they were in a tree): the tree stops at the last leaf it has
+            added.append(leaf)
+            position = key
+        peaks = merkle.append_peaks(peaks, added)
+        size += len(added)
+        out[log] = {"size": size, "root": merkle.root_of_peaks(peaks).hex(), "peaks": merkle.peaks_out(peaks)}
+        if log == "events":
+            out[log]["last_id"] = position
+    return out
+
+
 def anchors(conn: Connection) -> dict:
     """The heads a checkpoint covers besides the decision chain's (see the module docstring)."""
     register = conn.execute(select(policy_event_head.c.seq, policy_event_head.c.hash)).first()
@@ -75,6 +149,7 @@ def anchors(conn: Connection) -> dict:
         for row in conn.execute(select(policies.c.digest, policies.c.text).order_by(policies.c.digest))
     ]
     return {
+        "trees": trees(conn),
         "clock_since": clock_since(conn),
         "register": {"seq": register.seq if register else 0, "hash": register.hash if register else GENESIS},
         "staff": {"seq": staff.seq if staff else 0, "hash": staff.chain_hash if staff else GENESIS},

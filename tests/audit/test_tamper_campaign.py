@@ -395,3 +395,90 @@ def test_a_deleted_or_edited_recorded_event_is_found(clocked):
     assert any("recorded events" in p.meaning for p in _derived(clocked))
     execute(clocked, "DELETE FROM complaint_events WHERE type = 'customer_replied'")
     assert any("1 stored events" in p.found for p in _derived(clocked))
+
+
+# Proofs (RFC 9162): checked by examples/verify_proof.py, an auditor's tool that imports nothing of ours.
+
+VERIFIER = Path(__file__).resolve().parents[2] / "examples" / "verify_proof.py"
+
+
+def _offline(proof_path: Path, key_file: Path) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(VERIFIER), str(proof_path), "--public-key", f"{key_file}.pub"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_the_standalone_verifier_imports_nothing_of_the_service():
+    import ast
+
+    tree = ast.parse(VERIFIER.read_text(encoding="utf-8"))
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported <= {"__future__", "argparse", "base64", "hashlib", "json", "sys", "cryptography"}, imported
+
+
+def test_an_inclusion_proof_verifies_offline_and_an_altered_one_does_not(signed, store_url, key_file, tmp_path):
+    decision_id = row_id(signed, 15)
+    proof_path = tmp_path / "proof.json"
+    made = CliRunner().invoke(
+        cli, ["audit", "prove", decision_id[:12], "-o", str(proof_path), "--database-url", store_url]
+    )
+    assert made.exit_code == 0, made.output
+    proof = json.loads(proof_path.read_text())
+    assert proof["index"] == 14 and proof["tree_size"] == 40 and decision_id in proof["leaf"]
+    code, output = _offline(proof_path, key_file)
+    assert code == 0 and f"entry {decision_id}" in output and "leaf 14 of the 40-leaf tree" in output, output
+    altered = dict(proof, leaf=proof["leaf"].replace('"seq":15', '"seq":16'))
+    proof_path.write_text(json.dumps(altered))
+    code, output = _offline(proof_path, key_file)
+    assert code == 1 and "not at index 14" in output, output
+    other = tmp_path / "other.pem"
+    write_key_pair(other)
+    proof_path.write_text(json.dumps(proof))
+    assert _offline(proof_path, other)[0] == 1  # not the key it was signed with
+
+
+def test_a_consistency_proof_between_two_heads_verifies_offline(signed, store_url, key_file, tmp_path):
+    for log in ("decisions", "register", "staff", "events"):
+        out = tmp_path / f"{log}.json"
+        made = CliRunner().invoke(
+            cli, ["audit", "consistency", "1", "4", "--log", log, "-o", str(out), "--database-url", store_url]
+        )
+        if log == "events":  # the signed fixture records no events: no tree to be a prefix of
+            assert made.exit_code == 1 and "is not a prefix" in made.output
+            continue
+        assert made.exit_code == 0, made.output
+        code, output = _offline(out, key_file)
+        assert code == 0 and "is a prefix of the tree of statement 4" in output, output
+    proof = json.loads((tmp_path / "decisions.json").read_text())
+    assert (proof["first_size"], proof["second_size"]) == (10, 40)
+    proof["path"][0] = "00" * 32
+    (tmp_path / "bad.json").write_text(json.dumps(proof))
+    code, output = _offline(tmp_path / "bad.json", key_file)
+    assert code == 1 and "does not extend" in output
+
+
+def test_a_rewritten_log_no_longer_gives_the_signed_tree(signed, signer, store_url):
+    execute(signed, "UPDATE decisions SET request_body = REPLACE(request_body, '\"', '\" ') WHERE seq = 15")
+    recompute_chain(signed)
+    report = verify_log(signed, keys_of(signer))
+    assert "tree" in _kinds(report) and "rewritten" in _kinds(report), report.as_text()
+    proof = CliRunner().invoke(cli, ["audit", "prove", row_id(signed, 3), "--database-url", store_url])
+    assert proof.exit_code == 1 and "no longer give the root" in proof.output
+
+
+def row_id(store, seq: int) -> str:
+    with store.engine.connect() as conn:
+        return conn.execute(select(decisions.c.decision_id).where(decisions.c.seq == seq)).scalar_one()

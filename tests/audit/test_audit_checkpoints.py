@@ -77,7 +77,9 @@ def test_a_recomputed_chain_is_found_and_named(signed, signer):
 def test_the_chain_alone_would_have_said_intact(signed):
     """Why checkpoints (and witnesses): without them, the same recomputation passes once the operator also
     removes the record of the signing key; with that record left, the deleted statements are a finding."""
-    execute(signed, 'UPDATE decisions SET decision = REPLACE(decision, \'"summary":"\', \'"summary":"x\') WHERE seq = 15')
+    execute(
+        signed, 'UPDATE decisions SET decision = REPLACE(decision, \'"summary":"\', \'"summary":"x\') WHERE seq = 15'
+    )
     recompute_chain(signed)
     execute(signed, "DELETE FROM signed_statements")
     report = verify_log(signed)

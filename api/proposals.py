@@ -128,7 +128,7 @@ def governance() -> Governance:
 
 
 def _actor() -> Actor:
-    return Actor.key(g.get("key_id") or "anonymous", g.get("key_name") or "anonymous")
+    return Actor.key(g.get("key_id") or "anonymous", g.get("key_name") or "anonymous", g.get("key_person"))
 
 
 def refused(error: ChangeRefused) -> Problem:

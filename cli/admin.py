@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from pathlib import Path
@@ -63,14 +64,41 @@ def keys() -> None:
 @click.option(
     "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several roles."
 )
+@click.option("--person", default=None, help="Who the key belongs to: one person's keys and accounts are one approver.")
+@click.option(
+    "--confirmed-by",
+    "confirmed_by",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A file holding the API key of an existing approver of another person: needed to mint a "
+    "policy_approver once one exists.",
+)
 @_database_option
-def keys_create(name: str, roles: tuple[str, ...], database_url: str) -> None:
-    """Create a key and print it once; only its hash is stored."""
-    key, token = _store(database_url).create_key(name, list(roles))
+def keys_create(
+    name: str, roles: tuple[str, ...], person: str | None, confirmed_by: str | None, database_url: str
+) -> None:
+    """Create a key and print it once; only its hash is stored. A policy_approver, once one exists, needs its
+    person and a second person's confirmation (--person, --confirmed-by)."""
+    from store.persons import MintRefused, check_minting, record_minting
+
+    opened = _store(database_url)
+    try:
+        confirming = check_minting(opened, list(roles), person, _token_in(confirmed_by))
+    except MintRefused as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    key, token = opened.create_key(name, list(roles), person)
+    if "policy_approver" in roles:
+        record_minting(opened, f"key:{key.key_id}", person, confirming, f"operator:{getpass.getuser()}")
     click.echo(token)
     click.echo(
         f"key {key.key_id} ({', '.join(sorted(key.roles))}) for {name}: store it now, it is not shown again", err=True
     )
+
+
+def _token_in(path: str | None) -> str | None:
+    if not path:
+        return None
+    return Path(path).read_text(encoding="utf-8").strip() or None
 
 
 @keys.command("list")

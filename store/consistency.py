@@ -22,6 +22,7 @@ bless a rewritten history.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -66,21 +67,21 @@ class HeadRefused(RuntimeError):
     """The signer refuses to sign: the store's history no longer extends the head it signed last."""
 
 
-def _leaves(conn: Connection, log: str, after: int):
+def _leaves(conn: Connection, log: str, after: int) -> Iterator[tuple[int, bytes]]:
     """(position key, leaf hash) of ``log``'s leaves after ``after`` (a seq, or for events an id), in order."""
     if log == "decisions":
-        query = (
+        chosen = (
             select(decisions.c.seq, decisions.c.decision_id, decisions.c.chain_hash)
             .where(decisions.c.seq > after)
             .order_by(decisions.c.seq)
         )
-        for row in conn.execute(query):
+        for row in conn.execute(chosen):
             data = {"log": log, "seq": row.seq, "decision_id": row.decision_id, "chain_hash": row.chain_hash}
             yield row.seq, merkle.leaf_hash(merkle.leaf_data(data))
     elif log in ("register", "staff"):
         table = policy_events if log == "register" else staff_events
-        query = select(table.c.seq, table.c.chain_hash).where(table.c.seq > after).order_by(table.c.seq)
-        for row in conn.execute(query):
+        heads = select(table.c.seq, table.c.chain_hash).where(table.c.seq > after).order_by(table.c.seq)
+        for row in conn.execute(heads):
             yield (
                 row.seq,
                 merkle.leaf_hash(merkle.leaf_data({"log": log, "seq": row.seq, "chain_hash": row.chain_hash})),
@@ -100,7 +101,7 @@ def _leaves(conn: Connection, log: str, after: int):
 
 def leaf_hashes(conn: Connection, log: str, size: int | None = None) -> list[bytes]:
     """The first ``size`` (default all) leaf hashes of ``log``'s tree, as the store holds them now."""
-    found = []
+    found: list[bytes] = []
     for _, leaf in _leaves(conn, log, 0):
         if size is not None and len(found) >= size:
             break
@@ -124,7 +125,7 @@ def trees(conn: Connection) -> dict:
         signed = (last or {}).get(log) or {}
         size, peaks = int(signed.get("size", 0)), merkle.peaks_in(signed.get("peaks"))
         position = int(signed.get("last_id", size)) if log == "events" else size
-        added = []
+        added: list[bytes] = []
         for key, leaf in _leaves(conn, log, position):
             if log != "events" and key != size + len(added) + 1:
                 break  # a gap (rows purged before they were in a tree): the tree stops at the last leaf it has

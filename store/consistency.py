@@ -81,22 +81,22 @@ def _leaves(conn: Connection, log: str, after: int) -> Iterator[tuple[int, bytes
     elif log in ("register", "staff"):
         table = policy_events if log == "register" else staff_events
         heads = select(table.c.seq, table.c.chain_hash).where(table.c.seq > after).order_by(table.c.seq)
-        for row in conn.execute(heads):
+        for head in conn.execute(heads):
             yield (
-                row.seq,
-                merkle.leaf_hash(merkle.leaf_data({"log": log, "seq": row.seq, "chain_hash": row.chain_hash})),
+                head.seq,
+                merkle.leaf_hash(merkle.leaf_data({"log": log, "seq": head.seq, "chain_hash": head.chain_hash})),
             )
     else:
         query = select(complaint_events).where(complaint_events.c.id > after).order_by(complaint_events.c.id)
-        for row in conn.execute(query):
+        for event in conn.execute(query):
             data = {
                 "log": log,
-                "id": row.id,
-                "complaint_id": row.complaint_id,
-                "decision_id": row.decision_id,
-                "event": row.event,
+                "id": event.id,
+                "complaint_id": event.complaint_id,
+                "decision_id": event.decision_id,
+                "event": event.event,
             }
-            yield row.id, merkle.leaf_hash(merkle.leaf_data(data))
+            yield event.id, merkle.leaf_hash(merkle.leaf_data(data))
 
 
 def leaf_hashes(conn: Connection, log: str, size: int | None = None) -> list[bytes]:

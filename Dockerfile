@@ -11,6 +11,8 @@ COPY --from=wheel /dist/ /tmp/dist/
 RUN pip install --no-cache-dir /tmp/dist/*.whl && rm -rf /tmp/dist
 USER complaints
 WORKDIR /srv/complaints
+# Where deploy/compose.yaml keeps the signer's signed heads (a volume: made here so it belongs to complaints).
+RUN mkdir -p /srv/complaints/heads
 # Behind the proxy of deploy/compose.yaml; API keys are required (COMPLAINTS_ENV=production there).
 ENV COMPLAINTS_BIND=0.0.0.0:8080 \
     PYTHONUNBUFFERED=1

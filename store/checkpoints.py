@@ -162,7 +162,10 @@ def take_checkpoint(
     statement recorded there (``store.consistency.check_extends``); else ``HeadRefused`` is raised and
     nothing is signed. The new statement is added to the file after the store commits it."""
     store._ensure_schema()
-    kept = signed_heads.last() if signed_heads is not None else None
+    try:
+        kept = signed_heads.last() if signed_heads is not None else None
+    except ValueError as exc:  # store.witness.WitnessError: unreadable, or a line that is not a statement
+        raise HeadRefused(f"{exc}: the signer cannot tell what it signed last, so it signs nothing") from None
     with store._guard(), store._write() as conn:
         if signed_heads is not None:
             check_extends(conn, signer.key_id, kept, signer.public)
@@ -175,7 +178,14 @@ def take_checkpoint(
     if signed_heads is not None:
         newest = statement if statement is not None else last_statement(store)
         if newest is not None and newest.key_id == signer.key_id and (kept is None or newest.number > kept.number):
-            signed_heads.append(newest)  # catch up with what other workers signed too (all checked above)
+            try:
+                signed_heads.append(newest)  # catch up with what other workers signed too (all checked above)
+            except OSError as exc:
+                raise HeadRefused(
+                    f"statement {newest.number} is signed, but the signed-head file {signed_heads.path} cannot be "
+                    f"written ({type(exc).__name__}: {exc}): give COMPLAINTS_SIGNED_HEAD_FILE a writable place "
+                    "outside the database"
+                ) from None
     return statement
 
 

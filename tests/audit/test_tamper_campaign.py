@@ -482,3 +482,20 @@ def test_a_rewritten_log_no_longer_gives_the_signed_tree(signed, signer, store_u
 def row_id(store, seq: int) -> str:
     with store.engine.connect() as conn:
         return conn.execute(select(decisions.c.decision_id).where(decisions.c.seq == seq)).scalar_one()
+
+
+def test_a_head_file_that_cannot_be_read_or_written_is_loud(store, service, signer, tmp_path):
+    """Unreadable: nothing is signed. Signed but not kept: the signer says so, and keeps it once it can."""
+    fill(service, 2, reevaluate_every=0)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where a folder should be")
+    with pytest.raises(HeadRefused, match="cannot be read"):
+        take_checkpoint(store, signer, [], signed_heads=HeadFile(blocked / "heads.jsonl"))
+    assert all_statements(store) == []
+    with pytest.raises(HeadRefused, match="cannot be written"):
+        take_checkpoint(store, signer, [], signed_heads=HeadFile(Path("/proc/complaints-heads.jsonl")))
+    assert [s.number for s in all_statements(store)] == [1]
+    heads = HeadFile(tmp_path / "heads.jsonl")
+    fill(service, 1, seed=5, reevaluate_every=0)
+    assert take_checkpoint(store, signer, [], signed_heads=heads) is not None
+    assert [s.number for s in heads.read()] == [2]

@@ -35,6 +35,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from sqlalchemy import func, select
+
 from audit import records as walk
 from audit.closing import ClosingWriter, store_state
 from audit.export import export_row
@@ -45,6 +47,7 @@ from store.db import DecisionStore
 from store.governance import PolicyRegister
 from store.signing import SigningKey
 from store.staff import StaffStore
+from store.tables import complaint_events, deadline_index, decisions
 from store.witness import HeadFile
 
 FORMAT = "complaints-bundle/1"
@@ -170,6 +173,18 @@ def write_bundle(
         out.write(closing.add(_line({"type": "policy_event", **event.as_row()})))
     for staff_event in StaffStore(store).all_events():
         out.write(closing.add(_line({"type": "staff_event", **staff_event})))
+    # The recorded events whole (their tree's root is signed), and the work queue of the bundled decisions.
+    with store._guard(), store.engine.connect() as conn:
+        for recorded in conn.execute(select(complaint_events).order_by(complaint_events.c.id)):
+            out.write(closing.add(_line({"type": "complaint_event", "row": _plain(recorded._mapping)})))
+        latest = select(func.max(decisions.c.seq)).group_by(decisions.c.complaint_id)
+        for queued in conn.execute(
+            select(deadline_index)
+            .join(decisions, decisions.c.decision_id == deadline_index.c.decision_id)
+            .where(decisions.c.seq.in_(latest), decisions.c.seq >= summary.start["seq"])
+            .order_by(deadline_index.c.complaint_id, deadline_index.c.kind)
+        ):
+            out.write(closing.add(_line({"type": "queue_row", **_plain(queued._mapping)})))
     out.write(closing.jsonl_line(_closing_summary(store, summary, range_shown), signer))
     return summary
 
@@ -186,6 +201,10 @@ def _closing_summary(store: DecisionStore, summary: BundleSummary, range_shown: 
         "range": range_shown,
         "masking": "none",
     }
+
+
+def _plain(row) -> dict:
+    return {name: row[name] for name in row.keys()}
 
 
 def read_lines(data: bytes) -> Iterable[tuple[int, dict]]:

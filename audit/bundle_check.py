@@ -42,6 +42,7 @@ from audit.export import stored_from_row, verify_rows
 from audit.records import received_at
 from audit.replay import StoredPolicies, replay
 from canonical import sha256_hex
+from store import merkle
 from store.chain import GENESIS, link_hash
 from store.checkpoints import SignedStatement
 from store.governance import event_hash as register_hash
@@ -170,6 +171,8 @@ def verify_bundle(
     _check_counts(report, closing.body, decisions)
     _replay_all(report, records, policies)
     _check_signed_anchors(report, items, policies, statements)
+    _check_recorded_events(report, items, statements)
+    _check_queue(report, items, records, policies)
     _check_witnesses(report, items, keys, witnesses, closing.body)
     return report
 
@@ -234,6 +237,58 @@ def _check_signed_anchors(
         newest = _newest_covering(statements, field_name)
         if newest is not None or any(item.get("type") == kind for item in items):
             _check_events(report, items, kind, name, hash_of, newest.body()[field_name] if newest else None)
+
+
+def _check_recorded_events(report: BundleReport, items: list[dict], statements: Mapping[int, SignedStatement]) -> None:
+    """The bundled recorded events against the events tree the newest checkpoint signed."""
+    newest = _newest_covering(statements, "trees")
+    tree = (newest.body()["trees"].get("events") or {}) if newest else {}
+    size = int(tree.get("size", 0))
+    if not size:
+        return
+    leaves: list[bytes] = []
+    for item in items:
+        if item.get("type") == "complaint_event" and len(leaves) < size:
+            row = item.get("row") or {}
+            data = {key: row.get(key) for key in ("id", "complaint_id", "decision_id", "event")}
+            leaves.append(merkle.leaf_hash(merkle.leaf_data({"log": "events", **data})))
+    if len(leaves) < size or merkle.root(leaves).hex() != tree.get("root"):
+        report.problems.append(
+            f"the recorded complaint events no longer give the events tree checkpoint {newest.number} signed "  # type: ignore[union-attr]
+            f"({size} events): events were edited, deleted or inserted, and a re-decision would build on them"
+        )
+    else:
+        report.proved.append(f"the recorded complaint events: {size} under the signed events tree")
+
+
+def _check_queue(report: BundleReport, items: list[dict], records, policies: Mapping[str, str]) -> None:
+    """Each bundled work-queue row as the bundled decision it names gives it (``audit.derived``)."""
+    from audit.derived import COMPARED, expected_rows  # the engine rebuilds the rows
+
+    rows = [item for item in items if item.get("type") == "queue_row"]
+    if not rows:
+        return
+    by_id = {record.decision_id: record for record in records}
+    deciders = StoredPolicies(_BundledPolicies(policies))
+    wrong = 0
+    for row in rows:
+        record = by_id.get(row.get("decision_id"))
+        if record is None:
+            continue  # a decision before the segment: not in this bundle to rebuild from
+        try:
+            expected = expected_rows(record, deciders).get(str(row.get("kind")))
+        except Exception as exc:  # noqa: BLE001 - a decision that cannot be rebuilt is reported by replay
+            report.notes.append(f"work queue of decision {record.decision_id} not rebuilt: {type(exc).__name__}")
+            continue
+        differs = [name for name in COMPARED if expected is None or row.get(name) != expected[name]]
+        if differs:
+            wrong += 1
+            report.problems.append(
+                f"work-queue row {row.get('complaint_id')}/{row.get('kind')}: {', '.join(differs)} not what decision "
+                f"{record.decision_id} gives: the work queue was edited (escalation and warnings read it)"
+            )
+    if not wrong:
+        report.proved.append(f"the work queue: {len(rows)} rows, each as the decision it names gives it")
 
 
 def _check_witnesses(

@@ -499,3 +499,44 @@ def test_a_head_file_that_cannot_be_read_or_written_is_loud(store, service, sign
     fill(service, 1, seed=5, reevaluate_every=0)
     assert take_checkpoint(store, signer, [], signed_heads=heads) is not None
     assert [s.number for s in heads.read()] == [2]
+
+
+def _clocked_bundle(store, store_url, tmp_path, key_file, signer) -> tuple[int, str]:
+    take_checkpoint(store, signer, [])
+    out = tmp_path / "clock.bundle"
+    made = CliRunner().invoke(
+        cli,
+        ["audit", "bundle", str(out), "--database-url", store_url],
+        env={"COMPLAINTS_SIGNING_KEY_FILE": str(key_file)},
+    )
+    assert made.exit_code == 0, made.output
+    result = CliRunner().invoke(cli, ["audit", "verify-bundle", str(out), "--public-key", f"{key_file}.pub"])
+    return result.exit_code, result.output
+
+
+def test_a_bundle_of_an_intact_clock_verifies(clocked, store_url, tmp_path, key_file, signer):
+    code, output = _clocked_bundle(clocked, store_url, tmp_path, key_file, signer)
+    assert code == 0, output
+    assert "the recorded complaint events: 2 under the signed events tree" in output
+    assert "the work queue: 3 rows, each as the decision it names gives it" in output
+
+
+def test_a_due_time_moved_and_an_event_deleted_are_found_by_verify_bundle(
+    clocked, store_url, tmp_path, key_file, signer
+):
+    take_checkpoint(clocked, signer, [])  # signed before the tampering: the events tree covers both events
+    execute(
+        clocked, "UPDATE deadline_index SET due_at = '2099-01-01T00:00:00.000000+00:00' WHERE complaint_id = 'CLK-2'"
+    )
+    execute(clocked, "DELETE FROM complaint_events WHERE type = 'customer_replied'")
+    out = tmp_path / "clock.bundle"
+    made = CliRunner().invoke(
+        cli,
+        ["audit", "bundle", str(out), "--database-url", store_url],
+        env={"COMPLAINTS_SIGNING_KEY_FILE": str(key_file)},
+    )
+    assert made.exit_code == 0, made.output
+    result = CliRunner().invoke(cli, ["audit", "verify-bundle", str(out), "--public-key", f"{key_file}.pub"])
+    assert result.exit_code == 1
+    assert "work-queue row CLK-2/" in result.output and "due_at" in result.output, result.output
+    assert "recorded complaint events no longer give the events tree" in result.output

@@ -118,7 +118,7 @@ def verify_derived(
                 found["decision_id"],
                 "no work-queue row (no decision of this complaint is stored)",
                 f"a {kind} row due {found['due_local']}",
-                "a work-queue row was inserted by hand",
+                "the decision the row names is no longer in the log (deleted), or the row was inserted by hand",
             )
     for complaint_id, stray in events.items():
         add(
@@ -126,7 +126,7 @@ def verify_derived(
             stray[0].decision_id,
             "no recorded event (no decision of this complaint is stored)",
             f"{len(stray)} events",
-            "events were inserted by hand",
+            "the decisions the events name are no longer in the log (deleted), or the events were inserted by hand",
         )
     return checked
 

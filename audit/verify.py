@@ -813,7 +813,9 @@ def _derived(report: VerifyReport, store: DecisionStore, checkpoints: list[Signe
     since = min((seq for seq in signed if isinstance(seq, int)), default=None)
 
     def add(complaint_id: str, decision_id: str | None, expected: str, found: str, meaning: str) -> None:
-        report.add(Break("derived", None, decision_id, f"complaint {complaint_id}: {expected}", found, meaning))
+        record = store.get(decision_id) if decision_id and report.problem_count < MAX_LISTED else None
+        seq = record.seq if record is not None else None
+        report.add(Break("derived", seq, decision_id, f"complaint {complaint_id}: {expected}", found, meaning))
 
     report.complaints_checked = verify_derived(store, add, since)
 

@@ -18,6 +18,7 @@ USER 10001:10001
 WORKDIR /srv/complaints
 # Signing keys live in /srv/complaints/keys: a named volume there starts owned by 10001 (created with
 # `complaints keys signing create keys/signing.pem` inside a container; the private key never leaves it).
+# The signer's signed heads are kept beside the key (keys/signing.pem.head): outside the database.
 VOLUME ["/srv/complaints/keys"]
 # Behind the proxy of deploy/compose.yaml; API keys are required (COMPLAINTS_ENV=production there).
 ENV COMPLAINTS_BIND=0.0.0.0:8080 \

@@ -14,6 +14,7 @@ import re
 import signal
 import time
 import uuid
+from pathlib import Path
 
 from flask import Flask, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
@@ -43,7 +44,8 @@ from lifecycle.decision_service import DecisionService
 from lifecycle.reloader import NoGoodPolicy, PolicyRegistry
 from lifecycle.webhook_delivery import Deliverer
 from store import DecisionStore, StoreNeedsUpgrade, StoreUnavailable
-from store.signing import SigningKeyError, signing_key_from_env
+from store.signing import KEY_FILE_ENV, SigningKeyError, signing_key_from_env
+from store.witness import HEAD_FILE_ENV, HeadFile, head_path_for_key
 
 log = logging.getLogger("complaints.service")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -254,12 +256,20 @@ def _checkpointer(settings: Settings, store: DecisionStore, registry: PolicyRegi
             "COMPLAINTS_SIGNING_KEY_FILE."
         )
         return None
+    key_file = settings.signing_key_file or os.environ.get(KEY_FILE_ENV, "")
+    head_path = os.environ.get(HEAD_FILE_ENV, "") or (str(head_path_for_key(key_file)) if key_file else "")
+    if not head_path:
+        log.warning(
+            "no signed-head file: the signer cannot tell a rewritten history from its own, and would sign it. "
+            f"Set {HEAD_FILE_ENV} to a file outside the database (the key's own file has one beside it)."
+        )
     checkpointer = Checkpointer(
         store,
         signer,
         lambda: policy_refs(d.policy for d in registry.book.versions),
         every=settings.checkpoint_every,
         seconds=settings.checkpoint_seconds,
+        signed_heads=HeadFile(Path(head_path)) if head_path else None,
     )
     checkpointer.start()
     log.info(

@@ -38,6 +38,7 @@ def require(*roles: str) -> None:
             headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
         )
     g.key_id, g.key_name, g.roles = key.key_id, key.name, key.roles
+    g.key_person = key.person
     if not key.roles & set(roles):
         raise Problem(
             "forbidden",

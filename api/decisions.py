@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 from flask_smorest import Blueprint
 
 from api import metrics
@@ -17,6 +17,7 @@ from api.prefixes import full_decision_id
 from api.problems import Problem, problem_for
 from api.record_json import record_response
 from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordSchema, PageArgsSchema
+from audit.masking import Masker
 from lifecycle.decision_service import Outcome
 from store import StoredDecision
 from store.chain import integrity
@@ -56,8 +57,16 @@ def checked(record: StoredDecision) -> str:
     return result
 
 
-def record_out(record: StoredDecision, *, fresh: bool = False) -> dict:
-    """A stored decision as served; ``fresh``: just appended (its chain_hash was computed from these values)."""
+def reader_masker() -> Masker:
+    """What a reader of stored decisions gets: masked (``audit.masking``) unless the key holds personal_data."""
+    audit = current_app.extensions.get("complaints_audit")
+    masker = audit["masker"] if audit else Masker.from_env()
+    return masker.unmasked() if "personal_data" in g.roles else masker
+
+
+def record_out(record: StoredDecision, *, fresh: bool = False, masker: Masker | None = None) -> dict:
+    """A stored decision as served; ``fresh``: just appended (its chain_hash was computed from these values);
+    ``masker``: a reader's (personal fields in the decision masked), None for the caller's own submission."""
     return {
         "decision_id": record.decision_id,
         "complaint_id": record.complaint_id,
@@ -69,7 +78,7 @@ def record_out(record: StoredDecision, *, fresh: bool = False) -> dict:
         "fired_rules": record.fired_rule_ids(),
         "chain_hash": record.chain_hash,
         "integrity": "ok" if fresh else checked(record),
-        "decision": record.decision_dict(),
+        "decision": masker.mask_dict(record.decision_dict()) if masker is not None else record.decision_dict(),
     }
 
 
@@ -199,7 +208,7 @@ def get_decision(decision_id: str):
     if record is None:
         raise Problem("not-found", f"no decision {decision_id}")
     g.decision_id = record.decision_id
-    return record_response(record, checked(record))
+    return record_response(record, checked(record), masker=reader_masker())
 
 
 @blp.route("/complaints/<path:complaint_id>/decisions", methods=["GET"])
@@ -222,7 +231,7 @@ def list_complaint_decisions(complaint_id: str, page: int, page_size: int):
     records, total = services().store.for_complaint(complaint_id, limit=page_size, offset=offset)
     more = offset + len(records) < total
     return {
-        "items": [record_out(r) for r in records],
+        "items": [record_out(r, masker=reader_masker()) for r in records],
         "page": page,
         "page_size": page_size,
         "total": total,

@@ -58,6 +58,12 @@ CALENDAR_DAYS_LEFT = Gauge(
     "Days of holiday calendar left after today in the newest policy version (0 or less: run out); lowest of the workers",
     multiprocess_mode="min",
 )
+SIGNING_REFUSED = Gauge(
+    "complaints_signing_refused",
+    "1 while the signer refuses to sign the chain head because the store's history no longer extends the head "
+    "it signed last (rewritten, rolled back or statements deleted); 0 once it signs again; highest of the workers",
+    multiprocess_mode="livemax",
+)
 STORE_BATCH_APPENDS = Histogram(
     "complaints_store_batch_appends",
     "Appends written per store transaction (group commit: those that queued while the previous batch was written)",
@@ -109,6 +115,10 @@ def record_policy_status(registry) -> None:
 def record_calendar_horizon(horizon) -> None:
     if horizon is not None:
         CALENDAR_DAYS_LEFT.set(horizon.days_left)
+
+
+def record_signing(refused: str | None) -> None:
+    SIGNING_REFUSED.set(1 if refused else 0)
 
 
 def exposition() -> tuple[bytes, str]:

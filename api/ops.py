@@ -57,8 +57,10 @@ def readyz():
     metrics.record_policy_status(ctx.policies)
     horizon = ctx.calendar_horizon()
     metrics.record_calendar_horizon(horizon)
+    signing = _signing_check(ctx)
     return {
-        "status": "ready",
+        # Degraded, still serving: decisions are recorded, but no head is signed until the history is put back.
+        "status": "degraded" if signing.startswith("refused") else "ready",
         "checks": {
             "policy": "compiled",
             "store": "reachable",
@@ -67,11 +69,24 @@ def readyz():
             "policy_reload": f"failed at {status.last_error_at}: {status.last_error}" if status.last_error else "ok",
             # A calendar running out is still ready (decisions go on, on the stated fallback): say so.
             "calendar": _calendar_check(horizon),
+            "signing": signing,
         },
         "policy": {"digest": policy.digest, "version": policy.version},
         "calendar": horizon.as_dict() if horizon else None,
         "policy_mode": ctx.policies.mode,
     }
+
+
+def _signing_check(ctx) -> str:
+    checkpointer = ctx.checkpointer
+    metrics.record_signing(checkpointer.refused if checkpointer is not None else None)
+    if checkpointer is None:
+        return "off: no signing key (COMPLAINTS_SIGNING_KEY_FILE)"
+    if checkpointer.refused:
+        return f"refused: {checkpointer.refused}"
+    if checkpointer.signed_heads is None:
+        return "warning: no signed-head file (COMPLAINTS_SIGNED_HEAD_FILE): a rewritten history would be signed"
+    return "ok"
 
 
 def _calendar_check(horizon) -> str:
@@ -93,6 +108,7 @@ def metrics_endpoint():
     ctx = services()
     metrics.record_policy_status(ctx.policies)
     metrics.record_calendar_horizon(ctx.calendar_horizon())
+    metrics.record_signing(ctx.checkpointer.refused if ctx.checkpointer is not None else None)
     body, content_type = metrics.exposition()
     return Response(body, mimetype=None, content_type=content_type)
 

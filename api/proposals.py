@@ -153,7 +153,7 @@ def _actor(review: bool = False) -> Actor:
     refused in words, saying what to do."""
     settings = services().settings
     if settings.auth_mode != "off":
-        return Actor.key(g.get("key_id") or "anonymous", g.get("key_name") or "anonymous")
+        return Actor.key(g.get("key_id") or "anonymous", g.get("key_name") or "anonymous", g.get("key_person"))
     named = request.headers.get(DEV_ACTOR_HEADER, "").strip()
     if not named and not review:
         return Actor.key("anonymous", "anonymous (API keys off)")

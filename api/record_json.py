@@ -13,13 +13,14 @@ import json
 
 from flask import Response
 
+from audit.masking import Masker
 from store import StoredDecision
 from store.times import shown
 
 _string = json.JSONEncoder(ensure_ascii=False).encode  # a JSON string literal, as jsonify writes it
 
 
-def record_json(record: StoredDecision, integrity: str) -> str:
+def record_json(record: StoredDecision, integrity: str, masker: Masker | None = None) -> str:
     previous = "null" if record.previous_decision_id is None else _string(record.previous_decision_id)
     # Keys in sorted order, as jsonify (sort_keys) writes them.
     return "".join(
@@ -31,7 +32,7 @@ def record_json(record: StoredDecision, integrity: str) -> str:
             ',"created_at":',
             _string(shown(record.created_at)),
             ',"decision":',
-            record.decision,
+            record.decision if masker is None else masker.mask_text(record.decision),
             ',"decision_id":',
             _string(record.decision_id),
             ',"engine_version":',
@@ -53,5 +54,8 @@ def record_json(record: StoredDecision, integrity: str) -> str:
     )
 
 
-def record_response(record: StoredDecision, integrity: str, status: int = 200, headers=None) -> Response:
-    return Response(record_json(record, integrity), status=status, headers=headers, mimetype="application/json")
+def record_response(
+    record: StoredDecision, integrity: str, status: int = 200, headers=None, *, masker: Masker | None = None
+) -> Response:
+    """``masker``: a reader's (``api.decisions.reader_masker``); None for the caller's own submission."""
+    return Response(record_json(record, integrity, masker), status=status, headers=headers, mimetype="application/json")

@@ -35,6 +35,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from sqlalchemy import func, select
+
 from audit import records as walk
 from audit.closing import ClosingWriter, store_state
 from audit.export import export_row
@@ -42,7 +44,11 @@ from audit.masking import Masker
 from audit.purges import purge_log
 from store.checkpoints import SignedStatement, all_statements, recorded_keys, take_checkpoint
 from store.db import DecisionStore
+from store.governance import PolicyRegister
 from store.signing import SigningKey
+from store.staff import StaffStore
+from store.tables import complaint_events, deadline_index, decisions
+from store.witness import HeadFile
 
 FORMAT = "complaints-bundle/1"
 
@@ -114,6 +120,7 @@ def write_bundle(
     range_shown: dict,
     signer: SigningKey | None,
     policies_in_force: list[dict] | None = None,
+    signed_heads: HeadFile | None = None,
 ) -> BundleSummary:
     """Write the bundle of the decisions whose ``by`` time is in [since, until) to ``out``."""
     summary = BundleSummary()
@@ -125,7 +132,7 @@ def write_bundle(
         summary.first_seq, summary.last_seq = min(in_range), max(in_range)
     statements = all_statements(store)
     if signer is not None and summary.last_seq is not None and _end_anchor(statements, summary.last_seq) is None:
-        summary.signed_checkpoint = take_checkpoint(store, signer, policies_in_force or [])
+        summary.signed_checkpoint = take_checkpoint(store, signer, policies_in_force or [], signed_heads=signed_heads)
         statements = all_statements(store)
     if summary.first_seq is not None and summary.last_seq is not None:
         summary.start = _start_anchor(store, statements, summary.first_seq)
@@ -161,6 +168,23 @@ def write_bundle(
         text = store.policy_text(digest)
         out.write(closing.add(_line({"type": "policy", "digest": digest, "version": version, "text": text})))
     summary.policies = len(cited)
+    # The register and the staff trail whole: the verifier recomputes their chains to the heads checkpoints signed.
+    for event in PolicyRegister(store).events():
+        out.write(closing.add(_line({"type": "policy_event", **event.as_row()})))
+    for staff_event in StaffStore(store).all_events():
+        out.write(closing.add(_line({"type": "staff_event", **staff_event})))
+    # The recorded events whole (their tree's root is signed), and the work queue of the bundled decisions.
+    with store._guard(), store.engine.connect() as conn:
+        for recorded in conn.execute(select(complaint_events).order_by(complaint_events.c.id)):
+            out.write(closing.add(_line({"type": "complaint_event", "row": _plain(recorded._mapping)})))
+        latest = select(func.max(decisions.c.seq)).group_by(decisions.c.complaint_id)
+        for queued in conn.execute(
+            select(deadline_index)
+            .join(decisions, decisions.c.decision_id == deadline_index.c.decision_id)
+            .where(decisions.c.seq.in_(latest), decisions.c.seq >= summary.start["seq"])
+            .order_by(deadline_index.c.complaint_id, deadline_index.c.kind)
+        ):
+            out.write(closing.add(_line({"type": "queue_row", **_plain(queued._mapping)})))
     out.write(closing.jsonl_line(_closing_summary(store, summary, range_shown), signer))
     return summary
 
@@ -177,6 +201,10 @@ def _closing_summary(store: DecisionStore, summary: BundleSummary, range_shown: 
         "range": range_shown,
         "masking": "none",
     }
+
+
+def _plain(row) -> dict:
+    return {name: row[name] for name in row.keys()}
 
 
 def read_lines(data: bytes) -> Iterable[tuple[int, dict]]:

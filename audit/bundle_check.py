@@ -13,7 +13,14 @@
 4. the range: each decision flagged in range is in it by the bundle's clock,
    and none of the segment's other decisions is;
 5. every decision replayed on the bundled policy text it cites (whose digest is
-   recomputed from the text), byte for byte.
+   recomputed from the text), byte for byte;
+6. what the checkpoints signed besides the chain: each bundled policy text hashes
+   (every byte, comments too) as the newest checkpoint naming it signed; the
+   policy register and the staff trail (bundled whole) recompute link by link
+   and reach the heads the newest checkpoint signed;
+7. every witness given (``--witness``): each statement it holds is in the bundle,
+   identical (else a fork), unless signed after the bundle was closed (else a
+   rollback).
 
 Keys: the public keys given (``--public-key``, the ones the auditor holds), or
 else those in the bundle, which the report says: then compare their ids with
@@ -26,7 +33,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from audit.bundle import FORMAT, anchor_name, read_lines
@@ -34,9 +41,13 @@ from audit.closing import check_closing, split_closing
 from audit.export import stored_from_row, verify_rows
 from audit.records import received_at
 from audit.replay import StoredPolicies, replay
+from canonical import sha256_hex
+from store import merkle
 from store.chain import GENESIS, link_hash
 from store.checkpoints import SignedStatement
+from store.governance import event_hash as register_hash
 from store.signing import PublicKey, SigningKeyError
+from store.staff import event_hash as staff_hash
 from store.times import stored_form
 
 
@@ -99,7 +110,12 @@ def _in_range(row: dict, record, by: str, since: dt.datetime | None, until: dt.d
     return (since is None or moment >= since) and (until is None or moment < until)
 
 
-def verify_bundle(data: bytes, keys: Mapping[str, PublicKey] | None = None) -> BundleReport:
+def verify_bundle(
+    data: bytes,
+    keys: Mapping[str, PublicKey] | None = None,
+    *,
+    witnesses: Iterable[tuple[str, list[SignedStatement]]] = (),
+) -> BundleReport:
     """Verify a bundle, or an export (JSON Lines or CSV, which ``verify_export`` checks)."""
     report = BundleReport()
     first_line = data.split(b"\n", 1)[0]
@@ -154,7 +170,171 @@ def verify_bundle(data: bytes, keys: Mapping[str, PublicKey] | None = None) -> B
     _check_range(report, header, decisions, records)
     _check_counts(report, closing.body, decisions)
     _replay_all(report, records, policies)
+    _check_signed_anchors(report, items, policies, statements)
+    _check_recorded_events(report, items, statements)
+    _check_queue(report, items, records, policies)
+    _check_witnesses(report, items, keys, witnesses, closing.body)
     return report
+
+
+def _newest_covering(statements: Mapping[int, SignedStatement], name: str) -> SignedStatement | None:
+    covering = [s for s in statements.values() if s.kind == "checkpoint" and name in s.body()]
+    return max(covering, key=lambda s: s.number) if covering else None
+
+
+def _check_events(report: BundleReport, items: list[dict], kind: str, name: str, hash_of, signed: dict | None) -> None:
+    """A bundled hash-chained event list: every link recomputed, and the head the newest checkpoint signed reached."""
+    events = [item for item in items if item.get("type") == kind]
+    expected_seq, expected_prev, broken = 1, GENESIS, 0
+    reached = not signed or not signed.get("seq")
+    for event in events:
+        try:
+            if event["seq"] != expected_seq or event["prev_hash"] != expected_prev:
+                report.problems.append(
+                    f"{name} event {event['seq']}: does not follow event {expected_seq - 1}: removed"
+                )
+                broken += 1
+            if hash_of(event) != event["chain_hash"]:
+                report.problems.append(f"{name} event {event['seq']}: its content does not hash to its link: edited")
+                broken += 1
+        except (KeyError, TypeError):
+            report.problems.append(f"a {name} line lacks fields: the bundle was damaged")
+            return
+        if signed and event["seq"] == signed.get("seq"):
+            reached = True
+            if event["chain_hash"] != signed.get("hash"):
+                report.problems.append(
+                    f"{name} event {event['seq']} is not the one the newest checkpoint signed: the {name} was "
+                    "rewritten and its links recomputed"
+                )
+                broken += 1
+        expected_seq, expected_prev = event["seq"] + 1, event["chain_hash"]
+    if not reached:
+        report.problems.append(
+            f"the {name} ends at event {expected_seq - 1}, the newest checkpoint signed event {signed['seq']}: "  # type: ignore[index]
+            "events were deleted from its end"
+        )
+    elif not broken and signed:
+        report.proved.append(f"the {name}: {len(events)} events, every link recomputed, reaching the signed head")
+
+
+def _check_signed_anchors(
+    report: BundleReport, items: list[dict], policies: Mapping[str, str], statements: Mapping[int, SignedStatement]
+) -> None:
+    texts = _newest_covering(statements, "policy_texts")
+    if texts is not None:
+        signed = dict(texts.body()["policy_texts"])
+        for digest, text in policies.items():
+            if digest in signed and sha256_hex(text or "") != signed[digest]:
+                report.problems.append(
+                    f"policy {digest[:12]}: its bundled text does not hash as checkpoint {texts.number} signed it: "
+                    "the stored text was edited (a comment too)"
+                )
+    for kind, name, field_name, hash_of in (
+        ("policy_event", "policy register", "register", register_hash),
+        ("staff_event", "staff trail", "staff", staff_hash),
+    ):
+        newest = _newest_covering(statements, field_name)
+        if newest is not None or any(item.get("type") == kind for item in items):
+            _check_events(report, items, kind, name, hash_of, newest.body()[field_name] if newest else None)
+
+
+def _check_recorded_events(report: BundleReport, items: list[dict], statements: Mapping[int, SignedStatement]) -> None:
+    """The bundled recorded events against the events tree the newest checkpoint signed."""
+    newest = _newest_covering(statements, "trees")
+    tree = (newest.body()["trees"].get("events") or {}) if newest else {}
+    size = int(tree.get("size", 0))
+    if not size:
+        return
+    leaves: list[bytes] = []
+    for item in items:
+        if item.get("type") == "complaint_event" and len(leaves) < size:
+            row = item.get("row") or {}
+            data = {key: row.get(key) for key in ("id", "complaint_id", "decision_id", "event")}
+            leaves.append(merkle.leaf_hash(merkle.leaf_data({"log": "events", **data})))
+    if len(leaves) < size or merkle.root(leaves).hex() != tree.get("root"):
+        report.problems.append(
+            f"the recorded complaint events no longer give the events tree checkpoint {newest.number} signed "  # type: ignore[union-attr]
+            f"({size} events): events were edited, deleted or inserted, and a re-decision would build on them"
+        )
+    else:
+        report.proved.append(f"the recorded complaint events: {size} under the signed events tree")
+
+
+def _check_queue(report: BundleReport, items: list[dict], records, policies: Mapping[str, str]) -> None:
+    """Each bundled work-queue row as the bundled decision it names gives it (``audit.derived``)."""
+    from audit.derived import COMPARED, expected_rows  # the engine rebuilds the rows
+
+    rows = [item for item in items if item.get("type") == "queue_row"]
+    if not rows:
+        return
+    by_id = {record.decision_id: record for record in records}
+    deciders = StoredPolicies(_BundledPolicies(policies))
+    wrong = 0
+    for row in rows:
+        record = by_id.get(row.get("decision_id"))
+        if record is None:
+            continue  # a decision before the segment: not in this bundle to rebuild from
+        try:
+            expected = expected_rows(record, deciders).get(str(row.get("kind")))
+        except Exception as exc:  # noqa: BLE001 - a decision that cannot be rebuilt is reported by replay
+            report.notes.append(f"work queue of decision {record.decision_id} not rebuilt: {type(exc).__name__}")
+            continue
+        differs = [name for name in COMPARED if expected is None or row.get(name) != expected[name]]
+        if differs:
+            wrong += 1
+            report.problems.append(
+                f"work-queue row {row.get('complaint_id')}/{row.get('kind')}: {', '.join(differs)} not what decision "
+                f"{record.decision_id} gives: the work queue was edited (escalation and warnings read it)"
+            )
+    if not wrong:
+        report.proved.append(f"the work queue: {len(rows)} rows, each as the decision it names gives it")
+
+
+def _check_witnesses(
+    report: BundleReport,
+    items: list[dict],
+    keys: Mapping[str, PublicKey],
+    witnesses: Iterable[tuple[str, list[SignedStatement]]],
+    closing: dict | None,
+) -> None:
+    bundled: dict[int, SignedStatement] = {}
+    for item in items:
+        if item.get("type") == "statement":
+            try:
+                statement = SignedStatement.from_dict(item)
+            except (KeyError, TypeError):
+                continue
+            bundled[statement.number] = statement
+    closed_at = _instant((closing or {}).get("closed_at"))
+    for name, held in witnesses:
+        agreed = 0
+        for statement in held:
+            mine = bundled.get(statement.number)
+            if mine is not None and mine.digest == statement.digest:
+                agreed += 1
+                continue
+            problem = statement.problem(keys)
+            if problem is not None:
+                report.problems.append(f"witness {name}: statement {statement.number}: {problem}")
+                continue
+            signed_at = _instant(statement.body().get("signed_at"))
+            if mine is None and closed_at is not None and signed_at is not None and signed_at > closed_at:
+                report.notes.append(f"witness {name} holds statement {statement.number}, signed after the bundle")
+                continue
+            what = f"statement {statement.number} (seq {statement.seq}, signed at {statement.body().get('signed_at')})"
+            if mine is None:
+                report.problems.append(
+                    f"rollback: witness {name} holds {what}, which the bundle's store no longer has: statements were "
+                    "deleted or an older copy restored"
+                )
+            else:
+                report.problems.append(
+                    f"fork: witness {name} holds {what}; the bundle holds another statement {statement.number} "
+                    f"(seq {mine.seq}): the store's history is not the one the witness saw signed"
+                )
+        if held and agreed == len(held):
+            report.proved.append(f"witness {name}: its {agreed} statements are in the bundle, identical")
 
 
 def _check_statements(

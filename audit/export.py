@@ -99,7 +99,7 @@ def export_row(record: StoredDecision, masker: Masker, checked: str | None = Non
         "request_digest": record.request_digest,
         "request_body": masker.mask_body(record.request_body),
         "masking": masker.mode,
-        "decision": record.decision_dict(),
+        "decision": masker.mask_dict(record.decision_dict()),
         "fired_rules": record.fired_rule_ids(),
         "prev_hash": record.prev_hash,
         "chain_hash": record.chain_hash,

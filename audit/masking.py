@@ -16,6 +16,15 @@ characters]``. A masked complaint is still valid input and decides exactly
 as the original: no rule reads these fields (tests/audit prove a masked
 replay ``identical``).
 
+Where: ``Masker.mask`` is the one masking policy. It walks any JSON value about to leave the service (a
+stored request, a decision, a served record, an export row, an event) and masks by field name wherever
+the field appears: identifiers (``customer_id`` under ``customer``, ``order_id`` under ``order``, an
+event's ``reference``) become pseudonyms, free text (``description``, an event's ``note``) becomes
+``[redacted: N characters]``, and a ``request_body`` (JSON text) is masked inside. Every output path
+(API reads, console pages and exports, export rows, bundles only when unmasked is asked for) calls it;
+tests/audit/test_masking_paths.py plants a phone number, an ID number and an address in every free-text
+field and walks every path as a reader without ``personal_data``.
+
 When: at read time. The stored request body stays exactly as received:
 issue 3 requires it, and the hash chain covers it, so masking at storage would
 either break verification or mean hashing something other than what was
@@ -33,7 +42,7 @@ import json
 import os
 from decimal import Decimal
 
-from engine.clock import is_envelope
+from canonical import canonical_json
 
 MASKING_KEY_ENV = "COMPLAINTS_MASKING_KEY"
 MIN_KEY_LENGTH = 16
@@ -46,6 +55,18 @@ PERSONAL_FIELDS = (
     (("order", "order_id"), "id"),
     (("description",), "text"),
 )
+# The same, as ``Masker.mask`` finds them at any depth: (the field holding it, field) -> kind. A complaint's
+# description is at its root (or under an envelope's "complaint"); an event's note and reference are in an
+# "events" list (a request's, or a decision's "clock"). A rule's "description" (under "rules") is not personal.
+_BY_NAME: dict[tuple[str | None, str], str] = {
+    ("customer", "customer_id"): "id",
+    ("order", "order_id"): "id",
+    (None, "description"): "text",
+    ("complaint", "description"): "text",
+    ("events", "note"): "text",
+    ("events", "reference"): "id",
+}
+_MARKERS = tuple({f'"{name}"' for _, name in _BY_NAME})  # a JSON text without any of these needs no masking
 
 
 class MaskingKeyError(ValueError):
@@ -88,48 +109,57 @@ class Masker:
         digest = hmac.new(self._key, f"{field}\x1f{value}".encode(), hashlib.sha256).hexdigest()
         return PSEUDONYM_PREFIX + digest
 
+    def mask(self, value: object, parent: str | None = None) -> object:
+        """The one masking policy: a copy of ``value`` (parsed JSON: a decision, a served record, an export
+        row, a request, an event) with every personal field masked wherever it appears (see the module
+        docstring); a ``request_body`` JSON text is masked inside. Unchanged when not ``enabled``."""
+        if not self.enabled:
+            return value
+        if isinstance(value, list):
+            return [self.mask(item, parent) for item in value]
+        if not isinstance(value, dict):
+            return value
+        masked: dict[str, object] = {}
+        for key, item in value.items():
+            kind = _BY_NAME.get((parent, key))
+            if kind is not None and isinstance(item, str):
+                name = f"{parent}.{key}" if parent in ("customer", "order") else key
+                masked[key] = self._masked(kind, name, item)
+            elif key == "request_body" and isinstance(item, str):
+                masked[key] = self.mask_body(item)
+            else:
+                masked[key] = self.mask(item, key)
+        return masked
+
+    def _masked(self, kind: str, name: str, value: str) -> str:
+        return f"[redacted: {len(value)} characters]" if kind == "text" else self.pseudonym(name, value)
+
+    def mask_text(self, text: str) -> str:
+        """A JSON text (a stored decision, canonical JSON) masked by ``mask``; returned as it is when it holds
+        no personal field name (most decisions), else re-serialised as canonical JSON."""
+        if not self.enabled or not any(marker in text for marker in _MARKERS):
+            return text
+        return canonical_json(self.mask(json.loads(text, parse_float=Decimal)))
+
+    def mask_dict(self, value: dict) -> dict:
+        """``mask`` of a JSON object (a decision, a row): the same, typed as an object."""
+        masked = self.mask(value)
+        assert isinstance(masked, dict)
+        return masked
+
     def mask_complaint(self, complaint: object) -> object:
         """A copy of ``complaint`` (parsed JSON) with personal fields masked; other values untouched."""
-        if not self.enabled or not isinstance(complaint, dict):
-            return complaint
-        masked = dict(complaint)
-        for path, kind in PERSONAL_FIELDS:
-            _mask_path(masked, path, kind, self)
-        return masked
+        return self.mask(complaint)
 
     def mask_note(self, note: str) -> str:
         """An event's note, masked: an agent's note is free text and may name the customer."""
-        return f"[redacted: {len(note)} characters]" if self.enabled else note
+        return self._masked("text", "note", note) if self.enabled else note
 
     def mask_body(self, body: str) -> str:
         """The stored request body with personal fields masked (JSON text; decimal amounts become strings of the same digits)."""
         if not self.enabled:
             return body
-        parsed = json.loads(body, parse_float=Decimal)
-        if is_envelope(parsed):  # a decision on events: the complaint inside carries the personal data
-            events = [
-                {**e, "note": self.mask_note(e["note"])} if isinstance(e.get("note"), str) else e
-                for e in parsed.get("events", [])
-                if isinstance(e, dict)
-            ]
-            return dumps({**parsed, "complaint": self.mask_complaint(parsed["complaint"]), "events": events})
-        return dumps(self.mask_complaint(parsed))
-
-
-def _mask_path(node: dict, path: tuple[str, ...], kind: str, masker: Masker, name: str = "") -> None:
-    head, rest = path[0], path[1:]
-    name = f"{name}.{head}" if name else head
-    if head not in node:
-        return
-    if rest:
-        if isinstance(node[head], dict):
-            node[head] = dict(node[head])
-            _mask_path(node[head], rest, kind, masker, name)
-        return
-    value = node[head]
-    if not isinstance(value, str):
-        return
-    node[head] = f"[redacted: {len(value)} characters]" if kind == "text" else masker.pseudonym(name, value)
+        return dumps(self.mask(json.loads(body, parse_float=Decimal)))
 
 
 def dumps(value: object) -> str:

@@ -40,6 +40,26 @@ Signed statements (``store.checkpoints``) prove more than the chain can:
   not among those checked against, or out of sequence (one deleted, replaced or
   reordered); or a statement the auditor holds that the store no longer has.
 
+What a checkpoint covers besides the chain (``store.consistency.anchors``) is checked too:
+
+- ``register``: the policy register no longer reaches the head a checkpoint signed (an event edited and the
+  register chain recomputed, events deleted from its end).
+- ``staff-trail``: the console's staff trail is broken (edited, removed events) or no longer reaches the head
+  a checkpoint signed (its last events deleted).
+- ``policy-text``: also when a stored text no longer hashes as a checkpoint signed it (a comment edited and its
+  recorded text digest updated to match).
+
+Witnesses (``store.witness``: the signer's ``KEY.head``, an auditor's copy) are compared statement by statement:
+
+- ``fork``: the store holds a different statement under a number a witness holds;
+- ``tree``: a log's leaves (decisions, register, staff trail, recorded events) no longer give the Merkle
+  root the newest checkpoint signed (``store.merkle``).
+- ``rollback``: the store no longer holds a statement a witness holds (statements deleted, or the store
+  restored from an older copy).
+
+A store whose signer recorded its key but which holds no statement is reported (``statement``); with
+``require_checkpoint`` (production), a log with no matching checkpoint at all is a finding too.
+
 Signatures are checked with the public keys given (the ones auditors hold);
 without any, with the keys recorded in the store, which the report says, since
 a database operator could replace those.
@@ -52,6 +72,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from audit.proofs import tree_problems
 from audit.purges import PurgeRecord, purge_log, signed_fields
 from audit.records import every
 from canonical import sha256_hex
@@ -61,7 +82,8 @@ from store.chain import GENESIS, link_hash
 from store.checkpoints import SignedStatement, all_statements, recorded_keys
 from store.db import DecisionStore, StoredDecision
 from store.signing import PublicKey
-from store.tables import chain_head
+from store.staff import StaffStore
+from store.tables import chain_head, policy_events, signing_keys, staff_events
 
 MAX_LISTED = 100  # problems listed in a report; the count is always complete
 REORDER_REACH = 64  # how far from its place an edited-looking row is tried, to tell a reorder from an edit
@@ -76,6 +98,12 @@ KINDS = (
     "truncated",
     "statement",
     "policy-text",
+    "register",
+    "staff-trail",
+    "fork",
+    "rollback",
+    "derived",
+    "tree",
 )
 
 
@@ -123,6 +151,8 @@ class VerifyReport:
     purges: int = 0
     policies: int = 0
     policies_without_text_digest: int = 0
+    staff_events: int = 0
+    complaints_checked: int = 0  # complaints whose work queue and recorded events were checked
     problem_count: int = 0
     problems: list[Break] = field(default_factory=list)
     statements: int = 0  # signed statements in the store (checkpoints and purges)
@@ -157,6 +187,8 @@ class VerifyReport:
             },
             "policies": self.policies,
             "policies_without_text_digest": self.policies_without_text_digest,
+            "staff_events": self.staff_events,
+            "complaints_checked": self.complaints_checked,
             "first_break": first.as_dict() if first else None,
             "problem_count": self.problem_count,
             "problems": [p.as_dict() for p in self.problems],
@@ -204,6 +236,10 @@ class VerifyReport:
         if self.problem_count > len(self.problems):
             lines.append(f"... and {self.problem_count - len(self.problems)} more")
         lines.extend(self.checkpoint_lines())
+        lines.append(
+            f"{self.staff_events} staff trail events checked; the work queue and recorded events of "
+            f"{self.complaints_checked} complaints checked against their latest decisions"
+        )
         start = "genesis" if self.purges == 0 else f"the chain hash at purge cut (seq {self.start_seq - 1})"
         if self.policies_without_text_digest:
             n = self.policies_without_text_digest
@@ -458,11 +494,168 @@ def _moved_from(record, row: dict) -> int | None:
     return None
 
 
+def _witnesses(
+    report: VerifyReport,
+    stored: list[SignedStatement],
+    keys: Mapping[str, PublicKey],
+    witnesses: Iterable[tuple[str, list[SignedStatement]]],
+) -> list[SignedStatement]:
+    """Compare each witness's statements with the store's: forks and rollbacks, by witness and number. The
+    valid witness checkpoints the store lacks or holds differently, to compare with the chain as well."""
+    by_number = {s.number: s for s in stored}
+    extra: list[SignedStatement] = []
+    for name, held in witnesses:
+        for statement in held:
+            mine = by_number.get(statement.number)
+            if mine is not None and mine.digest == statement.digest:
+                continue
+            problem = statement.problem(keys)
+            if problem is not None:
+                report.add(
+                    Break(
+                        "statement",
+                        statement.seq,
+                        None,
+                        f"a valid statement {statement.number} in witness {name}",
+                        f"witness {name}'s statement {statement.number}",
+                        problem,
+                    )
+                )
+                continue
+            signed = (
+                f"statement {statement.number} (seq {statement.seq}, signed at {statement.body().get('signed_at')})"
+            )
+            if mine is None:
+                last = max(by_number) if by_number else 0
+                report.add(
+                    Break(
+                        "rollback",
+                        statement.seq,
+                        None,
+                        f"{signed}, which witness {name} holds",
+                        f"no statement {statement.number} in the store (its statements end at {last or 'none'})",
+                        f"the store was rolled back past statement {statement.number}: statements were deleted or an "
+                        "older copy restored",
+                    )
+                )
+            else:
+                report.add(
+                    Break(
+                        "fork",
+                        statement.seq,
+                        None,
+                        f"{signed}, as witness {name} holds it",
+                        f"another statement {statement.number} in the store (seq {mine.seq}, signed at "
+                        f"{mine.body().get('signed_at')})",
+                        f"the log forked at statement {statement.number}: the store's history is not the one "
+                        f"witness {name} saw signed",
+                    )
+                )
+            if statement.kind == "checkpoint":
+                extra.append(statement)
+    return extra
+
+
+def _unsigned(report: VerifyReport, store: DecisionStore, require_checkpoint: bool) -> None:
+    """Statements gone from a store whose signer recorded its key; no checkpoint at all where one is required."""
+    with store._guard(), store.engine.connect() as conn:
+        used = conn.execute(select(signing_keys.c.key_id, signing_keys.c.first_used_at)).all()
+    if not report.statements and used:
+        report.add(
+            Break(
+                "statement",
+                None,
+                None,
+                f"the statements signed by key {', '.join(row.key_id for row in used)} (first used at "
+                f"{min(row.first_used_at for row in used)})",
+                "no signed statement in the store",
+                "the signed statements were deleted: this is not a store that was never signed",
+            )
+        )
+    if require_checkpoint and report.count and report.last_checkpoint is None:
+        report.add(
+            Break(
+                "statement",
+                None,
+                None,
+                "a signed checkpoint matching the chain (required in production)",
+                "none",
+                "nothing proves this log was not rewritten: configure COMPLAINTS_SIGNING_KEY_FILE and sign "
+                "(`complaints checkpoint`), or compare with a witness",
+            )
+        )
+
+
+def _signed_anchors(report: VerifyReport, store: DecisionStore, checkpoints: list[SignedStatement]) -> None:
+    """The register, staff trail and policy texts against every valid checkpoint that signed their heads."""
+    with store._guard(), store.engine.connect() as conn:
+        register = dict(conn.execute(select(policy_events.c.seq, policy_events.c.chain_hash)).all())
+        staff = dict(conn.execute(select(staff_events.c.seq, staff_events.c.chain_hash)).all())
+    texts = {row["digest"]: sha256_hex(row["text"]) for row in store.policy_texts()}
+    reported: set[tuple] = set()
+    for checkpoint in checkpoints:
+        body = checkpoint.body()
+        where = f"checkpoint {checkpoint.number} (signed at {body.get('signed_at')})"
+        for kind, name, events in (("register", "policy register", register), ("staff-trail", "staff trail", staff)):
+            signed = body.get("register" if kind == "register" else "staff")
+            if not isinstance(signed, dict) or not signed.get("seq"):
+                continue
+            found = events.get(signed["seq"])
+            if found == signed.get("hash") or (kind, signed["seq"]) in reported:
+                continue
+            reported.add((kind, signed["seq"]))
+            report.add(
+                Break(
+                    kind,
+                    None,
+                    None,
+                    f"{name} event {signed['seq']} with chain_hash {_short(signed.get('hash'))}, as {where} signed",
+                    f"event {signed['seq']} with chain_hash {_short(found)}" if found else f"no event {signed['seq']}",
+                    f"the {name} was rewritten (an event edited and the links recomputed)"
+                    if found
+                    else f"the {name}'s events were deleted from its end",
+                )
+            )
+        for digest, text_sha in body.get("policy_texts") or []:
+            if texts.get(digest) == text_sha or ("text", digest) in reported:
+                continue
+            reported.add(("text", digest))
+            report.add(
+                Break(
+                    "policy-text",
+                    None,
+                    None,
+                    f"policy {digest[:12]}'s text hashing to {text_sha[:12]}, as {where} signed",
+                    f"text hashing to {(texts.get(digest) or 'nothing')[:12]}" if digest in texts else "no such text",
+                    "the stored policy text was edited after it was signed (a comment too), or deleted",
+                )
+            )
+
+
+def _staff_trail(report: VerifyReport, store: DecisionStore) -> None:
+    count, problems = StaffStore(store).verify_events()
+    report.staff_events = count
+    for problem in problems:
+        report.add(
+            Break(
+                "staff-trail",
+                None,
+                None,
+                "the staff trail's chain intact",
+                problem,
+                "the staff trail was edited or events removed",
+            )
+        )
+
+
 def verify_log(
     store: DecisionStore,
     keys: Mapping[str, PublicKey] | None = None,
     held: Iterable[SignedStatement] = (),
     track: Callable[[Iterable[StoredDecision]], Iterable[StoredDecision]] | None = None,
+    *,
+    witnesses: Iterable[tuple[str, list[SignedStatement]]] = (),
+    require_checkpoint: bool = False,
 ) -> VerifyReport:
     """Recompute the chain over every stored decision (in batches), check every signed statement with
     ``keys`` (default: the keys recorded in the store) and every checkpoint against the chain; report every break.
@@ -482,7 +675,9 @@ def verify_log(
         report.key_source = "given"
     report.keys = sorted(keys)
     signed_purges: list[SignedStatement] = []
-    checkpoints = _Checkpoints(report, _statements(report, stored, keys, list(held), signed_purges))
+    trusted = _statements(report, stored, keys, list(held), signed_purges)
+    trusted = sorted(trusted + _witnesses(report, stored, keys, witnesses), key=lambda s: (s.seq, s.number))
+    checkpoints = _Checkpoints(report, trusted)
     _purges_signed(report, log, signed_purges)
     expected_seq, expected_prev = report.start_seq, report.start_hash
     previous_id: str | None = None
@@ -599,7 +794,30 @@ def verify_log(
             )
         )
     _verify_policies(store, report)
+    _signed_anchors(report, store, trusted)
+    _staff_trail(report, store)
+    _derived(report, store, trusted)
+    for problem in tree_problems(store, trusted):
+        report.add(
+            Break("tree", None, None, f"the {problem.log} tree as signed", problem.detail, "the log was rewritten")
+        )
+    _unsigned(report, store, require_checkpoint)
     return report
+
+
+def _derived(report: VerifyReport, store: DecisionStore, checkpoints: list[SignedStatement]) -> None:
+    """The work queue and recorded events against each complaint's latest decision (``audit.derived``)."""
+    from audit.derived import verify_derived  # the engine rebuilds queue rows: loaded only when verifying
+
+    signed = [c.body().get("clock_since") for c in checkpoints]
+    since = min((seq for seq in signed if isinstance(seq, int)), default=None)
+
+    def add(complaint_id: str, decision_id: str | None, expected: str, found: str, meaning: str) -> None:
+        record = store.get(decision_id) if decision_id and report.problem_count < MAX_LISTED else None
+        seq = record.seq if record is not None else None
+        report.add(Break("derived", seq, decision_id, f"complaint {complaint_id}: {expected}", found, meaning))
+
+    report.complaints_checked = verify_derived(store, add, since)
 
 
 def _verify_policies(store: DecisionStore, report: VerifyReport) -> None:

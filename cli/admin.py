@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from cli.keyfiles import load_public_keys, public_keys_option, read_held_statements
+from cli.keyfiles import load_public_keys, load_witnesses, public_keys_option, read_held_statements, witness_option
 from store import ROLES, DecisionStore, StoreNeedsUpgrade, StoreUnavailable
 from store.db import DEFAULT_URL
 from store.opening import StoreNotFound, display_url, open_existing
@@ -63,14 +64,41 @@ def keys() -> None:
 @click.option(
     "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several roles."
 )
+@click.option("--person", default=None, help="Who the key belongs to: one person's keys and accounts are one approver.")
+@click.option(
+    "--confirmed-by",
+    "confirmed_by",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A file holding the API key of an existing approver of another person: needed to mint a "
+    "policy_approver once one exists.",
+)
 @_database_option
-def keys_create(name: str, roles: tuple[str, ...], database_url: str) -> None:
-    """Create a key and print it once; only its hash is stored."""
-    key, token = _store(database_url).create_key(name, list(roles))
+def keys_create(
+    name: str, roles: tuple[str, ...], person: str | None, confirmed_by: str | None, database_url: str
+) -> None:
+    """Create a key and print it once; only its hash is stored. A policy_approver, once one exists, needs its
+    person and a second person's confirmation (--person, --confirmed-by)."""
+    from store.persons import MintRefused, check_minting, record_minting
+
+    opened = _store(database_url)
+    try:
+        confirming = check_minting(opened, list(roles), person, _token_in(confirmed_by))
+    except MintRefused as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    key, token = opened.create_key(name, list(roles), person)
+    if "policy_approver" in roles:
+        record_minting(opened, f"key:{key.key_id}", person, confirming, f"operator:{getpass.getuser()}")
     click.echo(token)
     click.echo(
         f"key {key.key_id} ({', '.join(sorted(key.roles))}) for {name}: store it now, it is not shown again", err=True
     )
+
+
+def _token_in(path: str | None) -> str | None:
+    if not path:
+        return None
+    return Path(path).read_text(encoding="utf-8").strip() or None
 
 
 @keys.command("list")
@@ -140,19 +168,42 @@ def store_upgrade(database_url: str) -> None:
     type=click.Path(dir_okay=False, exists=True),
     help="Checkpoints you kept (`complaints export-checkpoints`): each must still be in the store and match.",
 )
+@witness_option
+@click.option(
+    "--require-checkpoint/--allow-unsigned",
+    default=None,
+    help="Fail when no signed checkpoint matches the chain (default: on when COMPLAINTS_ENV=production).",
+)
 @_database_option
-def store_verify(public_key_paths: tuple[str, ...], held_path: str | None, database_url: str) -> None:
-    """Recompute the hash chain over every stored decision and check every signed checkpoint against it, and
-    the policy register's chain of governance events; exit 1 naming the first break (edited, deleted, reordered,
-    rewritten after checkpoint N, truncated)."""
+def store_verify(
+    public_key_paths: tuple[str, ...],
+    held_path: str | None,
+    witness_paths: tuple[str, ...],
+    require_checkpoint: bool | None,
+    database_url: str,
+) -> None:
+    """Recompute the hash chain over every stored decision and check every signed checkpoint against it, the
+    policy register's chain of governance events, the staff trail, the derived deadline and work-queue rows, and
+    every witness given; exit 1 naming the first break (edited, deleted, reordered, rewritten after checkpoint N,
+    truncated, forked or rolled back against a witness)."""
     from audit.register_verify import verify_register  # the governance transitions (issue 12)
     from audit.verify import verify_log  # after purges it starts from the recorded cut, not GENESIS
 
     keys, held = load_public_keys(public_key_paths), read_held_statements(held_path)
+    witnesses = load_witnesses(witness_paths)
+    if require_checkpoint is None:
+        require_checkpoint = os.environ.get("COMPLAINTS_ENV", "") == "production"
     opened = _store(database_url)
     from cli.progress import tracked
 
-    report = verify_log(opened, keys, held, track=tracked("verify", opened.count()))
+    report = verify_log(
+        opened,
+        keys,
+        held,
+        track=tracked("verify", opened.count()),
+        witnesses=witnesses,
+        require_checkpoint=require_checkpoint,
+    )
     click.echo(report.as_text())
     register = verify_register(opened)
     click.echo(register.as_text())

@@ -7,6 +7,7 @@ complaints import october.jsonl --policy policy-405454f1.yaml --database-url sql
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -21,12 +22,20 @@ from audit.replay import StoredPolicies
 from audit.runs import Tally, replay_stream
 from audit.verify import verify_log
 from cli.admin import _database_option, _store
-from cli.keyfiles import load_public_keys, load_signer, public_keys_option, signing_key_option
+from cli.keyfiles import (
+    load_public_keys,
+    load_signer,
+    load_witnesses,
+    public_keys_option,
+    signed_heads_for,
+    signing_key_option,
+    witness_option,
+)
 from cli.progress import tracked
 from cli.range_options import bounds, by_option, range_options
 from rules.errors import PolicyError
 from rules.loader import load_policy_text
-from store.checkpoints import all_statements
+from store.checkpoints import HeadRefused, all_statements
 from store.opening import display_url
 from store.times import shown
 
@@ -53,8 +62,16 @@ def bundle_cmd(since, until, tz, by, signing_key_path, out, database_url):
     store = _store(database_url)
     scope = {"since": shown(low) if low else None, "until": shown(high) if high else None, "by": by}
     partial = f"{out}.partial"
-    with open(partial, "w", encoding="utf-8", newline="") as handle:
-        summary = write_bundle(store, handle, since=low, until=high, by=by, range_shown=scope, signer=signer)
+    heads = signed_heads_for(signing_key_path) if signer is not None else None
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as handle:
+            summary = write_bundle(
+                store, handle, since=low, until=high, by=by, range_shown=scope, signer=signer, signed_heads=heads
+            )
+    except HeadRefused as exc:
+        os.unlink(partial)
+        click.echo(f"refused to sign a checkpoint for the bundle: {exc}: no bundle written", err=True)
+        sys.exit(1)
     os.replace(partial, out)  # a bundle that failed midway never carries the name asked for
     if summary.signed_checkpoint is not None:
         click.echo(
@@ -74,14 +91,67 @@ def bundle_cmd(since, until, tz, by, signing_key_path, out, database_url):
 @audit.command("verify-bundle")
 @click.argument("bundle", type=click.Path(dir_okay=False, exists=True))
 @public_keys_option(default="the keys in the bundle (compare their ids with the key you were given)")
+@witness_option
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
-def verify_bundle_cmd(bundle, public_key_paths, as_json):
+def verify_bundle_cmd(bundle, public_key_paths, witness_paths, as_json):
     """Verify BUNDLE offline (no database, no service): closing record, every signature, every link from the
     start anchor to the signed end checkpoint, the range, and a replay of every decision on the bundled policy
-    texts. Says what it proved; exit 0 verified, 1 not."""
-    report = verify_bundle(load_bundle_file(bundle), load_public_keys(public_key_paths))
+    texts, the policy register and staff trail against the heads the checkpoints signed, and every statement of
+    each --witness (a fork or a rollback named by witness and statement). Says what it proved; exit 0 verified,
+    1 not."""
+    report = verify_bundle(
+        load_bundle_file(bundle), load_public_keys(public_key_paths), witnesses=load_witnesses(witness_paths)
+    )
     click.echo(dumps(report) if as_json else report.as_text())
     sys.exit(0 if report.ok else 1)
+
+
+@audit.command("prove")
+@click.argument("decision_id")
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
+)
+@_database_option
+def prove_cmd(decision_id: str, output, database_url: str) -> None:
+    """Write the inclusion proof of DECISION_ID (an id or a unique prefix): that it is a leaf of the decisions
+    Merkle tree a signed checkpoint states (RFC 9162). Whoever holds the proof and the public key checks it
+    offline: `python examples/verify_proof.py PROOF --public-key signing.pem.pub`."""
+    from audit.proofs import ProofUnavailable, inclusion
+
+    store = _store(database_url)
+    try:
+        proof = inclusion(store, store.resolve_decision_id(decision_id))
+    except (ProofUnavailable, LookupError) as exc:
+        click.echo(str(exc).strip("'\""), err=True)
+        sys.exit(1)
+    output.write(json.dumps(proof, ensure_ascii=False, indent=2) + "\n")
+    click.echo(
+        f"decision {decision_id}: leaf {proof['index']} of {proof['tree_size']}, under checkpoint "
+        f"{proof['statement']['id']}",
+        err=True,
+    )
+
+
+@audit.command("consistency")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@click.option("--log", "log", default="decisions", show_default=True, help="decisions, register, staff or events.")
+@click.option(
+    "--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default stdout)."
+)
+@_database_option
+def consistency_cmd(first: int, second: int, log: str, output, database_url: str) -> None:
+    """Write the consistency proof between checkpoints FIRST and SECOND (their numbers): the tree FIRST signed
+    is a prefix of the one SECOND signed, so nothing signed was rewritten in between (RFC 9162). Checked
+    offline with examples/verify_proof.py."""
+    from audit.proofs import ProofUnavailable, consistency
+
+    try:
+        proof = consistency(_store(database_url), first, second, log)
+    except ProofUnavailable as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    output.write(json.dumps(proof, ensure_ascii=False, indent=2) + "\n")
 
 
 def _rows_and_policies(data: bytes, policy_paths: tuple[str, ...]) -> tuple[list[dict], dict[str, str]]:

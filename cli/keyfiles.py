@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from store.checkpoints import SignedStatement
 from store.signing import KEY_FILE_ENV, PublicKey, SigningKey, SigningKeyError, signing_key_from_env
+from store.witness import HEAD_FILE_ENV, HeadFile, WitnessError, head_path_for_key
 
 
 def signing_key_option(func):
@@ -84,3 +87,33 @@ def read_held_statements(path: str | None):
                 click.echo(f"{path}:{number}: not a line of `complaints export-checkpoints`", err=True)
                 sys.exit(2)
     return held
+
+
+def signed_heads_for(key_path: str | None) -> HeadFile | None:
+    """The signer's record of what it signed: COMPLAINTS_SIGNED_HEAD_FILE, else ``<key file>.head``."""
+    path = os.environ.get(HEAD_FILE_ENV) or (str(head_path_for_key(key_path)) if key_path else "")
+    return HeadFile(Path(path)) if path else None
+
+
+def witness_option(func):
+    return click.option(
+        "--witness",
+        "witness_paths",
+        multiple=True,
+        type=click.Path(dir_okay=False, exists=True),
+        help="A file of signed heads kept outside the store (the signer's KEY.head, an auditor's copy of "
+        "`complaints export-checkpoints`); repeat for each witness. A statement it holds that the store lacks "
+        "or holds differently is reported as a rollback or a fork.",
+    )(func)
+
+
+def load_witnesses(paths: tuple[str, ...]) -> list[tuple[str, list[SignedStatement]]]:
+    """(name, statements) of each witness file; exit 2 naming a file that is not one."""
+    found = []
+    for path in paths:
+        try:
+            found.append((path, HeadFile(Path(path)).read()))
+        except WitnessError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+    return found

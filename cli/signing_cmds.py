@@ -14,11 +14,11 @@ from pathlib import Path
 import click
 
 from cli.admin import _database_option, _store
-from cli.keyfiles import load_signer, signing_key_option
+from cli.keyfiles import load_signer, signed_heads_for, signing_key_option
 from lifecycle.checkpointing import policy_refs
 from rules.errors import PolicyError
 from rules.loader import load_policy_file, load_policy_text
-from store.checkpoints import all_statements, last_checkpoint, recorded_keys, take_checkpoint
+from store.checkpoints import HeadRefused, all_statements, last_checkpoint, recorded_keys, take_checkpoint
 from store.signing import KEY_FILE_ENV, SigningKeyError, write_key_pair
 
 
@@ -70,11 +70,23 @@ def _policies_in_force(store, policy_path: str | None) -> list[dict]:
 )
 @_database_option
 def checkpoint_cmd(signing_key_path: str | None, policy_path: str | None, database_url: str) -> None:
-    """Sign the chain head now (the service also signs on its schedule)."""
+    """Sign the chain head now (the service also signs on its schedule).
+
+    Refused (exit 1) when the store's history no longer extends the last head this key signed, as kept in
+    KEY.head beside the key (or COMPLAINTS_SIGNED_HEAD_FILE)."""
     signer = load_signer(signing_key_path, required=True)
     assert signer is not None
     store = _store(database_url)
-    statement = take_checkpoint(store, signer, _policies_in_force(store, policy_path))
+    heads = signed_heads_for(signing_key_path)
+    try:
+        statement = take_checkpoint(store, signer, _policies_in_force(store, policy_path), signed_heads=heads)
+    except HeadRefused as exc:
+        click.echo(
+            f"refused to sign: {exc} (the heads this key signed are kept in {heads.path if heads else '?'}); "
+            "run `complaints store verify --witness` with that file to see what changed",
+            err=True,
+        )
+        sys.exit(1)
     if statement is None:
         last = last_checkpoint(store)
         if last is None:

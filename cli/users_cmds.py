@@ -62,18 +62,48 @@ def users() -> None:
     "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several roles."
 )
 @click.option("--name", "display_name", default="", help="The person's name as the console shows it.")
+@click.option("--person", default=None, help="Who the key belongs to: one person's keys and accounts are one approver.")
+@click.option(
+    "--confirmed-by",
+    "confirmed_by",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A file holding the API key of an existing approver of another person: needed to mint a "
+    "policy_approver once one exists.",
+)
 @_stdin_option
 @_database_option
 def users_create(
-    username: str, roles: tuple[str, ...], display_name: str, password_stdin: bool, database_url: str
+    username: str,
+    roles: tuple[str, ...],
+    display_name: str,
+    person: str | None,
+    confirmed_by: str | None,
+    password_stdin: bool,
+    database_url: str,
 ) -> None:
-    """Create the account USERNAME and print its first password once."""
+    """Create the account USERNAME and print its first password once. A policy_approver, once one exists,
+    needs its person and a second person's confirmation (--person, --confirmed-by)."""
+    from pathlib import Path
+
+    from store.persons import MintRefused, check_minting, record_minting
+
+    opened = _store(database_url)
+    token = Path(confirmed_by).read_text(encoding="utf-8").strip() if confirmed_by else None
+    try:
+        confirming = check_minting(opened, list(roles), person, token)
+    except MintRefused as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
     password, generated = _password(password_stdin)
     try:
-        account = StaffStore(_store(database_url)).create(username, display_name, list(roles), password, by=_operator())
+        account = StaffStore(opened).create(
+            username, display_name, list(roles), password, by=_operator(), person=person
+        )
     except AccountError as error:
         _fail(error)
         return
+    if "policy_approver" in roles:
+        record_minting(opened, f"staff:{username}", person, confirming, _operator())
     _hand_over(password, generated, f"account {account.username} ({', '.join(sorted(account.roles))}) created")
 
 

@@ -163,9 +163,10 @@ def decision_page(decision_id: str):
     record = store.get(decision_id)
     if record is None:
         return refused(_("No decision %(id)s.", id=decision_id), 404)
-    decision = record.decision_dict()
     unmasked = access.PERSONAL_DATA in g.roles
-    body = record.request_body if unmasked else masker().mask_body(record.request_body)
+    reader = masker().unmasked() if unmasked else masker()
+    decision = reader.mask_dict(record.decision_dict())  # the one masking policy (audit.masking)
+    body = reader.mask_body(record.request_body)
     try:
         shown_body = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
     except json.JSONDecodeError:

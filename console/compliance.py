@@ -46,7 +46,7 @@ def _locale() -> str:
 
 def _actor() -> Actor:
     account = g.staff_session.account
-    return Actor.staff(account.username, account.display_name)
+    return Actor.staff(account.username, account.display_name, account.person)
 
 
 def _in_force() -> Policy:

@@ -248,14 +248,15 @@ def status_label(status: str) -> str:
 def complaint_events(complaint_id: str, masker) -> list[dict]:
     """The events recorded on the complaint, the note masked by ``masker`` (the page's)."""
     shown = []
-    for event, decision_id, recorded_at in events_recorded(services().store, complaint_id):
+    for recorded, decision_id, recorded_at in events_recorded(services().store, complaint_id):
+        event = masker.mask([recorded], "events")[0]  # the one masking policy (audit.masking): note, reference
         note = event.get("note")
         shown.append(
             {
                 "type": event.get("type"),
                 "kind": event.get("kind"),
                 "at": event.get("at"),
-                "note": masker.mask_note(note) if isinstance(note, str) else None,
+                "note": note if isinstance(note, str) else None,
                 "reference": event.get("reference"),
                 "decision_id": decision_id,
                 "recorded_at": recorded_at,

@@ -9,6 +9,13 @@ lock, so a head is signed once however many ask. A failure to sign is logged
 and never fails the decision, which is already committed; the next attempt
 signs everything since.
 
+With ``signed_heads`` (the signer's record of what it signed, kept beside its key:
+``store.witness``), a head is signed only if the store's history extends the last
+one signed; otherwise nothing is signed, loudly: an ERROR log event
+``checkpoint refused`` (``alert: signing-refused``), ``refused`` set (``/readyz``
+says ``degraded`` and ``complaints_signing_refused`` is 1) until a later attempt
+succeeds, which needs the history put back.
+
 A checkpoint records the policy versions this instance applies (digest,
 version, effective_from): what was in force when the head was signed.
 """
@@ -19,9 +26,10 @@ import logging
 import threading
 from collections.abc import Callable
 
-from store.checkpoints import SignedStatement, last_checkpoint, take_checkpoint
+from store.checkpoints import HeadRefused, SignedStatement, last_checkpoint, take_checkpoint
 from store.db import DecisionStore, StoredDecision, StoreUnavailable
 from store.signing import SigningKey
+from store.witness import HeadFile
 
 log = logging.getLogger("complaints.checkpoints")
 
@@ -42,7 +50,10 @@ class Checkpointer:
         *,
         every: int = 1000,
         seconds: float = 300.0,
+        signed_heads: HeadFile | None = None,
     ):
+        self.signed_heads = signed_heads
+        self.refused: str | None = None  # why the last attempt refused to sign; None once one succeeds
         self.store = store
         self.signer = signer
         self.policies = policies
@@ -56,7 +67,19 @@ class Checkpointer:
     def sign(self, min_new: int = 1) -> SignedStatement | None:
         """Sign the head now if ``min_new`` decisions are unsigned; None if there was nothing to sign."""
         with self._lock:
-            statement = take_checkpoint(self.store, self.signer, self.policies(), min_new=min_new)
+            try:
+                statement = take_checkpoint(
+                    self.store, self.signer, self.policies(), min_new=min_new, signed_heads=self.signed_heads
+                )
+            except HeadRefused as exc:
+                self.refused = str(exc)
+                log.error(
+                    "checkpoint refused: the store's history does not extend the head this signer signed last",
+                    extra={"alert": "signing-refused", "reason": str(exc), "key_id": self.signer.key_id},
+                )
+                self._next_seq = (self._next_seq or 0) + max(self.every, 1)  # not again on every decision
+                return None
+            self.refused = None
             signed = statement if statement is not None else last_checkpoint(self.store)
             self._next_seq = (signed.seq if signed is not None else 0) + max(self.every, 1)
         if statement is not None:

@@ -105,15 +105,21 @@ class Actor:
     id: str
     name: str
     kind: str  # key | operator | system
+    person: str = ""  # who is behind the key or account (``person:<name>``); "" = the key or account itself
+
+    @property
+    def who(self) -> str:
+        """The identity four eyes compare: the person, or the key or account when none is recorded."""
+        return self.person or self.id
 
     @classmethod
-    def key(cls, key_id: str, name: str) -> Actor:
-        return cls(f"key:{key_id}", name, "key")
+    def key(cls, key_id: str, name: str, person: str | None = None) -> Actor:
+        return cls(f"key:{key_id}", name, "key", f"person:{person}" if person else "")
 
     @classmethod
-    def staff(cls, username: str, name: str) -> Actor:
+    def staff(cls, username: str, name: str, person: str | None = None) -> Actor:
         """A person signed in to the web console (store/staff.py), with the same roles as a key."""
-        return cls(f"staff:{username}", name, "staff")
+        return cls(f"staff:{username}", name, "staff", f"person:{person}" if person else "")
 
     @classmethod
     def operator(cls, who: str) -> Actor:
@@ -134,6 +140,7 @@ class VersionRecord:
     phase: str  # proposed | approved | rejected | scheduled | withdrawn
     events: list[PolicyEvent] = field(default_factory=list)
     proposer: str | None = None
+    proposer_person: str | None = None  # the person behind the proposing key or account (four eyes)
     proposer_name: str | None = None
     proposed_at: str | None = None
     reason: str | None = None
@@ -205,6 +212,7 @@ def fold(events: list[PolicyEvent]) -> dict[str, VersionRecord]:
         if event.event == "proposed":  # also a new round after a rejection or withdrawal
             record.phase = "proposed"
             record.proposer, record.proposer_name = event.actor, event.actor_name
+            record.proposer_person = detail.get("person") or event.actor
             record.proposed_at, record.reason = event.recorded_at, event.reason
             record.short_notice, record.packet = detail.get("short_notice"), detail.get("packet")
             record.notice_days = detail.get("notice_days_required", NOTICE_DAYS)
@@ -435,6 +443,7 @@ class Governance:
                 "notice_days_required": notice_days,
                 "short_notice": short,
                 "packet": packet,
+                "person": actor.who,
             }
             return [NewEvent(policy.digest, policy.version, "proposed", actor.id, actor.name, reason, detail)]
 
@@ -546,10 +555,11 @@ class Governance:
             raise ChangeRefused(
                 "wrong_state", f"version {record.version} is {record.phase}: only a proposed version can be {verb}d"
             )
-        if record.proposer == actor.id:
+        if record.proposer == actor.id or record.proposer_person == actor.who:
+            same = "" if record.proposer == actor.id else f" (as {record.proposer_name}, the same {actor.who})"
             raise ChangeRefused(
                 "self_approval",
-                f"{actor.name} proposed version {record.version}: another person must {verb} it"
+                f"{actor.name} proposed version {record.version}{same}: another person must {verb} it"
                 + ("; withdraw it instead" if verb == "reject" else ""),
             )
         return record

@@ -33,15 +33,22 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from canonical import canonical_json, sha256_hex
+from store.consistency import HeadRefused, anchors, check_extends
 from store.db import DecisionStore, utc_now
 from store.signing import PublicKey, SigningKey, SigningKeyError
 from store.tables import chain_head, signing_keys, statements
 from store.times import now_shown
+
+if TYPE_CHECKING:
+    from store.witness import HeadFile
+
+__all__ = ["HeadRefused", "SignedStatement", "append_statement", "take_checkpoint"]
 
 FORMAT = "complaints-statement/1"
 KINDS = ("checkpoint", "purge")
@@ -124,6 +131,8 @@ def append_statement(
         "signed_at": now_shown(),
         "key_id": signer.key_id,
     }
+    if kind == "checkpoint":
+        body = {**anchors(conn), **body}
     text = canonical_json(body)
     record = SignedStatement(number, kind, seq, chain_hash, text, signer.key_id, signer.sign(text.encode("utf-8")))
     known = conn.execute(select(signing_keys.c.key_id).where(signing_keys.c.key_id == signer.key_id)).first()
@@ -136,19 +145,55 @@ def append_statement(
 
 
 def take_checkpoint(
-    store: DecisionStore, signer: SigningKey, policies: list[dict], *, min_new: int = 1
+    store: DecisionStore,
+    signer: SigningKey,
+    policies: list[dict],
+    *,
+    min_new: int = 1,
+    signed_heads: HeadFile | None = None,
 ) -> SignedStatement | None:
     """Sign the chain head now, if at least ``min_new`` decisions were recorded since the last checkpoint.
 
     ``policies``: the versions the signer applies ({digest, version, effective_from}). None when there
-    is nothing new to sign (another worker or instance may just have signed)."""
+    is nothing new to sign (another worker or instance may just have signed).
+
+    ``signed_heads``: the signer's own record of what it signed, kept outside the database
+    (``store.witness``). With it, the head is signed only if the store's history extends the last
+    statement recorded there (``store.consistency.check_extends``); else ``HeadRefused`` is raised and
+    nothing is signed. The new statement is added to the file after the store commits it."""
     store._ensure_schema()
+    try:
+        kept = signed_heads.last() if signed_heads is not None else None
+    except ValueError as exc:  # store.witness.WitnessError: unreadable, or a line that is not a statement
+        raise HeadRefused(f"{exc}: the signer cannot tell what it signed last, so it signs nothing") from None
     with store._guard(), store._write() as conn:
+        if signed_heads is not None:
+            check_extends(conn, signer.key_id, kept, signer.public)
         head = conn.execute(_HEAD).one()
         last = conn.execute(select(func.max(statements.c.seq)).where(statements.c.kind == "checkpoint")).scalar()
         if head.seq == 0 or head.seq - (last or 0) < max(min_new, 1):
-            return None
-        return append_statement(conn, signer, "checkpoint", head.seq, head.hash, {"policies": policies})
+            statement = None
+        else:
+            statement = append_statement(conn, signer, "checkpoint", head.seq, head.hash, {"policies": policies})
+    if signed_heads is not None:
+        newest = statement if statement is not None else last_statement(store)
+        if newest is not None and newest.key_id == signer.key_id and (kept is None or newest.number > kept.number):
+            try:
+                signed_heads.append(newest)  # catch up with what other workers signed too (all checked above)
+            except OSError as exc:
+                raise HeadRefused(
+                    f"statement {newest.number} is signed, but the signed-head file {signed_heads.path} cannot be "
+                    f"written ({type(exc).__name__}: {exc}): give COMPLAINTS_SIGNED_HEAD_FILE a writable place "
+                    "outside the database"
+                ) from None
+    return statement
+
+
+def last_statement(store: DecisionStore) -> SignedStatement | None:
+    store._ensure_schema()
+    with store._guard(), store.engine.connect() as conn:
+        row = conn.execute(select(statements).order_by(statements.c.id.desc()).limit(1)).first()
+    return _row(row) if row is not None else None
 
 
 def all_statements(store: DecisionStore) -> list[SignedStatement]:

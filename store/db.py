@@ -826,11 +826,11 @@ class DecisionStore:
 
     # -- API keys --------------------------------------------------------
 
-    def create_key(self, name: str, roles: list[str]) -> tuple[ApiKey, str]:
-        """A new key; the returned token is the only copy of the secret."""
+    def create_key(self, name: str, roles: list[str], person: str | None = None) -> tuple[ApiKey, str]:
+        """A new key; the returned token is the only copy of the secret. ``person``: who it belongs to."""
         role_set = check_roles(roles)
         key_id, token, digest = new_key()
-        key = ApiKey(key_id=key_id, name=name, roles=role_set, created_at=utc_now())
+        key = ApiKey(key_id=key_id, name=name, roles=role_set, created_at=utc_now(), person=person or None)
         self._ensure_schema()
         with self._guard(), self._write() as conn:
             conn.execute(
@@ -840,6 +840,7 @@ class DecisionStore:
                     name=name,
                     roles=",".join(sorted(role_set)),
                     created_at=key.created_at,
+                    person=key.person,
                 )
             )
         return key, token
@@ -1002,6 +1003,7 @@ def _key(row) -> ApiKey:
         roles=frozenset(row.roles.split(",")),
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        person=row.person,
     )
 
 

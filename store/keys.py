@@ -22,6 +22,7 @@ class ApiKey:
     roles: frozenset[str]
     created_at: str
     revoked_at: str | None = None
+    person: str | None = None  # who the key belongs to; None: the key is its own person
 
 
 def new_key() -> tuple[str, str, str]:

@@ -120,6 +120,7 @@ class StaffAccount:
     disabled_at: str | None
     failed_attempts: int
     locked_until: str | None
+    person: str | None = None  # who the account belongs to (four eyes per person); None: the account itself
 
     @property
     def active(self) -> bool:
@@ -189,7 +190,9 @@ class StaffStore:
 
     # -- accounts -------------------------------------------------------------
 
-    def create(self, username: str, display_name: str, roles: list[str], password: str, *, by: str) -> StaffAccount:
+    def create(
+        self, username: str, display_name: str, roles: list[str], password: str, *, by: str, person: str | None = None
+    ) -> StaffAccount:
         if not USERNAME.match(username):
             raise AccountError(
                 f"username {username!r}: expected 2 to 64 lower-case letters, digits, '.', '_' or '-', "
@@ -216,9 +219,11 @@ class StaffStore:
                     disabled_at=None,
                     failed_attempts=0,
                     locked_until=None,
+                    person=person or None,
                 )
             )
-            self._append(conn, username, "account_created", {"by": by, "roles": sorted(role_set)})
+            created = {"by": by, "roles": sorted(role_set), **({"person": person} if person else {})}
+            self._append(conn, username, "account_created", created)
         return self._require(username)
 
     def get(self, username: str) -> StaffAccount | None:
@@ -450,6 +455,12 @@ class StaffStore:
         with self.store._guard(), self.store.engine.connect() as conn:
             return [StaffEvent(**row._mapping) for row in conn.execute(query)]
 
+    def all_events(self) -> list[dict]:
+        """Every event of the trail as stored, oldest first (for audit bundles)."""
+        self.store._ensure_schema()
+        with self.store._guard(), self.store.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(select(staff_events).order_by(staff_events.c.seq))]
+
     def verify_events(self) -> tuple[int, list[str]]:
         """Recompute the trail's chain: (events checked, problems)."""
         self.store._ensure_schema()
@@ -486,4 +497,5 @@ def _account(row) -> StaffAccount:
         disabled_at=row.disabled_at,
         failed_attempts=row.failed_attempts,
         locked_until=row.locked_until,
+        person=row.person,
     )

@@ -110,6 +110,9 @@ api_keys = Table(
     Column("roles", String(200), nullable=False),  # comma-separated
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40), nullable=True),
+    # The person the key belongs to (four eyes compare people: one person's keys and console account are one
+    # approver). NULL for keys made before persons were kept: the key is then its own person.
+    Column("person", String(64), nullable=True),
 )
 
 # One row per retention purge (audit/retention.py). ``cut_hash`` is the ``chain_hash`` of the last
@@ -242,6 +245,7 @@ staff_accounts = Table(
     Column("disabled_at", String(40), nullable=True),
     Column("failed_attempts", Integer, nullable=False),
     Column("locked_until", String(40), nullable=True),
+    Column("person", String(64), nullable=True),  # as api_keys.person; NULL: the account is its own person
 )
 
 # Console sessions: the cookie carries a random token, the store only its sha256. A session ends at

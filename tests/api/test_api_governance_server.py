@@ -26,13 +26,14 @@ from tests.helpers.server_process import REPO, Server
 LEAD_SECONDS = 40  # proposal (tests, lint, impact) and approval must fit before effective_from
 
 
-def create_key(db_url: str, name: str, *roles: str) -> str:
+def create_key(db_url: str, name: str, *roles: str, extra: tuple[str, ...] = ()) -> str:
     env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
     init = [sys.executable, "-m", "cli.main", "store", "init"]  # keys go into an existing store only
     assert subprocess.run(init, cwd=REPO, env=env, capture_output=True, text=True).returncode == 0
     args = [sys.executable, "-m", "cli.main", "keys", "create", "--name", name]
     for role in roles:
         args += ["--role", role]
+    args += list(extra)
     result = subprocess.run(
         args, cwd=REPO, env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True
     )
@@ -48,8 +49,15 @@ def db_url(request, tmp_path) -> str:
 
 
 def test_propose_with_one_key_approve_with_another_then_in_force_at_its_date(db_url, tmp_path):
-    alice = create_key(db_url, "Alice (compliance)", "policy_admin", "policy_approver")
-    bob = create_key(db_url, "Bob (head of compliance)", "policy_approver")
+    alice = create_key(db_url, "Alice (compliance)", "policy_admin", "policy_approver", extra=("--person", "alice"))
+    confirming = tmp_path / "alice.key"  # a second approver needs another approver's confirmation (issue 25)
+    confirming.write_text(alice)
+    bob = create_key(
+        db_url,
+        "Bob (head of compliance)",
+        "policy_approver",
+        extra=("--person", "bob", "--confirmed-by", str(confirming)),
+    )
     decider = create_key(db_url, "order system", "decider", "auditor")
     server = Server(
         tmp_path, {"DATABASE_URL": db_url, "COMPLAINTS_ENV": "production", "COMPLAINTS_POLICY_POLL_SECONDS": "1"}

@@ -121,3 +121,28 @@ def test_readyz_counts_the_day_in_the_policy_s_timezone(app, client):
 def test_metrics_report_the_calendar_days_left(app, client):
     _at(app, "2026-12-21T12:00:00+08:00")
     assert value(samples(client), "complaints_calendar_days_left") == 10
+
+
+def test_ready_is_degraded_and_the_metric_set_while_the_signer_refuses(make_app, tmp_path):
+    """Issue 25: the signer's refusal to sign a rewritten history is loud: /readyz degraded, a metric."""
+    from store.signing import write_key_pair
+
+    key = tmp_path / "signing.pem"
+    write_key_pair(key)
+    app = make_app(
+        COMPLAINTS_SIGNING_KEY_FILE=str(key), COMPLAINTS_CHECKPOINT_EVERY="0", COMPLAINTS_CHECKPOINT_SECONDS="0"
+    )
+    client, services = app.test_client(), app.extensions["complaints"]
+    post_json(client, "/v1/decisions", make_complaint(1))
+    assert services.checkpointer.sign() is not None and (tmp_path / "signing.pem.head").is_file()
+    ready = client.get("/readyz").get_json()
+    assert ready["status"] == "ready" and ready["checks"]["signing"] == "ok"
+    with services.store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM signed_statements")
+    post_json(client, "/v1/decisions", make_complaint(2))
+    assert services.checkpointer.sign() is None
+    ready = client.get("/readyz")
+    assert ready.status_code == 200  # still deciding: decisions are recorded, only signing stopped
+    assert ready.get_json()["status"] == "degraded"
+    assert ready.get_json()["checks"]["signing"].startswith("refused: statement 1 (seq 1)")
+    assert value(samples(client), "complaints_signing_refused") == 1

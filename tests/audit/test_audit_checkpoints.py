@@ -36,6 +36,10 @@ def signed(decider, store, signer):
     return store
 
 
+# The work-queue rows of deleted decisions, which would give the deletion away (audit/derived.py).
+ORPHANS = "DELETE FROM deadline_index WHERE decision_id NOT IN (SELECT decision_id FROM decisions)"
+
+
 def keys_of(*signers: SigningKey) -> dict[str, PublicKey]:
     return {s.key_id: s.public for s in signers}
 
@@ -59,7 +63,9 @@ def test_a_recomputed_chain_is_found_and_named(signed, signer):
     recompute_chain(signed)
     report = verify_log(signed, keys_of(signer))
     assert not report.ok
-    assert all(p.kind == "rewritten" for p in report.problems), report.as_text()
+    # Besides the chain: the work queue no longer matches the edited decision, the signed tree no longer holds.
+    assert {p.kind for p in report.problems} == {"rewritten", "derived", "tree"}, report.as_text()
+    report.problems = [p for p in report.problems if p.kind == "rewritten"]
     first = report.first_break
     assert (first.kind, first.seq, first.decision_id) == ("rewritten", 20, row(signed, 20).decision_id)
     assert "chain rewritten after checkpoint 1 (seq 10)" in first.detail
@@ -69,19 +75,26 @@ def test_a_recomputed_chain_is_found_and_named(signed, signer):
 
 
 def test_the_chain_alone_would_have_said_intact(signed):
-    """Why checkpoints: without them, the same recomputation passes."""
-    execute(signed, 'UPDATE decisions SET decision = REPLACE(decision, \'"team":"\', \'"team":"x\') WHERE seq = 15')
+    """Why checkpoints (and witnesses): without them, the same recomputation passes once the operator also
+    removes the record of the signing key; with that record left, the deleted statements are a finding."""
+    execute(
+        signed, 'UPDATE decisions SET decision = REPLACE(decision, \'"summary":"\', \'"summary":"x\') WHERE seq = 15'
+    )
     recompute_chain(signed)
     execute(signed, "DELETE FROM signed_statements")
+    report = verify_log(signed)
+    assert not report.ok and "signed statements were deleted" in report.as_text()
+    execute(signed, "DELETE FROM signing_keys")
     report = verify_log(signed)
     assert report.ok and "no signed checkpoints" in report.as_text()
 
 
 def test_a_cut_tail_is_found_even_with_the_head_moved_back(signed, signer):
     execute(signed, "DELETE FROM decisions WHERE seq > 35")
+    execute(signed, ORPHANS)
     recompute_chain(signed)  # head moved to seq 35 with its hash: the chain alone is consistent
     report = verify_log(signed, keys_of(signer))
-    assert [(p.kind, p.seq) for p in report.problems] == [("truncated", 40)], report.as_text()
+    assert [(p.kind, p.seq) for p in report.problems] == [("truncated", 40), ("tree", None)], report.as_text()
     assert "the log ends at seq 35: decisions seq 36..40 were deleted" in report.first_break.detail
 
 
@@ -128,6 +141,7 @@ def test_checkpoints_kept_by_the_auditor_catch_a_cut_that_removed_them_too(signe
     exported = runner.invoke(cli, ["export-checkpoints", "-o", str(kept), "--database-url", store_url])
     assert exported.exit_code == 0 and "4 signed statements, 1 public keys" in exported.stderr
     execute(signed, "DELETE FROM decisions WHERE seq > 25")
+    execute(signed, ORPHANS)
     execute(signed, "DELETE FROM signed_statements WHERE id > 2")
     recompute_chain(signed)
     public = tmp_path / "signing.pub"

@@ -134,6 +134,8 @@ def test_a_purge_is_signed_and_a_forged_purge_record_is_named(aged, signer):
     """The attack: delete old decisions and write the purge log row by hand, with the right cut hash."""
     tenth = row(aged, 10)
     execute(aged, "DELETE FROM decisions WHERE seq <= 10")
+    # and their work-queue rows, which would give the deletion away (audit/derived.py)
+    execute(aged, "DELETE FROM deadline_index WHERE decision_id NOT IN (SELECT decision_id FROM decisions)")
     execute(
         aged,
         "INSERT INTO decision_purges (purged_at, cut, older_than_years, retention_basis, count, first_seq, last_seq,"

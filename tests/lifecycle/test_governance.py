@@ -305,3 +305,21 @@ def test_verify_names_an_event_whose_place_in_the_decision_chain_was_rewritten(p
     report = verify_register(store)
     assert [(p.seq, p.kind) for p in report.problems] == [(2, "anchor")]
     assert "2 policy register events: BROKEN" in report.as_text()
+
+
+def test_four_eyes_compare_persons_not_keys_or_accounts(production, store):
+    """Issue 25: one person holding two keys, or a key and a console account, cannot approve their own proposal."""
+    from lifecycle.governance import Actor
+
+    _, _, gov = production
+    alice_key = Actor.key("alice0000002", "Alice (second key)", person="alice")
+    alice_console = Actor.staff("alice", "Alice", person="alice")
+    text = dated("2026.2", START + dt.timedelta(days=8))
+    digest = gov.propose(text, TESTS_TEXT, alice_key, "raise the frontline refund limit")["digest"]
+    before = PolicyRegister(store).last_seq()
+    for same in (Actor.key("alice0000003", "Alice (third key)", person="alice"), alice_console):
+        error = refused("self_approval", gov.approve, digest, same, "looks fine")
+        assert "the same person:alice" in str(error)
+    nothing_changed(store, before)
+    bob = Actor.key("bob000000002", "Bob", person="bob")
+    assert gov.approve(digest, bob, "checked")["state"] == "scheduled"

@@ -11,8 +11,8 @@ import click
 
 from cli.keyfiles import load_public_keys, load_witnesses, public_keys_option, read_held_statements, witness_option
 from store import ROLES, DecisionStore, StoreNeedsUpgrade, StoreUnavailable
-from store.db import DEFAULT_URL
-from store.opening import StoreNotFound, display_url, open_existing
+from store.db import DEFAULT_URL, display_url
+from store.opening import StoreNotFound, open_existing
 from store.times import shown
 
 

@@ -36,7 +36,7 @@ from cli.range_options import bounds, by_option, range_options
 from rules.errors import PolicyError
 from rules.loader import load_policy_text
 from store.checkpoints import HeadRefused, all_statements
-from store.opening import display_url
+from store.db import display_url
 from store.times import shown
 
 

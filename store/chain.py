@@ -8,6 +8,7 @@ or reordering any stored decision breaks every later link.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from canonical import canonical_json
 
@@ -31,12 +32,12 @@ CHAINED_COLUMNS = (
 )
 
 
-def link_hash(row: dict) -> str:
+def link_hash(row: dict[str, Any]) -> str:
     content = canonical_json({name: row[name] for name in CHAINED_COLUMNS})
     return hashlib.sha256(f"{row['prev_hash']}\n{content}".encode()).hexdigest()
 
 
-def integrity(row: dict) -> str:
+def integrity(row: dict[str, Any]) -> str:
     """``ok`` when the row's content hashes to its ``chain_hash``, else ``mismatch`` (the row was changed).
 
     Only the row's own link: what a read can check cheaply. Whether the chain around it holds is

@@ -33,10 +33,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from canonical import canonical_json, sha256_hex
 from store.consistency import HeadRefused, anchors, check_extends
@@ -73,14 +73,15 @@ class SignedStatement:
     def digest(self) -> str:
         return sha256_hex(self.statement)
 
-    def body(self) -> dict:
-        return json.loads(self.statement)
+    def body(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.statement)
+        return loaded
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> SignedStatement:
+    def from_dict(cls, data: Mapping[str, Any]) -> SignedStatement:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
     def problem(self, keys: Mapping[str, PublicKey]) -> str | None:
@@ -108,12 +109,12 @@ class SignedStatement:
         return None
 
 
-def _row(row) -> SignedStatement:
+def _row(row: Row[Any]) -> SignedStatement:
     return SignedStatement(**{name: getattr(row, name) for name in SignedStatement.__dataclass_fields__})
 
 
 def append_statement(
-    conn: Connection, signer: SigningKey, kind: str, seq: int, chain_hash: str, fields: Mapping
+    conn: Connection, signer: SigningKey, kind: str, seq: int, chain_hash: str, fields: Mapping[str, Any]
 ) -> SignedStatement:
     """Sign and insert the next statement. The caller holds the append lock on ``conn``'s transaction."""
     if kind not in KINDS:
@@ -147,7 +148,7 @@ def append_statement(
 def take_checkpoint(
     store: DecisionStore,
     signer: SigningKey,
-    policies: list[dict],
+    policies: list[dict[str, Any]],
     *,
     min_new: int = 1,
     signed_heads: HeadFile | None = None,

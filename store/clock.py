@@ -12,9 +12,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from store.db import DecisionStore, StoredDecision, _event_decision, _replace_deadlines, _stored
 from store.tables import complaint_events, deadline_index, decisions
@@ -40,7 +41,7 @@ def queue_row(
     rule: str,
     record_breach: bool,
     breach_recorded: bool,
-) -> dict:
+) -> dict[str, Any]:
     """One work-queue row for ``DecisionStore.append(deadlines=[...])``."""
     return {
         "kind": kind,
@@ -56,7 +57,7 @@ def queue_row(
     }
 
 
-def event_row(complaint_event: dict, event_json: str) -> dict:
+def event_row(complaint_event: dict[str, Any], event_json: str) -> dict[str, Any]:
     """The ``event=`` of ``DecisionStore.append``: its idempotency key and its recorded JSON."""
     return {
         "type": complaint_event["type"],
@@ -90,7 +91,7 @@ class QueueEntry:
         return "scheduled"
 
 
-def events_of(store: DecisionStore, complaint_id: str) -> list[dict]:
+def events_of(store: DecisionStore, complaint_id: str) -> list[dict[str, Any]]:
     """The events recorded on a complaint, in the order they were recorded."""
     store._ensure_schema()
     query = (
@@ -110,7 +111,14 @@ def latest_decision(store: DecisionStore, complaint_id: str) -> StoredDecision |
     return _stored(row) if row else None
 
 
-def _filters(now: dt.datetime, status: str, due_before, team, level, kind) -> list:
+def _filters(
+    now: dt.datetime,
+    status: str,
+    due_before: dt.datetime | None,
+    team: str | None,
+    level: str | None,
+    kind: str | None,
+) -> list[Any]:
     now_text = utc_text(now)
     where = []
     if status == "due_soon":
@@ -197,7 +205,7 @@ def breach_candidates(store: DecisionStore, *, now: dt.datetime, limit: int = 50
         return [_entry(row) for row in conn.execute(query)]
 
 
-def _entry(row) -> QueueEntry:
+def _entry(row: Row[Any]) -> QueueEntry:
     values = {name: getattr(row, name) for name in QueueEntry.__dataclass_fields__}
     values["record_breach"] = bool(values["record_breach"])
     values["breach_recorded"] = bool(values["breach_recorded"])
@@ -243,14 +251,14 @@ def claim_warning(store: DecisionStore, entry: QueueEntry, also: Callable[[Conne
     return taken
 
 
-def event_decision(store: DecisionStore, complaint_id: str, event: dict) -> StoredDecision | None:
+def event_decision(store: DecisionStore, complaint_id: str, event: dict[str, Any]) -> StoredDecision | None:
     """The decision that recorded ``event`` (an ``event_row``) on the complaint, if it was recorded."""
     store._ensure_schema()
     with store._guard(), store.engine.connect() as conn:
         return _event_decision(conn, complaint_id, event)
 
 
-def events_recorded(store: DecisionStore, complaint_id: str) -> list[tuple[dict, str, str]]:
+def events_recorded(store: DecisionStore, complaint_id: str) -> list[tuple[dict[str, Any], str, str]]:
     """The events recorded on a complaint, in order, each with the decision it produced and when it was stored."""
     store._ensure_schema()
     query = (
@@ -300,7 +308,7 @@ def complaint_count(store: DecisionStore) -> int:
         return int(conn.execute(select(func.count(func.distinct(decisions.c.complaint_id)))).scalar_one())
 
 
-def replace_queue(store: DecisionStore, complaint_id: str, decision_id: str, rows: list[dict]) -> bool:
+def replace_queue(store: DecisionStore, complaint_id: str, decision_id: str, rows: list[dict[str, Any]]) -> bool:
     """Make the complaint's work-queue rows ``rows`` (of its latest decision ``decision_id``), keeping the
     warnings given for the same due times; False if they were so already (nothing written)."""
     store._ensure_schema()

@@ -22,9 +22,10 @@ bless a rewritten history.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Connection
 
 from canonical import sha256_hex
@@ -33,6 +34,11 @@ from store.chain import GENESIS, link_hash
 from store.db import stored_decision
 from store.governance import event_hash as register_hash
 from store.staff import event_hash as staff_hash
+
+if TYPE_CHECKING:
+    from store.checkpoints import SignedStatement
+    from store.signing import PublicKey
+
 from store.tables import (
     chain_head,
     complaint_events,
@@ -109,7 +115,7 @@ def leaf_hashes(conn: Connection, log: str, size: int | None = None) -> list[byt
     return found
 
 
-def trees(conn: Connection) -> dict:
+def trees(conn: Connection) -> dict[str, Any]:
     """Each log's tree (size, root, peaks): continued from the newest checkpoint that signed one, with the
     leaves appended since, so the new root extends the signed one whatever became of the rows before."""
     last = None
@@ -139,7 +145,7 @@ def trees(conn: Connection) -> dict:
     return out
 
 
-def anchors(conn: Connection) -> dict:
+def anchors(conn: Connection) -> dict[str, Any]:
     """The heads a checkpoint covers besides the decision chain's (see the module docstring)."""
     register = conn.execute(select(policy_event_head.c.seq, policy_event_head.c.hash)).first()
     staff = conn.execute(
@@ -199,7 +205,14 @@ def _decisions_extend(conn: Connection, seq: int, chain_hash: str, label: str) -
         )
 
 
-def _events_extend(conn: Connection, name: str, table, hash_of, signed: dict | None, label: str) -> None:
+def _events_extend(
+    conn: Connection,
+    name: str,
+    table: Table,
+    hash_of: Callable[[dict[str, Any]], str],
+    signed: dict[str, Any] | None,
+    label: str,
+) -> None:
     """A hash-chained event table still reaches ``signed`` ({seq, hash}) and recomputes after it."""
     expected_seq, expected_prev = 1, GENESIS
     reached = signed is None or signed.get("seq", 0) == 0
@@ -223,7 +236,9 @@ def _events_extend(conn: Connection, name: str, table, hash_of, signed: dict | N
         )
 
 
-def check_extends(conn: Connection, signer_key_id: str, last_signed, public_key) -> None:
+def check_extends(
+    conn: Connection, signer_key_id: str, last_signed: SignedStatement | None, public_key: PublicKey
+) -> None:
     """Raise ``HeadRefused`` unless the store's history extends ``last_signed`` (a ``SignedStatement`` the
     signer kept, or None), as the module docstring says. The caller holds the append lock."""
     stored = conn.execute(select(statements).order_by(statements.c.id)).all()

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, create_engine, event, func, insert, select, text, update
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
@@ -34,6 +34,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.sql.elements import ColumnElement
 
 from canonical import canonical_json, sha256_hex
 from store import prefixes
@@ -108,13 +109,15 @@ class StoredDecision:
     prev_hash: str
     chain_hash: str
 
-    def decision_dict(self) -> dict:
-        return json.loads(self.decision)
+    def decision_dict(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.decision)
+        return loaded
 
     def fired_rule_ids(self) -> list[str]:
-        return json.loads(self.fired_rules)
+        loaded: list[str] = json.loads(self.fired_rules)
+        return loaded
 
-    def as_row(self) -> dict:
+    def as_row(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -130,8 +133,8 @@ class _Pending:
     decision: str  # canonical JSON
     fired_rules: str  # canonical JSON list
     engine_version: str
-    deadlines: list[dict] | None = None  # the deadline clock: the complaint's work-queue rows
-    event: dict | None = None  # the event this decision records
+    deadlines: list[dict[str, Any]] | None = None  # the deadline clock: the complaint's work-queue rows
+    event: dict[str, Any] | None = None  # the event this decision records
     expect_previous: object = _ANY  # the complaint's latest decision the caller decided on
     without_events: bool = False  # decided on the complaint alone: refused if it has recorded events
     # What else the decision's transaction writes (its notifications in the webhook outbox), run on its
@@ -208,7 +211,7 @@ class DecisionStore:
         )
 
     @staticmethod
-    def _sqlite_engine(parsed, busy_timeout_ms: int) -> Engine:
+    def _sqlite_engine(parsed: URL, busy_timeout_ms: int) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             try:
@@ -222,7 +225,7 @@ class DecisionStore:
         )
 
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_connection, _record):
+        def _connect(dbapi_connection: Any, _record: object) -> None:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -232,7 +235,7 @@ class DecisionStore:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin(conn: Connection):
+        def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
 
         return engine
@@ -260,7 +263,7 @@ class DecisionStore:
         watchdog = Watchdog(timeout / 1000)
 
         @event.listens_for(engine, "checkout")
-        def _checkout(dbapi_connection, _record, _proxy):
+        def _checkout(dbapi_connection: Any, _record: object, _proxy: object) -> None:
             watchdog.arm(dbapi_connection, dbapi_connection.fileno())
             try:
                 cursor = dbapi_connection.cursor()
@@ -271,12 +274,12 @@ class DecisionStore:
                 raise DisconnectionError(f"ping failed: {exc}") from exc
 
         @event.listens_for(engine, "checkin")
-        def _checkin(dbapi_connection, _record):
+        def _checkin(dbapi_connection: Any, _record: object) -> None:
             if dbapi_connection is not None:
                 watchdog.disarm(dbapi_connection)
 
         @event.listens_for(engine, "invalidate")
-        def _invalidate(dbapi_connection, _record, _exception):
+        def _invalidate(dbapi_connection: Any, _record: object, _exception: object) -> None:
             if dbapi_connection is not None:
                 watchdog.disarm(dbapi_connection)
 
@@ -414,7 +417,7 @@ class DecisionStore:
                 )
             )
 
-    def policy_texts(self) -> Iterator[dict]:
+    def policy_texts(self) -> Iterator[dict[str, Any]]:
         """Every stored policy: digest, text and the recorded text_sha256 (None if stored before it was kept)."""
         self._ensure_schema()
         with self._guard(), self.engine.connect() as conn:
@@ -454,7 +457,7 @@ class DecisionStore:
                     raise
         self._known_policies.add(policy.digest)
 
-    def policy_for_source(self, source: str) -> dict | None:
+    def policy_for_source(self, source: str) -> dict[str, Any] | None:
         """The last good version remembered for ``source``: digest, version, text, loaded_at; or None."""
         self._ensure_schema()
         query = (
@@ -485,7 +488,7 @@ class DecisionStore:
         self._known_policies.add(policy.digest)
         return True
 
-    def published_after(self, last_id: int) -> list[dict]:
+    def published_after(self, last_id: int) -> list[dict[str, Any]]:
         """Publications newer than ``last_id``, oldest first, with their policy text."""
         self._ensure_schema()
         query = (
@@ -539,11 +542,11 @@ class DecisionStore:
         complaint_id: str,
         request_body: str,
         request_digest: str,
-        decision: dict,
+        decision: dict[str, Any],
         fired_rules: list[str],
         engine_version: str,
-        deadlines: list[dict] | None = None,
-        event: dict | None = None,
+        deadlines: list[dict[str, Any]] | None = None,
+        event: dict[str, Any] | None = None,
         expect_previous: object = _ANY,
         without_events: bool = False,
         in_transaction: Callable[[Connection], None] | None = None,
@@ -655,9 +658,9 @@ class DecisionStore:
                 with_events = {row[0] for row in conn.execute(_WITH_EVENTS, {"ids": asked})} if asked else set()
                 decided_before = set(latest)
                 answers: list[tuple[int | StoredDecision, bool] | StaleComplaint] = []
-                rows: list[dict] = []
+                rows: list[dict[str, Any]] = []
                 created: list[_Pending] = []
-                events_taken: dict[tuple, StoredDecision] = {}
+                events_taken: dict[tuple[Any, ...], StoredDecision] = {}
                 for pending in batch:
                     if pending.without_events and pending.complaint_id in with_events:
                         answers.append(ComplaintHasEvents(f"complaint {pending.complaint_id} has recorded events"))
@@ -745,7 +748,7 @@ class DecisionStore:
         """The stored policy digest that ``given`` is, or begins (at least 8 characters); ``PrefixError`` otherwise."""
         return self._resolve(given, policies.c.digest, "stored policy")
 
-    def _resolve(self, given: str, column, what: str) -> str:
+    def _resolve(self, given: str, column: ColumnElement[str], what: str) -> str:
         prefix = prefixes.check(given, what)
         self._ensure_schema()
         # A range on the unique index, not LIKE: indexed on both databases.
@@ -905,7 +908,9 @@ _INSERT = insert(decisions)
 _ADVANCE = update(chain_head).where(chain_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
 
-def _record_clock(conn: Connection, created: list[_Pending], rows: list[dict], decided_before: set[str]) -> None:
+def _record_clock(
+    conn: Connection, created: list[_Pending], rows: list[dict[str, Any]], decided_before: set[str]
+) -> None:
     """The deadline clock's rows of a batch's new decisions (``rows``, in the same order): each
     recorded event, and each complaint's work queue replaced by its latest decision's deadlines.
     A complaint first decided in this batch has no queue rows yet: its rows are only inserted, all
@@ -917,7 +922,7 @@ def _record_clock(conn: Connection, created: list[_Pending], rows: list[dict], d
     ]
     if events:
         conn.execute(insert(complaint_events), events)
-    fresh: list[dict] = []
+    fresh: list[dict[str, Any]] = []
     for index, pending in enumerate(created):
         if pending.deadlines is None:
             continue
@@ -931,7 +936,7 @@ def _record_clock(conn: Connection, created: list[_Pending], rows: list[dict], d
         conn.execute(insert(deadline_index), fresh)
 
 
-def _event_decision(conn: Connection, complaint_id: str, event: dict) -> StoredDecision | None:
+def _event_decision(conn: Connection, complaint_id: str, event: dict[str, Any]) -> StoredDecision | None:
     """The decision that recorded this event on the complaint already, if any."""
     query = (
         select(decisions)
@@ -947,7 +952,7 @@ def _event_decision(conn: Connection, complaint_id: str, event: dict) -> StoredD
     return _stored(row) if row else None
 
 
-def _replace_deadlines(conn: Connection, complaint_id: str, decision_id: str, rows: list[dict]) -> None:
+def _replace_deadlines(conn: Connection, complaint_id: str, decision_id: str, rows: list[dict[str, Any]]) -> None:
     """The complaint's work-queue rows become ``rows``; a due_soon warning given stays given for the same due time."""
     mine = deadline_index.c.complaint_id == complaint_id
     warned = {
@@ -961,7 +966,9 @@ def _replace_deadlines(conn: Connection, complaint_id: str, decision_id: str, ro
         conn.execute(insert(deadline_index), _queue_rows(complaint_id, decision_id, rows, warned))
 
 
-def _queue_rows(complaint_id: str, decision_id: str, rows: list[dict], warned: set[tuple]) -> list[dict]:
+def _queue_rows(
+    complaint_id: str, decision_id: str, rows: list[dict[str, Any]], warned: set[tuple[Any, ...]]
+) -> list[dict[str, Any]]:
     """``rows`` as stored; a row is warned if its warning was given for the same due time, or with this
     decision (``warned`` in the row: an event post warned of it)."""
     return [
@@ -975,7 +982,7 @@ def _queue_rows(complaint_id: str, decision_id: str, rows: list[dict], warned: s
     ]
 
 
-def _idempotency_key(complaint_id: str, request_digest: str, policy_digest: str) -> dict:
+def _idempotency_key(complaint_id: str, request_digest: str, policy_digest: str) -> dict[str, Any]:
     return {"complaint_id": complaint_id, "request_digest": request_digest, "policy_digest": policy_digest}
 
 
@@ -986,7 +993,7 @@ _STORED_FIELDS = tuple(StoredDecision.__dataclass_fields__)
 _ROW_IN_FIELD_ORDER = tuple(column.name for column in decisions.c)[: len(_STORED_FIELDS)] == _STORED_FIELDS
 
 
-def stored_decision(row) -> StoredDecision:
+def stored_decision(row: Row[Any]) -> StoredDecision:
     """The StoredDecision of a row of ``select(decisions)``."""
     if _ROW_IN_FIELD_ORDER:
         return StoredDecision(*row[: len(_STORED_FIELDS)])
@@ -996,7 +1003,7 @@ def stored_decision(row) -> StoredDecision:
 _stored = stored_decision
 
 
-def _key(row) -> ApiKey:
+def _key(row: Row[Any]) -> ApiKey:
     return ApiKey(
         key_id=row.key_id,
         name=row.name,

@@ -19,8 +19,10 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Row
 
 from canonical import canonical_json
 from store.chain import GENESIS
@@ -43,7 +45,7 @@ CHAINED = (
 )
 
 
-def event_hash(row: dict) -> str:
+def event_hash(row: dict[str, Any]) -> str:
     content = canonical_json({name: row[name] for name in CHAINED})
     return hashlib.sha256(f"{row['prev_hash']}\n{content}".encode()).hexdigest()
 
@@ -64,10 +66,11 @@ class PolicyEvent:
     prev_hash: str
     chain_hash: str
 
-    def details(self) -> dict:
-        return json.loads(self.detail)
+    def details(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.detail)
+        return loaded
 
-    def as_row(self) -> dict:
+    def as_row(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -81,7 +84,7 @@ class NewEvent:
     actor: str
     actor_name: str
     reason: str
-    detail: dict
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ class PolicyRegister:
     def last_seq(self) -> int:
         self.ensure()
         with self.store._guard(), self.store.engine.connect() as conn:
-            return conn.execute(select(policy_event_head.c.seq).where(policy_event_head.c.id == 1)).scalar_one()
+            return int(conn.execute(select(policy_event_head.c.seq).where(policy_event_head.c.id == 1)).scalar_one())
 
     def transition(
         self,
@@ -210,5 +213,5 @@ class PolicyRegister:
         return count, problems
 
 
-def _event(row) -> PolicyEvent:
+def _event(row: Row[Any]) -> PolicyEvent:
     return PolicyEvent(**{name: getattr(row, name) for name in PolicyEvent.__dataclass_fields__})

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from canonical import canonical_json
 
@@ -36,7 +37,7 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def leaf_data(fields: dict) -> bytes:
+def leaf_data(fields: dict[str, Any]) -> bytes:
     return canonical_json(fields).encode("utf-8")
 
 
@@ -160,7 +161,7 @@ def verify_consistency(m: int, n: int, first: bytes, second: bytes, proof: Seque
     return fr == first and sr == second and sn == 0
 
 
-def peaks_out(peaks: list[tuple[int, bytes]]) -> list[list]:
+def peaks_out(peaks: list[tuple[int, bytes]]) -> list[list[Any]]:
     return [[size, value.hex()] for size, value in peaks]
 
 

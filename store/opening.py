@@ -16,6 +16,7 @@ the URL (password hidden).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -36,7 +37,7 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
-def open_existing(url: str, *, allow_upgrade: bool = False, **options) -> DecisionStore:
+def open_existing(url: str, *, allow_upgrade: bool = False, **options: Any) -> DecisionStore:
     """A ``DecisionStore`` on an existing store at this release's schema; raises ``StoreNotFound``,
     ``StoreNeedsUpgrade`` (unless ``allow_upgrade``: for `store upgrade` itself) or ``StoreUnavailable``."""
     try:

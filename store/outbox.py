@@ -24,11 +24,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import Select, Table, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from store.db import DecisionStore
 from store.tables import webhook_deliveries, webhook_events
@@ -85,11 +86,11 @@ _DELIVERY_COLUMNS = [
 _JOINED = webhook_deliveries.join(webhook_events, webhook_events.c.event_id == webhook_deliveries.c.event_id)
 
 
-def _delivery(row) -> Delivery:
+def _delivery(row: Row[Any]) -> Delivery:
     return Delivery(**{name: getattr(row, name) for name in Delivery.__dataclass_fields__})
 
 
-def _insert_new(conn: Connection, table, rows: list[dict], keys: list[str]) -> int:
+def _insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> int:
     """Insert ``rows``, skipping those whose unique ``keys`` exist (also when another transaction just added them)."""
     if not rows:
         return 0
@@ -98,7 +99,7 @@ def _insert_new(conn: Connection, table, rows: list[dict], keys: list[str]) -> i
     return max(result.rowcount, 0)
 
 
-def _any(store: DecisionStore, query) -> bool:
+def _any(store: DecisionStore, query: Select[Any]) -> bool:
     """Whether ``query`` finds a row, read without the write lock: an idle deliverer's pass writes nothing."""
     with store._guard(), store.engine.connect() as conn:
         return conn.execute(query.limit(1)).first() is not None

@@ -23,10 +23,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.engine import Connection, Row
 
 from canonical import canonical_json, sha256_hex
 from store.chain import GENESIS
@@ -174,7 +176,7 @@ def check_password(password: str) -> str:
     return password
 
 
-def event_hash(row: dict) -> str:
+def event_hash(row: dict[str, Any]) -> str:
     return sha256_hex(
         canonical_json({k: row[k] for k in ("seq", "recorded_at", "username", "action", "detail", "prev_hash")})
     )
@@ -337,7 +339,7 @@ class StaffStore:
                     ended_at=None,
                 )
             )
-            updates: dict = {"failed_attempts": 0, "locked_until": None}
+            updates: dict[str, Any] = {"failed_attempts": 0, "locked_until": None}
             if _hasher.check_needs_rehash(row.password_hash):
                 updates["password_hash"] = _hasher.hash(password)
             conn.execute(update(staff_accounts).where(staff_accounts.c.username == username).values(**updates))
@@ -393,7 +395,7 @@ class StaffStore:
             self._append(conn, username, "signed_out", {"remote": remote})
 
     @staticmethod
-    def _end_sessions(conn, username: str, now: str) -> None:
+    def _end_sessions(conn: Connection, username: str, now: str) -> None:
         conn.execute(
             update(staff_sessions)
             .where(staff_sessions.c.username == username, staff_sessions.c.ended_at.is_(None))
@@ -422,19 +424,19 @@ class StaffStore:
 
     # -- the audit trail --------------------------------------------------------
 
-    def record(self, username: str, action: str, detail: dict) -> StaffEvent:
+    def record(self, username: str, action: str, detail: dict[str, Any]) -> StaffEvent:
         """Append one event (a privileged console action) to the trail."""
         self.store._ensure_schema()
         with self.store._guard(), self.store._write() as conn:
             return self._append(conn, username, action, detail)
 
-    def _append(self, conn, username: str, action: str, detail: dict) -> StaffEvent:
+    def _append(self, conn: Connection, username: str, action: str, detail: dict[str, Any]) -> StaffEvent:
         if self.store.dialect == "postgresql":  # SQLite's write lock already serialises appends
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TRAIL_LOCK_KEY})
         last = conn.execute(
             select(staff_events.c.seq, staff_events.c.chain_hash).order_by(staff_events.c.seq.desc()).limit(1)
         ).first()
-        row: dict = {
+        row: dict[str, Any] = {
             "seq": (last.seq if last else 0) + 1,
             "recorded_at": _utc(self.clock()),
             "username": username,
@@ -455,7 +457,7 @@ class StaffStore:
         with self.store._guard(), self.store.engine.connect() as conn:
             return [StaffEvent(**row._mapping) for row in conn.execute(query)]
 
-    def all_events(self) -> list[dict]:
+    def all_events(self) -> list[dict[str, Any]]:
         """Every event of the trail as stored, oldest first (for audit bundles)."""
         self.store._ensure_schema()
         with self.store._guard(), self.store.engine.connect() as conn:
@@ -487,7 +489,7 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _account(row) -> StaffAccount:
+def _account(row: Row[Any]) -> StaffAccount:
     return StaffAccount(
         username=row.username,
         display_name=row.display_name,

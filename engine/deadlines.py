@@ -131,9 +131,8 @@ def _settle(
     planned: DeadlinePlan,
     breached: DeadlineRule | None,
 ) -> Deadline:
-    found: list[
-        tuple[_Planned, dt.datetime | None, Waiting | None]
-    ] = []  # per rule, in policy order: (its plan, due time, what it waits for)
+    # Per rule, in policy order: (its plan, due time, what it waits for).
+    found: list[tuple[_Planned, dt.datetime | None, Waiting | None]] = []
     for rule in rules:
         step = planned.rules.get(rule.info.id)
         assert step is not None, f"{rule.info.id}: not a period the schema admits"

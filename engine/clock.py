@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 from zoneinfo import ZoneInfo
 
 from engine.deadline_status import missed, reason
-from rules.calendar import WorkCalendar
+from engine.shapes import Complaint, Deadline, Decision, Event
+from rules.calendar import CountingTrace, WorkCalendar
 from rules.model import BREACH_EVENT, DeadlineRule, Policy
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ EVALUATION = "events"  # the stored request of a decision on events: {"evaluatio
 ON_THE_CLOCK = ("scheduled", "overdue", "breached")  # statuses with a due time still running or past
 
 
-def envelope(complaint_body: object, events: list[dict]) -> dict:
+def envelope(complaint_body: object, events: list[Event]) -> dict[str, object]:
     """The request a decision on events answers: the complaint as sent, and its events in order."""
     return {"evaluation": EVALUATION, "complaint": complaint_body, "events": events}
 
@@ -46,7 +48,7 @@ def is_envelope(raw: object) -> bool:
     return isinstance(raw, dict) and raw.get("evaluation") == EVALUATION
 
 
-def ordered(events: list[dict]) -> list[dict]:
+def ordered(events: list[Event]) -> list[Event]:
     """Events by time; reported order breaks ties (a breach recorded at its due time slots in)."""
     return [e for _, _, e in sorted((_instant(e["at"]), i, e) for i, e in enumerate(events))]
 
@@ -68,7 +70,7 @@ class Run:
 class EventClock:
     """The events of one complaint up to ``as_of``, as the deadline scheduler asks about them."""
 
-    def __init__(self, policy: Policy, events: list[dict], received_at: dt.datetime | None = None):
+    def __init__(self, policy: Policy, events: list[Event], received_at: dt.datetime | None = None):
         self.policy = policy
         self.events = events
         self.tz = ZoneInfo(policy.timezone)
@@ -135,7 +137,7 @@ class EventClock:
         unit: str,
         amount: int,
         cal: WorkCalendar,
-        trace,
+        trace: CountingTrace,
         roll_forward: bool = True,
     ) -> dt.datetime | None:
         """The due time of a deadline started at ``start``, extended by the pauses before it fell due."""
@@ -166,7 +168,7 @@ class EventClock:
             self.runs[rule_id] = self.runs[other_rule]
 
 
-def _days_paused(begin: dt.datetime, end: dt.datetime, unit: str, cal: WorkCalendar, trace) -> int:
+def _days_paused(begin: dt.datetime, end: dt.datetime, unit: str, cal: WorkCalendar, trace: CountingTrace) -> int:
     """The days a pause took, in the deadline's own unit: each day after the pause began up to the day
     it ended (a pause within one day costs no day); working days count only working days."""
     first, last = begin.astimezone(cal.tz).date(), end.astimezone(cal.tz).date()
@@ -179,7 +181,7 @@ def _days_paused(begin: dt.datetime, end: dt.datetime, unit: str, cal: WorkCalen
     return count
 
 
-def effective_complaint(complaint: dict, policy: Policy, events: list[dict], level: str | None) -> dict:
+def effective_complaint(complaint: Complaint, policy: Policy, events: list[Event], level: str | None) -> Complaint:
     """The validated complaint with its history brought up to date by ``events``."""
     result = copy.copy(complaint)
     history = dict(complaint["history"])
@@ -203,7 +205,7 @@ def effective_complaint(complaint: dict, policy: Policy, events: list[dict], lev
     return result
 
 
-def escalated_field(event: dict, policy: Policy) -> str | None:
+def escalated_field(event: Event, policy: Policy) -> str | None:
     """The history field an event changes that escalation may read: the count it adds to, or what its
     breach sets; None for an event that changes neither."""
     if event["type"] == BREACH_EVENT:
@@ -212,7 +214,7 @@ def escalated_field(event: dict, policy: Policy) -> str | None:
     return policy.events[event["type"]].counts
 
 
-def settle(deadlines: list[dict], clock: EventClock, policy: Policy) -> bool:
+def settle(deadlines: list[Deadline], clock: EventClock, policy: Policy) -> bool:
     """Give each deadline its state on the clock as of the last event, and why; True if a legal
     deadline (the binding one or one it cites) was missed or breached (brief §9)."""
     assert clock.as_of is not None
@@ -260,7 +262,7 @@ def settle(deadlines: list[dict], clock: EventClock, policy: Policy) -> bool:
     return breached_legal
 
 
-def settle_plain(deadlines: list[dict], policy: Policy, received_at: dt.datetime) -> bool:
+def settle_plain(deadlines: list[Deadline], policy: Policy, received_at: dt.datetime) -> bool:
     """Why each deadline of a decision on the complaint alone has its status; True if a legal deadline
     was already past when the complaint arrived."""
     breached_legal = False
@@ -270,7 +272,7 @@ def settle_plain(deadlines: list[dict], policy: Policy, received_at: dt.datetime
     return breached_legal
 
 
-def _candidate_status(cited: dict, clock: EventClock, met: tuple[dt.datetime, str] | None) -> str:
+def _candidate_status(cited: Deadline, clock: EventClock, met: tuple[dt.datetime, str] | None) -> str:
     """A cited rule's own status, against its own due time (a legal deadline cited beside an internal
     one that binds is met, missed or breached on its own)."""
     run = clock.runs.get(cited["rule"])
@@ -286,7 +288,7 @@ def _candidate_status(cited: dict, clock: EventClock, met: tuple[dt.datetime, st
 
 
 def _explain(
-    deadline: dict,
+    deadline: Deadline,
     policy: Policy,
     clock: EventClock | None,
     met: tuple[dt.datetime, str] | None,
@@ -294,7 +296,8 @@ def _explain(
 ) -> bool:
     """Set the deadline's ``legal_breached`` and ``status_reason``; answer ``legal_breached``."""
     legal_cited = next((c for c in deadline["cited"] if c["legal"] and missed(c["status"])), None)
-    deadline["legal_breached"] = (deadline["legal"] and missed(deadline["status"])) or legal_cited is not None
+    legal_breached: bool = (deadline["legal"] and missed(deadline["status"])) or legal_cited is not None
+    deadline["legal_breached"] = legal_breached
     status, due = deadline["status"], deadline["due_at"]
     args: dict[str, str] = {"due": due or ""}
     if status == "pending":
@@ -331,7 +334,7 @@ def _explain(
     if legal_cited is not None:
         words = {"rule": legal_cited["rule"], "due": legal_cited["due_at"] or ""}
     deadline["status_reason"] = reason(code, deadline["legal"], deadline["basis"], words, **args)
-    return deadline["legal_breached"]
+    return legal_breached
 
 
 def _text(moment: dt.datetime | None) -> str:
@@ -342,7 +345,7 @@ def due_soon(
     started: dt.datetime,
     due: dt.datetime,
     percent: int,
-    paused: list[tuple[dt.datetime, dt.datetime | None]] | tuple = (),
+    paused: Sequence[tuple[dt.datetime, dt.datetime | None]] = (),
 ) -> dt.datetime:
     """When ``percent`` of the period from ``started`` to ``due`` has run (a warning before the breach).
     Paused time does not run: the share is of the running time, and a pause moves the warning on."""
@@ -358,20 +361,41 @@ def due_soon(
     return at + left
 
 
-def clock_section(clock: EventClock) -> dict:
+class ClockSection(TypedDict):
+    """A decision on events' ``clock``: "now", and the events it was made on."""
+
+    as_of: str | None
+    events: list[Event]
+
+
+def clock_section(clock: EventClock) -> ClockSection:
     """What a decision on events states about its input: "now" and the events it was made on, each
     time in the policy's zone."""
     events = [dict(event, at=clock.local(_instant(event["at"]))) for event in clock.events]
     return {"as_of": clock.local(clock.as_of) if clock.as_of else None, "events": events}
 
 
-def index_entries(decision: dict, policy: Policy, complaint: dict, calendar: WorkCalendar) -> list[dict]:
+class QueueEntry(TypedDict):
+    """A work-queue row of a decision, as ``store.clock.queue_row`` takes it."""
+
+    kind: str
+    status: str
+    due_at: dt.datetime
+    due_soon_at: dt.datetime | None
+    team: str | None
+    level: str | None
+    rule: str
+    record_breach: bool
+    breach_recorded: bool
+
+
+def index_entries(decision: Decision, policy: Policy, complaint: Complaint, calendar: WorkCalendar) -> list[QueueEntry]:
     """The work-queue rows of a decision: its deadlines on the clock, with when each is due soon.
 
     A decision on events states ``started_at`` and ``due_soon_at``; a plain one does not (its bytes
     predate the clock), so the start is found again from the complaint as the scheduler found it."""
     route = decision["route"]
-    rows = []
+    rows: list[QueueEntry] = []
     for deadline in decision["deadlines"]:
         if deadline["status"] not in ON_THE_CLOCK or not deadline["due_at"] or deadline.get("fulfilled"):
             continue  # a recorded breach met later stays `breached` in the decision, off the work queue
@@ -398,7 +422,7 @@ def index_entries(decision: dict, policy: Policy, complaint: dict, calendar: Wor
     return rows
 
 
-def _start_of(deadline: dict, decision: dict, policy: Policy, complaint: dict) -> dt.datetime | None:
+def _start_of(deadline: Deadline, decision: Decision, policy: Policy, complaint: Complaint) -> dt.datetime | None:
     period = deadline["period"] or {}
     if "with" in period:
         other = next((d for d in decision["deadlines"] if d["kind"] == period["with"]), None)
@@ -412,13 +436,19 @@ def _start_of(deadline: dict, decision: dict, policy: Policy, complaint: dict) -
     return value if isinstance(value, dt.datetime) else None
 
 
-def anchor_level(decide, raises, complaint: dict, policy: Policy, events: list[dict]) -> str | None:
+def anchor_level(
+    decide: Callable[[Complaint, list[Event]], Decision],
+    raises: Callable[[Complaint, str], bool],
+    complaint: Complaint,
+    policy: Policy,
+    events: list[Event],
+) -> str | None:
     """``history.level`` for deciding on ``events``: the level decided just before the last event that
     escalates (brief §9: each rejected offer from the second on, a breach of the resolution; other events
     keep the level). ``raises(effective, field)``: whether, with the event's change to ``field``, an
     escalation rule holds by a condition on that field (the first rejected offer after a breach does not
     raise the level again: escalation holds by the breach, not by the offer)."""
-    level = complaint["history"].get("level")
+    level: str | None = complaint["history"].get("level")
     for index, event in enumerate(events):
         field = escalated_field(event, policy)
         if field is None or not raises(effective_complaint(complaint, policy, events[: index + 1], level), field):

@@ -6,15 +6,19 @@ dotted path. Amounts become Decimal (never float); times must carry an offset.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
+from typing import TypedDict, Unpack
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from engine.fast_path import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, fast_load
+from engine.shapes import Complaint
 from rules.amounts import AmountError, parse_amount
 from rules.field_errors import flatten_messages
 from rules.offsets import OFFSET_MESSAGE, whole_minutes
+from rules.schema import FieldInput, Loaded
 from rules.vocabulary import (
     CATEGORIES,
     CHANNELS,
@@ -35,10 +39,10 @@ class ComplaintError(ValueError):
         super().__init__("; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in sorted(errors.items())))
 
 
-class Amount(fields.Field):
+class Amount(fields.Field[Decimal]):
     """CNY in ``rules.amounts``' grammar, given as a string ("12.50") or a JSON number, at most ``MAX_AMOUNT``."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+    def _deserialize(self, value: object, attr: str | None, data: FieldInput, **kwargs: object) -> Decimal:
         try:
             amount = parse_amount(value)
         except AmountError as exc:
@@ -52,14 +56,21 @@ class Amount(fields.Field):
 # overflows. A policy calendar lists years up to 2200 at most.
 
 
-def _plausible_year(value) -> None:
+def _plausible_year(value: dt.datetime) -> None:
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise ValidationError(f"expected a time between the years {MIN_YEAR} and {MAX_YEAR}, got {value.isoformat()}")
     if not whole_minutes(value):
         raise ValidationError(OFFSET_MESSAGE)
 
 
-def _timestamp(**kwargs) -> fields.AwareDateTime:
+class _Options(TypedDict, total=False):
+    """What a field of the complaint may set besides its validation."""
+
+    required: bool
+    load_default: str
+
+
+def _timestamp(**kwargs: Unpack[_Options]) -> fields.AwareDateTime:
     return fields.AwareDateTime(
         format="iso",
         validate=_plausible_year,
@@ -71,7 +82,7 @@ def _timestamp(**kwargs) -> fields.AwareDateTime:
     )
 
 
-def _choice(values: tuple[str, ...], **kwargs) -> fields.String:
+def _choice(values: tuple[str, ...], **kwargs: Unpack[_Options]) -> fields.String:
     return fields.String(validate=validate.OneOf(values, error="expected one of: {choices}; got {input}"), **kwargs)
 
 
@@ -92,9 +103,9 @@ class OrderSchema(_Strict):
     merchant = _choice(MERCHANTS)
 
     @validates_schema(skip_on_field_errors=False)
-    def order_of_events(self, data, **kwargs):
+    def order_of_events(self, data: Loaded, **kwargs: object) -> None:
         paid = data.get("paid_at")
-        errors = {}
+        errors: dict[str, list[str]] = {}
         for name in ("delivered_at", "completed_at"):
             if paid and data.get(name) and data[name] < paid:
                 errors[name] = [f"{name} is before paid_at; expected a time at or after the payment"]
@@ -148,13 +159,13 @@ def complaint_schema(levels: tuple[str, ...]) -> Schema:
         description = fields.String(validate=validate.Length(max=20_000))
 
         @validates_schema
-        def flags_once(self, data, **kwargs):
+        def flags_once(self, data: Loaded, **kwargs: object) -> None:
             flags = data.get("flags", [])
             if len(set(flags)) != len(flags):
                 raise ValidationError("each flag may be given once", "flags")
 
         @validates_schema(skip_on_field_errors=False)
-        def order_times_before_receipt(self, data, **kwargs):
+        def order_times_before_receipt(self, data: Loaded, **kwargs: object) -> None:
             received = data.get("received_at")
             order = data.get("order") or {}
             late = {
@@ -173,14 +184,14 @@ ORDER_TIMES_BEFORE_RECEIPT = ("paid_at", "delivered_at", "completed_at")
 _EVENT_WORDS = {"paid_at": "a payment", "delivered_at": "a delivery", "completed_at": "a completion"}
 
 
-def order_time_error(name: str, moment, received) -> str:
+def order_time_error(name: str, moment: dt.datetime, received: dt.datetime) -> str:
     return (
         f"order.{name} ({moment.isoformat()}) is after received_at ({received.isoformat()}); a complaint cannot "
         f"report {_EVENT_WORDS[name]} still to come: expected order.{name} at or before received_at"
     )
 
 
-def validate_complaint(raw: object, levels: tuple[str, ...]) -> dict:
+def validate_complaint(raw: object, levels: tuple[str, ...]) -> Complaint:
     """The complaint as typed values, or ``ComplaintError`` naming every bad field."""
     if not isinstance(raw, dict):
         raise ComplaintError({"": ["expected a JSON object describing one complaint"]})
@@ -188,7 +199,8 @@ def validate_complaint(raw: object, levels: tuple[str, ...]) -> dict:
     if loaded is not None:
         return loaded
     try:
-        return complaint_schema(levels).load(raw)
+        complaint: Complaint = complaint_schema(levels).load(raw)
+        return complaint
     except ValidationError as exc:
         found = flatten_messages(exc.messages)
         raise ComplaintError({path or "complaint": [_plain(m) for m in msgs] for path, msgs in found.items()}) from None

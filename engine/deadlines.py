@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from engine.shapes import Complaint, Deadline, Period, Waiting
 from rules.calendar import CountingTrace, WorkCalendar
 from rules.model import DeadlineRule, Policy
 
@@ -35,11 +36,11 @@ class _Planned:
     """What a deadline rule's candidate takes from the policy, worked out once."""
 
     rule: DeadlineRule
-    period: dict  # as a decision states it; copied into each candidate
+    period: Period  # as a decision states it; copied into each candidate
     counting: str
     event: str | None  # its `after` event
     path: tuple[str, ...]  # that event's dotted field, split; () without one
-    waiting: dict  # what it waits for while its event has no time; copied into each candidate
+    waiting: Waiting  # what it waits for while its event has no time; copied into each candidate
     roll_forward: bool  # a last day that is not a working day moves to the next working day
 
 
@@ -55,14 +56,14 @@ class DeadlinePlan:
 
 
 def plan(policy: Policy) -> DeadlinePlan:
-    rules = {}
+    rules: dict[str, _Planned] = {}
     for rule in policy.deadlines:
         due = rule.due
         if due.with_kind:
-            period: dict = {"with": due.with_kind}
+            period: Period = {"with": due.with_kind}
             event_id: str | None = None
             path: tuple[str, ...] = ()
-            waiting: dict = {"deadline": due.with_kind}
+            waiting: Waiting = {"deadline": due.with_kind}
         elif due.after is not None and due.unit is not None and due.amount is not None:
             event = policy.events[due.after]
             event_id = event.id
@@ -81,13 +82,13 @@ def plan(policy: Policy) -> DeadlinePlan:
 
 def schedule(
     fired: list[DeadlineRule],
-    complaint: dict,
+    complaint: Complaint,
     policy: Policy,
     calendar: WorkCalendar,
     trace: CountingTrace,
     clock: EventClock | None = None,
     planned: DeadlinePlan | None = None,
-) -> list[dict]:
+) -> list[Deadline]:
     """The deadlines of the rules that fired, one per kind. With ``clock`` (reported events) a deadline
     starts at its event's reported time and is extended by the time its kind was paused, and a breach
     the escalation run recorded settles its kind: the rule breached binds, at its due time (brief §9).
@@ -97,7 +98,7 @@ def schedule(
     # Policy order, not the engine's firing order: the first of equal candidates binds.
     fired = sorted(fired, key=lambda rule: planned.position[rule.info.id])
     by_kind: dict[str, list[DeadlineRule]] = {}
-    hanging = set()  # kinds with a rule that fired due `with` another kind
+    hanging: set[str] = set()  # kinds with a rule that fired due `with` another kind
     for rule in fired:
         by_kind.setdefault(rule.kind, []).append(rule)
         if rule.due.with_kind:
@@ -107,7 +108,7 @@ def schedule(
         rules = by_kind.setdefault(kind, [])
         if rule not in rules:
             rules.insert(0, rule)
-    resolved: dict[str, dict] = {}
+    resolved: dict[str, Deadline] = {}
     due_of: dict[str, dt.datetime | None] = {}  # each settled kind's binding due time, as a datetime
     # Kinds that hang on another kind (`with`) are settled after the rest.
     order = sorted(by_kind, key=hanging.__contains__) if hanging else by_kind
@@ -118,8 +119,20 @@ def schedule(
     return [resolved[kind] for kind in planned.kinds if kind in resolved]
 
 
-def _settle(kind, rules, complaint, calendar, trace, resolved, due_of, clock, planned, breached) -> dict:
-    found = []  # per rule, in policy order: (its plan, due time, what it waits for)
+def _settle(
+    kind: str,
+    rules: list[DeadlineRule],
+    complaint: Complaint,
+    calendar: WorkCalendar,
+    trace: CountingTrace,
+    resolved: dict[str, Deadline],
+    due_of: dict[str, dt.datetime | None],
+    clock: EventClock | None,
+    planned: DeadlinePlan,
+    breached: DeadlineRule | None,
+) -> Deadline:
+    # Per rule, in policy order: (its plan, due time, what it waits for).
+    found: list[tuple[_Planned, dt.datetime | None, Waiting | None]] = []
     for rule in rules:
         step = planned.rules.get(rule.info.id)
         assert step is not None, f"{rule.info.id}: not a period the schema admits"
@@ -131,11 +144,11 @@ def _settle(kind, rules, complaint, calendar, trace, resolved, due_of, clock, pl
         first = next(i for i, (step, _, _) in enumerate(found) if step.rule is breached)
         found = [item for index, item in enumerate(found) if index == first or item[0].rule.legal]
         first = next(i for i, (step, _, _) in enumerate(found) if step.rule is breached)
-    elif len(found) > 1 and all(due is not None for _, due, _ in found):
+    elif len(found) > 1 and len(ranked := [due for _, due, _ in found if due is not None]) == len(found):
         # Earliest binds (the first of equals). A candidate still waiting on an event cannot be ranked
         # yet: then the first rule in policy order stands and the others are cited.
-        for index in range(1, len(found)):
-            if found[index][1] < found[first][1]:
+        for index in range(1, len(ranked)):
+            if ranked[index] < ranked[first]:
                 first = index
     step, due_at, waiting_for = found[first]
     due_of[kind] = due_at
@@ -165,8 +178,11 @@ def _plain_status(due_at: dt.datetime | None, received: dt.datetime) -> str:
     return "overdue" if due_at < received else "scheduled"
 
 
-def _candidate(step: _Planned, due_at: dt.datetime | None, waiting_for: dict | None, received: dt.datetime) -> dict:
-    """A rule that fired for a kind another rule of it binds, as the deadline cites it."""
+def _candidate(
+    step: _Planned, due_at: dt.datetime | None, waiting_for: Waiting | None, received: dt.datetime
+) -> Deadline:
+    """A rule that fired for a kind another rule of it binds, as the deadline cites it (some of a
+    deadline's keys)."""
     info = step.rule.info
     return {
         "rule": info.id,
@@ -179,7 +195,15 @@ def _candidate(step: _Planned, due_at: dt.datetime | None, waiting_for: dict | N
     }
 
 
-def _due(step: _Planned, complaint, calendar: WorkCalendar, trace, resolved, due_of, clock=None):
+def _due(
+    step: _Planned,
+    complaint: Complaint,
+    calendar: WorkCalendar,
+    trace: CountingTrace,
+    resolved: dict[str, Deadline],
+    due_of: dict[str, dt.datetime | None],
+    clock: EventClock | None = None,
+) -> tuple[dt.datetime | None, Waiting | None]:
     rule, due = step.rule, step.rule.due
     if due.with_kind:
         other = resolved.get(due.with_kind)
@@ -189,7 +213,7 @@ def _due(step: _Planned, complaint, calendar: WorkCalendar, trace, resolved, due
             clock.share(rule.info.id, other["rule"])
         return due_of[due.with_kind], other["waiting_for"]
     moment = _at(complaint, step.path) if step.path else None
-    if not isinstance(moment, dt.datetime) and clock is not None:
+    if not isinstance(moment, dt.datetime) and clock is not None and step.event is not None:
         moment = clock.first(step.event)
     if not isinstance(moment, dt.datetime):
         return None, dict(step.waiting)
@@ -210,7 +234,7 @@ def _at(value: object, path: tuple[str, ...]) -> object:
     return value
 
 
-def _counting(period: dict | None) -> str:
+def _counting(period: Period | None) -> str:
     if not period or "with" in period:
         return "due together with the `{}` deadline".format(period["with"]) if period else ""
     unit = next(key for key in period if key not in ("after", "roll_forward"))

@@ -29,6 +29,7 @@ from engine.outcome_settings import CacheSettings
 from engine.remedy import Granted, claim_capped, grant
 from engine.route import Route, combine, raise_level, raise_team
 from engine.runtime import fact_json, native_ruleset, retyped_json
+from engine.shapes import Complaint, Deadline, Decision, Event, Fact, Waiting
 from engine.version import ENGINE_VERSION
 from engine.windows import counting_words, explain_windows
 from rules.calendar import CountingTrace, WorkCalendar
@@ -62,14 +63,14 @@ class Decider:
         self._periods = plan(self.policy)
         self._window_words = {window.id: counting_words(window) for window in self.policy.windows}
 
-    def decide(self, raw: object) -> dict:
+    def decide(self, raw: object) -> Decision:
         """Validate ``raw`` (raises ``ComplaintError``) and decide it."""
         return self.decide_valid(validate_complaint(raw, self.policy.levels))
 
-    def decide_valid(self, complaint: dict) -> dict:
+    def decide_valid(self, complaint: Complaint) -> Decision:
         return self.decide_traced(complaint)[0]
 
-    def decide_request(self, raw: object) -> dict:
+    def decide_request(self, raw: object) -> Decision:
         """A stored request: a complaint, or a complaint with the events reported on it (``engine.clock``)."""
         if not is_envelope(raw):
             return self.decide(raw)
@@ -87,18 +88,18 @@ class Decider:
             return isinstance(event.get("kind"), str)
         return event.get("type") in self.policy.events
 
-    def decide_on_events(self, complaint: dict, events: list[dict]) -> dict:
+    def decide_on_events(self, complaint: Complaint, events: list[Event]) -> Decision:
         """The decision on a validated complaint and its events (stored form), as of the last event."""
         events = ordered(events)
 
-        def decide_prefix(effective: dict, prefix: list[dict]) -> dict:
+        def decide_prefix(effective: Complaint, prefix: list[Event]) -> Decision:
             clock = EventClock(self.policy, prefix, complaint["received_at"]) if prefix else None
             return self.decide_traced(effective, clock)[0]
 
         level = anchor_level(decide_prefix, self._raises, complaint, self.policy, events)
         return decide_prefix(effective_complaint(complaint, self.policy, events, level), events)
 
-    def _raises(self, effective: dict, field: str) -> bool:
+    def _raises(self, effective: Complaint, field: str) -> bool:
         """Whether an escalation rule (one that raises the level above ``history.level``) holds for
         ``effective`` by a condition that reads ``field``."""
         fact = route_fact(
@@ -113,7 +114,7 @@ class Decider:
                 return True
         return False
 
-    def decide_traced(self, complaint: dict, clock: EventClock | None = None) -> tuple[dict, Facts]:
+    def decide_traced(self, complaint: Complaint, clock: EventClock | None = None) -> tuple[Decision, Facts]:
         """The decision, and the facts the engine was given with the rules it fired (for `complaints explain`)."""
         policy = self.policy
         trace = CountingTrace()
@@ -211,8 +212,8 @@ class Decider:
 class Facts:
     """What the engine saw and answered for one decision: the route and deadline facts, the rules fired."""
 
-    route: dict
-    deadline: dict
+    route: Fact
+    deadline: Fact
     route_fired: list[str]
     deadline_fired: list[str]
 
@@ -233,12 +234,12 @@ def _remedy_effect(rule: RemedyRule, granted: list[Granted]) -> str:
     return " + ".join(p.type + (f" {p.amount:.2f}" if p.amount is not None else "") for p in granted)
 
 
-def _waiting(deadline: dict) -> str:
-    waiting = deadline["waiting_for"] or {}
+def _waiting(deadline: Deadline) -> str:
+    waiting: Waiting = deadline["waiting_for"] or {}
     return waiting.get("event") or waiting.get("deadline") or "an event"
 
 
-def _route_out(route: Route, policy: Policy) -> dict:
+def _route_out(route: Route, policy: Policy) -> Decision:  # the decision's `route`
     if route.redirect:
         return {
             "redirect": {"reason": route.redirect, "rule": route.redirect_rule},
@@ -263,7 +264,9 @@ def _route_out(route: Route, policy: Policy) -> dict:
     }
 
 
-def _remedy_out(rule: RemedyRule | None, granted: list[Granted], route: Route, policy: Policy) -> dict:
+def _remedy_out(
+    rule: RemedyRule | None, granted: list[Granted], route: Route, policy: Policy
+) -> Decision:  # the decision's `remedy`
     totals: dict[str, Decimal] = {}
     for part in granted:
         if part.amount is not None:

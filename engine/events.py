@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from engine.complaint import ComplaintError
 from engine.fast_path import MAX_YEAR, MIN_YEAR
+from engine.shapes import Event
 from rules.model import BREACH_EVENT, Policy
 from rules.offsets import OFFSET_MESSAGE, whole_minutes
 
@@ -79,7 +80,7 @@ def check_event(raw: object, policy: Policy) -> tuple[str, dt.datetime]:
     return kind, moment
 
 
-def validate_event(raw: object, policy: Policy, received_at: dt.datetime, recorded: list[dict]) -> dict:
+def validate_event(raw: object, policy: Policy, received_at: dt.datetime, recorded: list[Event]) -> Event:
     """The event in its stored form (``type``, ``at`` as given, optional text fields), or ``ComplaintError``.
 
     ``recorded`` are the complaint's events so far (stored form), oldest first."""
@@ -102,15 +103,15 @@ def validate_event(raw: object, policy: Policy, received_at: dt.datetime, record
     if policy.events[kind].once and any(event["type"] == kind for event in reported):
         raise ComplaintError({"type": [f"`{kind}` was already recorded on this complaint; it happens only once"]})
     # Written in the policy's zone whatever offset the caller used (brief §9); the instant is unchanged.
-    stored = {"type": kind, "at": moment.astimezone(ZoneInfo(policy.timezone)).isoformat()}
+    stored: Event = {"type": kind, "at": moment.astimezone(ZoneInfo(policy.timezone)).isoformat()}
     stored.update({name: raw[name] for name in _TEXT_FIELDS if raw.get(name) is not None})
     return stored
 
 
-def breach_event(kind: str, due_at: str, rule: str | None = None) -> dict:
+def breach_event(kind: str, due_at: str, rule: str | None = None) -> Event:
     """The event the escalation run records: the deadline ``kind`` passed unmet at ``due_at``, when
     ``rule`` bound it (the breach settles the kind on that rule in every later decision, brief §9)."""
-    event = {"type": BREACH_EVENT, "kind": kind, "at": due_at}
+    event: Event = {"type": BREACH_EVENT, "kind": kind, "at": due_at}
     if rule is not None:
         event["rule"] = rule
     return event

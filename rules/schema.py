@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -19,14 +21,19 @@ from rules.finding_codes import FINDING_CODES
 from rules.offsets import OFFSET_MESSAGE, whole_minutes
 from rules.vocabulary import CATEGORIES, DEADLINE_UNITS, REMEDY_TYPES, SHIPPING_PAYERS, WEEKDAYS
 
+# What a schema has loaded, as its validators (`@validates_schema`) see it: each value has the type
+# its field gives, which differs from field to field.
+Loaded = dict[str, Any]
+FieldInput = Mapping[str, object] | None  # the input a field is read from, as marshmallow passes it
+
 IDENTIFIER = validate.Regexp(r"^[A-Za-z][A-Za-z0-9_]*$", error="expected an identifier (letters, digits, _)")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
-class Money(fields.Field):
+class Money(fields.Field[Decimal]):
     """An amount in CNY, written 200.00 or "200.00" (``rules.amounts``' grammar), read as Decimal (never float)."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+    def _deserialize(self, value: object, attr: str | None, data: FieldInput, **kwargs: object) -> Decimal:
         try:
             return parse_amount(value)
         except AmountError as exc:
@@ -40,10 +47,10 @@ _LIMIT_MESSAGES = {
 }
 
 
-class Limit(Money):
-    """An authority limit: an amount, ``any`` (no limit) or ``never``."""
+class Limit(fields.Field[Decimal | str]):
+    """An authority limit: an amount (as ``Money`` reads it), ``any`` (no limit) or ``never``."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: object, attr: str | None, data: FieldInput, **kwargs: object) -> Decimal | str:
         if value in ("any", "never"):
             return value
         try:
@@ -53,8 +60,8 @@ class Limit(Money):
             raise ValidationError(template.format(value=exc.value) if template else str(exc)) from None
 
 
-class Timestamp(fields.Field):
-    def _deserialize(self, value, attr, data, **kwargs) -> dt.datetime:
+class Timestamp(fields.Field[dt.datetime]):
+    def _deserialize(self, value: object, attr: str | None, data: FieldInput, **kwargs: object) -> dt.datetime:
         if isinstance(value, dt.datetime):
             if value.tzinfo is None:
                 raise ValidationError("expected a timestamp with offset, e.g. 2026-01-10T00:00:00+08:00")
@@ -64,10 +71,10 @@ class Timestamp(fields.Field):
         raise ValidationError("expected a timestamp with offset, e.g. 2026-01-10T00:00:00+08:00")
 
 
-class DayList(fields.Field):
+class DayList(fields.Field[list[dt.date]]):
     """Dates and inclusive ranges ``2026-10-01..2026-10-07``, expanded to dates."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> list[dt.date]:
+    def _deserialize(self, value: object, attr: str | None, data: FieldInput, **kwargs: object) -> list[dt.date]:
         if not isinstance(value, list):
             raise ValidationError("expected a list of dates or ranges like 2026-10-01..2026-10-07")
         days: list[dt.date] = []
@@ -95,7 +102,7 @@ class TimeZone(fields.String):
     """An IANA zone this machine knows: a typo is refused when the policy loads (with the close match),
     rather than a traceback at the first decision, test or lint."""
 
-    def _deserialize(self, value, attr, data, **kwargs) -> str:
+    def _deserialize(self, value: object, attr: str | None, data: FieldInput, **kwargs: object) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)
         try:
             ZoneInfo(name)
@@ -148,7 +155,7 @@ class AuthorityEntry(StrictSchema):
     approved_by_team = fields.String(validate=IDENTIFIER)
 
     @validates_schema
-    def one_source(self, data, **kwargs):
+    def one_source(self, data: Loaded, **kwargs: object) -> None:
         if ("limits" in data) == ("limits_of" in data):
             raise ValidationError("give exactly one of `limits` or `limits_of`", "limits")
 
@@ -181,7 +188,7 @@ class PeriodSchema(StrictSchema):
     hours = fields.Integer(validate=validate.Range(min=0, max=100_000))  # on the clock; 0: until the time itself
 
     @validates_schema
-    def exactly_one(self, data, **kwargs):
+    def exactly_one(self, data: Loaded, **kwargs: object) -> None:
         if len(data) != 1:
             raise ValidationError("give exactly one of calendar_days, working_days, years or hours", "calendar_days")
 
@@ -216,7 +223,7 @@ class RouteOutcome(StrictSchema):
     redirect = fields.String(validate=validate.Length(min=1))
 
     @validates_schema
-    def not_empty(self, data, **kwargs):
+    def not_empty(self, data: Loaded, **kwargs: object) -> None:
         if not data:
             raise ValidationError("expected at least one of team, min_level, escalate_above, flags, redirect", "team")
 
@@ -234,7 +241,7 @@ class AmountSchema(StrictSchema):
     max = Money()
 
     @validates_schema
-    def base(self, data, **kwargs):
+    def base(self, data: Loaded, **kwargs: object) -> None:
         if ("of" in data) == ("fixed" in data):
             raise ValidationError("give exactly one of `of` (order.amount, claim.amount) or `fixed`", "of")
         if "fixed" in data and ({"percent", "times"} & data.keys()):
@@ -251,15 +258,16 @@ class ComponentSchema(StrictSchema):
     outbound_shipping_paid_by = fields.String(validate=validate.OneOf(SHIPPING_PAYERS))
 
 
-class RemedyField(fields.Field):
+class RemedyField(fields.Field[list[Loaded]]):
     """``none`` or a list of remedy components."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: object, attr: str | None, data: FieldInput, **kwargs: object) -> list[Loaded]:
         if value == "none":
             return []
         if not isinstance(value, list) or not value:
             raise ValidationError("expected `none` or a list of remedy components")
-        return ComponentSchema(many=True).load(value)
+        components: list[Loaded] = ComponentSchema(many=True).load(value)
+        return components
 
 
 class RemedyRule(RuleBase):
@@ -268,7 +276,7 @@ class RemedyRule(RuleBase):
     reason = fields.String()
 
     @validates_schema
-    def categories(self, data, **kwargs):
+    def categories(self, data: Loaded, **kwargs: object) -> None:
         category = data.get("category")
         names = category if isinstance(category, list) else [category]
         unknown = [name for name in names if name not in CATEGORIES]
@@ -314,7 +322,7 @@ class DueSchema(StrictSchema):
     roll_forward = fields.Boolean()
 
     @validates_schema
-    def shape(self, data, **kwargs):
+    def shape(self, data: Loaded, **kwargs: object) -> None:
         units = [unit for unit in DEADLINE_UNITS if unit in data]
         if "roll_forward" in data and units != ["calendar_days"]:
             raise ValidationError(

@@ -239,6 +239,7 @@ def status_label(status: str) -> str:
         "missed": _("missed"),
         "paused": _("paused"),
         "overdue": _("overdue"),
+        "pending": _("waiting for its event"),
     }.get(status, status)
 
 

@@ -333,7 +333,7 @@ def _explain(
     words = None
     if legal_cited is not None:
         words = {"rule": legal_cited["rule"], "due": legal_cited["due_at"] or ""}
-    deadline["status_reason"] = reason(code, deadline["legal"], deadline["basis"], words, **args)
+    deadline["status_reason"] = reason(code, deadline["legal"], deadline["basis"], policy.timezone, words, **args)
     return legal_breached
 
 

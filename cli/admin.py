@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from cli.keyfiles import load_public_keys, load_witnesses, public_keys_option, read_held_statements, witness_option
+from cli.keyfiles import (
+    load_public_keys,
+    load_witnesses,
+    person_options,
+    public_keys_option,
+    read_held_statements,
+    witness_option,
+)
 from store import ROLES, DecisionStore, StoreNeedsUpgrade, StoreUnavailable
 from store.db import DEFAULT_URL, display_url
 from store.opening import StoreNotFound, open_existing
@@ -64,14 +71,7 @@ def keys() -> None:
 @click.option(
     "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several roles."
 )
-@click.option("--person", default=None, help="Who the key belongs to: one person's keys and accounts are one approver.")
-@click.option(
-    "--confirmed-by",
-    "confirmed_by",
-    type=click.Path(dir_okay=False, exists=True),
-    help="A file holding the API key of an existing approver of another person: needed to mint a "
-    "policy_approver once one exists.",
-)
+@person_options
 @_database_option
 def keys_create(
     name: str, roles: tuple[str, ...], person: str | None, confirmed_by: str | None, database_url: str

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -117,3 +119,17 @@ def load_witnesses(paths: tuple[str, ...]) -> list[tuple[str, list[SignedStateme
             click.echo(str(exc), err=True)
             sys.exit(2)
     return found
+
+
+def person_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--person` and `--confirmed-by`, as `keys create` and `users create` take them (four eyes per person)."""
+    command = click.option(
+        "--confirmed-by",
+        "confirmed_by",
+        type=click.Path(dir_okay=False, exists=True),
+        help="A file holding the API key of an existing approver of another person: needed to mint a "
+        "policy_approver once one exists.",
+    )(command)
+    return click.option(
+        "--person", default=None, help="Who it belongs to: one person's keys and accounts are one approver."
+    )(command)

@@ -15,6 +15,7 @@ import sys
 import click
 
 from cli.admin import _database_option, _store
+from cli.keyfiles import person_options
 from store import ROLES
 from store.db import utc_now
 from store.staff import AccountError, StaffStore
@@ -62,14 +63,7 @@ def users() -> None:
     "--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several roles."
 )
 @click.option("--name", "display_name", default="", help="The person's name as the console shows it.")
-@click.option("--person", default=None, help="Who the key belongs to: one person's keys and accounts are one approver.")
-@click.option(
-    "--confirmed-by",
-    "confirmed_by",
-    type=click.Path(dir_okay=False, exists=True),
-    help="A file holding the API key of an existing approver of another person: needed to mint a "
-    "policy_approver once one exists.",
-)
+@person_options
 @_stdin_option
 @_database_option
 def users_create(

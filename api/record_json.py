@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response
+from flask import Response, url_for
 
 from audit.masking import Masker
 from store import StoredDecision
@@ -22,6 +22,7 @@ _string = json.JSONEncoder(ensure_ascii=False).encode  # a JSON string literal, 
 
 def record_json(record: StoredDecision, integrity: str, masker: Masker | None = None) -> str:
     previous = "null" if record.previous_decision_id is None else _string(record.previous_decision_id)
+    proof = url_for("decisions.get_receipt", decision_id=record.decision_id)  # as api.decisions.receipt_of
     # Keys in sorted order, as jsonify (sort_keys) writes them.
     return "".join(
         (
@@ -47,7 +48,11 @@ def record_json(record: StoredDecision, integrity: str, masker: Masker | None = 
             _string(record.policy_version),
             '},"previous_decision_id":',
             previous,
-            ',"request_digest":',
+            ',"receipt":{"index":',
+            str(record.seq - 1),
+            ',"log":"decisions","proof":',
+            _string(proof),
+            '},"request_digest":',
             _string(record.request_digest),
             "}\n",
         )

@@ -1,7 +1,7 @@
 """A stored decision's JSON as served, written from the stored texts without parsing them.
 
 The row's ``decision`` and ``fired_rules`` are canonical JSON already (sorted keys, no spaces,
-UTF-8 as is: store/db.py), so they are spliced into the answer as stored instead of being
+UTF-8 as is: store/appends.py), so they are spliced into the answer as stored instead of being
 parsed and serialised again. The bytes are the ones Flask's ``jsonify`` gives for
 ``DecisionRecordSchema().dump(record_out(record))`` (sorted keys, compact, a final newline):
 tests/api/test_record_json.py holds the two equal, so the OpenAPI document stays exact.

@@ -114,3 +114,14 @@ def test_the_receipt_endpoint_needs_a_reading_role(keyed):
     assert client.get(url, headers={"Authorization": f"Bearer {tokens['policy_admin']}"}).status_code == 403
     for role in ("decider", "auditor"):
         assert client.get(url, headers={"Authorization": f"Bearer {tokens[role]}"}).status_code == 409
+
+
+def test_the_receipt_rests_on_the_newest_signed_head(signing_client, key_file, tmp_path):
+    answers = [post_json(signing_client, "/v1/decisions", make_complaint(n)).get_json() for n in range(1, 7)]
+    receipt = signing_client.get(answers[1]["receipt"]["proof"]).get_json()  # checkpoints at 3 and 6
+    assert (receipt["index"], receipt["tree_size"]) == (1, 6)
+    assert json.loads(receipt["statement"]["statement"])["number"] == 2
+    saved = tmp_path / "receipt.json"
+    saved.write_text(json.dumps(receipt), encoding="utf-8")
+    code, output = offline(saved, Path(f"{key_file}.pub"))
+    assert code == 0 and "leaf 1 of the 6-leaf tree signed in statement 2" in output, output

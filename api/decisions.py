@@ -16,8 +16,9 @@ from api.openapi import errors
 from api.prefixes import full_decision_id
 from api.problems import Problem, problem_for
 from api.record_json import record_response
-from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordSchema, PageArgsSchema
+from api.schemas import BatchResponseSchema, DecisionPageSchema, DecisionRecordSchema, PageArgsSchema, ReceiptSchema
 from audit.masking import Masker
+from audit.proofs import ProofUnavailable, inclusion
 from lifecycle.decision_service import Outcome
 from store import StoredDecision
 from store.chain import integrity
@@ -64,6 +65,17 @@ def reader_masker() -> Masker:
     return masker.unmasked() if "personal_data" in g.roles else masker
 
 
+def receipt_of(record: StoredDecision) -> dict:
+    """The decision's receipt as every answer carries it: its leaf in the decisions Merkle tree (leaf
+    ``seq - 1``: store.merkle) and where to fetch the inclusion proof once a signed checkpoint covers it.
+    Nothing is computed here (the POST path stays cheap); GET .../receipt computes the proof."""
+    return {
+        "log": "decisions",
+        "index": record.seq - 1,
+        "proof": url_for("decisions.get_receipt", decision_id=record.decision_id),
+    }
+
+
 def record_out(record: StoredDecision, *, fresh: bool = False, masker: Masker | None = None) -> dict:
     """A stored decision as served; ``fresh``: just appended (its chain_hash was computed from these values);
     ``masker``: a reader's (personal fields in the decision masked), None for the caller's own submission."""
@@ -79,6 +91,7 @@ def record_out(record: StoredDecision, *, fresh: bool = False, masker: Masker | 
         "chain_hash": record.chain_hash,
         "integrity": "ok" if fresh else checked(record),
         "decision": masker.mask_dict(record.decision_dict()) if masker is not None else record.decision_dict(),
+        "receipt": receipt_of(record),
     }
 
 
@@ -209,6 +222,32 @@ def get_decision(decision_id: str):
         raise Problem("not-found", f"no decision {decision_id}")
     g.decision_id = record.decision_id
     return record_response(record, checked(record), masker=reader_masker())
+
+
+@blp.route("/decisions/<string:decision_id>/receipt", methods=["GET"])
+@blp.doc(
+    summary="A decision's receipt: its inclusion proof",
+    description="The proof that the decision is leaf `index` (its seq - 1) of the decisions Merkle tree whose size "
+    "and root the newest signed checkpoint covering it states (RFC 9162 2.1.3), with that signed statement: the "
+    "same document as `complaints audit prove`. Whoever keeps it checks it offline with the service's public key "
+    "(`python examples/verify_proof.py RECEIPT.json --public-key signing.pem.pub`), and can show later that the "
+    "decision was logged and never altered. 409 `proof-unavailable` until a checkpoint covers the decision (ask "
+    "again after the next one), or when the log's leaves no longer give the signed root (purged or altered). By id "
+    "or a unique prefix of at least 8 characters. Roles: decider, auditor.",
+)
+@blp.response(200, ReceiptSchema)
+@errors(blp, 401, 403, 404, 409, 422, 503)
+def get_receipt(decision_id: str):
+    require("decider", "auditor")
+    store = services().store
+    record = store.get(full_decision_id(decision_id))
+    if record is None:
+        raise Problem("not-found", f"no decision {decision_id}")
+    g.decision_id = record.decision_id
+    try:
+        return inclusion(store, record.decision_id)
+    except ProofUnavailable as exc:
+        raise Problem("proof-unavailable", str(exc)) from None
 
 
 @blp.route("/complaints/<path:complaint_id>/decisions", methods=["GET"])

@@ -63,6 +63,12 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
         "A governance rule refuses the proposal or transition (lint findings, failing tests, notice, dates, labels, "
         "four eyes, state); `errors` names the rule as its `code`. Nothing was recorded.",
     ),
+    "proof-unavailable": (
+        409,
+        "Proof unavailable",
+        "No inclusion proof can be given for the decision yet: no signed checkpoint covers it (ask again after the "
+        "next one), or the log's leaves no longer give the signed root (purged or altered); `detail` says which.",
+    ),
     "store-unavailable": (
         503,
         "Decision store unavailable",

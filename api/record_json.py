@@ -1,7 +1,7 @@
 """A stored decision's JSON as served, written from the stored texts without parsing them.
 
 The row's ``decision`` and ``fired_rules`` are canonical JSON already (sorted keys, no spaces,
-UTF-8 as is: store/db.py), so they are spliced into the answer as stored instead of being
+UTF-8 as is: store/appends.py), so they are spliced into the answer as stored instead of being
 parsed and serialised again. The bytes are the ones Flask's ``jsonify`` gives for
 ``DecisionRecordSchema().dump(record_out(record))`` (sorted keys, compact, a final newline):
 tests/api/test_record_json.py holds the two equal, so the OpenAPI document stays exact.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response
+from flask import Response, url_for
 
 from audit.masking import Masker
 from store import StoredDecision
@@ -22,6 +22,7 @@ _string = json.JSONEncoder(ensure_ascii=False).encode  # a JSON string literal, 
 
 def record_json(record: StoredDecision, integrity: str, masker: Masker | None = None) -> str:
     previous = "null" if record.previous_decision_id is None else _string(record.previous_decision_id)
+    proof = url_for("decisions.get_receipt", decision_id=record.decision_id)  # as api.decisions.receipt_of
     # Keys in sorted order, as jsonify (sort_keys) writes them.
     return "".join(
         (
@@ -47,7 +48,11 @@ def record_json(record: StoredDecision, integrity: str, masker: Masker | None = 
             _string(record.policy_version),
             '},"previous_decision_id":',
             previous,
-            ',"request_digest":',
+            ',"receipt":{"index":',
+            str(record.seq - 1),
+            ',"log":"decisions","proof":',
+            _string(proof),
+            '},"request_digest":',
             _string(record.request_digest),
             "}\n",
         )

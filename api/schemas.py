@@ -40,6 +40,42 @@ class PolicyRefSchema(Schema):
     version = fields.String(required=True)
 
 
+class ReceiptRefSchema(Schema):
+    log = fields.String(required=True, metadata={"description": "the Merkle tree the decision is a leaf of: decisions"})
+    index = fields.Integer(
+        required=True, metadata={"description": "the decision's leaf index in that tree (its seq - 1), fixed forever"}
+    )
+    proof = fields.String(
+        required=True,
+        metadata={
+            "description": "URL of the inclusion proof (GET /v1/decisions/{id}/receipt), given once a signed "
+            "checkpoint covers the decision: fetch and keep it"
+        },
+    )
+
+
+class ReceiptSchema(Schema):
+    """An inclusion proof (RFC 9162 2.1.3) of one decision under a signed checkpoint, as `complaints audit prove`
+    writes it; examples/verify_proof.py checks it offline with the public key."""
+
+    format = fields.String(required=True, metadata={"description": "complaints-inclusion-proof/1"})
+    log = fields.String(required=True, metadata={"description": "decisions"})
+    leaf = fields.String(
+        required=True,
+        metadata={"description": "the leaf's data: canonical JSON of the decision's log, seq, decision_id, chain_hash"},
+    )
+    index = fields.Integer(required=True, metadata={"description": "the leaf's index (seq - 1)"})
+    tree_size = fields.Integer(required=True, metadata={"description": "leaves of the signed tree"})
+    path = fields.List(fields.String(), required=True, metadata={"description": "the audit path, hex sha256 hashes"})
+    statement = fields.Dict(
+        required=True,
+        metadata={
+            "description": "the signed checkpoint stating the tree's size and root: its canonical JSON text "
+            "(`statement`), base64 Ed25519 `signature` and `key_id`"
+        },
+    )
+
+
 class DecisionRecordSchema(Schema):
     """A stored decision: the engine's decision plus what the store recorded about it."""
 
@@ -73,6 +109,11 @@ class DecisionRecordSchema(Schema):
             "description": "the engine's decision: route, remedy, deadlines, flags, warnings, explanation "
             "(the same bytes a replay on the same policy gives)"
         },
+    )
+    receipt = fields.Nested(
+        ReceiptRefSchema,
+        required=True,
+        metadata={"description": "where the decision sits in the log's Merkle tree and where to fetch its proof"},
     )
 
 

@@ -44,6 +44,7 @@ class Settings:
     signing_key_file: str = ""  # Ed25519 private key (PEM) that signs checkpoints; "" = COMPLAINTS_SIGNING_KEY or none
     checkpoint_every: int = 1000  # sign the chain head every N decisions (0: not by count)
     checkpoint_seconds: int = 300  # ... and every M seconds if decisions were recorded (0: not by time)
+    witness_files: str = ""  # files of signed heads kept outside the store, comma-separated (the console shows each)
     min_coverage: int = 100  # % of rules and when_any alternatives a proposal's own tests must exercise
     impact_days: int = 30  # the review packet replays the decisions recorded in the last N days
     # An event dated more than this many seconds after the server's clock is refused (a typo'd year, a
@@ -66,6 +67,11 @@ class Settings:
     @property
     def policy(self) -> PolicyChoice:
         return PolicyChoice(self.policy_path, self.policy_source)
+
+    @property
+    def witness_paths(self) -> tuple[str, ...]:
+        """COMPLAINTS_WITNESS_FILES as paths, in the order given."""
+        return tuple(path.strip() for path in self.witness_files.split(",") if path.strip())
 
     @property
     def auth_mode(self) -> str:
@@ -147,6 +153,7 @@ ENV_VARS = {
     "signing_key_file": "COMPLAINTS_SIGNING_KEY_FILE",
     "checkpoint_every": "COMPLAINTS_CHECKPOINT_EVERY",
     "checkpoint_seconds": "COMPLAINTS_CHECKPOINT_SECONDS",
+    "witness_files": "COMPLAINTS_WITNESS_FILES",
     "min_coverage": "COMPLAINTS_MIN_COVERAGE",
     "impact_days": "COMPLAINTS_IMPACT_DAYS",
     "event_max_skew_seconds": "COMPLAINTS_EVENT_MAX_SKEW_SECONDS",

@@ -27,6 +27,7 @@ from audit.register_verify import verify_register
 from audit.replay import PolicyNotStored, StoredPolicies
 from audit.runs import replay_one
 from audit.verify import verify_log
+from audit.witness_heads import WitnessHead, read_witnesses, witness_heads
 from console import access
 from console.deadlines import complaint_events, reevaluations, status_label
 from console.formatting import zone
@@ -248,17 +249,26 @@ def policy_text(digest: str):
 @bp.get("/verify")
 @page(*access.AUDIT)
 def verify_page():
-    return render_template("verify.html", report=None)
+    return render_template("verify.html", report=None, witnesses=_witness_heads())
+
+
+def _witness_heads() -> list[WitnessHead]:
+    return witness_heads(services().store, services().settings.witness_paths)
+
+
+FAILING = ("fork", "rollback", "missing", "unreadable")  # a witness in these states fails the verification
 
 
 @bp.post("/verify")
 @page(*access.AUDIT)
 def verify():
     store = services().store
-    report = verify_log(store).as_dict()
+    readable, _ = read_witnesses(services().settings.witness_paths)
+    report = verify_log(store, witnesses=readable).as_dict()
     register = verify_register(store).as_dict()
     trail_count, trail_problems = staff().verify_events()
-    ok = report["ok"] and register["ok"] and not trail_problems
+    witnesses = _witness_heads()
+    ok = report["ok"] and register["ok"] and not trail_problems and not any(w.state in FAILING for w in witnesses)
     staff().record(me(), "verify", {"ok": ok, "decisions": report["decisions"]})
     template = "verify_result.html" if request.headers.get("HX-Request") else "verify.html"
     return render_template(
@@ -266,6 +276,7 @@ def verify():
         report=report,
         register=register,
         trail={"events": trail_count, "problems": trail_problems},
+        witnesses=witnesses,
         ok=ok,
     )
 

@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.engine import Connection, Row
 
-from store.db import DecisionStore, StoredDecision, _event_decision, _replace_deadlines, _stored
+from store.appends import _event_decision, _replace_deadlines
+from store.db import DecisionStore, StoredDecision
+from store.records import _stored
 from store.tables import complaint_events, deadline_index, decisions
 
 STATUSES = ("open", "due_soon", "breached")

@@ -10,6 +10,7 @@ EXPECTED_ERRORS = {
     ("/v1/decisions", "post"): {400, 401, 403, 413, 415, 422, 503},
     ("/v1/decisions/batch", "post"): {400, 401, 403, 413, 415, 422},
     ("/v1/decisions/{decision_id}", "get"): {401, 403, 404, 422, 503},
+    ("/v1/decisions/{decision_id}/receipt", "get"): {401, 403, 404, 409, 422, 503},
     ("/v1/complaints/{complaint_id}/decisions", "get"): {401, 403, 422, 503},
     ("/v1/policy", "get"): {401, 403},
     ("/readyz", "get"): {503},

@@ -503,6 +503,11 @@ def test_a_head_file_that_cannot_be_read_or_written_is_loud(store, service, sign
 
 def _clocked_bundle(store, store_url, tmp_path, key_file, signer) -> tuple[int, str]:
     take_checkpoint(store, signer, [])
+    return _bundle_verified(store_url, tmp_path, key_file)
+
+
+def _bundle_verified(store_url, tmp_path, key_file) -> tuple[int, str]:
+    """`audit bundle` of the store, then `audit verify-bundle` of it: (exit code, output)."""
     out = tmp_path / "clock.bundle"
     made = CliRunner().invoke(
         cli,
@@ -529,14 +534,7 @@ def test_a_due_time_moved_and_an_event_deleted_are_found_by_verify_bundle(
         clocked, "UPDATE deadline_index SET due_at = '2099-01-01T00:00:00.000000+00:00' WHERE complaint_id = 'CLK-2'"
     )
     execute(clocked, "DELETE FROM complaint_events WHERE type = 'customer_replied'")
-    out = tmp_path / "clock.bundle"
-    made = CliRunner().invoke(
-        cli,
-        ["audit", "bundle", str(out), "--database-url", store_url],
-        env={"COMPLAINTS_SIGNING_KEY_FILE": str(key_file)},
-    )
-    assert made.exit_code == 0, made.output
-    result = CliRunner().invoke(cli, ["audit", "verify-bundle", str(out), "--public-key", f"{key_file}.pub"])
-    assert result.exit_code == 1
-    assert "work-queue row CLK-2/" in result.output and "due_at" in result.output, result.output
-    assert "recorded complaint events no longer give the events tree" in result.output
+    code, output = _bundle_verified(store_url, tmp_path, key_file)
+    assert code == 1
+    assert "work-queue row CLK-2/" in output and "due_at" in output, output
+    assert "recorded complaint events no longer give the events tree" in output

@@ -3,6 +3,8 @@ console account needs its person and a second person's confirmation, recorded in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -13,6 +15,14 @@ from store.tables import api_keys, staff_events
 
 def _run(*args: str, db: str):
     return CliRunner().invoke(cli, [*args, "--database-url", db])
+
+
+def _confirmed(db: str, token: Path, kind: str, who: str, person: str):
+    """`keys create --name WHO` or `users create WHO` as a policy approver of PERSON, confirmed by TOKEN."""
+    name = ["--name", who] if kind == "keys" else [who]
+    return _run(
+        kind, "create", *name, "--role", "policy_approver", "--person", person, "--confirmed-by", str(token), db=db
+    )
 
 
 def test_minting_a_second_approver_needs_another_person(tmp_path):
@@ -26,46 +36,11 @@ def test_minting_a_second_approver_needs_another_person(tmp_path):
     assert bare.exit_code == 2 and "--person" in bare.output
     unconfirmed = _run("keys", "create", "--name", "Mallory", "--role", "policy_approver", "--person", "mal", db=db)
     assert unconfirmed.exit_code == 2 and "second person" in unconfirmed.output
-    own = _run(
-        "keys",
-        "create",
-        "--name",
-        "Alice 2",
-        "--role",
-        "policy_approver",
-        "--person",
-        "alice",
-        "--confirmed-by",
-        str(alice_token),
-        db=db,
-    )
+    own = _confirmed(db, alice_token, "keys", "Alice 2", "alice")
     assert own.exit_code == 2 and "belongs to alice" in own.output
-    account = _run(
-        "users",
-        "create",
-        "alice2",
-        "--role",
-        "policy_approver",
-        "--person",
-        "alice",
-        "--confirmed-by",
-        str(alice_token),
-        db=db,
-    )
+    account = _confirmed(db, alice_token, "users", "alice2", "alice")
     assert account.exit_code == 2 and "belongs to alice" in account.output
-    bob = _run(
-        "keys",
-        "create",
-        "--name",
-        "Bob",
-        "--role",
-        "policy_approver",
-        "--person",
-        "bob",
-        "--confirmed-by",
-        str(alice_token),
-        db=db,
-    )
+    bob = _confirmed(db, alice_token, "keys", "Bob", "bob")
     assert bob.exit_code == 0, bob.output
     store = DecisionStore(db)
     with store.engine.connect() as conn:
